@@ -1,0 +1,28 @@
+/* cmd_case.c - stub until its module lands. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+
+int
+cmd_case(struct app *app, int argc, char **argv)
+{
+	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
+	return EX_SOFTWARE;
+}
+
+int
+cmd_queue(struct app *app, int argc, char **argv)
+{
+	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
+	return EX_SOFTWARE;
+}
+
+int
+cmd_report(struct app *app, int argc, char **argv)
+{
+	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
+	return EX_SOFTWARE;
+}

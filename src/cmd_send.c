@@ -1,0 +1,21 @@
+/* cmd_send.c - stub until its module lands. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+
+int
+cmd_send(struct app *app, int argc, char **argv)
+{
+	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
+	return EX_SOFTWARE;
+}
+
+int
+cmd_tick(struct app *app, int argc, char **argv)
+{
+	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
+	return EX_SOFTWARE;
+}

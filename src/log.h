@@ -1,0 +1,33 @@
+/*
+ * log - where diagnostics go.
+ *
+ * Interactive commands log to stderr; filter mode and the daemon may log to
+ * syslog (mail facility), because a delivery filter must stay silent on its
+ * standard streams (Postfix copies them into bounces).  Nothing logged may
+ * carry a password: callers pass only what is safe to show.
+ */
+#ifndef REDRESS_LOG_H
+#define REDRESS_LOG_H
+
+enum log_target {
+	LOG_TARGET_STDERR,
+	LOG_TARGET_SYSLOG,
+	LOG_TARGET_NONE,
+};
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+void log_init(const char *ident, enum log_target target, enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * NAME
+ *	main - the redress command dispatcher
+ * DESCRIPTION
+ *	Reads the global options (-c FILE, --now TIME, --json, -v, -q), loads
+ *	the configuration, and hands the rest of the command line to one of
+ *	the cmd_* functions.  Only this file and the cmd_*.c files turn
+ *	results into exit codes (<sysexits.h>, as listed in DESIGN.md).
+ * DIAGNOSTICS
+ *	64 for usage errors, 78 for a bad configuration (FILE:LINE: reason).
+ */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+
+static const char main_usage[] =
+"usage: redress [-c FILE] [--now TIME] [--json] [-v|-q] COMMAND [ARGS]\n"
+"\n"
+"Runs a complaint inbox: keeps every message, classifies it, starts an SLA\n"
+"clock, acknowledges and apologises, escalates, and follows up.\n"
+"\n"
+"Global options:\n"
+"  -c, --config FILE  configuration (default ./redress.conf, else\n"
+"                     " REDRESS_SYSCONFDIR "/redress/redress.conf, else built-in defaults)\n"
+"      --now TIME     act as if it were TIME (ISO 8601, e.g. 2026-11-23T16:30:00Z)\n"
+"      --json         print listings and classify results as JSON\n"
+"  -v, --verbose      say more; -q, --quiet says only errors\n"
+"  -h, --help         this help; COMMAND --help for a command's own\n"
+"      --version      the version\n"
+"\n"
+"Commands:\n"
+"  fetch [--once]             fetch new mail from the IMAP mailbox\n"
+"  filter [-f SENDER] [-r RCPT]  delivery filter: one message on stdin\n"
+"  ingest PATH...             .eml files, maildirs or mbox files\n"
+"  send [--once] [--dry-run]  deliver due acknowledgements, follow-ups, escalations\n"
+"  tick                       SLA: mark breaches, queue warnings and escalations\n"
+"  run                        daemon: fetch + send + tick\n"
+"  classify FILE [--explain]  how a message would be classified; stores nothing\n"
+"  rules lint [FILE]          check a rules file\n"
+"  template lint [DIR]        check templates\n"
+"  template render NAME (--case ID | --sample)\n"
+"  case list|show|respond|wait|resolve|reopen ...\n"
+"  queue list | queue retry ID\n"
+"  report [--since DATE] [--format text|json|html]\n"
+"  config show                the effective configuration (secrets masked)\n"
+"\n"
+"Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 69 unavailable,\n"
+"70 internal error, 75 temporary failure, 78 configuration error.\n";
+
+struct main_command {
+	const char *name;
+	int (*fn)(struct app *app, int argc, char **argv);
+	bool needs_config;
+};
+
+static const struct main_command main_commands[] = {
+	{ "fetch", cmd_fetch, true },
+	{ "filter", cmd_filter, true },
+	{ "ingest", cmd_ingest, true },
+	{ "send", cmd_send, true },
+	{ "tick", cmd_tick, true },
+	{ "run", cmd_run, true },
+	{ "classify", cmd_classify, true },
+	{ "rules", cmd_rules, true },
+	{ "template", cmd_template, true },
+	{ "case", cmd_case, true },
+	{ "queue", cmd_queue, true },
+	{ "report", cmd_report, true },
+	{ "config", cmd_config, true },
+};
+
+bool
+cmd_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+cmd_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct app app = { 0 };
+	const struct main_command *cmd = NULL;
+	char *error = NULL;
+	int c, ret;
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	/* libetpan and libcurl write to sockets without MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
+	log_init("redress", LOG_TARGET_STDERR, LOG_LEVEL_INFO);
+
+	/* "+" stops at the command name: what follows is the command's. */
+	while ((c = getopt_long(argc, argv, "+c:vqhj", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			app.config_path = optarg;
+			break;
+		case 'N':
+			if (clock_parse_iso8601(optarg, &app.now) < 0) {
+				fprintf(stderr, "redress: --now: \"%s\" is not an ISO 8601 time "
+					"(like 2026-11-23T16:30:00Z)\n", optarg);
+				return EX_USAGE;
+			}
+			clock_set_now(app.now);
+			app.now_given = true;
+			break;
+		case 'j':
+			app.json = true;
+			break;
+		case 'v':
+			app.verbose++;
+			break;
+		case 'q':
+			app.verbose = -1;
+			break;
+		case 'h':
+			fputs(main_usage, stdout);
+			return EX_OK;
+		case 'V':
+			printf("redress %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		default:
+			fputs(main_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(main_usage, stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(main_commands) / sizeof(main_commands[0]); i++)
+		if (strcmp(argv[optind], main_commands[i].name) == 0)
+			cmd = &main_commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "redress: unknown command \"%s\"; see redress --help\n",
+			argv[optind]);
+		return EX_USAGE;
+	}
+	app.now = clock_now();
+	if (cmd->needs_config &&
+	    config_find_and_load(app.config_path, &app.cfg, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	if (app.cfg != NULL) {
+		enum log_level lvl = LOG_LEVEL_INFO;
+
+		if (strcmp(app.cfg->log_level, "error") == 0)
+			lvl = LOG_LEVEL_ERROR;
+		else if (strcmp(app.cfg->log_level, "warning") == 0)
+			lvl = LOG_LEVEL_WARN;
+		else if (strcmp(app.cfg->log_level, "debug") == 0)
+			lvl = LOG_LEVEL_DEBUG;
+		if (app.verbose > 0)
+			lvl = LOG_LEVEL_DEBUG;
+		else if (app.verbose < 0)
+			lvl = LOG_LEVEL_ERROR;
+		log_init("redress", strcmp(app.cfg->log_target, "syslog") == 0
+			 ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, lvl);
+	}
+	optind++;
+	ret = cmd->fn(&app, argc - optind + 1, argv + optind - 1);
+	config_free(&app.cfg);
+	return ret;
+}
