@@ -1,21 +1,189 @@
-/* cmd_send.c - stub until its module lands. */
+/*
+ * NAME
+ *	cmd_send - "redress send" and "redress tick"
+ * DESCRIPTION
+ *	send delivers the jobs that are due: acknowledgements, follow-ups,
+ *	escalations and warnings.  One sender runs at a time (a lock in the
+ *	store).  --once sends what is due and exits; without it, send keeps
+ *	going every 30 seconds until SIGTERM or SIGINT.  --dry-run prints the
+ *	messages instead and changes nothing.
+ *
+ *	tick checks the SLA clocks: breaches, warnings, escalations.
+ */
 #include "autoconfig.h"
 
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
+#include "cmd_util.h"
+#include "config.h"
+#include "log.h"
+#include "outbox.h"
+#include "sla.h"
+#include "store.h"
+#include "tick.h"
+#include "xmem.h"
+
+#define SEND_INTERVAL 30
+#define SEND_LOCK_TTL 600
+
+static volatile sig_atomic_t send_stop;
+
+static void
+send_on_signal(int sig)
+{
+	(void)sig;
+	send_stop = 1;
+}
+
+static const char send_usage[] =
+"usage: redress send [--once] [--dry-run]\n"
+"Delivers the jobs that are due (acknowledgements, follow-ups, escalations,\n"
+"warnings) over SMTP, or into the outbox directory when [smtp] has no url.\n"
+"  --once     send what is due now and exit (otherwise: every 30 s until\n"
+"             SIGTERM)\n"
+"  --dry-run  print the messages that would go out; change nothing\n"
+"A temporary failure (4xx, dropped connection) leaves the job queued with\n"
+"backoff; a permanent one (5xx) fails it with the server's reply.\n";
 
 int
 cmd_send(struct app *app, int argc, char **argv)
 {
-	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
-	return EX_SOFTWARE;
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store *st = NULL;
+	struct outbox *ob = NULL;
+	struct outbox_stats stats = { 0 };
+	bool once = false, dry = false;
+	char owner[128], host[64] = "localhost", *error = NULL;
+	int c, r, ret = EX_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "onh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': once = true; break;
+		case 'n': dry = true; break;
+		case 'h': fputs(send_usage, stdout); return EX_OK;
+		default: return cmd_usage(send_usage);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(send_usage);
+	if (dry)
+		once = true;
+	ret = cmd_open_store(app, &st);
+	if (ret != EX_OK) {
+		store_close(&st);
+		return ret;
+	}
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%ld@%s", (long)getpid(), host);
+	r = store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
+	if (r <= 0) {
+		if (r < 0)
+			log_error("%s", error);
+		else
+			log_error("another sender is running (lock \"send\" in %s)",
+				  app->cfg->store_path);
+		free(error);
+		store_close(&st);
+		return EX_TEMPFAIL;
+	}
+	if (outbox_new(app->cfg, st, dry, &ob, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		store_unlock(st, "send", owner, &error);
+		free(error);
+		store_close(&st);
+		return EX_CONFIG;
+	}
+	signal(SIGTERM, send_on_signal);
+	signal(SIGINT, send_on_signal);
+	do {
+		time_t now = app->now_given ? app->now : clock_now();
+
+		if (outbox_send_due(ob, now, 0, &stats, &error) < 0) {
+			log_error("%s", error);
+			free(error);
+			error = NULL;
+			ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+			break;
+		}
+		/* Keep the lock fresh for as long as we run. */
+		store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
+		free(error);
+		error = NULL;
+		for (int i = 0; !once && i < SEND_INTERVAL && !send_stop; i++)
+			sleep(1);
+	} while (!once && !send_stop);
+	if (app->json)
+		printf("{\"sent\":%lu,\"deferred\":%lu,\"failed\":%lu,\"suppressed\":%lu}\n",
+		       stats.sent, stats.deferred, stats.failed, stats.suppressed);
+	else if (app->verbose >= 0 && !dry)
+		printf("%lu sent, %lu deferred, %lu failed, %lu suppressed\n",
+		       stats.sent, stats.deferred, stats.failed, stats.suppressed);
+	outbox_free(&ob);
+	store_unlock(st, "send", owner, &error);
+	free(error);
+	store_close(&st);
+	return ret;
 }
+
+static const char tick_usage[] =
+"usage: redress tick\n"
+"Checks the SLA clocks of every open case: marks first-response and\n"
+"resolution breaches, queues one escalation per breach to [smtp]\n"
+"escalate_to, and a warning when a case is [sla] warn_percent of the way to\n"
+"a deadline.  Safe to run as often as you like (cron: every minute).\n";
 
 int
 cmd_tick(struct app *app, int argc, char **argv)
 {
-	fprintf(stderr, "redress: %s: not implemented yet\n", argv[0]);
-	return EX_SOFTWARE;
+	struct store *st = NULL;
+	struct sla_policy *sla = NULL;
+	struct tick_stats stats = { 0 };
+	char *error = NULL;
+	int ret;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(tick_usage, stdout);
+		return EX_OK;
+	}
+	if (argc != 1)
+		return cmd_usage(tick_usage);
+	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	ret = cmd_open_store(app, &st);
+	if (ret == EX_OK && tick_run(st, app->cfg, sla, app->now, &stats, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
+	if (ret == EX_OK) {
+		if (app->json)
+			printf("{\"checked\":%lu,\"breaches\":%lu,\"escalations\":%lu,"
+			       "\"warnings\":%lu}\n", stats.checked, stats.breaches,
+			       stats.escalations, stats.warnings);
+		else if (app->verbose >= 0)
+			printf("%lu open cases checked: %lu breaches, %lu escalations queued, "
+			       "%lu warnings queued\n", stats.checked, stats.breaches,
+			       stats.escalations, stats.warnings);
+	}
+	store_close(&st);
+	sla_policy_free(&sla);
+	return ret;
 }

@@ -1,0 +1,532 @@
+/*
+ * NAME
+ *	intake - the one path every incoming message takes
+ * DESCRIPTION
+ *	See intake.h.  The order matters and is the design's:
+ *	  1. fingerprint, and stop if the store has this message already
+ *	     (a re-delivery is no new case and no new reply);
+ *	  2. parse; an unreadable message is stored on a held case;
+ *	  3. thread: a reply to one of our messages (a valid signed
+ *	     Message-ID in In-Reply-To/References), or a subject tag from the
+ *	     case's customer or from staff, joins its case and gets no ack;
+ *	     automatic mail (out-of-office, bounces) joins but changes nothing;
+ *	  4. otherwise a new case: classify, repeat-complainant check, SLA
+ *	     deadlines, the loop guard, and the jobs: ack (or a suppressed
+ *	     record with the reason), follow-up, and escalation when the
+ *	     rules say so.
+ *	Every write happens in the caller's transaction, so a crash leaves
+ *	all of it or none.
+ * DIAGNOSTICS
+ *	Store errors only; a broken message is not an error but a held case.
+ */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoreply.h"
+#include "buf.h"
+#include "caselife.h"
+#include "classify.h"
+#include "compose.h"
+#include "config.h"
+#include "intake.h"
+#include "json.h"
+#include "message.h"
+#include "outbox.h"
+#include "sla.h"
+#include "store.h"
+#include "thread.h"
+#include "xmem.h"
+
+#define INTAKE_MAX_OWN 32
+
+struct intake {
+	const struct config *cfg;
+	struct store *st;
+	struct message_limits limits;
+	struct classify_rules *rules;
+	struct sla_policy *sla;
+	unsigned char *key;                 /* HMAC key of our Message-IDs */
+	char *domain;                       /* their domain */
+	char *escalate_addr;
+	char *own[INTAKE_MAX_OWN];          /* our own addresses, owned */
+	size_t n_own;
+	struct autoreply_policy policy;
+};
+
+static void
+intake_add_own(struct intake *in, const char *mailbox)
+{
+	char *name = NULL, *addr = NULL;
+
+	if (mailbox == NULL || in->n_own >= INTAKE_MAX_OWN)
+		return;
+	if (compose_parse_mailbox(mailbox, &name, &addr) == 0)
+		in->own[in->n_own++] = addr;
+	else
+		free(addr);
+	free(name);
+}
+
+int
+intake_new(const struct config *cfg, struct store *st, time_t now,
+	   struct intake **in_r, char **error_r)
+{
+	struct intake *in = xcalloc(1, sizeof(*in));
+	char *name = NULL;
+
+	(void)now;
+	*in_r = NULL;
+	in->cfg = cfg;
+	in->st = st;
+	in->limits.max_size = (size_t)cfg->intake_max_size;
+	in->limits.max_depth = (unsigned)cfg->intake_max_depth;
+	in->limits.max_parts = (unsigned)cfg->intake_max_parts;
+	if (classify_load(cfg->paths_rules, &in->rules, error_r) < 0 ||
+	    sla_policy_load(cfg, &in->sla, error_r) < 0 ||
+	    store_secret(st, "msgid-key", 32, &in->key, error_r) < 0)
+		goto fail;
+	if (compose_parse_mailbox(cfg->smtp_escalate_to, &name, &in->escalate_addr) < 0) {
+		*error_r = xasprintf("%s: [smtp] escalate_to: \"%s\" is not an address",
+				     config_where(cfg, "smtp", "escalate_to"),
+				     cfg->smtp_escalate_to);
+		goto fail;
+	}
+	free(name);
+	intake_add_own(in, cfg->smtp_from);
+	intake_add_own(in, cfg->smtp_envelope_from);
+	intake_add_own(in, cfg->smtp_escalate_to);
+	/* [autoreply] addresses: a list separated by commas or spaces. */
+	for (const char *p = cfg->autoreply_addresses; *p != '\0';) {
+		size_t n = strcspn(p, ", \t");
+
+		if (n > 0) {
+			char *one = xstrndup(p, n);
+
+			intake_add_own(in, one);
+			free(one);
+		}
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	in->domain = in->n_own > 0 ? thread_address_domain(in->own[0]) : NULL;
+	if (in->domain == NULL)
+		in->domain = xstrdup("localhost");
+	in->policy.own_addresses = (const char *const *)in->own;
+	in->policy.n_own = in->n_own;
+	in->policy.own_domain = in->domain;
+	in->policy.x_loop = in->n_own > 0 ? in->own[0] : NULL;
+	in->policy.per_hour = cfg->autoreply_per_hour;
+	in->policy.per_day = cfg->autoreply_per_day;
+	*in_r = in;
+	return 0;
+fail:
+	intake_free(&in);
+	return -1;
+}
+
+void
+intake_free(struct intake **inp)
+{
+	struct intake *in = *inp;
+
+	if (in == NULL)
+		return;
+	classify_rules_free(&in->rules);
+	sla_policy_free(&in->sla);
+	free(in->key);
+	free(in->domain);
+	free(in->escalate_addr);
+	for (size_t i = 0; i < in->n_own; i++)
+		free(in->own[i]);
+	free(in);
+	*inp = NULL;
+}
+
+/* Addresses are compared case-insensitively everywhere: keep them lower case. */
+static char *
+intake_lower(const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = xstrdup(s);
+	for (char *q = p; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return p;
+}
+
+static char *
+intake_join_refs(const struct message *m)
+{
+	struct buf b;
+
+	buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < m->n_references; i++) {
+		if (b.len > 0)
+			buf_putc(&b, ' ');
+		if (buf_puts(&b, m->references[i]) < 0)
+			break;
+	}
+	return buf_steal(&b, NULL);
+}
+
+static char *
+intake_tags(const struct classify_result *r)
+{
+	struct buf b;
+
+	buf_init(&b, BUF_NO_LIMIT);
+	for (size_t i = 0; i < r->n_tags; i++) {
+		if (i > 0)
+			buf_putc(&b, ' ');
+		buf_puts(&b, r->tags[i]);
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* The rules that fired, as JSON, for "case show" to explain the case. */
+static char *
+intake_hits_json(const struct classify_result *r)
+{
+	struct buf b;
+
+	buf_init(&b, BUF_NO_LIMIT);
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < r->n_hits; i++) {
+		const struct classify_hit *h = &r->hits[i];
+		bool first = true;
+
+		buf_puts(&b, i > 0 ? ",{" : "{");
+		json_key(&b, &first, "rule");
+		json_str(&b, h->rule);
+		json_key(&b, &first, "field");
+		json_str(&b, h->field);
+		json_key(&b, &first, "match");
+		json_str(&b, h->match);
+		json_key(&b, &first, "target");
+		json_str(&b, h->target);
+		buf_putc(&b, '}');
+	}
+	buf_putc(&b, ']');
+	return buf_steal(&b, NULL);
+}
+
+/*
+ * Finds the case a reply belongs to: 1 and the case (loaded), 0 none.
+ * A subject tag is trusted only from the case's customer or from staff:
+ * anyone can quote or forge "[case 000123]".
+ */
+static int
+intake_thread(struct intake *in, const struct message *m, const char *sender,
+	      bool staff, struct store_case **c_r, const char **how_r, char **error_r)
+{
+	long long id;
+	int r;
+
+	if (thread_find_case(in->key, 32, in->domain, m, &id) == 1) {
+		r = store_case_get(in->st, id, c_r, error_r);
+		if (r != 0) {
+			*how_r = "reply to our message";
+			return r;
+		}
+	}
+	if (thread_tag_find(m->subject, in->cfg->case_tag, &id) == 1) {
+		r = store_case_get(in->st, id, c_r, error_r);
+		if (r <= 0)
+			return r;
+		if (staff || (sender != NULL && (*c_r)->customer != NULL &&
+			      strcmp(sender, (*c_r)->customer) == 0)) {
+			*how_r = "case tag in the subject";
+			return 1;
+		}
+		store_case_free(c_r);
+	}
+	return 0;
+}
+
+/* A message joins case c: record it, and move the case as its author means. */
+static int
+intake_join(struct intake *in, struct store_case *c, const struct message *m,
+	    long long msg_id, bool staff, const char *automatic, const char *how,
+	    time_t now, struct intake_result *res, char **error_r)
+{
+	char *detail;
+	int r = 0;
+
+	if (store_message_set_case(in->st, msg_id, c->id, error_r) < 0)
+		return -1;
+	res->outcome = INTAKE_JOINED;
+	res->case_id = c->id;
+	if (automatic != NULL) {
+		/* Out-of-office and bounces never reopen or change a case. */
+		detail = xasprintf("automatic reply ignored (%s)", automatic);
+		snprintf(res->note, sizeof(res->note), "joined case %lld: %s", c->id, detail);
+		r = store_event_add(in->st, c->id, now, "auto-reply", detail, error_r);
+		free(detail);
+		return r;
+	}
+	if (staff) {
+		detail = xasprintf("reply from staff %s (%s)",
+				   m->from.addr != NULL ? m->from.addr : "?", how);
+		if (caselife_is_active(c->state))
+			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_RESPOND,
+					   detail, now, error_r);
+		else
+			r = store_event_add(in->st, c->id, now, "staff-note", detail, error_r);
+	} else {
+		detail = xasprintf("customer replied (%s)", how);
+		if (!caselife_is_active(c->state) || strcmp(c->state, "waiting") == 0) {
+			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_REOPEN,
+					   detail, now, error_r);
+			if (r == 0)
+				r = outbox_after_change(in->st, in->cfg, c, CASELIFE_REOPEN,
+							now, error_r);
+		} else {
+			c->updated = now;
+			r = store_case_update(in->st, c, error_r);
+			if (r == 0)
+				r = store_event_add(in->st, c->id, now, "customer-reply",
+						    detail, error_r);
+		}
+	}
+	snprintf(res->note, sizeof(res->note), "joined case %lld: %s", c->id, detail);
+	free(detail);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+intake_new_case(struct intake *in, const struct message *m, long long msg_id,
+		const struct intake_source *src, const char *automatic,
+		time_t now, struct intake_result *res, char **error_r)
+{
+	struct store *st = in->st;
+	struct store_case sc = { 0 };
+	struct classify_result *cr = NULL;
+	struct classify_input ci = { 0 };
+	const char *rcpt, *used = NULL, *why = NULL;
+	char *fresh = NULL, *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
+	char *note = NULL, *detail = NULL;
+	long long case_id = 0;
+	long earlier = 0;
+	enum priority prio;
+	int ret = -1;
+
+	fresh = message_fresh_text(m->text, m->text_len);
+	ci.subject = m->subject;
+	ci.body = fresh;
+	ci.body_len = strlen(fresh);
+	ci.from = m->from.addr;
+	ci.headers = m->headers;
+	ci.n_headers = m->n_headers;
+	if (classify_run(in->rules, &ci, &cr) < 0) {
+		*error_r = xstrdup("classifier failed");
+		goto out;
+	}
+	rcpt = autoreply_recipient(m, src->envelope_from, in->cfg->intake_reply_to, &used);
+	customer = intake_lower(rcpt != NULL ? rcpt : m->from.addr);
+	if (customer != NULL && automatic == NULL) {
+		long days = in->cfg->classify_repeat_days;
+
+		if (store_case_count_customer(st, customer, now - days * 86400, 0,
+					      &earlier, error_r) < 0)
+			goto out;
+		if (earlier >= in->cfg->classify_repeat_count)
+			classify_apply_repeat(in->rules, cr);
+	}
+	prio = cr->priority;
+	tags = intake_tags(cr);
+	hits = intake_hits_json(cr);
+	refs = intake_join_refs(m);
+
+	sc.state = (char *)"new";
+	sc.created = now;
+	sc.updated = now;
+	sc.customer = customer;
+	sc.customer_name = m->from.name;
+	sc.subject = m->subject;
+	sc.customer_msgid = m->message_id;
+	sc.customer_refs = refs;
+	sc.complaint = cr->complaint;
+	sc.category = cr->category;
+	sc.label = cr->label;
+	sc.priority = (char *)priority_name(prio);
+	sc.tags = tags;
+	sc.rules = hits;
+	sc.rules_version = (char *)classify_rules_version(in->rules);
+	sc.first_response_due = sla_add(in->sla->cal, now, in->sla->target[prio].first_response);
+	sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
+
+	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
+	if (automatic != NULL) {
+		why = automatic;
+	} else if (rcpt == NULL) {
+		why = "no address to reply to";
+	} else {
+		struct autoreply_history h = { 0, 0 };
+
+		if (store_acks_to(st, customer, now - 3600, &h.sent_last_hour, error_r) < 0 ||
+		    store_acks_to(st, customer, now - 86400, &h.sent_last_day, error_r) < 0)
+			goto out;
+		if (autoreply_allowed(m, src->envelope_from, &in->policy, &h, &why))
+			why = NULL;
+	}
+	note = why != NULL ? xasprintf("no ack: %s", why)
+	       : xasprintf("ack to %s (%s)", customer, used != NULL ? used : "from");
+	sc.reply_note = note;
+	if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
+	    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
+	    store_event_add(st, case_id, now, "created", src->source, error_r) < 0)
+		goto out;
+	detail = xasprintf("%s, %s%s%s%s", cr->category, priority_name(prio),
+			   *tags ? ", tags: " : "", tags,
+			   earlier > 0 ? " (repeat customer)" : "");
+	if (store_event_add(st, case_id, now, "classified", detail, error_r) < 0)
+		goto out;
+	if (why == NULL) {
+		time_t fu = outbox_followup_due(in->cfg, now, false);
+
+		if (outbox_enqueue(st, case_id, cr->complaint ? "ack" : "ack-plain",
+				   customer, now, used, now, NULL, error_r) < 0)
+			goto out;
+		if (fu != 0 && outbox_enqueue(st, case_id, "followup", customer, fu,
+					      "after intake", now, NULL, error_r) < 0)
+			goto out;
+	} else {
+		struct store_job j = { 0 };
+
+		j.case_id = case_id;
+		j.kind = (char *)(cr->complaint ? "ack" : "ack-plain");
+		j.state = (char *)"suppressed";
+		j.due = now;
+		j.created = now;
+		j.rcpt = customer;
+		j.last_error = (char *)why;
+		if (store_job_add(st, &j, NULL, error_r) < 0 ||
+		    store_event_add(st, case_id, now, "ack-suppressed", why, error_r) < 0)
+			goto out;
+	}
+	/* Legal threats and high-priority repeat customers go to a person now. */
+	if (cr->escalate && automatic == NULL) {
+		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
+		time_t due = sla_quiet_next(in->sla->cal, &in->sla->quiet, now);
+
+		if (outbox_enqueue(st, case_id, "escalation", in->escalate_addr, due,
+				   why_esc, now, NULL, error_r) < 0 ||
+		    store_event_add(st, case_id, now, "escalated", why_esc, error_r) < 0) {
+			free(why_esc);
+			goto out;
+		}
+		free(why_esc);
+	}
+	res->outcome = INTAKE_NEW;
+	res->case_id = case_id;
+	snprintf(res->note, sizeof(res->note), "new case: %s, %s; %s", cr->category,
+		 priority_name(prio), note);
+	ret = 0;
+out:
+	free(fresh);
+	free(customer);
+	free(refs);
+	free(tags);
+	free(hits);
+	free(note);
+	free(detail);
+	classify_result_free(&cr);
+	return ret;
+}
+
+int
+intake_message(struct intake *in, const char *raw, size_t len,
+	       const struct intake_source *src, time_t now,
+	       struct intake_result *res, char **error_r)
+{
+	struct store *st = in->st;
+	struct store_message sm = { 0 };
+	struct store_case *joined = NULL;
+	struct message *m = NULL;
+	const char *automatic = NULL, *how = NULL;
+	char fp[65];
+	long long msg_id = 0, case_id = 0;
+	char *sender = NULL;
+	bool staff;
+	int found, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	message_fingerprint(raw, len, fp);
+	found = store_message_find(st, fp, &msg_id, &case_id, error_r);
+	if (found < 0)
+		return -1;
+	if (found > 0) {
+		res->outcome = INTAKE_DUPLICATE;
+		res->case_id = case_id;
+		res->msg_id = msg_id;
+		snprintf(res->note, sizeof(res->note),
+			 "duplicate of message %lld (case %lld)", msg_id, case_id);
+		return 0;
+	}
+
+	m = message_parse(raw, len, &in->limits);
+	sm.direction = "in";
+	sm.message_id = m->message_id;
+	sm.fingerprint = fp;
+	sm.source = src->source;
+	sm.envelope_from = src->envelope_from;
+	sm.envelope_to = src->envelope_to;
+	sm.received = now;
+	sm.from_addr = m->from.addr;
+	sm.from_name = m->from.name;
+	sm.subject = m->subject;
+	sm.text = m->text;
+	sm.raw = raw;
+	sm.raw_len = len;
+	sm.held_reason = m->problem;
+	if (store_message_add(st, &sm, &msg_id, error_r) < 0)
+		goto out;
+	res->msg_id = msg_id;
+
+	if (m->problem != NULL) {
+		struct store_case sc = { 0 };
+
+		sc.state = (char *)"held";
+		sc.created = now;
+		sc.updated = now;
+		sc.subject = m->subject;
+		sc.customer = m->from.addr;
+		sc.customer_name = m->from.name;
+		sc.held_reason = m->problem;
+		sc.complaint = true;
+		if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
+		    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
+		    store_event_add(st, case_id, now, "held", m->problem, error_r) < 0)
+			goto out;
+		res->outcome = INTAKE_HELD;
+		res->case_id = case_id;
+		snprintf(res->note, sizeof(res->note), "held: %s", m->problem);
+		ret = 0;
+		goto out;
+	}
+
+	sender = intake_lower(m->from.addr);
+	staff = sender != NULL && *in->cfg->staff_addresses != '\0' &&
+		thread_address_matches(in->cfg->staff_addresses, sender);
+	if (!autoreply_is_automatic_for(m, src->envelope_from, &in->policy, &automatic))
+		automatic = NULL;
+	found = intake_thread(in, m, sender, staff, &joined, &how, error_r);
+	if (found < 0)
+		goto out;
+	if (found > 0)
+		ret = intake_join(in, joined, m, msg_id, staff, automatic, how, now, res,
+				  error_r);
+	else
+		ret = intake_new_case(in, m, msg_id, src, automatic, now, res, error_r);
+out:
+	store_case_free(&joined);
+	free(sender);
+	message_free(&m);
+	return ret;
+}

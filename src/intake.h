@@ -1,0 +1,57 @@
+/*
+ * intake - the one path every message takes, whatever brought it.
+ *
+ * fetch (IMAP), filter (stdin from a mail server) and ingest (files) all
+ * hand raw bytes to intake_message, which, inside the caller's store
+ * transaction: recognises a re-delivery (same content, trace headers
+ * aside), parses, threads a reply into its case, classifies, starts the
+ * SLA clock, decides whether an automatic reply may go (RFC 3834), and
+ * queues the acknowledgement and the follow-up.  A message that cannot be
+ * parsed is stored all the same, on a held case, with the reason.
+ *
+ * Callers: intake_new once, then for each message store_begin,
+ * intake_message, store_commit (several messages may share one
+ * transaction), then intake_free.  Errors from intake_message are store
+ * errors: the transaction must be rolled back; store_temporary() says
+ * whether retrying later may help.
+ */
+#ifndef REDRESS_INTAKE_H
+#define REDRESS_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct config;
+struct store;
+struct intake;
+
+struct intake_source {
+	const char *source;         /* "file:PATH", "filter", "imap:..." */
+	const char *envelope_from;  /* SMTP MAIL FROM: "" null sender, NULL unknown */
+	const char *envelope_to;
+};
+
+enum intake_outcome {
+	INTAKE_NEW,        /* a new case */
+	INTAKE_JOINED,     /* added to an existing case */
+	INTAKE_DUPLICATE,  /* seen before: nothing stored */
+	INTAKE_HELD,       /* stored on a held case: could not be read */
+};
+
+struct intake_result {
+	enum intake_outcome outcome;
+	long long case_id;
+	long long msg_id;
+	char note[256];    /* what happened, for logs: "ack queued", "no ack: ..." */
+};
+
+/* Loads what intake needs (rules, SLA policy, keys) from cfg. */
+int intake_new(const struct config *cfg, struct store *st, time_t now,
+	       struct intake **in_r, char **error_r);
+int intake_message(struct intake *in, const char *raw, size_t len,
+		   const struct intake_source *src, time_t now,
+		   struct intake_result *res, char **error_r);
+void intake_free(struct intake **in);
+
+#endif

@@ -1,0 +1,579 @@
+/*
+ * NAME
+ *	outbox - the queue of mail redress owes people, and its delivery
+ * DESCRIPTION
+ *	See outbox.h.  Sending a job: claim it (state "sending", in its own
+ *	short transaction, so that two senders never take the same job),
+ *	build the message outside any transaction, deliver it, and record the
+ *	result in a second transaction together with the case's move (an ack
+ *	sent makes a new case acknowledged; a follow-up sent closes a resolved
+ *	case).  Jobs left "sending" by a sender that died are put back by the
+ *	next sender of the same host at start.
+ *
+ *	Backoff for temporary failures: 1, 2, 4, ... minutes, at most 1 hour
+ *	apart, until [smtp] lifetime has passed since the job was queued.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "caselife.h"
+#include "clock.h"
+#include "compose.h"
+#include "config.h"
+#include "log.h"
+#include "mailer.h"
+#include "outbox.h"
+#include "sla.h"
+#include "store.h"
+#include "template.h"
+#include "thread.h"
+#include "xmem.h"
+
+#define OUTBOX_EXCERPT 600      /* bytes of the customer's text in escalations */
+#define OUTBOX_MAX_BACKOFF 3600
+
+struct outbox {
+	const struct config *cfg;
+	struct store *st;
+	struct template_set *templates;
+	struct sla_policy *sla;
+	struct mailer *mailer;      /* NULL for a dry run */
+	bool dry_run;
+	unsigned char *key;         /* HMAC key for our Message-IDs */
+	char *domain;               /* of our Message-IDs */
+	char *from_addr;            /* our From address */
+	char *from_name;
+	char *envelope_from;
+	char *escalate_addr;
+	char *escalate_name;
+	char owner[128];            /* PID@HOST for claims */
+	long lifetime;
+};
+
+int
+outbox_enqueue(struct store *st, long long case_id, const char *kind,
+	       const char *rcpt, time_t due, const char *detail, time_t now,
+	       long long *job_id_r, char **error_r)
+{
+	struct store_job j = { 0 };
+
+	j.case_id = case_id;
+	j.kind = (char *)kind;
+	j.state = (char *)"queued";
+	j.due = due;
+	j.created = now;
+	j.rcpt = (char *)rcpt;
+	j.detail = (char *)detail;
+	return store_job_add(st, &j, job_id_r, error_r);
+}
+
+time_t
+outbox_followup_due(const struct config *cfg, time_t now, bool at_resolution)
+{
+	long after = 0;
+	bool from_resolution = strcmp(cfg->followup_from, "resolution") == 0;
+
+	if (from_resolution != at_resolution)
+		return 0;
+	if (config_parse_duration(cfg->followup_after, &after) < 0)
+		after = 7 * 86400;
+	return now + after;
+}
+
+int
+outbox_after_change(struct store *st, const struct config *cfg,
+		    const struct store_case *c, enum caselife_action a,
+		    time_t now, char **error_r)
+{
+	time_t due;
+	long moved = 0;
+
+	switch (a) {
+	case CASELIFE_RESOLVE:
+		due = outbox_followup_due(cfg, now, true);
+		if (due == 0 || c->customer == NULL)
+			return 0;
+		/* One follow-up per case: move a queued one rather than add. */
+		if (store_jobs_reschedule(st, c->id, "followup", due, &moved, error_r) < 0)
+			return -1;
+		if (moved > 0)
+			return 0;
+		return outbox_enqueue(st, c->id, "followup", c->customer, due,
+				      "after resolution", now, NULL, error_r);
+	case CASELIFE_REOPEN:
+		/* The customer is not done: the follow-up waits for the new end. */
+		due = outbox_followup_due(cfg, now, false);
+		if (due == 0)
+			due = outbox_followup_due(cfg, now, true);
+		return store_jobs_reschedule(st, c->id, "followup", due, &moved, error_r);
+	default:
+		return 0;
+	}
+}
+
+int
+outbox_new(const struct config *cfg, struct store *st, bool dry_run,
+	   struct outbox **ob_r, char **error_r)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	char host[64] = "localhost";
+	char *name = NULL, *addr = NULL;
+
+	*ob_r = NULL;
+	ob->cfg = cfg;
+	ob->st = st;
+	ob->dry_run = dry_run;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(ob->owner, sizeof(ob->owner), "%ld@%s", (long)getpid(), host);
+	if (config_parse_duration(cfg->smtp_lifetime, &ob->lifetime) < 0)
+		ob->lifetime = 5 * 86400;
+	if (compose_parse_mailbox(cfg->smtp_from, &name, &addr) < 0) {
+		*error_r = xasprintf("%s: [smtp] from: \"%s\" is not an address",
+				     config_where(cfg, "smtp", "from"), cfg->smtp_from);
+		goto fail;
+	}
+	ob->from_name = name;
+	ob->from_addr = addr;
+	name = addr = NULL;
+	if (compose_parse_mailbox(cfg->smtp_escalate_to, &name, &addr) < 0) {
+		*error_r = xasprintf("%s: [smtp] escalate_to: \"%s\" is not an address",
+				     config_where(cfg, "smtp", "escalate_to"),
+				     cfg->smtp_escalate_to);
+		goto fail;
+	}
+	ob->escalate_name = name;
+	ob->escalate_addr = addr;
+	ob->envelope_from = xstrdup(cfg->smtp_envelope_from != NULL
+				    ? cfg->smtp_envelope_from : ob->from_addr);
+	ob->domain = thread_address_domain(ob->from_addr);
+	if (ob->domain == NULL)
+		ob->domain = xstrdup("localhost");
+	if (store_secret(st, "msgid-key", 32, &ob->key, error_r) < 0)
+		goto fail;
+	if (template_set_load(cfg->paths_templates, &ob->templates, error_r) < 0)
+		goto fail;
+	if (sla_policy_load(cfg, &ob->sla, error_r) < 0)
+		goto fail;
+	if (!dry_run && mailer_open(cfg, &ob->mailer, error_r) < 0)
+		goto fail;
+	*ob_r = ob;
+	return 0;
+fail:
+	outbox_free(&ob);
+	return -1;
+}
+
+void
+outbox_free(struct outbox **obp)
+{
+	struct outbox *ob = *obp;
+
+	if (ob == NULL)
+		return;
+	template_set_free(&ob->templates);
+	sla_policy_free(&ob->sla);
+	mailer_close(&ob->mailer);
+	free(ob->key);
+	free(ob->domain);
+	free(ob->from_addr);
+	free(ob->from_name);
+	free(ob->envelope_from);
+	free(ob->escalate_addr);
+	free(ob->escalate_name);
+	free(ob);
+	*obp = NULL;
+}
+
+static const char *
+outbox_template_kind(const char *job_kind)
+{
+	return strcmp(job_kind, "warning") == 0 ? "breach-warning" : job_kind;
+}
+
+/* The first lines of the customer's first message, for escalations. */
+static char *
+outbox_excerpt(struct outbox *ob, long long case_id)
+{
+	struct store_message_info *msgs = NULL;
+	size_t n = 0, len = 0;
+	char *raw = NULL, *error = NULL, *text = NULL;
+
+	if (store_case_messages(ob->st, case_id, &msgs, &n, &error) < 0 || n == 0 ||
+	    store_message_raw(ob->st, msgs[0].id, &raw, &len, &error) <= 0) {
+		free(error);
+		store_message_infos_free(&msgs, n);
+		return xstrdup("");
+	}
+	{
+		struct message_limits lim = {
+			(size_t)ob->cfg->intake_max_size, (unsigned)ob->cfg->intake_max_depth,
+			(unsigned)ob->cfg->intake_max_parts,
+		};
+		struct message *m = message_parse(raw, len, &lim);
+		char *fresh = message_fresh_text(m->text, m->text_len);
+		size_t cut = strlen(fresh);
+
+		if (cut > OUTBOX_EXCERPT) {
+			cut = OUTBOX_EXCERPT;
+			/* Do not split a UTF-8 sequence. */
+			while (cut > 0 && ((unsigned char)fresh[cut] & 0xc0) == 0x80)
+				cut--;
+		}
+		text = xasprintf("%.*s%s", (int)cut, fresh,
+				 cut < strlen(fresh) ? " [...]" : "");
+		free(fresh);
+		message_free(&m);
+	}
+	free(raw);
+	store_message_infos_free(&msgs, n);
+	return text;
+}
+
+static void
+outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_job *j,
+	    time_t now, struct template_vars *v)
+{
+	char buf[256], *tag;
+
+	snprintf(buf, sizeof(buf), "%lld", c->id);
+	template_vars_set(v, "case_id", buf);
+	tag = thread_tag_format(ob->cfg->case_tag, c->id);
+	template_vars_set(v, "case_tag", tag);
+	free(tag);
+	template_vars_set(v, "customer_name", c->customer_name);
+	template_vars_set(v, "customer_email", c->customer);
+	template_vars_set(v, "category", c->category);
+	template_vars_set(v, "category_label", c->label);
+	template_vars_set(v, "priority", c->priority);
+	template_vars_set(v, "original_subject", c->subject);
+	template_vars_set(v, "sender_name", ob->from_name != NULL ? ob->from_name
+			  : "Customer Care");
+	template_vars_set(v, "company", ob->from_name != NULL ? ob->from_name
+			  : "Customer Care");
+	template_vars_set(v, "state", c->state);
+	template_vars_set(v, "tags", c->tags);
+	template_vars_set(v, "resolution_cause", c->resolution_cause);
+	template_vars_set(v, "resolved", c->resolved_at != 0 ? "yes" : "");
+	template_vars_set(v, "breached", c->first_response_breached ||
+			  c->resolution_breached ? "yes" : "");
+	template_vars_set(v, "reason", j->detail);
+	if (c->first_response_due != 0) {
+		sla_format_deadline(ob->sla->cal, c->first_response_due, now, buf, sizeof(buf));
+		template_vars_set(v, "deadline", buf);
+	}
+	if (c->resolution_due != 0) {
+		sla_format_deadline(ob->sla->cal, c->resolution_due, now, buf, sizeof(buf));
+		template_vars_set(v, "resolution_deadline", buf);
+	}
+	if (j->detail != NULL && strncmp(j->detail, "breach:", 7) == 0)
+		template_vars_set(v, "breach_kind", j->detail + 7);
+	{
+		char iso[CLOCK_ISO_LEN];
+
+		clock_format_iso8601(c->created, iso);
+		template_vars_set(v, "received", iso);
+		clock_format_iso8601(j->due, iso);
+		template_vars_set(v, "due", iso);
+	}
+	if (strcmp(j->kind, "escalation") == 0 || strcmp(j->kind, "warning") == 0) {
+		char *ex = outbox_excerpt(ob, c->id);
+
+		template_vars_set(v, "customer_excerpt", ex);
+		free(ex);
+	}
+}
+
+/* Builds the whole message for a job; 0, or -1 with error (permanent). */
+static int
+outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
+	     time_t now, struct buf *out, char **error_r)
+{
+	struct template_vars *v = template_vars_new();
+	struct template_output t = { 0 };
+	struct compose_input in = { 0 };
+	const char *refs[64];
+	size_t n_refs = 0;
+	char *refs_copy = NULL;
+	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
+			   strcmp(j->kind, "warning") != 0;
+	int ret = -1;
+
+	outbox_vars(ob, c, j, now, v);
+	if (template_render(ob->templates, outbox_template_kind(j->kind),
+			    c->category, v, &t, error_r) < 0)
+		goto out;
+	if (j->msgid == NULL)
+		j->msgid = thread_msgid_new(ob->key, 32, c->id, ob->domain);
+	in.from = ob->cfg->smtp_from;
+	in.to_addr = j->rcpt;
+	in.to_name = to_customer ? c->customer_name : ob->escalate_name;
+	in.subject = t.subject;
+	in.body = t.body;
+	in.message_id = j->msgid;
+	in.date = now;
+	in.x_loop = ob->from_addr;
+	if (to_customer) {
+		in.auto_submitted = strcmp(j->kind, "followup") == 0 ? "auto-generated"
+				    : "auto-replied";
+		in.in_reply_to = c->customer_msgid;
+		if (c->customer_refs != NULL) {
+			/* Space-separated ids: cut them apart in a copy. */
+			refs_copy = xstrdup(c->customer_refs);
+			for (char *p = refs_copy; *p != '\0' && n_refs < 64;) {
+				size_t len = strcspn(p, " ");
+
+				if (len > 0)
+					refs[n_refs++] = p;
+				p += len;
+				if (*p != '\0')
+					*p++ = '\0';
+			}
+		}
+		in.references = refs;
+		in.n_references = n_refs;
+	} else {
+		in.auto_submitted = "auto-generated";
+	}
+	ret = compose_message(&in, out, error_r);
+out:
+	free(refs_copy);
+	template_output_clear(&t);
+	template_vars_free(&v);
+	return ret;
+}
+
+/* Records a job's outcome and the case's move in one transaction. */
+static int
+outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
+	      const char *event, const char *detail, time_t now, char **error_r)
+{
+	struct store *st = ob->st;
+
+	if (store_begin(st, error_r) < 0)
+		return -1;
+	if (store_job_update(st, j, error_r) < 0 ||
+	    (event != NULL && store_event_add(st, j->case_id, now, event, detail,
+					      error_r) < 0))
+		goto fail;
+	if (c != NULL && strcmp(j->state, "sent") == 0) {
+		enum caselife_action a = strcmp(j->kind, "followup") == 0
+					 ? CASELIFE_CLOSE : CASELIFE_ACK_SENT;
+
+		if (strcmp(j->kind, "ack") == 0 || strcmp(j->kind, "ack-plain") == 0 ||
+		    strcmp(j->kind, "followup") == 0) {
+			if (caselife_apply(st, ob->cfg, ob->sla, c, a, j->kind, now,
+					   error_r) < 0)
+				goto fail;
+		}
+	}
+	return store_commit(st, error_r);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+/* Why a job should not go out any more, or NULL. */
+static const char *
+outbox_pointless(const struct store_case *c, const struct store_job *j)
+{
+	if (strcmp(c->state, "held") == 0)
+		return "the case is held";
+	if (j->rcpt == NULL || *j->rcpt == '\0')
+		return "no recipient";
+	if (strcmp(j->kind, "followup") == 0 && strcmp(c->state, "closed") == 0)
+		return "the case is closed";
+	if (strcmp(j->kind, "warning") == 0 && c->first_response_at != 0 &&
+	    j->detail != NULL && strstr(j->detail, "first response") != NULL)
+		return "the first response was made";
+	return NULL;
+}
+
+static int
+outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
+		struct outbox_stats *stats, char **error_r)
+{
+	struct store_case *c = NULL;
+	struct buf msg;
+	char *err = NULL, *detail = NULL;
+	const char *why;
+	enum mailer_status status;
+	int r, ret = 0;
+
+	buf_init(&msg, MAILER_MAX_MESSAGE);
+	r = store_case_get(ob->st, j->case_id, &c, error_r);
+	if (r <= 0) {
+		if (r == 0)
+			*error_r = xasprintf("job %lld: case %lld is gone", j->id, j->case_id);
+		return -1;
+	}
+	why = outbox_pointless(c, j);
+	if (why != NULL) {
+		free(j->state);
+		j->state = xstrdup("suppressed");
+		free(j->last_error);
+		j->last_error = xstrdup(why);
+		detail = xasprintf("%s not sent: %s", j->kind, why);
+		stats->suppressed++;
+		ret = outbox_record(ob, j, NULL, "suppressed", detail, now, error_r);
+		goto out;
+	}
+	if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
+		/* A template or address that cannot make a message will not
+		 * get better by waiting. */
+		free(j->state);
+		j->state = xstrdup("failed");
+		free(j->last_error);
+		j->last_error = err;
+		err = NULL;
+		detail = xasprintf("%s failed: %s", j->kind, j->last_error);
+		log_error("job %lld (case %lld): %s", j->id, j->case_id, j->last_error);
+		stats->failed++;
+		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		goto out;
+	}
+	if (ob->dry_run) {
+		printf("--- job %lld: %s for case %lld to %s\n", j->id, j->kind, j->case_id,
+		       j->rcpt);
+		fwrite(msg.data, 1, msg.len, stdout);
+		/* A dry run changes nothing: the claim is undone. */
+		free(j->state);
+		j->state = xstrdup("queued");
+		ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
+		stats->sent++;
+		goto out;
+	}
+	j->attempts++;
+	status = mailer_send(ob->mailer, ob->envelope_from, j->rcpt, msg.data, msg.len, &err);
+	free(j->state);
+	switch (status) {
+	case MAILER_OK:
+		j->state = xstrdup("sent");
+		j->sent_at = now;
+		free(j->last_error);
+		j->last_error = NULL;
+		detail = xasprintf("%s sent to %s (%s)", j->kind, j->rcpt, mailer_kind(ob->mailer));
+		stats->sent++;
+		log_info("case %lld: %s", j->case_id, detail);
+		ret = outbox_record(ob, j, c, "sent", detail, now, error_r);
+		break;
+	case MAILER_TEMPFAIL:
+	case MAILER_CONFIG: {
+		long backoff = 60L << (j->attempts < 7 ? j->attempts - 1 : 6);
+
+		if (backoff > OUTBOX_MAX_BACKOFF)
+			backoff = OUTBOX_MAX_BACKOFF;
+		free(j->last_error);
+		j->last_error = err;
+		err = NULL;
+		if (now - j->created >= ob->lifetime) {
+			j->state = xstrdup("failed");
+			detail = xasprintf("%s failed after %d attempts: %s", j->kind,
+					   j->attempts, j->last_error);
+			stats->failed++;
+			ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		} else {
+			j->state = xstrdup("queued");
+			j->due = now + backoff;
+			stats->deferred++;
+			log_warn("job %lld (case %lld): deferred: %s", j->id, j->case_id,
+				 j->last_error);
+			ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
+		}
+		break;
+	}
+	case MAILER_PERMFAIL:
+		j->state = xstrdup("failed");
+		free(j->last_error);
+		j->last_error = err;
+		err = NULL;
+		detail = xasprintf("%s to %s refused: %s", j->kind, j->rcpt, j->last_error);
+		log_error("case %lld: %s", j->case_id, detail);
+		stats->failed++;
+		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		break;
+	}
+out:
+	free(err);
+	free(detail);
+	buf_free(&msg);
+	store_case_free(&c);
+	return ret;
+}
+
+int
+outbox_send_due(struct outbox *ob, time_t now, size_t max,
+		struct outbox_stats *stats, char **error_r)
+{
+	size_t done = 0;
+
+	/* Claims left by a sender that died go back to the queue.  Only one
+	 * sender runs at a time (the caller holds the "send" lock), so every
+	 * claim still marked "sending" is such a leftover. */
+	if (store_jobs_release_stale(ob->st, NULL, error_r) < 0)
+		return -1;
+	for (;;) {
+		struct store_job j = { 0 };
+		int r;
+
+		if (max > 0 && done >= max)
+			break;
+		if (store_begin(ob->st, error_r) < 0)
+			return -1;
+		r = store_job_claim(ob->st, now, ob->owner, &j, error_r);
+		if (r <= 0) {
+			store_rollback(ob->st);
+			if (r < 0)
+				return -1;
+			break;
+		}
+		if (store_commit(ob->st, error_r) < 0) {
+			store_job_clear(&j);
+			return -1;
+		}
+		r = outbox_send_one(ob, &j, now, stats, error_r);
+		store_job_clear(&j);
+		if (r < 0)
+			return -1;
+		done++;
+	}
+	return 0;
+}
+
+int
+outbox_render_job(struct outbox *ob, long long case_id, const char *kind,
+		  time_t now, char **msg_r, size_t *len_r, char **error_r)
+{
+	struct store_case *c = NULL;
+	struct store_job j = { 0 };
+	struct buf msg;
+	int r;
+
+	r = store_case_get(ob->st, case_id, &c, error_r);
+	if (r <= 0) {
+		if (r == 0)
+			*error_r = xasprintf("no case %lld", case_id);
+		return -1;
+	}
+	j.case_id = case_id;
+	j.kind = xstrdup(kind);
+	j.state = xstrdup("queued");
+	j.due = now;
+	j.created = now;
+	j.rcpt = xstrdup(strcmp(kind, "escalation") == 0 || strcmp(kind, "warning") == 0
+			 ? ob->escalate_addr : c->customer != NULL ? c->customer : "");
+	buf_init(&msg, MAILER_MAX_MESSAGE);
+	r = outbox_build(ob, c, &j, now, &msg, error_r);
+	store_job_clear(&j);
+	store_case_free(&c);
+	if (r < 0) {
+		buf_free(&msg);
+		return -1;
+	}
+	*msg_r = buf_steal(&msg, len_r);
+	return 0;
+}

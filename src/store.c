@@ -1,0 +1,1168 @@
+/*
+ * NAME
+ *	store - the SQLite store: messages, cases, events, jobs, IMAP state
+ * DESCRIPTION
+ *	See store.h for the interface.  The schema carries a version in
+ *	PRAGMA user_version; store_open creates it or migrates older versions
+ *	forward one step at a time, inside a transaction.
+ *
+ *	Durability: WAL with synchronous=FULL, so a committed intake survives
+ *	power loss.  A busy timeout lets concurrent filters wait for each
+ *	other; SQLITE_BUSY after it is reported as temporary.
+ *
+ *	Every statement is prepared once per connection and kept; values are
+ *	always bound, never pasted into SQL.
+ * DIAGNOSTICS
+ *	"store: PATH: reason" style messages through error_r.
+ */
+#include "autoconfig.h"
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "xmem.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_MAX_STMTS 64
+
+struct store_stmt {
+	const char *sql;          /* static text: the cache key */
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	bool temporary;           /* last failure was temporary */
+	bool in_txn;
+	struct store_stmt stmts[STORE_MAX_STMTS];
+	size_t n_stmts;
+};
+
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+	/* 0 -> 1: the first schema. */
+	"CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE cases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  state TEXT NOT NULL,"
+	"  customer TEXT, customer_name TEXT, subject TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  complaint INTEGER NOT NULL DEFAULT 1,"
+	"  category TEXT, label TEXT, priority TEXT, tags TEXT, rules TEXT,"
+	"  rules_version TEXT,"
+	"  first_response_due INTEGER, resolution_due INTEGER,"
+	"  first_response_at INTEGER, resolved_at INTEGER,"
+	"  first_response_breached INTEGER NOT NULL DEFAULT 0,"
+	"  resolution_breached INTEGER NOT NULL DEFAULT 0,"
+	"  paused_at INTEGER, paused_seconds INTEGER NOT NULL DEFAULT 0,"
+	"  resolution_cause TEXT, held_reason TEXT, reply_note TEXT,"
+	"  last_active_state TEXT, customer_msgid TEXT, customer_refs TEXT);"
+	"CREATE INDEX cases_customer ON cases(customer, created);"
+	"CREATE INDEX cases_state ON cases(state);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER REFERENCES cases(id),"
+	"  direction TEXT NOT NULL,"
+	"  message_id TEXT,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  source TEXT, envelope_from TEXT, envelope_to TEXT,"
+	"  received INTEGER NOT NULL,"
+	"  from_addr TEXT, from_name TEXT, subject TEXT, text TEXT,"
+	"  held_reason TEXT,"
+	"  size INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL);"
+	"CREATE INDEX messages_case ON messages(case_id);"
+	"CREATE INDEX messages_msgid ON messages(message_id);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX events_case ON events(case_id);"
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  kind TEXT NOT NULL, state TEXT NOT NULL,"
+	"  due INTEGER NOT NULL, created INTEGER NOT NULL, sent_at INTEGER,"
+	"  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+	"  rcpt TEXT, msgid TEXT, detail TEXT, owner TEXT);"
+	"CREATE INDEX jobs_due ON jobs(state, due);"
+	"CREATE INDEX jobs_case ON jobs(case_id);"
+	"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);"
+	"CREATE TABLE imap_state (mailbox TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);"
+	"CREATE TABLE locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+	"  taken INTEGER NOT NULL);",
+};
+
+void store_rollback(struct store *st);
+
+static bool
+store_code_temporary(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOMEM:
+	case SQLITE_PROTOCOL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int
+store_fail(struct store *st, int rc, char **error_r, const char *what)
+{
+	st->temporary = store_code_temporary(rc);
+	*error_r = xasprintf("store %s: %s: %s", st->path, what,
+			     st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	return -1;
+}
+
+bool
+store_temporary(const struct store *st)
+{
+	return st == NULL || st->temporary;
+}
+
+/* The prepared statement for sql, made on first use; NULL on error. */
+static sqlite3_stmt *
+store_stmt(struct store *st, const char *sql, char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	for (size_t i = 0; i < st->n_stmts; i++) {
+		if (st->stmts[i].sql == sql) {
+			sqlite3_reset(st->stmts[i].stmt);
+			sqlite3_clear_bindings(st->stmts[i].stmt);
+			return st->stmts[i].stmt;
+		}
+	}
+	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(st, rc, error_r, "prepare");
+		return NULL;
+	}
+	if (st->n_stmts < STORE_MAX_STMTS) {
+		st->stmts[st->n_stmts].sql = sql;
+		st->stmts[st->n_stmts].stmt = stmt;
+		st->n_stmts++;
+	}
+	return stmt;
+}
+
+/* Ends use of a statement that did not get cached (only when the cache is full). */
+static void
+store_done(struct store *st, sqlite3_stmt *stmt)
+{
+	for (size_t i = 0; i < st->n_stmts; i++) {
+		if (st->stmts[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_time(sqlite3_stmt *s, int i, time_t t)
+{
+	if (t == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, (sqlite3_int64)t);
+}
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	return v != NULL ? xstrdup((const char *)v) : NULL;
+}
+
+static time_t
+col_time(sqlite3_stmt *s, int i)
+{
+	return (time_t)sqlite3_column_int64(s, i);
+}
+
+/* Runs a statement that returns no rows. */
+static int
+store_step_done(struct store *st, sqlite3_stmt *s, char **error_r, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(st, rc, error_r, what);
+		store_done(st, s);
+		return -1;
+	}
+	store_done(st, s);
+	return 0;
+}
+
+static int
+store_exec(struct store *st, const char *sql, char **error_r)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		st->temporary = store_code_temporary(rc);
+		*error_r = xasprintf("store %s: %s", st->path, msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_migrate(struct store *st, char **error_r)
+{
+	sqlite3_stmt *s;
+	int version, rc;
+
+	if (store_exec(st, "BEGIN IMMEDIATE", error_r) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		if (rc == SQLITE_OK)
+			sqlite3_finalize(s);
+		store_fail(st, rc, error_r, "schema version");
+		store_rollback(st);
+		return -1;
+	}
+	version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > STORE_SCHEMA_VERSION) {
+		store_rollback(st);
+		st->temporary = false;
+		*error_r = xasprintf("store %s: schema version %d is newer than this "
+				     "redress knows (%d); upgrade redress", st->path,
+				     version, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		char *err = NULL;
+		char pragma[64];
+
+		if (store_exec(st, store_migrations[version], &err) < 0) {
+			*error_r = xasprintf("%s (migrating to schema %d)", err, version + 1);
+			free(err);
+			store_rollback(st);
+			return -1;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+		if (store_exec(st, pragma, error_r) < 0) {
+			store_rollback(st);
+			return -1;
+		}
+	}
+	return store_exec(st, "COMMIT", error_r);
+}
+
+int
+store_open(const char *path, long busy_timeout_ms, struct store **st_r,
+	   char **error_r)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int rc;
+
+	*st_r = NULL;
+	st->path = xstrdup(path);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(st, rc, error_r, "open");
+		*st_r = st;  /* so the caller can ask store_temporary */
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, (int)busy_timeout_ms);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (store_exec(st, "PRAGMA journal_mode=WAL", error_r) < 0 ||
+	    store_exec(st, "PRAGMA synchronous=FULL", error_r) < 0 ||
+	    store_exec(st, "PRAGMA foreign_keys=ON", error_r) < 0 ||
+	    store_migrate(st, error_r) < 0) {
+		*st_r = st;
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+void
+store_close(struct store **stp)
+{
+	struct store *st = *stp;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->n_stmts; i++)
+		sqlite3_finalize(st->stmts[i].stmt);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+	*stp = NULL;
+}
+
+int
+store_begin(struct store *st, char **error_r)
+{
+	if (store_exec(st, "BEGIN IMMEDIATE", error_r) < 0)
+		return -1;
+	st->in_txn = true;
+	return 0;
+}
+
+int
+store_commit(struct store *st, char **error_r)
+{
+	if (store_exec(st, "COMMIT", error_r) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	st->in_txn = false;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	char *err = NULL;
+
+	if (sqlite3_get_autocommit(st->db) == 0)
+		store_exec(st, "ROLLBACK", &err);
+	free(err);
+	st->in_txn = false;
+}
+
+int
+store_secret(struct store *st, const char *name, size_t len,
+	     unsigned char **value_r, char **error_r)
+{
+	static const char sel[] = "SELECT value FROM meta WHERE name = ?";
+	static const char ins[] = "INSERT INTO meta (name, value) VALUES (?, ?)";
+	sqlite3_stmt *s = store_stmt(st, sel, error_r);
+	unsigned char *v;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) == len) {
+		v = xmalloc(len);
+		memcpy(v, sqlite3_column_blob(s, 0), len);
+		store_done(st, s);
+		*value_r = v;
+		return 0;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "read secret");
+	v = xmalloc(len);
+	if (gnutls_rnd(GNUTLS_RND_KEY, v, len) != 0) {
+		free(v);
+		st->temporary = false;
+		*error_r = xstrdup("store: no random numbers for a new key");
+		return -1;
+	}
+	s = store_stmt(st, ins, error_r);
+	if (s == NULL) {
+		free(v);
+		return -1;
+	}
+	bind_text(s, 1, name);
+	sqlite3_bind_blob(s, 2, v, (int)len, SQLITE_STATIC);
+	if (store_step_done(st, s, error_r, "save secret") < 0) {
+		free(v);
+		return -1;
+	}
+	*value_r = v;
+	return 0;
+}
+
+int
+store_message_find(struct store *st, const char *fingerprint,
+		   long long *msg_id_r, long long *case_id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, case_id FROM messages WHERE fingerprint = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, fingerprint);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*msg_id_r = sqlite3_column_int64(s, 0);
+		*case_id_r = sqlite3_column_int64(s, 1);
+		store_done(st, s);
+		return 1;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "find message");
+	return 0;
+}
+
+int
+store_message_add(struct store *st, const struct store_message *m,
+		  long long *id_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO messages (case_id, direction, message_id, fingerprint,"
+		" source, envelope_from, envelope_to, received, from_addr, from_name,"
+		" subject, text, held_reason, size, raw)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	if (m->case_id > 0)
+		sqlite3_bind_int64(s, 1, m->case_id);
+	bind_text(s, 2, m->direction != NULL ? m->direction : "in");
+	bind_text(s, 3, m->message_id);
+	bind_text(s, 4, m->fingerprint);
+	bind_text(s, 5, m->source);
+	bind_text(s, 6, m->envelope_from);
+	bind_text(s, 7, m->envelope_to);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)m->received);
+	bind_text(s, 9, m->from_addr);
+	bind_text(s, 10, m->from_name);
+	bind_text(s, 11, m->subject);
+	bind_text(s, 12, m->text);
+	bind_text(s, 13, m->held_reason);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)m->raw_len);
+	sqlite3_bind_blob64(s, 15, m->raw != NULL ? m->raw : "", m->raw_len, SQLITE_STATIC);
+	if (store_step_done(st, s, error_r, "add message") < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_message_set_case(struct store *st, long long msg_id, long long case_id,
+		       char **error_r)
+{
+	static const char sql[] = "UPDATE messages SET case_id = ? WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	sqlite3_bind_int64(s, 2, msg_id);
+	return store_step_done(st, s, error_r, "link message");
+}
+
+int
+store_message_raw(struct store *st, long long msg_id, char **raw_r,
+		  size_t *len_r, char **error_r)
+{
+	static const char sql[] = "SELECT raw FROM messages WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, msg_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(s, 0);
+		char *raw = xmalloc(len + 1);
+
+		if (len > 0)
+			memcpy(raw, sqlite3_column_blob(s, 0), len);
+		raw[len] = '\0';
+		store_done(st, s);
+		*raw_r = raw;
+		*len_r = len;
+		return 1;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "read message");
+	return 0;
+}
+
+int
+store_case_messages(struct store *st, long long case_id,
+		    struct store_message_info **msgs_r, size_t *n_r,
+		    char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, direction, source, message_id, held_reason, received, size"
+		" FROM messages WHERE case_id = ? ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	struct store_message_info *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].direction = col_text(s, 1);
+		v[n].source = col_text(s, 2);
+		v[n].message_id = col_text(s, 3);
+		v[n].held_reason = col_text(s, 4);
+		v[n].received = col_time(s, 5);
+		v[n].size = (size_t)sqlite3_column_int64(s, 6);
+		n++;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		store_message_infos_free(&v, n);
+		return store_fail(st, rc, error_r, "list messages");
+	}
+	*msgs_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void
+store_message_infos_free(struct store_message_info **msgs, size_t n)
+{
+	if (*msgs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*msgs)[i].direction);
+		free((*msgs)[i].source);
+		free((*msgs)[i].message_id);
+		free((*msgs)[i].held_reason);
+	}
+	free(*msgs);
+	*msgs = NULL;
+}
+
+/* Column order shared by case reads and writes. */
+#define STORE_CASE_COLS \
+	"state, customer, customer_name, subject, created, updated, complaint," \
+	" category, label, priority, tags, rules, rules_version," \
+	" first_response_due, resolution_due, first_response_at, resolved_at," \
+	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
+	" resolution_cause, held_reason, reply_note, last_active_state," \
+	" customer_msgid, customer_refs"
+#define STORE_CASE_NCOLS 27
+
+static void
+store_case_bind(sqlite3_stmt *s, const struct store_case *c)
+{
+	bind_text(s, 1, c->state);
+	bind_text(s, 2, c->customer);
+	bind_text(s, 3, c->customer_name);
+	bind_text(s, 4, c->subject);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)c->created);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)(c->updated ? c->updated : c->created));
+	sqlite3_bind_int(s, 7, c->complaint);
+	bind_text(s, 8, c->category);
+	bind_text(s, 9, c->label);
+	bind_text(s, 10, c->priority);
+	bind_text(s, 11, c->tags);
+	bind_text(s, 12, c->rules);
+	bind_text(s, 13, c->rules_version);
+	bind_time(s, 14, c->first_response_due);
+	bind_time(s, 15, c->resolution_due);
+	bind_time(s, 16, c->first_response_at);
+	bind_time(s, 17, c->resolved_at);
+	sqlite3_bind_int(s, 18, c->first_response_breached);
+	sqlite3_bind_int(s, 19, c->resolution_breached);
+	bind_time(s, 20, c->paused_at);
+	sqlite3_bind_int64(s, 21, c->paused_seconds);
+	bind_text(s, 22, c->resolution_cause);
+	bind_text(s, 23, c->held_reason);
+	bind_text(s, 24, c->reply_note);
+	bind_text(s, 25, c->last_active_state);
+	bind_text(s, 26, c->customer_msgid);
+	bind_text(s, 27, c->customer_refs);
+}
+
+/* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS. */
+static struct store_case *
+store_case_read(sqlite3_stmt *s)
+{
+	struct store_case *c = xcalloc(1, sizeof(*c));
+
+	c->id = sqlite3_column_int64(s, 0);
+	c->state = col_text(s, 1);
+	c->customer = col_text(s, 2);
+	c->customer_name = col_text(s, 3);
+	c->subject = col_text(s, 4);
+	c->created = col_time(s, 5);
+	c->updated = col_time(s, 6);
+	c->complaint = sqlite3_column_int(s, 7) != 0;
+	c->category = col_text(s, 8);
+	c->label = col_text(s, 9);
+	c->priority = col_text(s, 10);
+	c->tags = col_text(s, 11);
+	c->rules = col_text(s, 12);
+	c->rules_version = col_text(s, 13);
+	c->first_response_due = col_time(s, 14);
+	c->resolution_due = col_time(s, 15);
+	c->first_response_at = col_time(s, 16);
+	c->resolved_at = col_time(s, 17);
+	c->first_response_breached = sqlite3_column_int(s, 18) != 0;
+	c->resolution_breached = sqlite3_column_int(s, 19) != 0;
+	c->paused_at = col_time(s, 20);
+	c->paused_seconds = (long)sqlite3_column_int64(s, 21);
+	c->resolution_cause = col_text(s, 22);
+	c->held_reason = col_text(s, 23);
+	c->reply_note = col_text(s, 24);
+	c->last_active_state = col_text(s, 25);
+	c->customer_msgid = col_text(s, 26);
+	c->customer_refs = col_text(s, 27);
+	return c;
+}
+
+int
+store_case_add(struct store *st, const struct store_case *c, long long *id_r,
+	       char **error_r)
+{
+	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	store_case_bind(s, c);
+	if (store_step_done(st, s, error_r, "add case") < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_case_update(struct store *st, const struct store_case *c, char **error_r)
+{
+	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	store_case_bind(s, c);
+	sqlite3_bind_int64(s, STORE_CASE_NCOLS + 1, c->id);
+	return store_step_done(st, s, error_r, "update case");
+}
+
+int
+store_case_get(struct store *st, long long id, struct store_case **c_r,
+	       char **error_r)
+{
+	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	*c_r = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*c_r = store_case_read(s);
+		store_done(st, s);
+		return 1;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "read case");
+	return 0;
+}
+
+int
+store_case_list(struct store *st, const struct store_case_filter *f,
+		struct store_case ***cases_r, size_t *n_r, char **error_r)
+{
+	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases"
+		" WHERE (?1 IS NULL OR state = ?1)"
+		" AND (?2 = 0 OR first_response_breached OR resolution_breached)"
+		" AND (?3 IS NULL OR customer = ?3)"
+		" AND created >= ?4"
+		" ORDER BY id LIMIT ?5";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	struct store_case **v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, f->state);
+	sqlite3_bind_int(s, 2, f->breached_only);
+	bind_text(s, 3, f->customer);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->since);
+	sqlite3_bind_int64(s, 5, f->limit > 0 ? (sqlite3_int64)f->limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = store_case_read(s);
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		store_case_list_free(&v, n);
+		return store_fail(st, rc, error_r, "list cases");
+	}
+	*cases_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_case_count_customer(struct store *st, const char *customer, time_t since,
+			  long long except_id, long *n_r, char **error_r)
+{
+	static const char sql[] = "SELECT count(*) FROM cases"
+		" WHERE customer = ? AND created >= ? AND id != ? AND state != 'held'";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, customer);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
+	sqlite3_bind_int64(s, 3, except_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		store_done(st, s);
+		return store_fail(st, rc, error_r, "count cases");
+	}
+	*n_r = (long)sqlite3_column_int64(s, 0);
+	store_done(st, s);
+	return 0;
+}
+
+void
+store_case_free(struct store_case **cp)
+{
+	struct store_case *c = *cp;
+
+	if (c == NULL)
+		return;
+	free(c->state);
+	free(c->customer);
+	free(c->customer_name);
+	free(c->subject);
+	free(c->category);
+	free(c->label);
+	free(c->priority);
+	free(c->tags);
+	free(c->rules);
+	free(c->rules_version);
+	free(c->resolution_cause);
+	free(c->held_reason);
+	free(c->reply_note);
+	free(c->last_active_state);
+	free(c->customer_msgid);
+	free(c->customer_refs);
+	free(c);
+	*cp = NULL;
+}
+
+void
+store_case_list_free(struct store_case ***cases, size_t n)
+{
+	if (*cases == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_case_free(&(*cases)[i]);
+	free(*cases);
+	*cases = NULL;
+}
+
+int
+store_event_add(struct store *st, long long case_id, time_t at,
+		const char *kind, const char *detail, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO events (case_id, at, kind, detail) VALUES (?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)at);
+	bind_text(s, 3, kind);
+	bind_text(s, 4, detail);
+	return store_step_done(st, s, error_r, "add event");
+}
+
+int
+store_case_events(struct store *st, long long case_id, struct store_event **ev_r,
+		  size_t *n_r, char **error_r)
+{
+	static const char sql[] = "SELECT id, case_id, at, kind, detail FROM events"
+		" WHERE case_id = ? ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	struct store_event *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].case_id = sqlite3_column_int64(s, 1);
+		v[n].at = col_time(s, 2);
+		v[n].kind = col_text(s, 3);
+		v[n].detail = col_text(s, 4);
+		n++;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		store_events_free(&v, n);
+		return store_fail(st, rc, error_r, "list events");
+	}
+	*ev_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void
+store_events_free(struct store_event **ev, size_t n)
+{
+	if (*ev == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*ev)[i].kind);
+		free((*ev)[i].detail);
+	}
+	free(*ev);
+	*ev = NULL;
+}
+
+#define STORE_JOB_COLS "id, case_id, kind, state, due, created, sent_at," \
+	" attempts, last_error, rcpt, msgid, detail"
+
+static void
+store_job_read(sqlite3_stmt *s, struct store_job *j)
+{
+	j->id = sqlite3_column_int64(s, 0);
+	j->case_id = sqlite3_column_int64(s, 1);
+	j->kind = col_text(s, 2);
+	j->state = col_text(s, 3);
+	j->due = col_time(s, 4);
+	j->created = col_time(s, 5);
+	j->sent_at = col_time(s, 6);
+	j->attempts = sqlite3_column_int(s, 7);
+	j->last_error = col_text(s, 8);
+	j->rcpt = col_text(s, 9);
+	j->msgid = col_text(s, 10);
+	j->detail = col_text(s, 11);
+}
+
+int
+store_job_add(struct store *st, const struct store_job *j, long long *id_r,
+	      char **error_r)
+{
+	static const char sql[] = "INSERT INTO jobs (case_id, kind, state, due,"
+		" created, sent_at, attempts, last_error, rcpt, msgid, detail)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, j->case_id);
+	bind_text(s, 2, j->kind);
+	bind_text(s, 3, j->state != NULL ? j->state : "queued");
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)j->due);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)j->created);
+	bind_time(s, 6, j->sent_at);
+	sqlite3_bind_int(s, 7, j->attempts);
+	bind_text(s, 8, j->last_error);
+	bind_text(s, 9, j->rcpt);
+	bind_text(s, 10, j->msgid);
+	bind_text(s, 11, j->detail);
+	if (store_step_done(st, s, error_r, "add job") < 0)
+		return -1;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_job_update(struct store *st, const struct store_job *j, char **error_r)
+{
+	static const char sql[] = "UPDATE jobs SET state = ?, due = ?, sent_at = ?,"
+		" attempts = ?, last_error = ?, rcpt = ?, msgid = ?, detail = ?,"
+		" owner = CASE WHEN ? = 'sending' THEN owner ELSE NULL END"
+		" WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, j->state);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)j->due);
+	bind_time(s, 3, j->sent_at);
+	sqlite3_bind_int(s, 4, j->attempts);
+	bind_text(s, 5, j->last_error);
+	bind_text(s, 6, j->rcpt);
+	bind_text(s, 7, j->msgid);
+	bind_text(s, 8, j->detail);
+	bind_text(s, 9, j->state);
+	sqlite3_bind_int64(s, 10, j->id);
+	return store_step_done(st, s, error_r, "update job");
+}
+
+int
+store_jobs_list(struct store *st, long long case_id, struct store_job **jobs_r,
+		size_t *n_r, char **error_r)
+{
+	static const char sql[] = "SELECT " STORE_JOB_COLS " FROM jobs"
+		" WHERE ?1 = 0 OR case_id = ?1 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	struct store_job *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, case_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		store_job_read(s, &v[n++]);
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		store_jobs_free(&v, n);
+		return store_fail(st, rc, error_r, "list jobs");
+	}
+	*jobs_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_job_get(struct store *st, long long id, struct store_job *j_r,
+	      char **error_r)
+{
+	static const char sql[] = "SELECT " STORE_JOB_COLS " FROM jobs WHERE id = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		store_job_read(s, j_r);
+		store_done(st, s);
+		return 1;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "read job");
+	return 0;
+}
+
+int
+store_job_claim(struct store *st, time_t now, const char *owner,
+		struct store_job *j_r, char **error_r)
+{
+	static const char sql[] = "UPDATE jobs SET state = 'sending', owner = ?"
+		" WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND due <= ?"
+		" ORDER BY due, id LIMIT 1) RETURNING " STORE_JOB_COLS;
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, owner);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		store_job_read(s, j_r);
+		/* RETURNING rows are only final once the statement completes. */
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			;
+		store_done(st, s);
+		if (rc != SQLITE_DONE) {
+			store_job_clear(j_r);
+			return store_fail(st, rc, error_r, "claim job");
+		}
+		return 1;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "claim job");
+	return 0;
+}
+
+int
+store_jobs_release_stale(struct store *st, const char *owner_prefix,
+			 char **error_r)
+{
+	static const char sql[] = "UPDATE jobs SET state = 'queued', owner = NULL"
+		" WHERE state = 'sending' AND (?1 IS NULL OR owner LIKE ?1 || '%')";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, owner_prefix);
+	return store_step_done(st, s, error_r, "release jobs");
+}
+
+int
+store_acks_to(struct store *st, const char *rcpt, time_t since, long *n_r,
+	      char **error_r)
+{
+	static const char sql[] = "SELECT count(*) FROM jobs WHERE rcpt = ?"
+		" AND kind IN ('ack', 'ack-plain') AND state IN ('queued', 'sending', 'sent')"
+		" AND created >= ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, rcpt);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		store_done(st, s);
+		return store_fail(st, rc, error_r, "count acks");
+	}
+	*n_r = (long)sqlite3_column_int64(s, 0);
+	store_done(st, s);
+	return 0;
+}
+
+int
+store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
+		      time_t due, long *n_r, char **error_r)
+{
+	static const char sql[] = "UPDATE jobs SET due = ? WHERE case_id = ?"
+		" AND kind = ? AND state = 'queued'";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)due);
+	sqlite3_bind_int64(s, 2, case_id);
+	bind_text(s, 3, kind);
+	if (store_step_done(st, s, error_r, "reschedule jobs") < 0)
+		return -1;
+	if (n_r != NULL)
+		*n_r = sqlite3_changes(st->db);
+	return 0;
+}
+
+void
+store_job_clear(struct store_job *j)
+{
+	free(j->kind);
+	free(j->state);
+	free(j->last_error);
+	free(j->rcpt);
+	free(j->msgid);
+	free(j->detail);
+	memset(j, 0, sizeof(*j));
+}
+
+void
+store_jobs_free(struct store_job **jobs, size_t n)
+{
+	if (*jobs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_job_clear(&(*jobs)[i]);
+	free(*jobs);
+	*jobs = NULL;
+}
+
+int
+store_imap_get(struct store *st, const char *mailbox, uint32_t *uidvalidity_r,
+	       uint32_t *last_uid_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, mailbox);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
+		store_done(st, s);
+		return 1;
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, "read IMAP state");
+	return 0;
+}
+
+int
+store_imap_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
+	       uint32_t last_uid, char **error_r)
+{
+	static const char sql[] = "INSERT INTO imap_state (mailbox, uidvalidity,"
+		" last_uid) VALUES (?,?,?) ON CONFLICT(mailbox) DO UPDATE SET"
+		" uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, mailbox);
+	sqlite3_bind_int64(s, 2, uidvalidity);
+	sqlite3_bind_int64(s, 3, last_uid);
+	return store_step_done(st, s, error_r, "save IMAP state");
+}
+
+int
+store_lock(struct store *st, const char *name, const char *owner, time_t now,
+	   long ttl, char **error_r)
+{
+	static const char sql[] = "INSERT INTO locks (name, owner, taken)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET owner = ?2,"
+		" taken = ?3 WHERE locks.owner = ?2 OR locks.taken < ?3 - ?4";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, owner);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	sqlite3_bind_int64(s, 4, ttl);
+	if (store_step_done(st, s, error_r, "take lock") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_unlock(struct store *st, const char *name, const char *owner,
+	     char **error_r)
+{
+	static const char sql[] = "DELETE FROM locks WHERE name = ? AND owner = ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, owner);
+	return store_step_done(st, s, error_r, "release lock");
+}

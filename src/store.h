@@ -1,0 +1,216 @@
+/*
+ * store - everything redress keeps, behind one small interface.
+ *
+ * SQLite is the only backend today.  Every SQL statement lives in store.c,
+ * so that a PostgreSQL backend (several nodes claiming jobs with FOR UPDATE
+ * SKIP LOCKED) can slot in without touching intake, the outbox or the
+ * commands.  Writers wrap their work in store_begin/store_commit; intake
+ * does all of one message's writes in one transaction, so a crash leaves
+ * all of it or none.
+ *
+ * Errors: functions return 0 (or 1/0 for lookups) and -1 on failure with
+ * *error_r allocated (the caller frees).  store_temporary() says whether the
+ * last failure was temporary (database locked, disk full, I/O error): a
+ * delivery filter then exits 75 so the MTA retries.
+ *
+ * Ownership: records returned by store_*_get/list are the caller's, freed
+ * with the matching *_free function; strings handed in are copied.
+ */
+#ifndef REDRESS_STORE_H
+#define REDRESS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct store;
+
+struct store_message {
+	long long id;
+	long long case_id;         /* 0: none yet */
+	const char *direction;     /* "in" or "out" */
+	const char *message_id;    /* header Message-ID without <>; may be NULL */
+	const char *fingerprint;   /* message_fingerprint(): duplicate detection */
+	const char *source;        /* "file:PATH", "imap:INBOX:UIDVALIDITY:UID", "filter" */
+	const char *envelope_from; /* may be NULL */
+	const char *envelope_to;
+	time_t received;
+	const char *from_addr;
+	const char *from_name;
+	const char *subject;
+	const char *text;          /* decoded text, UTF-8 */
+	const char *raw;           /* exactly as received */
+	size_t raw_len;
+	const char *held_reason;   /* NULL: parsed */
+};
+
+struct store_case {
+	long long id;
+	char *state;               /* new acknowledged responded waiting resolved closed held */
+	char *customer;            /* the customer's address (where replies go) */
+	char *customer_name;
+	char *subject;
+	time_t created;
+	time_t updated;
+	bool complaint;
+	char *category;
+	char *label;
+	char *priority;            /* urgent high normal low */
+	char *tags;                /* space separated */
+	char *rules;               /* JSON array of the rules that fired */
+	char *rules_version;
+	time_t first_response_due;
+	time_t resolution_due;
+	time_t first_response_at;
+	time_t resolved_at;
+	bool first_response_breached;
+	bool resolution_breached;
+	time_t paused_at;          /* waiting since; 0 when not waiting */
+	long paused_seconds;       /* business seconds paused in all */
+	char *resolution_cause;
+	char *held_reason;
+	char *reply_note;          /* why no ack went out, or which address got it */
+	char *last_active_state;   /* to return to on reopen */
+	char *customer_msgid;      /* the customer's Message-ID of the first message */
+	char *customer_refs;       /* its References, space separated */
+};
+
+struct store_event {
+	long long id;
+	long long case_id;
+	time_t at;
+	char *kind;
+	char *detail;
+};
+
+struct store_job {
+	long long id;
+	long long case_id;
+	char *kind;                /* ack ack-plain followup escalation warning */
+	char *state;               /* queued sending sent failed suppressed */
+	time_t due;
+	time_t created;
+	time_t sent_at;
+	int attempts;
+	char *last_error;
+	char *rcpt;                /* envelope recipient */
+	char *msgid;               /* our Message-ID for it, set at enqueue */
+	char *detail;              /* e.g. which breach an escalation is about */
+};
+
+struct store_case_filter {
+	const char *state;         /* NULL: any */
+	bool breached_only;
+	const char *customer;      /* NULL: any */
+	time_t since;              /* created at or after; 0: any */
+	size_t limit;              /* 0: no limit */
+};
+
+int store_open(const char *path, long busy_timeout_ms, struct store **st_r,
+	       char **error_r);
+void store_close(struct store **st);
+bool store_temporary(const struct store *st);
+
+/* Transactions: BEGIN IMMEDIATE, so that writers never deadlock. */
+int store_begin(struct store *st, char **error_r);
+int store_commit(struct store *st, char **error_r);
+void store_rollback(struct store *st);
+
+/* A secret kept in the store, made on first use (HMAC key for Message-IDs). */
+int store_secret(struct store *st, const char *name, size_t len,
+		 unsigned char **value_r, char **error_r);
+
+/* 1 and the ids when a message with this fingerprint is stored, 0 if not. */
+int store_message_find(struct store *st, const char *fingerprint,
+		       long long *msg_id_r, long long *case_id_r, char **error_r);
+int store_message_add(struct store *st, const struct store_message *m,
+		      long long *id_r, char **error_r);
+int store_message_set_case(struct store *st, long long msg_id, long long case_id,
+			   char **error_r);
+/* The raw bytes of a message (allocated) and its length. 1, 0 if none. */
+int store_message_raw(struct store *st, long long msg_id, char **raw_r,
+		      size_t *len_r, char **error_r);
+struct store_message_info {
+	long long id;
+	char *direction;
+	char *source;
+	char *message_id;
+	char *held_reason;
+	time_t received;
+	size_t size;
+};
+/* A case's messages, oldest first; free with store_message_infos_free. */
+int store_case_messages(struct store *st, long long case_id,
+			struct store_message_info **msgs_r, size_t *n_r,
+			char **error_r);
+void store_message_infos_free(struct store_message_info **msgs, size_t n);
+/* Held messages not yet attached to a case are not possible: every stored
+ * message belongs to a case (held ones to a held case). */
+
+int store_case_add(struct store *st, const struct store_case *c, long long *id_r,
+		   char **error_r);
+/* Writes every field of c back (by c->id). */
+int store_case_update(struct store *st, const struct store_case *c,
+		      char **error_r);
+/* 1 and the case, 0 when there is no such case. */
+int store_case_get(struct store *st, long long id, struct store_case **c_r,
+		   char **error_r);
+int store_case_list(struct store *st, const struct store_case_filter *f,
+		    struct store_case ***cases_r, size_t *n_r, char **error_r);
+/* Earlier cases of a customer created at or after since. */
+int store_case_count_customer(struct store *st, const char *customer,
+			      time_t since, long long except_id, long *n_r,
+			      char **error_r);
+void store_case_free(struct store_case **c);
+void store_case_list_free(struct store_case ***cases, size_t n);
+
+int store_event_add(struct store *st, long long case_id, time_t at,
+		    const char *kind, const char *detail, char **error_r);
+int store_case_events(struct store *st, long long case_id,
+		      struct store_event **ev_r, size_t *n_r, char **error_r);
+void store_events_free(struct store_event **ev, size_t n);
+
+int store_job_add(struct store *st, const struct store_job *j, long long *id_r,
+		  char **error_r);
+int store_job_update(struct store *st, const struct store_job *j,
+		     char **error_r);
+/* Jobs of one case (case_id > 0) or all jobs (case_id 0), oldest first. */
+int store_jobs_list(struct store *st, long long case_id,
+		    struct store_job **jobs_r, size_t *n_r, char **error_r);
+int store_job_get(struct store *st, long long id, struct store_job *j_r,
+		  char **error_r);
+/*
+ * Claims the next queued job due at or before now: marks it "sending"
+ * with owner and returns 1 and the job; 0 when none is due.
+ */
+int store_job_claim(struct store *st, time_t now, const char *owner,
+		    struct store_job *j_r, char **error_r);
+/* Jobs left "sending" by a process that died go back to the queue. */
+int store_jobs_release_stale(struct store *st, const char *owner_prefix,
+			     char **error_r);
+/* Acks (sent or queued) to an address since a time, for the rate limit. */
+int store_acks_to(struct store *st, const char *rcpt, time_t since, long *n_r,
+		  char **error_r);
+/* Reschedules queued jobs of a kind for a case; returns how many moved. */
+int store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
+			  time_t due, long *n_r, char **error_r);
+void store_job_clear(struct store_job *j);
+void store_jobs_free(struct store_job **jobs, size_t n);
+
+/* IMAP progress per mailbox URL. 1 and values, 0 when none stored. */
+int store_imap_get(struct store *st, const char *mailbox, uint32_t *uidvalidity_r,
+		   uint32_t *last_uid_r, char **error_r);
+int store_imap_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
+		   uint32_t last_uid, char **error_r);
+
+/*
+ * A named lock row (one fetcher per mailbox): 1 taken, 0 held by another
+ * live owner.  Owners are "PID@HOST"; a lock older than ttl is taken over.
+ */
+int store_lock(struct store *st, const char *name, const char *owner,
+	       time_t now, long ttl, char **error_r);
+int store_unlock(struct store *st, const char *name, const char *owner,
+		 char **error_r);
+
+#endif
