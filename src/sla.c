@@ -98,6 +98,16 @@ sla_days_in_month(long y, int m)
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
 
+/*
+ * Instants between the years 1 and 9999.  Outside them the arithmetic
+ * returns its input unchanged rather than risk overflow.
+ */
+static int
+sla_time_ok(time_t t)
+{
+	return t >= (time_t)-62135596800LL && t <= (time_t)253402300799LL;
+}
+
 /* ---- time zone scope ------------------------------------------------ */
 
 /*
@@ -392,16 +402,13 @@ sla_parse_hhmm(const char *s, int *sec_r)
 static int
 sla_parse_range(const char *s, int *open_r, int *close_r, char **why_r)
 {
-	int rc;
-
 	if (strlen(s) != 11 || s[5] != '-') {
 		*why_r = xstrdup("expected HH:MM-HH:MM");
 		return -1;
 	}
 	for (int i = 0; i < 2; i++) {
 		const char *p = s + 6 * i;
-
-		rc = sla_parse_hhmm(p, i == 0 ? open_r : close_r);
+		int rc = sla_parse_hhmm(p, i == 0 ? open_r : close_r);
 		if (rc == -1) {
 			*why_r = xstrdup("expected HH:MM-HH:MM");
 			return -1;
@@ -608,6 +615,19 @@ out:
 	return rc;
 }
 
+/* "YYYY-MM-DD" in the first len characters of s, digits and dashes only. */
+static int
+sla_is_iso_date(const char *s, size_t len)
+{
+	if (len != 10)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 sla_parse_holidays(struct sla_calendar *cal, const char *s, char **error_r)
 {
@@ -633,17 +653,16 @@ sla_parse_holidays(struct sla_calendar *cal, const char *s, char **error_r)
 		       *p != '\n' && *p != '\r')
 			p++;
 		len = (size_t)(p - tok);
-		if (len != 10 || tok[4] != '-' || tok[7] != '-' ||
-		    sscanf(tok, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
-		    !isdigit((unsigned char)tok[0]) || !isdigit((unsigned char)tok[5]) ||
-		    !isdigit((unsigned char)tok[6]) || !isdigit((unsigned char)tok[8]) ||
-		    !isdigit((unsigned char)tok[9])) {
+		if (!sla_is_iso_date(tok, len)) {
 			*error_r = xasprintf("\"%.*s\": expected a date YYYY-MM-DD",
 					     (int)(len > 40 ? 40 : len), tok);
 			return -1;
 		}
 		memcpy(date, tok, 10);
 		date[10] = '\0';
+		y = atoi(date);
+		m = atoi(date + 5);
+		d = atoi(date + 8);
 		if (m < 1 || m > 12 || d < 1 || d > sla_days_in_month(y, m)) {
 			*error_r = xasprintf("\"%s\": no such date", date);
 			return -1;
@@ -777,6 +796,8 @@ sla_calendar_is_open(const struct sla_calendar *cal, time_t t)
 	struct sla_tz_saved s;
 	int open;
 
+	if (!sla_time_ok(t))
+		return 0;
 	sla_tz_enter(cal, &s);
 	open = sla_walk_seconds(cal, t, 0) == t;
 	sla_tz_leave(&s);
@@ -857,7 +878,7 @@ sla_target_parse(const char *s, struct sla_target *t_r, char **error_r)
 	const char *tok[3], *p = s;
 	size_t len[3];
 	int n = 0;
-	char *span, *why = NULL;
+	char *why = NULL;
 	static const char *const names[2] = { "first response", "resolution" };
 	struct sla_span *dst[2] = { &t_r->first_response, &t_r->resolution };
 
@@ -883,7 +904,8 @@ sla_target_parse(const char *s, struct sla_target *t_r, char **error_r)
 		return -1;
 	}
 	for (int i = 0; i < 2; i++) {
-		span = xstrndup(tok[i], len[i]);
+		char *span = xstrndup(tok[i], len[i]);
+
 		if (sla_span_parse(span, dst[i], &why) < 0) {
 			*error_r = xasprintf("%s: %s", names[i], why);
 			free(why);
@@ -903,6 +925,8 @@ sla_add_seconds(const struct sla_calendar *cal, time_t start, long seconds)
 	struct sla_tz_saved s;
 	time_t t;
 
+	if (!sla_time_ok(start))
+		return start;
 	sla_tz_enter(cal, &s);
 	t = sla_walk_seconds(cal, start, seconds);
 	sla_tz_leave(&s);
@@ -915,6 +939,8 @@ sla_add(const struct sla_calendar *cal, time_t start, struct sla_span span)
 	struct sla_tz_saved s;
 	time_t t;
 
+	if (!sla_time_ok(start))
+		return start;
 	sla_tz_enter(cal, &s);
 	if (span.days > 0)
 		t = sla_walk_days(cal, start, span.days);
@@ -930,7 +956,7 @@ sla_business_seconds(const struct sla_calendar *cal, time_t a, time_t b)
 	struct sla_tz_saved s;
 	long n;
 
-	if (b <= a)
+	if (b <= a || !sla_time_ok(a) || !sla_time_ok(b))
 		return 0;
 	sla_tz_enter(cal, &s);
 	n = sla_walk_business(cal, a, b);
@@ -950,6 +976,8 @@ sla_fraction(const struct sla_calendar *cal, time_t start,
 		percent = 0;
 	if (percent > 100)
 		percent = 100;
+	if (!sla_time_ok(start))
+		return start;
 	sla_tz_enter(cal, &s);
 	if (span.days > 0) {
 		time_t begin = sla_walk_seconds(cal, start, 0);
@@ -992,6 +1020,10 @@ sla_format_deadline(const struct sla_calendar *cal, time_t deadline,
 
 	if (n == 0)
 		return;
+	if (!sla_time_ok(deadline) || !sla_time_ok(now)) {
+		snprintf(out, n, "soon");
+		return;
+	}
 	sla_tz_enter(cal, &s);
 	if (localtime_r(&deadline, &d) == NULL || localtime_r(&now, &nw) == NULL) {
 		sla_tz_leave(&s);
@@ -1070,7 +1102,7 @@ sla_quiet_next(const struct sla_calendar *cal, const struct sla_quiet *q,
 	time_t r = t;
 	long wall, day;
 
-	if (q == NULL || !q->active)
+	if (q == NULL || !q->active || !sla_time_ok(t))
 		return t;
 	sla_tz_enter(cal, &s);
 	day = sla_local_day(t, &wall);

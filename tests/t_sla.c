@@ -463,6 +463,8 @@ test_calendar_errors(void)
 		{ LON, WEEK, "2026-02-29", "holidays: \"2026-02-29\": no such date" },
 		{ LON, WEEK, "2026-12-25 25/12/2026", "holidays: \"25/12/2026\": expected a date YYYY-MM-DD" },
 		{ LON, WEEK, "2026-12-25 2026-1-2", "holidays: \"2026-1-2\": expected a date YYYY-MM-DD" },
+		{ LON, WEEK, "2026-12-2a", "holidays: \"2026-12-2a\": expected a date YYYY-MM-DD" },
+		{ LON, WEEK, "+026-12-25", "holidays: \"+026-12-25\": expected a date YYYY-MM-DD" },
 		{ LON, WEEK, "christmas", "holidays: \"christmas\": expected a date YYYY-MM-DD" },
 	};
 	struct sla_calendar *cal;
@@ -656,6 +658,9 @@ test_tz_restored(void)
 	ok(!sla_calendar_is_open(lon, iso("2026-11-20T17:00Z")), "London is closed at 17:00");
 	ok(sla_calendar_is_open(lon, iso("2026-11-20T16:59:59Z")), "London is open at 16:59:59");
 	ok(getenv("TZ") == NULL, "unset TZ stays unset");
+	/* Absurd instants come back unchanged instead of overflowing. */
+	is_int(sla_add(lon, (time_t)1 << 60, h1), (time_t)1 << 60, "year 36 billion is left alone");
+	is_int(sla_business_seconds(lon, 0, (time_t)1 << 60), 0, "absurd range counts nothing");
 	sla_calendar_free(&lon);
 	sla_calendar_free(&nyc);
 }
