@@ -1,0 +1,92 @@
+/*
+ * mailer - hands one finished message to the outside world.
+ *
+ * The outbox (the queue in the store) decides what to send and when; a
+ * mailer only delivers.  Two backends sit behind this interface: SMTP
+ * through libcurl (smtp.c) when [smtp] url is set, else an outbox directory
+ * (outboxdir.c) that receives one .eml file per message, which is the
+ * embedded default and what tests and dry runs use.
+ *
+ * Every failure is classed so that the caller can act without parsing text:
+ * MAILER_TEMPFAIL (a 4xx reply, a refused or dropped connection, a timeout,
+ * a full disk: try again later), MAILER_PERMFAIL (a 5xx reply to this
+ * message or recipient: do not retry), MAILER_CONFIG (the setup is wrong:
+ * bad certificate, login refused, STARTTLS missing; every later message
+ * would fail the same way, so alert the operator).
+ *
+ * Ownership: the caller owns the struct mailer from mailer_open until
+ * mailer_close (which NULLs the pointer), and frees every *error_r string.
+ * No password or user name ever appears in an error string or in the log.
+ */
+#ifndef REDRESS_MAILER_H
+#define REDRESS_MAILER_H
+
+#include <stddef.h>
+
+struct config;
+
+enum mailer_status {
+	MAILER_OK = 0,
+	MAILER_TEMPFAIL,
+	MAILER_PERMFAIL,
+	MAILER_CONFIG,
+};
+
+struct mailer;
+
+/* Hard cap on one message, so a composition bug cannot fill a disk. */
+#define MAILER_MAX_MESSAGE (64UL * 1024 * 1024)
+/* Cap on an envelope address (RFC 5321 allows 256 octets in a path). */
+#define MAILER_MAX_ADDRESS 320
+
+/*
+ * SMTP when cfg->smtp_url is set (and not empty), else the outbox directory
+ * cfg->outbox_path (created with mode 0750 if missing).  Reads the password
+ * with config_secret from smtp_password / smtp_password_file.  Connects
+ * lazily: the first mailer_send opens the connection.  Returns 0, or -1
+ * with an allocated *error_r on a bad URL, a tls setting that contradicts
+ * the URL, credentials inside the URL, an unreadable password file, an
+ * outbox directory that cannot be created, etc.
+ */
+int mailer_open(const struct config *cfg, struct mailer **m_r, char **error_r);
+
+/*
+ * Sends one message to one recipient.  data is a complete RFC 5322 message
+ * with CRLF line ends; it is sent unaltered (SMTP dot-stuffing aside).  A
+ * message with a bare CR or LF, a NUL byte, or more than MAILER_MAX_MESSAGE
+ * bytes is refused with MAILER_PERMFAIL before anything is sent: bare line
+ * ends are how SMTP smuggling starts.  envelope_from may be "" for the null
+ * sender; addresses are bare (no angle brackets).  Returns MAILER_OK, or a
+ * failure status with an allocated *error_r holding the server's final
+ * reply ("550 5.1.1 <x@y>: Recipient address rejected") or the reason
+ * ("connection to mail.example.com:587 failed: Connection refused").
+ */
+enum mailer_status mailer_send(struct mailer *m, const char *envelope_from,
+			       const char *rcpt, const char *data, size_t len,
+			       char **error_r);
+
+/* "smtp" or "outbox"; static. */
+const char *mailer_kind(const struct mailer *m);
+
+/* "ok", "tempfail", "permfail" or "config"; static. */
+const char *mailer_status_name(enum mailer_status status);
+
+/* SMTP connections opened so far (0 for the outbox): a batch that kept
+ * its connection shows 1.  For tests and benchmarks. */
+long mailer_connections(const struct mailer *m);
+
+/* Sends QUIT on an open SMTP connection, frees everything, NULLs *m. */
+void mailer_close(struct mailer **m);
+
+/*
+ * Checks an envelope address: local@domain, both parts non-empty, at most
+ * MAILER_MAX_ADDRESS bytes, no whitespace, control characters, angle
+ * brackets, quotes, backslashes, parentheses, commas or semicolons (quoted
+ * local parts are refused: nobody we answer needs one, and they are how
+ * extra SMTP parameters get smuggled).  UTF-8 is let through; the server
+ * decides.  "" passes only when null_ok.  Returns 0, or -1 with a static
+ * reason in *why_r.
+ */
+int mailer_check_address(const char *addr, int null_ok, const char **why_r);
+
+#endif
