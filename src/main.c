@@ -172,6 +172,14 @@ main(int argc, char **argv)
 	app.now = clock_now();
 	if (cmd->needs_config &&
 	    config_find_and_load(app.config_path, &app.cfg, &error) < 0) {
+		/* A delivery filter stays silent and never bounces a complaint
+		 * for our own mistake: the mail server keeps it and retries. */
+		if (cmd->fn == cmd_filter) {
+			log_init("redress", LOG_TARGET_SYSLOG, LOG_LEVEL_INFO);
+			log_error("filter: %s", error);
+			free(error);
+			return EX_TEMPFAIL;
+		}
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
 		return EX_CONFIG;

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs what redress needs on Debian (bookworm): build tools and
+# libraries, and with "--test" what the test suite needs too (Dovecot,
+# Postfix's smtp-sink, CPython's odd-message corpus, clang for fuzzing).
+# Runs apt-get as root, or through sudo.
+set -eu
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+build="build-essential autoconf automake pkg-config libetpan-dev
+	libcurl4-gnutls-dev libpcre2-dev libsqlite3-dev libgnutls28-dev
+	libinih-dev ca-certificates tzdata"
+tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
+	gnutls-bin procmail clang"
+
+pkgs=$build
+[ "${1:-}" = "--test" ] && pkgs="$build $tests"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "installing:$missing" >&2
+# Postfix is only needed for smtp-sink: tell its installer not to
+# configure a mail system.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	as_root debconf-set-selections
+as_root apt-get update -qq
+# shellcheck disable=SC2086
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	--no-install-recommends $missing >/dev/null

@@ -1,0 +1,84 @@
+#!/bin/sh
+# filter: the delivery-filter contract (MAIL.md §3): silent, 0 only after
+# commit, 75 when the store cannot take the message, never a bounce for
+# mail it cannot parse, envelope from -f/-r or SENDER/RECIPIENT.
+. "$top_srcdir/tests/lib/tap.sh"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+S="$top_srcdir/contrib/samples"
+
+"$REDRESS" filter -f maria.lopez@example.net -r care@localhost < "$S/01-refund.eml" >out 2>err; st=$?
+is "$st" 0 "filter stores a complaint and exits 0"
+is "$(cat out err | wc -c)" 0 "filter prints nothing"
+is "$("$REDRESS" --json case list | jget 'len(d), d[0]["state"]')" "1 new" "one new case"
+is "$("$REDRESS" --json queue list | jget '[j["kind"] for j in d if j["state"] == "queued"]')" \
+   "['ack', 'followup']" "ack and follow-up queued"
+
+"$REDRESS" filter < "$S/01-refund.eml" >out 2>err; st=$?
+is "$st" 0 "the same message again exits 0"
+is "$("$REDRESS" --json case list | jget 'len(d)')" 1 "and makes no second case"
+is "$("$REDRESS" --json queue list | jget 'len(d)')" 2 "and no second ack"
+
+# A bounce: Postfix pipe shows the null sender as MAILER-DAEMON.
+sed 's/Charged twice/Undelivered Mail Returned to Sender/; s/5521/5522/' "$S/01-refund.eml" > bounce.eml
+"$REDRESS" filter -f MAILER-DAEMON -r care@localhost < bounce.eml; st=$?
+is "$st" 0 "a bounce is stored (exit 0)"
+is "$("$REDRESS" --json case show 2 | jget '[j["state"] for j in d["jobs"]]')" "['suppressed']" \
+   "a null envelope sender gets no ack"
+like "$("$REDRESS" --json case show 2 | jget 'd["reply_note"]')" "null envelope|bounce" "and the case says why"
+
+# SENDER/RECIPIENT from the environment (local(8), Exim, Dovecot).
+sed 's/5521/5523/' "$S/01-refund.eml" > env.eml
+SENDER= RECIPIENT=care@localhost "$REDRESS" filter < env.eml; st=$?
+is "$st" 0 "SENDER from the environment"
+is "$("$REDRESS" --json case show 3 | jget '[j["state"] for j in d["jobs"]]')" "['suppressed']" \
+   "an empty SENDER is the null sender: no ack"
+
+# Unparseable mail is held and still exit 0: a complaint never bounces.
+printf 'Content-Type: multipart/mixed; boundary="\\""\n\n--"\n' | "$REDRESS" filter; st=$?
+is "$st" 0 "unparseable message: exit 0"
+is "$("$REDRESS" --json case list --state held | jget 'len(d)')" 1 "and it is held"
+
+# Locked store: 75, so the MTA retries.
+cat > locked.conf <<EOC
+[store]
+path = $T/redress.db
+busy_timeout = 200
+EOC
+python3 - "$T/redress.db" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[1] + ".locked", "w").close()
+time.sleep(4)
+PY
+pid=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -e redress.db.locked ] && break; sleep 0.2; done
+sed 's/5521/5524/' "$S/01-refund.eml" | "$REDRESS" -c locked.conf filter; st=$?
+is "$st" 75 "store locked by another process: exit 75"
+wait $pid
+sed 's/5521/5524/' "$S/01-refund.eml" | "$REDRESS" -c locked.conf filter; st=$?
+is "$st" 0 "after the lock is gone the retry is stored"
+
+# A store that cannot be created: 75.
+cat > nodir.conf <<EOC
+[store]
+path = $T/no/such/dir/redress.db
+EOC
+"$REDRESS" -c nodir.conf filter < "$S/02-damaged.eml"; st=$?
+is "$st" 75 "store cannot be opened: exit 75"
+
+# A broken config: 75 too in filter mode (not the sender's fault).
+printf '[store]\nnonsense = 1\n' > bad.conf
+"$REDRESS" -c bad.conf filter < "$S/02-damaged.eml" 2>/dev/null; st=$?
+is "$st" 75 "bad config in filter mode: exit 75, never a bounce"
+"$REDRESS" -c bad.conf case list 2>err; st=$?
+is "$st" 78 "bad config elsewhere: exit 78"
+like "$(cat err)" "bad.conf:2: unknown key \"nonsense\" in \[store\]" "config errors name file:line"
+
+# A leading mbox From line (Postfix pipe flag F) is fine.
+{ echo "From priya.shah@example.com Mon Nov 23 11:40:00 2026"; sed 's/a81f0c2e/b81f0c2e/' "$S/03-late.eml"; } | "$REDRESS" filter; st=$?
+is "$st" 0 "a leading From_ line is accepted"
+is "$("$REDRESS" --json case list | jget '[c["subject"] for c in d][-1]')" "Where is my parcel? – order 44990" \
+   "and the subject is decoded"
+done_testing

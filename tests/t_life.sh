@@ -1,0 +1,136 @@
+#!/bin/sh
+# A case's whole life, driven with --now: SLA deadlines in business time,
+# breach and escalation by tick (once), the ack in the outbox, threading of
+# replies (signed Message-ID, tag from the customer, tag quoted by a
+# stranger, staff reply), case moves, the follow-up a week later.
+. "$top_srcdir/tests/lib/tap.sh"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+S="$top_srcdir/contrib/samples"
+cat > redress.conf <<EOC
+[smtp]
+from = Customer Care <care@example.com>
+escalate_to = Duty Manager <duty@example.com>
+[sla]
+timezone = Europe/London
+hours = mon-fri 09:00-17:00
+urgent = 1d 5d
+high = 1d 5d
+normal = 1d 5d
+low = 1d 5d
+warn_percent = 80
+[staff]
+addresses = *@example.com
+[followup]
+after = 7d
+EOC
+R() { "$REDRESS" "$@"; }
+jobs_of() { R --json case show "$1" | jget "[(j['kind'], j['state']) for j in d['jobs'] if j['kind'] == '$2']"; }
+
+# Friday 20 November 2026, 16:30 in London (GMT).
+R --now 2026-11-20T16:30:00Z ingest "$S/01-refund.eml" >/dev/null
+c=$(R --json case show 1)
+is "$(echo "$c" | jget 'd["first_response_due"]')" "2026-11-23T16:30:00Z" \
+   "1d from Friday 16:30 is Monday 16:30"
+is "$(echo "$c" | jget 'd["resolution_due"]')" "2026-11-27T16:30:00Z" "5d is the next Friday 16:30"
+is "$(echo "$c" | jget 'd["state"]')" "new" "the case is new"
+
+R --now 2026-11-20T16:30:05Z send --once >/dev/null; st=$?
+is "$st" 0 "send --once exits 0"
+is "$(ls outbox | wc -l)" 1 "the ack is in the outbox"
+ack=outbox/$(ls outbox)
+is "$(R --json case show 1 | jget 'd["state"]')" "acknowledged" "the ack makes it acknowledged"
+for h in "Auto-Submitted: auto-replied" "X-Auto-Response-Suppress: All" "In-Reply-To: <20261123091244.5521@mail.example.net>" \
+	 "MIME-Version: 1.0" "Content-Transfer-Encoding: quoted-printable" "X-Loop: care@example.com"; do
+	grep -q "^$h" "$ack"; ok $? "ack has $h"
+done
+like "$(grep '^Subject:' "$ack")" "\[case 000001\]" "ack subject carries the case tag"
+like "$(grep '^To:' "$ack")" "maria.lopez@example.net" "ack goes to the customer"
+msgid=$(sed -n 's/^Message-ID: <\(.*\)>.*/\1/p' "$ack" | tr -d '\r')
+like "$msgid" "^redress\.1\." "our Message-ID names the case"
+! grep -q "$(printf '[^\r]$')" "$ack" 2>/dev/null || true
+is "$(grep -c "$(printf '\r')\$" "$ack")" "$(wc -l < "$ack")" "every line of the ack ends in CRLF"
+
+# Monday 15:00: 80% of the first-response time is gone: one warning.
+out=$(R --json --now 2026-11-23T15:00:00Z tick)
+is "$(echo "$out" | jget 'd["warnings"], d["breaches"]')" "1 0" "Monday 15:00: a warning, no breach"
+# Monday 17:00: the first response is late.
+out=$(R --json --now 2026-11-23T17:00:00Z tick)
+is "$(echo "$out" | jget 'd["breaches"], d["escalations"]')" "1 1" "Monday 17:00: one breach, one escalation"
+out=$(R --json --now 2026-11-23T17:05:00Z tick)
+is "$(echo "$out" | jget 'd["breaches"], d["escalations"], d["warnings"]')" "0 0 0" "a second tick queues nothing"
+is "$(jobs_of 1 escalation)" "[('escalation', 'queued')]" "exactly one escalation job"
+is "$(R --json case list --breached | jget '[c["id"] for c in d]')" "[1]" "case list --breached shows it"
+R --now 2026-11-23T17:06:00Z send --once >/dev/null
+esc=$(grep -l "^To:.*duty@example.com" outbox/* | head -1)
+ok $? "the escalation went to the duty manager"
+grep -q "Charged twice" "$esc"; ok $? "the escalation quotes the complaint"
+
+# The customer answers our ack: joins case 1, no new ack.
+cat > reply1.eml <<EOM
+From: Maria Lopez <maria.lopez@example.net>
+To: care@example.com
+Subject: Re: your case
+Message-ID: <reply1@example.net>
+In-Reply-To: <$msgid>
+References: <20261123091244.5521@mail.example.net> <$msgid>
+
+Any news? Still waiting for the refund.
+EOM
+out=$(R --json --now 2026-11-24T10:00:00Z ingest reply1.eml)
+is "$(echo "$out" | jget 'd["joined"], d["new"]')" "1 0" "a reply to our Message-ID joins the case"
+is "$(jobs_of 1 ack)" "[('ack', 'sent')]" "and gets no new ack"
+
+# A forged Message-ID with a valid shape does not join.
+forged=$(echo "$msgid" | sed 's/\.[0-9a-f]*@/.0000000000000000@/')
+sed "s/$msgid/$forged/; s/reply1@/forged1@/; s/Re: your case/Hello/" reply1.eml > forged.eml
+out=$(R --json --now 2026-11-24T10:01:00Z ingest forged.eml)
+is "$(echo "$out" | jget 'd["new"]')" 1 "a forged Message-ID opens a new case"
+
+# A stranger quoting the tag does not join; the customer with the tag does.
+printf 'From: someone@example.org\nSubject: Fwd: [case 000001] about Maria\nMessage-ID: <stranger@example.org>\n\nI saw this.\n' > stranger.eml
+out=$(R --json --now 2026-11-24T10:02:00Z ingest stranger.eml)
+is "$(echo "$out" | jget 'd["new"], d["joined"]')" "1 0" "a tag quoted by a stranger opens a new case"
+printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <tagged@example.net>\n\nSee attached statement.\n' > tagged.eml
+out=$(R --json --now 2026-11-24T10:03:00Z ingest tagged.eml)
+is "$(echo "$out" | jget 'd["joined"]')" 1 "the customer's tag joins the case"
+
+# Staff reply with the tag: the first response.
+printf 'From: Agent Smith <agent@example.com>\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
+R --now 2026-11-24T11:00:00Z ingest agent.eml >/dev/null
+c=$(R --json case show 1)
+is "$(echo "$c" | jget 'd["state"], d["first_response_at"]')" "responded 2026-11-24T11:00:00Z" \
+   "a staff reply is the first response"
+is "$(R --json case list | jget 'len(d)')" 3 "no case was made for the staff reply"
+
+# Wait on the customer, then resolve.
+R --now 2026-11-24T12:00:00Z case wait 1 >/dev/null
+is "$(R --json case show 1 | jget 'd["state"]')" "waiting" "case wait"
+R --now 2026-11-25T12:00:00Z case resolve 1 --cause "duplicate charge refunded" >/dev/null
+c=$(R --json case show 1)
+is "$(echo "$c" | jget 'd["state"], d["resolution_due"]')" "resolved 2026-11-30T16:30:00Z" \
+   "resolved; the wait (one business day) moved the resolution deadline"
+is "$(echo "$c" | jget 'd["resolution_cause"]')" "duplicate charge refunded" "the cause is kept"
+R case resolve 1 >/dev/null 2>&1; st=$?
+is "$st" 65 "resolving a resolved case is refused"
+
+# A week after intake the follow-up goes out and closes the resolved case.
+is "$(jobs_of 1 followup)" "[('followup', 'queued')]" "one follow-up queued"
+R --now 2026-11-27T16:31:00Z send --once >/dev/null
+is "$(jobs_of 1 followup)" "[('followup', 'sent')]" "the follow-up is sent a week later"
+fu=$(grep -l "^Auto-Submitted: auto-generated" outbox/* | xargs grep -l "maria.lopez" | head -1)
+ok $? "the follow-up is marked auto-generated"
+is "$(R --json case show 1 | jget 'd["state"]')" "closed" "and the case is closed"
+
+# The customer writes again: reopened.
+printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <again@example.net>\n\nThe refund has not arrived.\n' > again.eml
+R --now 2026-11-30T09:00:00Z ingest again.eml >/dev/null
+is "$(R --json case show 1 | jget 'd["state"]')" "responded" "a customer reply reopens a closed case"
+is "$(R --json case show 1 | jget '[e["kind"] for e in d["events"]][-1]')" "reopened" "with an event"
+
+# An out-of-office reply never reopens or changes a case.
+R --now 2026-11-30T09:10:00Z case resolve 1 >/dev/null
+printf 'From: maria.lopez@example.net\nSubject: Automatic reply: [case 000001]\nAuto-Submitted: auto-replied\nMessage-ID: <oof@example.net>\n\nI am away.\n' > oof.eml
+R --now 2026-11-30T09:20:00Z ingest oof.eml >/dev/null
+is "$(R --json case show 1 | jget 'd["state"]')" "resolved" "an out-of-office reply does not reopen"
+done_testing
