@@ -917,11 +917,11 @@ template_set_pick(const struct template_set *set, const char *kind,
 
 	if (kind == NULL)
 		return NULL;
-	if (category != NULL && category[0] != '\0' && strlen(kind) + strlen(category) < 200) {
-		char name[256];
+	if (category != NULL && category[0] != '\0' && strlen(category) < 200) {
+		char *name = xasprintf("%s-%s", kind, category);
 
-		snprintf(name, sizeof(name), "%s-%s", kind, category);
 		t = template_find(set, name);
+		free(name);
 	}
 	if (t == NULL)
 		t = template_find(set, kind);

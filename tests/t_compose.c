@@ -706,7 +706,7 @@ test_roundtrip(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct compose_input in = t_input();
-		char *msg, *subject, *name, *body, *body_lf;
+		char *msg, *subject = NULL, *name = NULL, *body = NULL, *body_lf;
 
 		in.subject = cases[i].subject;
 		in.to_name = cases[i].name;
