@@ -152,7 +152,7 @@ report_text_table(struct buf *b, const char *title, struct report_group *v, size
 	buf_printf(b, "\n%-14s %6s %9s %9s %12s %12s\n", title, "cases", "1st resp",
 		   "resolved", "median 1st", "median res");
 	for (size_t i = 0; i < n; i++) {
-		char fr[16], res[16], mfr[16], mres[16];
+		char fr[32], res[32], mfr[32], mres[32];
 
 		report_percent(fr, sizeof(fr), v[i].fr_in_time, v[i].fr_done);
 		report_percent(res, sizeof(res), v[i].res_in_time, v[i].res_done);
@@ -220,7 +220,7 @@ report_html_table(struct buf *b, const char *title, struct report_group *v, size
 		 "<th>resolved in time</th><th>median first response</th>"
 		 "<th>median resolution</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
-		char fr[16], res[16], mfr[16], mres[16];
+		char fr[32], res[32], mfr[32], mres[32];
 
 		report_percent(fr, sizeof(fr), v[i].fr_in_time, v[i].fr_done);
 		report_percent(res, sizeof(res), v[i].res_in_time, v[i].res_done);
