@@ -5,7 +5,9 @@
 #   sink_available               0 if /usr/sbin/smtp-sink (package postfix)
 #                                or smtp-sink on PATH is there
 #   sink_init DIR                where sinks keep their state (made 0755, so
-#                                the unprivileged sink can write dumps);
+#                                the unprivileged sink can write dumps; as
+#                                root, every parent of DIR must be searchable
+#                                by "nobody": chmod 0755 a mktemp -d parent);
 #                                also installs an EXIT trap that stops every
 #                                sink (call sink_init before your own trap,
 #                                or call sink_stop_all from yours)
@@ -45,11 +47,16 @@
 # though the client was told it failed.  Count accepted messages from the
 # client's side (or from "250" replies), not from the dumps, in those modes.
 #
+# SINK_CAPTURE=0 (set before sink_start) starts a sink without -v and -d,
+# for benchmarks: dumping costs a file per message, and then sink_count,
+# sink_dumps and sink_connections have nothing to read.
+#
 # As root smtp-sink must drop privileges (-u): it runs as "nobody" (or
 # "postfix") after binding.  Each sink is wrapped in timeout(1) with
 # SINK_LIFETIME seconds (default 600) so that nothing outlives a killed test.
 
 SINK_LIFETIME=${SINK_LIFETIME:-600}
+SINK_CAPTURE=${SINK_CAPTURE:-1}
 SINK_BASE=
 SINK_NAMES=
 
@@ -112,10 +119,16 @@ sink_start() {
 	while [ $_ss_try -lt 5 ]; do
 		_ss_try=$((_ss_try + 1))
 		SINK_PORT=$(sink_free_port) || return 1
-		# shellcheck disable=SC2086
-		timeout "$SINK_LIFETIME" "$_ss_bin" $_ss_user -v \
-			-d "$_ss_dir/dump/%Y%m%d%H%M%S." "$@" \
-			"127.0.0.1:$SINK_PORT" 100 >"$_ss_dir/log" 2>&1 &
+		if [ "$SINK_CAPTURE" = 1 ]; then
+			# shellcheck disable=SC2086
+			timeout "$SINK_LIFETIME" "$_ss_bin" $_ss_user -v \
+				-d "$_ss_dir/dump/%Y%m%d%H%M%S." "$@" \
+				"127.0.0.1:$SINK_PORT" 100 >"$_ss_dir/log" 2>&1 &
+		else
+			# shellcheck disable=SC2086
+			timeout "$SINK_LIFETIME" "$_ss_bin" $_ss_user "$@" \
+				"127.0.0.1:$SINK_PORT" 100 >"$_ss_dir/log" 2>&1 &
+		fi
 		echo $! >"$_ss_dir/pid"
 		echo "$SINK_PORT" >"$_ss_dir/port"
 		SINK_NAMES="$SINK_NAMES $_ss_name"

@@ -1,0 +1,180 @@
+#!/bin/sh
+# smtp_bench.sh - raw mailer throughput into Postfix's smtp-sink.
+#
+#   bench/smtp_bench.sh [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [BUILDDIR]
+#
+# Sends COUNT (default 10000) reply-sized messages (1.6 KB, one recipient
+# each) to a local smtp-sink (no dumping, no logging: the client is what is
+# measured) three ways, and prints messages/s and ratios:
+#
+#   redress   tests/smtp_send: one mailer, one connection for the batch
+#   floor     smtp-source -d: Postfix's load generator, one session,
+#             messages back to back on one connection (what the protocol
+#             allows without pipelining)
+#   msmtp     one msmtp process per message (how a shell script would do it),
+#             MSMTP_COUNT messages (default COUNT), skipped when msmtp is
+#             not installed
+#
+# redress and smtp-source run ROUNDS times (default 3), interleaved, and the
+# best round of each counts: both are client and server on one machine, and
+# whatever else runs there only ever slows a round down.  Every round is
+# printed.
+#
+# Targets (issue 5): redress >= 10x msmtp, >= 0.5x smtp-source.
+# BUILDDIR (default ".") holds tests/smtp_send.  Exit 0 when the messages
+# went through, whatever the ratios; 77 when smtp-sink is missing.
+
+COUNT=10000
+MSMTP_COUNT=
+ROUNDS=3
+while getopts n:M:r: opt; do
+	case $opt in
+	n) COUNT=$OPTARG ;;
+	M) MSMTP_COUNT=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
+	*) echo "usage: $0 [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [BUILDDIR]" >&2; exit 64 ;;
+	esac
+done
+shift $((OPTIND - 1))
+MSMTP_COUNT=${MSMTP_COUNT:-$COUNT}
+BUILDDIR=${1:-.}
+here=$(cd "$(dirname "$0")/.." && pwd)
+top_srcdir=${top_srcdir:-$here}
+DRIVER=$BUILDDIR/tests/smtp_send
+
+. "$top_srcdir/tests/lib/smtp-sink.sh"
+
+if ! sink_available; then
+	echo "smtp_bench: smtp-sink not installed (apt-get install postfix)" >&2
+	exit 77
+fi
+SOURCE=/usr/sbin/smtp-source
+[ -x "$SOURCE" ] || SOURCE=$(command -v smtp-source)
+if [ ! -x "$DRIVER" ]; then
+	echo "smtp_bench: $DRIVER not built (make tests/smtp_send)" >&2
+	exit 66
+fi
+
+WORK=$(mktemp -d /tmp/smtp_bench.XXXXXX) || exit 1
+chmod 0755 "$WORK"
+SINK_CAPTURE=0
+sink_init "$WORK/sinks"
+trap 'sink_stop_all; rm -rf "$WORK"' EXIT
+trap 'sink_stop_all; rm -rf "$WORK"; exit 130' INT TERM
+
+# One reply-sized message, LF and CRLF versions (smtp-source and msmtp add
+# the CR themselves).
+{
+	printf '%s\n' \
+		'From: Customer Care <care@example.com>' \
+		'To: <customer@example.org>' \
+		'Subject: We are sorry about your order [case 000123]' \
+		'Date: Mon, 23 Nov 2026 16:30:00 +0000' \
+		'Message-ID: <case-000123.1.x@redress.test>' \
+		'In-Reply-To: <CAF00-customer@mail.example.org>' \
+		'References: <CAF00-customer@mail.example.org>' \
+		'Auto-Submitted: auto-replied' \
+		'X-Auto-Response-Suppress: All' \
+		'MIME-Version: 1.0' \
+		'Content-Type: text/plain; charset=utf-8' \
+		'Content-Transfer-Encoding: quoted-printable' \
+		''
+	i=0
+	while [ $i -lt 18 ]; do
+		printf 'Line %02d: thank you for writing to us; we are sorry for the trouble.\n' $i
+		i=$((i + 1))
+	done
+	printf '%s\n' '' '-- ' 'Customer Care'
+} >"$WORK/msg.lf"
+sed 's/$/\r/' "$WORK/msg.lf" >"$WORK/msg.crlf"
+size=$(wc -c <"$WORK/msg.crlf" | tr -d ' ')
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+echo "smtp_bench: $COUNT messages of $size bytes into smtp-sink on 127.0.0.1"
+
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
+
+run_redress() {
+	sink_start redress || exit 1
+	printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\n' "$SINK_PORT" >"$WORK/redress.conf"
+	t0=$(now)
+	"$DRIVER" -n "$COUNT" -m "$WORK/msg.crlf" "$WORK/redress.conf" >"$WORK/redress.out" 2>"$WORK/redress.err"
+	t1=$(now)
+	sink_stop redress
+	sent=$(grep -c ' ok$' "$WORK/redress.out")
+	conns=$(sed -n 's/^connections //p' "$WORK/redress.out")
+	if [ "$sent" != "$COUNT" ]; then
+		echo "smtp_bench: redress sent $sent of $COUNT:" >&2
+		grep -v ' ok$' "$WORK/redress.out" | head -5 >&2
+		exit 1
+	fi
+	r=$(rate "$COUNT" "$t0" "$t1")
+	printf '  round %s: %-28s %8s msg/s  (%s connection)\n' "$1" "redress (one batch)" "$r" "$conns"
+	r_redress=$(max "$r_redress" "$r")
+}
+
+run_source() {
+	sink_start source || exit 1
+	t0=$(now)
+	if "$SOURCE" -d -s 1 -m "$COUNT" -f bounces@example.com -t customer@example.org \
+		-F "$WORK/msg.lf" "127.0.0.1:$SINK_PORT" >"$WORK/source.out" 2>&1; then
+		t1=$(now)
+		r=$(rate "$COUNT" "$t0" "$t1")
+		printf '  round %s: %-28s %8s msg/s\n' "$1" "smtp-source -d (one session)" "$r"
+		r_source=$(max "$r_source" "$r")
+	else
+		echo "smtp_bench: smtp-source failed:" >&2
+		head -5 "$WORK/source.out" >&2
+	fi
+	sink_stop source
+}
+
+r_redress=0
+r_source=
+[ -n "$SOURCE" ] && [ -x "$SOURCE" ] && r_source=0
+round=1
+while [ $round -le "$ROUNDS" ]; do
+	run_redress $round
+	[ -n "$r_source" ] && run_source $round
+	round=$((round + 1))
+done
+[ -n "$r_source" ] || echo "  smtp-source not installed: no floor"
+[ "$r_source" = 0 ] && r_source=
+
+# --- msmtp, one process per message -----------------------------------------
+r_msmtp=
+if command -v msmtp >/dev/null 2>&1; then
+	sink_start msmtp || exit 1
+	printf 'defaults\nauth off\ntls off\nlogfile\naccount bench\nhost 127.0.0.1\nport %s\nfrom bounces@example.com\naccount default : bench\n' \
+		"$SINK_PORT" >"$WORK/msmtprc"
+	chmod 600 "$WORK/msmtprc"
+	fails=0
+	i=0
+	t0=$(now)
+	while [ $i -lt "$MSMTP_COUNT" ]; do
+		msmtp -C "$WORK/msmtprc" customer@example.org <"$WORK/msg.lf" || fails=$((fails + 1))
+		i=$((i + 1))
+	done
+	t1=$(now)
+	if [ $fails -ne 0 ]; then
+		echo "smtp_bench: msmtp failed $fails times" >&2
+	fi
+	r_msmtp=$(rate "$MSMTP_COUNT" "$t0" "$t1")
+	printf '  %-34s %8s msg/s  (%s messages)\n' "msmtp, one process per message" "$r_msmtp" "$MSMTP_COUNT"
+	sink_stop msmtp
+else
+	echo "  msmtp not installed (apt-get install msmtp): no comparison"
+fi
+
+echo "best rounds: redress $r_redress msg/s${r_source:+, smtp-source $r_source msg/s}${r_msmtp:+; msmtp $r_msmtp msg/s}"
+echo "ratios:"
+if [ -n "$r_msmtp" ]; then
+	printf '  redress / msmtp       = %sx   (target >= 10)\n' "$(ratio "$r_redress" "$r_msmtp")"
+fi
+if [ -n "$r_source" ]; then
+	printf '  redress / smtp-source = %sx   (target >= 0.5)\n' "$(ratio "$r_redress" "$r_source")"
+fi
+exit 0
