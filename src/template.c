@@ -923,6 +923,13 @@ template_set_pick(const struct template_set *set, const char *kind,
 		t = template_find(set, name);
 		free(name);
 	}
+	/*
+	 * A message that is not a complaint must never get an apology: the
+	 * ack for it is ack-plain, whichever kind the caller asked for.
+	 */
+	if (t == NULL && strcmp(kind, "ack") == 0 && category != NULL &&
+	    strcmp(category, "not-complaint") == 0)
+		t = template_find(set, "ack-plain");
 	if (t == NULL)
 		t = template_find(set, kind);
 	return t != NULL ? t->name : NULL;

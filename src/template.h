@@ -12,7 +12,8 @@
  * One file per kind and category: KIND.txt is the default for a kind,
  * KIND-CATEGORY.txt overrides it for one category (the classifier's ids).
  * Kinds: ack, ack-plain, followup, escalation, breach-warning.  Rendering
- * picks KIND-CATEGORY.txt, else KIND.txt.
+ * picks KIND-CATEGORY.txt, else KIND.txt (and ack for "not-complaint"
+ * picks ack-plain.txt before ack.txt).
  *
  * Every template in a directory is compiled at load, so a bad one is found
  * before any mail is touched; errors read "FILE:LINE: reason".
@@ -72,7 +73,9 @@ int template_set_has(const struct template_set *set, const char *name);
 /*
  * The base name rendering would use for kind and category (category may
  * be NULL or ""): "KIND-CATEGORY" if that file exists, else "KIND", else
- * NULL.  The string is owned by the set.
+ * NULL.  One exception: kind "ack" with category "not-complaint" falls
+ * back to "ack-plain" before "ack", so that a non-complaint is never sent
+ * an apology.  The string is owned by the set.
  */
 const char *template_set_pick(const struct template_set *set,
 			      const char *kind, const char *category);
