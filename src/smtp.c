@@ -183,16 +183,11 @@ smtp_debug(CURL *curl, curl_infotype type, char *data, size_t size,
 }
 
 static char *
-smtp_url_error(const struct smtp_options *opt, const char *fmt, const char *what)
+smtp_url_error(const struct smtp_options *opt, const char *msg)
 {
-	char *msg = xasprintf(fmt, what);
-	char *full;
-
 	if (opt->where == NULL)
-		return msg;
-	full = xasprintf("%s: [smtp] url: %s", opt->where, msg);
-	free(msg);
-	return full;
+		return xasprintf("[smtp] url: %s", msg);
+	return xasprintf("%s: [smtp] url: %s", opt->where, msg);
 }
 
 /*
@@ -213,14 +208,14 @@ smtp_parse_url(const struct smtp_options *opt, bool *implicit_r,
 		return -1;
 	}
 	if (curl_url_set(u, CURLUPART_URL, opt->url, 0) != CURLUE_OK) {
-		*error_r = smtp_url_error(opt, "%s", "not a valid URL "
+		*error_r = smtp_url_error(opt, "not a valid URL "
 					  "(like smtp://mail.example.com:587)");
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_OPTIONS, &options, 0) == CURLUE_OK) {
-		*error_r = smtp_url_error(opt, "%s", "credentials do not belong "
+		*error_r = smtp_url_error(opt, "credentials do not belong "
 					  "in the URL: use [smtp] user and "
 					  "password_file");
 		goto out;
@@ -228,7 +223,7 @@ smtp_parse_url(const struct smtp_options *opt, bool *implicit_r,
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		*error_r = smtp_url_error(opt, "%s", "needs a scheme and a host "
+		*error_r = smtp_url_error(opt, "needs a scheme and a host "
 					  "(like smtp://mail.example.com:587)");
 		goto out;
 	}
@@ -237,8 +232,11 @@ smtp_parse_url(const struct smtp_options *opt, bool *implicit_r,
 	} else if (strcasecmp(scheme, "smtps") == 0) {
 		*implicit_r = true;
 	} else {
-		*error_r = smtp_url_error(opt, "scheme \"%s\" is not smtp or smtps",
-					  scheme);
+		char *msg = xasprintf("scheme \"%s\" is not smtp or smtps",
+				      scheme);
+
+		*error_r = smtp_url_error(opt, msg);
+		free(msg);
 		goto out;
 	}
 	*hostport_r = xasprintf("%s:%s", host, port);
