@@ -244,7 +244,8 @@ compose_parse_mailbox(const char *s, char **name_r, char **addr_r)
 		len--;
 	end = s + len;
 	if (len > 0 && end[-1] == '>' && (lt = memrchr(s, '<', len)) != NULL) {
-		const char *n = s, *ne = lt;
+		const char *n = s, *ne;
+		size_t nlen = (size_t)(lt - s);
 
 		/* "x <a@b> <c@d>": one mailbox only. */
 		if (memchr(s, '<', (size_t)(lt - s)) != NULL ||
@@ -252,9 +253,10 @@ compose_parse_mailbox(const char *s, char **name_r, char **addr_r)
 			return -1;
 
 		addr = xstrndup(lt + 1, (size_t)(end - 1 - (lt + 1)));
-		while (ne > n && (ne[-1] == ' ' || ne[-1] == '\t'))
-			ne--;
-		if (ne - n >= 2 && n[0] == '"' && ne[-1] == '"') {
+		while (nlen > 0 && (n[nlen - 1] == ' ' || n[nlen - 1] == '\t'))
+			nlen--;
+		ne = n + nlen;
+		if (nlen >= 2 && n[0] == '"' && n[nlen - 1] == '"') {
 			/* A quoted-string: undo the backslash escapes. */
 			char *o;
 
@@ -398,7 +400,7 @@ compose_hdr_encoded(struct compose_hdr *h, const char *text, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t room, max, take = 0, enc = 0, cl;
+		size_t room, max, take = 0, enc = 0;
 		struct buf w;
 		unsigned cp;
 
@@ -411,7 +413,7 @@ compose_hdr_encoded(struct compose_hdr *h, const char *text, size_t n)
 		if (max < overhead + 12)
 			max = overhead + 12;
 		while (i + take < n) {
-			cl = compose_utf8(s + i + take, n - i - take, &cp);
+			size_t cl = compose_utf8(s + i + take, n - i - take, &cp);
 			if (cl == 0)
 				cl = 1; /* cannot happen after compose_clean */
 			if (use_b) {

@@ -264,15 +264,16 @@ template_parser_tag(struct template_parser *p, const char *s, size_t len,
 		    unsigned line)
 {
 	struct template_node *node;
-	const char *word, *name;
-	size_t wlen, nlen, i;
-	bool is_if;
-	int var;
+	size_t i;
 
 	if (len > 0 && s[0] == '!')
 		return;
 	if (len > 0 && (s[0] == '#' || s[0] == '/')) {
-		word = s + 1;
+		const char *word = s + 1, *name;
+		size_t wlen, nlen;
+		bool is_if;
+		int var;
+
 		for (wlen = 0; wlen < len - 1 && !template_is_blank(word[wlen]); wlen++)
 			;
 		if (wlen == 2 && memcmp(word, "if", 2) == 0)
@@ -633,7 +634,7 @@ template_load_file(const char *path, const char *base, struct template *t,
 	buf_init(&subject, TEMPLATE_MAX_FILE);
 	/* The header block: "Name: value" lines up to the first blank line. */
 	while (pos < len) {
-		const char *l = data + pos, *colon, *eol;
+		const char *l = data + pos, *eol;
 		size_t llen;
 
 		eol = memchr(l, '\n', len - pos);
@@ -657,6 +658,7 @@ template_load_file(const char *path, const char *base, struct template *t,
 			buf_append(&subject, l + strspn(l, " \t"),
 				   llen - strspn(l, " \t"));
 		} else {
+			const char *colon;
 			size_t nl = 0;
 
 			while (nl < llen && ((l[nl] >= 'A' && l[nl] <= 'Z') ||
@@ -1135,7 +1137,7 @@ static int
 template_render_one(const struct template *t, const struct template_vars *vars,
 		    struct template_output *out, char **error_r)
 {
-	const char *values[sizeof(template_placeholders) / sizeof(template_placeholders[0])];
+	const char *values[sizeof(template_placeholders) / sizeof(template_placeholders[0])] = { 0 };
 	struct buf subject, body;
 	int gi = template_placeholder_index("greeting_name", 13);
 	int ci = template_placeholder_index("company", 7);
