@@ -451,6 +451,9 @@ smtp_error_text(struct smtp *s, CURLcode rc, long code)
 		return xasprintf("%s does not offer STARTTLS, and TLS is "
 				 "required (set [smtp] tls = none only for a "
 				 "trusted local relay): %s", s->hostport, detail);
+	case CURLE_SSL_CACERT_BADFILE:
+		return xasprintf("%s: [smtp] ca_file cannot be used: %s",
+				 s->hostport, detail);
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return xasprintf("%s: TLS certificate not trusted: %s",
 				 s->hostport, detail);
