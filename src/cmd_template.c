@@ -16,6 +16,9 @@
 #include <sysexits.h>
 
 #include "cmd.h"
+#include "cmd_util.h"
+#include "outbox.h"
+#include "store.h"
 #include "config.h"
 #include "template.h"
 #include "xmem.h"
@@ -111,6 +114,48 @@ cmd_template_split(const char *name, char **kind_r, char **category_r)
 	return 0;
 }
 
+/*
+ * --case: exactly the message the outbox would send for this case now,
+ * headers and encoded body, built by the same code that sends it.
+ */
+static int
+cmd_template_render_case(struct app *app, const char *name, const char *case_id)
+{
+	struct store *st = NULL;
+	struct outbox *ob = NULL;
+	char *error = NULL, *msg = NULL, *kind = NULL, *category = NULL;
+	long long id;
+	size_t len;
+	int ret;
+
+	if (cmd_parse_id(case_id, &id) < 0)
+		return cmd_usage(cmd_template_render_usage);
+	if (cmd_template_split(name, &kind, &category) < 0) {
+		fprintf(stderr, "redress: template render: \"%s\" is not a kind "
+			"(ack, ack-plain, followup, escalation, breach-warning)\n", name);
+		return EX_USAGE;
+	}
+	ret = cmd_open_store(app, &st);
+	if (ret == EX_OK && outbox_new(app->cfg, st, true, &ob, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		ret = EX_CONFIG;
+	} else if (ret == EX_OK &&
+		   outbox_render_job(ob, id, strcmp(kind, "breach-warning") == 0 ? "warning"
+				     : kind, app->now, &msg, &len, &error) < 0) {
+		fprintf(stderr, "redress: template render --case %lld: %s\n", id, error);
+		ret = EX_DATAERR;
+	} else if (ret == EX_OK) {
+		fwrite(msg, 1, len, stdout);
+	}
+	free(error);
+	free(msg);
+	free(kind);
+	free(category);
+	outbox_free(&ob);
+	store_close(&st);
+	return ret;
+}
+
 static int
 cmd_template_render(struct app *app, int argc, char **argv)
 {
@@ -142,14 +187,8 @@ cmd_template_render(struct app *app, int argc, char **argv)
 	}
 	if (name == NULL || sample == (case_id != NULL))
 		return cmd_usage(cmd_template_render_usage);
-	if (case_id != NULL) {
-		/*
-		 * TODO(lead): fill the variables from the stored case, e.g.
-		 * outbox_case_vars(store, id, vars, &error), then render below.
-		 */
-		fprintf(stderr, "redress: template render --case: needs the store (not wired yet)\n");
-		return EX_SOFTWARE;
-	}
+	if (case_id != NULL)
+		return cmd_template_render_case(app, name, case_id);
 	if (template_set_load(dir, &set, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);

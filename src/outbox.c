@@ -261,7 +261,6 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	template_vars_set(v, "resolved", c->resolved_at != 0 ? "yes" : "");
 	template_vars_set(v, "breached", c->first_response_breached ||
 			  c->resolution_breached ? "yes" : "");
-	template_vars_set(v, "reason", j->detail);
 	if (c->first_response_due != 0) {
 		sla_format_deadline(ob->sla->cal, c->first_response_due, now, buf, sizeof(buf));
 		template_vars_set(v, "deadline", buf);
@@ -270,15 +269,32 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 		sla_format_deadline(ob->sla->cal, c->resolution_due, now, buf, sizeof(buf));
 		template_vars_set(v, "resolution_deadline", buf);
 	}
-	if (j->detail != NULL && strncmp(j->detail, "breach:", 7) == 0)
-		template_vars_set(v, "breach_kind", j->detail + 7);
+	/* Escalations and warnings: which clock, and when it runs out (or
+	 * ran out), in words; a rule-based escalation says why instead. */
+	if (j->detail != NULL && (strcmp(j->kind, "escalation") == 0 ||
+				  strcmp(j->kind, "warning") == 0)) {
+		const char *clock = strncmp(j->detail, "breach:", 7) == 0 ? j->detail + 7
+				    : j->detail;
+		bool first = strcmp(clock, "first response") == 0;
+		bool res = strcmp(clock, "resolution") == 0;
+
+		if (first || res) {
+			time_t due = first ? c->first_response_due : c->resolution_due;
+
+			template_vars_set(v, "breach_kind", clock);
+			if (due != 0) {
+				sla_format_deadline(ob->sla->cal, due, now, buf, sizeof(buf));
+				template_vars_set(v, "due", buf);
+			}
+		} else {
+			template_vars_set(v, "reason", j->detail);
+		}
+	}
 	{
 		char iso[CLOCK_ISO_LEN];
 
 		clock_format_iso8601(c->created, iso);
 		template_vars_set(v, "received", iso);
-		clock_format_iso8601(j->due, iso);
-		template_vars_set(v, "due", iso);
 	}
 	if (strcmp(j->kind, "escalation") == 0 || strcmp(j->kind, "warning") == 0) {
 		char *ex = outbox_excerpt(ob, c->id);
