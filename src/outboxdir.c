@@ -175,7 +175,8 @@ outboxdir_send(struct outboxdir *o, const char *from, const char *rcpt,
 	}
 	/* link() never replaces: a clash means another writer got the name. */
 	for (tries = 0; ; tries++) {
-		name = xasprintf("%s-%ld-%lu.eml", stamp, (long)getpid(),
+		/* Zero-padded, so that names sort in sending order. */
+		name = xasprintf("%s-%ld-%06lu.eml", stamp, (long)getpid(),
 				 o->counter);
 		if (linkat(o->dirfd, tmp, o->dirfd, name, 0) == 0)
 			break;

@@ -2,8 +2,9 @@
  * outboxdir - the outbox-directory mailer backend: one .eml file per message.
  *
  * Used when [smtp] has no url (the embedded default), for dry runs and for
- * tests.  Each message becomes PATH/YYYYMMDDTHHMMSSZ-PID-COUNTER.eml (UTC,
- * from clock_now(), so --now shows in the names).  The file appears
+ * tests.  Each message becomes PATH/YYYYMMDDTHHMMSSZ-PID-NNNNNN.eml (UTC
+ * time from clock_now(), so --now shows in the names; NNNNNN counts the
+ * messages of this process, zero-padded so that names sort in order).  The file appears
  * atomically: it is written under a dot-name, fsynced, then linked to its
  * final name (link never replaces an existing file: a clash takes the next
  * counter) and the directory is fsynced.  A reader that ignores dot-files

@@ -106,7 +106,7 @@ smtp_copy_line(char *out, size_t outsize, const char *line, size_t len)
 	for (i = 0; i < len && n + 1 < outsize; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		out[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		out[n++] = (char)((c < 0x20 || c == 0x7f) ? '?' : c);
 	}
 	out[n] = '\0';
 }

@@ -367,7 +367,7 @@ test_outbox(void)
 	       MAILER_OK, "send with the null sender");
 
 	/* Someone else's file in the way of the next name. */
-	clash = xasprintf("%s/20261123T163000Z-%ld-5.eml", dir, pid);
+	clash = xasprintf("%s/20261123T163000Z-%ld-000005.eml", dir, pid);
 	f = fopen(clash, "w");
 	fputs("not ours\r\n", f);
 	fclose(f);
@@ -377,7 +377,7 @@ test_outbox(void)
 	n = list_dir(dir, names, 16, 1);
 	is_int(n, 6, "six files, no temporary left behind");
 	for (i = 0; i < n && i < 6; i++) {
-		want = xasprintf("20261123T163000Z-%ld-%d.eml", pid, i + 1);
+		want = xasprintf("20261123T163000Z-%ld-%06d.eml", pid, i + 1);
 		is_str(names[i], want, "name %d: UTC time, pid, counter", i + 1);
 		free(want);
 	}
