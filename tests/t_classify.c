@@ -1,0 +1,817 @@
+/*
+ * t_classify - the rules language, its errors, the limits, and the default
+ * rules on hand-written complaints.
+ *
+ * Uses the files in tests/data/rules (from $top_srcdir, else the current
+ * directory) and rules.conf from $REDRESS_DATADIR (the source tree).
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "classify.h"
+#include "log.h"
+#include "message.h"
+#include "tap.h"
+#include "xmem.h"
+
+static char *
+data_path(const char *rel)
+{
+	const char *top = getenv("top_srcdir");
+
+	return xasprintf("%s/%s", top != NULL && *top != '\0' ? top : ".", rel);
+}
+
+static struct classify_rules *
+load_or_bail(const char *path, bool no_jit)
+{
+	struct classify_options opt = { .no_jit = no_jit };
+	struct classify_rules *r;
+	char *err;
+
+	if (classify_load_opts(path, &opt, &r, &err) < 0) {
+		printf("Bail out! %s\n", err);
+		free(err);
+		exit(1);
+	}
+	return r;
+}
+
+/* "a,b" from the result's tags. */
+static char *
+tags_str(const struct classify_result *res)
+{
+	struct buf b;
+
+	buf_init(&b, BUF_NO_LIMIT);
+	for (size_t i = 0; i < res->n_tags; i++)
+		buf_printf(&b, "%s%s", i > 0 ? "," : "", res->tags[i]);
+	return buf_steal(&b, NULL);
+}
+
+static double
+score_of(const struct classify_result *res, const char *cat)
+{
+	for (size_t i = 0; i < res->n_scores; i++)
+		if (strcmp(res->scores[i].category, cat) == 0)
+			return res->scores[i].score;
+	return -9999;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors: every message the loader can give, with its position. */
+
+struct err_case {
+	const char *text;
+	const char *error;
+};
+
+#define CAT "category o normal \"O\" fallback\n"
+
+static const struct err_case err_cases[] = {
+	{ "bogus x\n",
+	  "t.rules:1:1: unknown directive \"bogus\" (category, tag, threshold, rule)" },
+	{ "category\n", "t.rules:1:9: category: expected an id" },
+	{ "category 9x normal \"L\"\n",
+	  "t.rules:1:10: invalid category id \"9x\": letters, digits, '-', '_' and '.', "
+	  "starting with a letter, at most 64 bytes" },
+	{ CAT "tag o\n", "t.rules:2:5: duplicate id \"o\"" },
+	{ "category a\n",
+	  "t.rules:1:11: category: expected a priority (urgent, high, normal, low)" },
+	{ "category a soon \"A\"\n",
+	  "t.rules:1:12: unknown priority \"soon\" (urgent, high, normal, low)" },
+	{ "category a normal A\n", "t.rules:1:19: expected a \"quoted label\"" },
+	{ "category a normal \"A\n", "t.rules:1:19: unterminated label: no closing '\"'" },
+	{ "category a normal \"\"\n", "t.rules:1:19: a label must have 1 to 200 bytes" },
+	{ "category a normal \"A\" loud\n",
+	  "t.rules:1:23: unknown category flag \"loud\" (fallback, not-complaint)" },
+	{ "category a normal \"A\" not-complaint fallback\n",
+	  "t.rules:1:37: the fallback category cannot be not-complaint" },
+	{ "category a normal \"A\" fallback not-complaint\n",
+	  "t.rules:1:32: the fallback category cannot be not-complaint" },
+	{ CAT "category b normal \"B\" fallback\n",
+	  "t.rules:2:23: a second fallback category (\"o\" is one already)" },
+	{ "tag\n", "t.rules:1:4: tag: expected an id" },
+	{ "tag t raise=soon\n",
+	  "t.rules:1:13: unknown priority \"soon\" (urgent, high, normal, low)" },
+	{ "tag t min=0\n", "t.rules:1:11: min= wants a positive number up to 1000" },
+	{ "tag t loud\n",
+	  "t.rules:1:7: unknown tag option \"loud\" (raise=PRIORITY, escalate, complaint, "
+	  "min=NUMBER)" },
+	{ "threshold x\n", "t.rules:1:11: threshold: expected a number" },
+	{ "threshold\n", "t.rules:1:10: threshold: expected a number" },
+	{ "threshold 1 2\n", "t.rules:1:13: threshold: unexpected \"2\"" },
+	{ CAT "rule\n", "t.rules:2:5: rule: expected a name" },
+	{ CAT "rule -x any o 1 : a\n",
+	  "t.rules:2:6: invalid rule name \"-x\": letters, digits, '-', '_' and '.', "
+	  "starting with a letter, at most 64 bytes" },
+	{ CAT "rule x any o 1 : a\nrule x any o 1 : b\n",
+	  "t.rules:3:6: duplicate rule name \"x\" (first on line 2)" },
+	{ CAT "rule x\n",
+	  "t.rules:2:7: rule: expected a field (subject, body, from, any, header:NAME)" },
+	{ CAT "rule x text o 1 : a\n",
+	  "t.rules:2:8: unknown field \"text\" (subject, body, from, any, header:NAME)" },
+	{ CAT "rule x header: o 1 : a\n",
+	  "t.rules:2:8: unknown field \"header:\" (subject, body, from, any, header:NAME)" },
+	{ CAT "rule x header:X\x7fY o 1 : a\n",
+	  "t.rules:2:16: invalid character in header name" },
+	{ CAT "rule x any\n", "t.rules:2:11: rule: expected a category or tag" },
+	{ CAT "rule x any nope 1 : a\n",
+	  "t.rules:2:12: unknown category or tag \"nope\" (declare it above the rule)" },
+	{ CAT "rule x any o\n", "t.rules:2:13: rule: expected a weight or veto" },
+	{ CAT "rule x any o lots : a\n",
+	  "t.rules:2:14: expected a weight (a number from -1000 to 1000) or veto, got \"lots\"" },
+	{ CAT "rule x any o 1001 : a\n",
+	  "t.rules:2:14: expected a weight (a number from -1000 to 1000) or veto, got \"1001\"" },
+	{ CAT "rule x any o 1:a\n",
+	  "t.rules:2:14: expected a weight (a number from -1000 to 1000) or veto, got \"1:a\"" },
+	{ CAT "rule x any o 1 loud : a\n",
+	  "t.rules:2:16: unknown rule flag \"loud\" (case, max=N), or a missing \":\" before "
+	  "the pattern" },
+	{ CAT "rule x any o 1 max=0 : a\n",
+	  "t.rules:2:20: max= wants a whole number from 1 to 100" },
+	{ CAT "rule x any o 1 max=1.5 : a\n",
+	  "t.rules:2:20: max= wants a whole number from 1 to 100" },
+	{ CAT "rule x any o 1 case\n", "t.rules:2:20: rule: expected \":\" and a pattern" },
+	{ CAT "rule x any o 1 :\n", "t.rules:2:16: rule \"x\" has an empty pattern" },
+	{ CAT "rule x any o 1 :   \n# nothing\n\nrule y any o 1 : a\n",
+	  "t.rules:2:16: rule \"x\" has an empty pattern" },
+	{ CAT "rule x any o 1 : a(b\n",
+	  "t.rules:2:21: rule \"x\": missing closing parenthesis" },
+	{ CAT "rule x any o 1 : ab)\n",
+	  "t.rules:2:20: rule \"x\": unmatched closing parenthesis" },
+	{ CAT "rule x any o 1 : a\\Cb\n",
+	  "t.rules:2:21: rule \"x\": using \\C is disabled by the application" },
+	{ CAT "rule x any o 1 :\n\tabc\n\t|d[e\n",
+	  "t.rules:4:6: rule \"x\": missing terminating ] for character class" },
+	{ CAT "rule x any o 1 : (((((((((((((((((((((((((((((((((((((((((((((((((((a)))))))"
+	  "))))))))))))))))))))))))))))))))))))))))))))\n",
+	  "t.rules:2:69: rule \"x\": parentheses are too deeply nested" },
+	{ CAT "  rule x any o 1 : a\n",
+	  "t.rules:2:3: indented line outside a rule's pattern (directives start in column 1)" },
+	{ CAT "rule x any o 1 : caf\xc3\n",
+	  "t.rules:2:21: invalid UTF-8" },
+	{ CAT "rule x any o 1 : a\x01\n", "t.rules:2:19: control character 0x01" },
+	{ "tag t\n",
+	  "t.rules: no category is marked fallback (one must be: it takes what scores "
+	  "below the threshold)" },
+	{ "", "t.rules: no category is marked fallback (one must be: it takes what scores "
+	      "below the threshold)" },
+};
+
+static void
+test_errors(void)
+{
+	for (size_t i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
+		struct classify_rules *r = NULL;
+		char *err = NULL;
+		int rc = classify_load_string("t.rules", err_cases[i].text,
+					      strlen(err_cases[i].text), NULL, &r, &err);
+
+		is_int(rc, -1, "error %zu refused", i);
+		is_str(err, err_cases[i].error, "error %zu message", i);
+		ok(r == NULL, "error %zu: no rules handed out", i);
+		free(err);
+		classify_rules_free(&r);
+	}
+}
+
+/* Errors that need big or binary input. */
+static void
+test_errors_special(void)
+{
+	struct classify_options nojit = { .no_jit = true };
+	struct classify_rules *r = NULL;
+	char *err = NULL, *path;
+	struct buf b;
+
+	/* A NUL byte. */
+	{
+		static const char text[] = CAT "rule x any o 1 : a\0b\n";
+
+		is_int(classify_load_string("t.rules", text, sizeof(text) - 1, NULL, &r, &err), -1,
+		       "NUL byte refused");
+		is_str(err, "t.rules:2:19: NUL byte", "NUL byte: position");
+		free(err);
+	}
+	/* A line too long. */
+	buf_init(&b, BUF_NO_LIMIT);
+	buf_puts(&b, CAT "rule x any o 1 : ");
+	for (int i = 0; i < CLASSIFY_MAX_LINE; i++)
+		buf_putc(&b, 'a');
+	is_int(classify_load_string("t.rules", b.data, b.len, NULL, &r, &err), -1,
+	       "long line refused");
+	is_str(err, "t.rules:2:8193: line longer than 8192 bytes", "long line: message");
+	free(err);
+	/* A pattern over CLASSIFY_MAX_PATTERN bytes, made of continuation lines. */
+	buf_reset(&b);
+	buf_puts(&b, CAT "rule x any o 1 :\n");
+	for (int i = 0; i < 5; i++) {
+		buf_putc(&b, '\t');
+		for (int j = 0; j < 1000; j++)
+			buf_putc(&b, 'a');
+		buf_putc(&b, '\n');
+	}
+	is_int(classify_load_string("t.rules", b.data, b.len, NULL, &r, &err), -1,
+	       "long pattern refused");
+	is_str(err, "t.rules:7:98: pattern of rule \"x\" is longer than 4096 bytes",
+	       "long pattern: where the limit is crossed");
+	free(err);
+	/* Too many rules. */
+	buf_reset(&b);
+	buf_puts(&b, CAT);
+	for (int i = 0; i <= CLASSIFY_MAX_RULES; i++)
+		buf_printf(&b, "rule r%d any o 1 : w%d\n", i, i);
+	is_int(classify_load_string("t.rules", b.data, b.len, &nojit, &r, &err), -1,
+	       "too many rules refused");
+	is_str(err, "t.rules:5002:1: more than 5000 rules", "too many rules: message");
+	free(err);
+	/* Too many categories and tags. */
+	buf_reset(&b);
+	buf_puts(&b, CAT);
+	for (int i = 0; i < CLASSIFY_MAX_TARGETS; i++)
+		buf_printf(&b, "tag t%d\n", i);
+	is_int(classify_load_string("t.rules", b.data, b.len, NULL, &r, &err), -1,
+	       "too many targets refused");
+	is_str(err, "t.rules:201:5: more than 200 categories and tags", "too many targets");
+	free(err);
+	/* A file too large. */
+	buf_reset(&b);
+	while (b.len <= CLASSIFY_MAX_FILE)
+		buf_puts(&b, "# padding padding padding padding padding padding padding\n");
+	is_int(classify_load_string("t.rules", b.data, b.len, NULL, &r, &err), -1,
+	       "large file refused");
+	is_str(err, "t.rules: larger than 1048576 bytes", "large file: message");
+	free(err);
+	buf_free(&b);
+	/* A missing file. */
+	is_int(classify_load("/nonexistent/redress.rules", &r, &err), -1, "missing file");
+	is_str(err, "/nonexistent/redress.rules: cannot open: No such file or directory",
+	       "missing file: message");
+	free(err);
+	/* A bad pattern split over lines, from a file. */
+	path = data_path("tests/data/rules/bad-pattern.rules");
+	is_int(classify_load(path, &r, &err), -1, "bad-pattern.rules refused");
+	{
+		char *want = xasprintf("%s:8:8: rule \"bad\": missing closing parenthesis", path);
+
+		is_str(err, want, "bad-pattern.rules: line and column on the continuation");
+		free(want);
+	}
+	free(err);
+	free(path);
+	ok(r == NULL, "no rules after errors");
+}
+
+/* ------------------------------------------------------------------ */
+/* Features */
+
+struct feat_case {
+	const char *name;
+	const char *subject;
+	const char *body;
+	const char *from;
+	const char *hname, *hvalue;   /* one header, or NULL */
+	const char *category;
+	bool complaint;
+	const char *priority;
+	const char *tags;
+	bool escalate;
+	int n_hits;
+};
+
+static const struct feat_case feat_cases[] = {
+	{ "weight reaches threshold", "", "I want a refund", "", NULL, NULL,
+	  "money", true, "normal", "", false, 1 },
+	{ "below threshold: fallback", "", "what a price", "", NULL, NULL,
+	  "other", true, "normal", "", false, 1 },
+	{ "max=3 counts three matches", "", "price, cost, fee and another price", "", NULL, NULL,
+	  "money", true, "normal", "", false, 3 },
+	{ "subject field, category priority", "It is broken", "", "", NULL, NULL,
+	  "broken", true, "high", "", false, 1 },
+	{ "body-only rule does not see the subject", "", "broken", "", NULL, NULL,
+	  "other", true, "normal", "", false, 1 },
+	{ "veto stops a category", "broken", "no, it is not broken", "", NULL, NULL,
+	  "other", true, "normal", "", false, 3 },
+	{ "not-complaint outcome", "", "Thanks!", "", NULL, NULL,
+	  "thanks", false, "low", "", false, 1 },
+	{ "veto stops not-complaint", "", "thanks, but I am upset", "", NULL, NULL,
+	  "other", true, "normal", "", false, 2 },
+	{ "complaint tag overrides not-complaint", "", "thank you, says my lawyer", "", NULL,
+	  NULL, "other", true, "urgent", "legal", true, 2 },
+	{ "tie: complaint beats not-complaint", "", "refund the price, thanks", "", NULL, NULL,
+	  "money", true, "normal", "", false, 3 },
+	{ "case flag: lower case does not shout", "", "this very long shouting", "", NULL,
+	  NULL, "other", true, "normal", "", false, 0 },
+	{ "tag below min does not fire", "", "THIS VERY bad", "", NULL, NULL,
+	  "other", true, "normal", "", false, 2 },
+	{ "tag at min raises priority", "", "THIS VERY VERY BAD STUFF", "", NULL, NULL,
+	  "other", true, "high", "loud", false, 4 },
+	{ "tags do not act on not-complaint", "", "THANK YOU VERY MUCH EVERYONE", "", NULL,
+	  NULL, "thanks", false, "low", "loud", false, 5 },
+	{ "from field", "", "", "Ann <ann@vip.example>", NULL, NULL,
+	  "money", true, "normal", "", false, 1 },
+	{ "header field, name caseless", "", "", "", "x-priority", "1 (Highest)",
+	  "other", true, "normal", "quiet", false, 1 },
+	{ "header field: other header ignored", "", "", "", "X-Mailer", "1 (Highest)",
+	  "other", true, "normal", "", false, 0 },
+	{ "negative weight", "", "refund, just kidding", "", NULL, NULL,
+	  "other", true, "normal", "", false, 2 },
+	{ "low-priority category", "", "a minor thing", "", NULL, NULL,
+	  "minor", true, "low", "", false, 1 },
+	{ "pattern over three lines", "", "bar", "", NULL, NULL,
+	  "other", true, "normal", "", false, 1 },
+	{ "caseless by default", "REFUND", "", "", NULL, NULL,
+	  "money", true, "normal", "", false, 2 },
+	{ "empty message", NULL, NULL, NULL, NULL, NULL,
+	  "other", true, "normal", "", false, 0 },
+};
+
+static void
+test_features(bool no_jit)
+{
+	char *path = data_path("tests/data/rules/features.rules");
+	struct classify_rules *r = load_or_bail(path, no_jit);
+	const char *mode = no_jit ? "interp" : "jit";
+
+	is_int((long long)classify_rules_count(r), 14, "%s: features.rules has 14 rules", mode);
+	ok(classify_rules_jit(r) == !no_jit, "%s: JIT state", mode);
+	for (size_t i = 0; i < sizeof(feat_cases) / sizeof(feat_cases[0]); i++) {
+		const struct feat_case *c = &feat_cases[i];
+		struct message_header h = { (char *)c->hname, (char *)c->hvalue };
+		struct classify_input in = {
+			.subject = c->subject, .body = c->body,
+			.body_len = c->body != NULL ? strlen(c->body) : 0, .from = c->from,
+			.headers = c->hname != NULL ? &h : NULL, .n_headers = c->hname != NULL,
+		};
+		struct classify_result *res;
+		char *tags;
+
+		if (classify_run(r, &in, &res) < 0) {
+			ok(false, "%s: %s: classify_run", mode, c->name);
+			continue;
+		}
+		tags = tags_str(res);
+		is_str(res->category, c->category, "%s: %s: category", mode, c->name);
+		ok(res->complaint == c->complaint, "%s: %s: complaint=%d", mode, c->name,
+		   c->complaint);
+		is_str(priority_name(res->priority), c->priority, "%s: %s: priority", mode, c->name);
+		is_str(tags, c->tags, "%s: %s: tags", mode, c->name);
+		ok(res->escalate == c->escalate, "%s: %s: escalate=%d", mode, c->name, c->escalate);
+		is_int((long long)res->n_hits, c->n_hits, "%s: %s: hits", mode, c->name);
+		free(tags);
+		classify_result_free(&res);
+		ok(res == NULL, "%s: %s: result freed and NULLed", mode, c->name);
+	}
+	classify_rules_free(&r);
+	ok(r == NULL, "%s: rules freed and NULLed", mode);
+	free(path);
+}
+
+/* Hit details, scores, labels, JSON and text output. */
+static void
+test_output(void)
+{
+	char *path = data_path("tests/data/rules/features.rules");
+	struct classify_rules *r = load_or_bail(path, false);
+	struct classify_input in = { .subject = "Broken", .body = "no refund\tyet, \xe2\x82\xac price",
+				     .from = "" };
+	struct classify_result *res;
+	struct buf b;
+
+	in.body_len = strlen(in.body);
+	is_int(classify_run(r, &in, &res), 0, "output: classify_run");
+	is_str(res->label, "Money problem", "label");
+	is_int((long long)res->n_hits, 3, "three hits");
+	is_str(res->hits[0].rule, "refund", "hit 0 rule");
+	is_str(res->hits[0].field, "body", "hit 0 field (any: body)");
+	is_str(res->hits[0].match, "refund", "hit 0 match");
+	is_int((long long)res->hits[0].offset, 3, "hit 0 offset");
+	is_str(res->hits[0].target, "money", "hit 0 target");
+	ok(res->hits[0].weight == 2 && !res->hits[0].veto, "hit 0 weight 2");
+	is_str(res->hits[2].field, "subject", "hit 2 is the subject rule");
+	is_int((long long)res->hits[2].offset, 0, "hit 2 offset");
+	ok(score_of(res, "money") == 3, "money scored 2+1");
+	ok(score_of(res, "broken") == 3, "broken scored 3");
+	ok(score_of(res, "thanks") == 0, "thanks scored 0");
+	is_int((long long)res->n_scores, 5, "a score for each category, not tags");
+	is_str(res->category, "money", "tie between categories: the earlier one");
+	classify_result_free(&res);
+	in.body = "";
+	in.body_len = 0;
+	classify_run(r, &in, &res);
+	is_str(res->label, "Broken \"thing\"", "label with an escaped quote");
+	classify_result_free(&res);
+	in.body = "no refund\tyet, \xe2\x82\xac price";
+	in.body_len = strlen(in.body);
+	classify_run(r, &in, &res);
+
+	buf_init(&b, BUF_NO_LIMIT);
+	classify_result_json(res, false, &b);
+	is_str(buf_str(&b),
+	       "{\"complaint\":true,\"category\":\"money\",\"label\":\"Money problem\","
+	       "\"priority\":\"normal\",\"tags\":[],\"escalate\":false,"
+	       "\"scores\":{\"money\":3,\"broken\":3,\"minor\":0,\"other\":0,\"thanks\":0},"
+	       "\"rules\":[{\"rule\":\"refund\",\"field\":\"body\",\"match\":\"refund\"},"
+	       "{\"rule\":\"cost\",\"field\":\"body\",\"match\":\"price\"},"
+	       "{\"rule\":\"broken-subject\",\"field\":\"subject\",\"match\":\"Broken\"}]}",
+	       "JSON without explain");
+	buf_reset(&b);
+	classify_result_json(res, true, &b);
+	ok(strstr(buf_str(&b), "{\"rule\":\"cost\",\"field\":\"body\",\"match\":\"price\","
+		  "\"offset\":19,\"target\":\"money\",\"weight\":1,\"veto\":false}") != NULL,
+	   "JSON with explain has offset, target, weight, veto");
+	buf_reset(&b);
+	classify_result_text(res, true, &b);
+	is_str(buf_str(&b),
+	       "complaint: yes\n"
+	       "category: money (Money problem)\n"
+	       "priority: normal\n"
+	       "tags: none\n"
+	       "escalate: no\n"
+	       "scores: money 3, broken 3, minor 0, other 0, thanks 0\n"
+	       "rules that fired:\n"
+	       "  refund: body at byte 3 -> money +2: \"refund\"\n"
+	       "  cost: body at byte 19 -> money +1: \"price\"\n"
+	       "  broken-subject: subject at byte 0 -> broken +3: \"Broken\"\n",
+	       "text with explain");
+	classify_result_free(&res);
+
+	/* Veto and negative weight in the text; tags in JSON. */
+	in.subject = "";
+	in.body = "not broken, just kidding, lawyer";
+	in.body_len = strlen(in.body);
+	classify_run(r, &in, &res);
+	buf_reset(&b);
+	classify_result_text(res, true, &b);
+	ok(strstr(buf_str(&b), "  not-broken: body at byte 0 -> broken veto: \"not broken\"\n")
+	   != NULL, "text shows a veto");
+	ok(strstr(buf_str(&b), "  kidding: body at byte 12 -> money -3: \"just kidding\"\n")
+	   != NULL, "text shows a negative weight");
+	ok(strstr(buf_str(&b), "tags: legal\nescalate: yes\n") != NULL, "text shows tags");
+	buf_reset(&b);
+	classify_result_json(res, false, &b);
+	ok(strstr(buf_str(&b), "\"priority\":\"urgent\",\"tags\":[\"legal\"],\"escalate\":true")
+	   != NULL, "JSON shows tags and escalate");
+	ok(strstr(buf_str(&b), "\"money\":-3,") != NULL, "JSON negative score");
+	classify_result_free(&res);
+	buf_free(&b);
+	classify_rules_free(&r);
+	free(path);
+}
+
+static void
+test_version(void)
+{
+	static const char a[] = CAT "rule x any o 1 : a\n";
+	static const char b[] = CAT "rule x any o 2 : a\n";
+	struct classify_rules *r1, *r2, *r3;
+	char *err;
+	const char *v;
+
+	classify_load_string("a", a, strlen(a), NULL, &r1, &err);
+	classify_load_string("b", a, strlen(a), NULL, &r2, &err);
+	classify_load_string("c", b, strlen(b), NULL, &r3, &err);
+	v = classify_rules_version(r1);
+	is_int((long long)strlen(v), 16, "version: 16 characters");
+	ok(strspn(v, "0123456789abcdef") == 16, "version: hex");
+	is_str(classify_rules_version(r2), v, "version: same bytes, same version");
+	ok(strcmp(classify_rules_version(r3), v) != 0, "version: other bytes, other version");
+	is_int((long long)classify_rules_count(r1), 1, "count: 1 rule");
+	classify_rules_free(&r1);
+	classify_rules_free(&r2);
+	classify_rules_free(&r3);
+	/* CRLF line ends are fine. */
+	{
+		static const char crlf[] = "category o normal \"O\" fallback\r\n"
+					   "rule x any o 2 : ab\r\n";
+		struct classify_input in = { .body = "xab", .body_len = 3 };
+		struct classify_result *res;
+
+		is_int(classify_load_string("crlf", crlf, strlen(crlf), NULL, &r1, &err), 0,
+		       "CRLF file loads");
+		classify_run(r1, &in, &res);
+		is_int((long long)res->n_hits, 1, "CRLF: pattern has no CR");
+		classify_result_free(&res);
+		classify_rules_free(&r1);
+	}
+}
+
+static void
+test_repeat(void)
+{
+	char *path = data_path("tests/data/rules/features.rules");
+	struct classify_rules *r = load_or_bail(path, false);
+	static const char plain[] = CAT "category m low \"M\"\nrule m any m 2 : minor\n";
+	struct classify_rules *r2;
+	struct classify_input in = { .body = "a minor thing" };
+	struct classify_result *res;
+	char *err, *tags;
+
+	in.body_len = strlen(in.body);
+	classify_run(r, &in, &res);
+	classify_apply_repeat(r, res);
+	tags = tags_str(res);
+	is_str(tags, "repeat", "repeat: tag added");
+	is_str(priority_name(res->priority), "high", "repeat: low -> normal, raise=high");
+	ok(res->escalate, "repeat: high priority escalates");
+	free(tags);
+	classify_apply_repeat(r, res);
+	is_int((long long)res->n_tags, 1, "repeat: applied twice, tag once");
+	is_str(priority_name(res->priority), "high", "repeat: applied twice, no second bump");
+	classify_result_free(&res);
+
+	/* Without a repeat tag in the rules: only the one-step bump. */
+	classify_load_string("plain", plain, strlen(plain), NULL, &r2, &err);
+	classify_run(r2, &in, &res);
+	is_str(priority_name(res->priority), "low", "plain: low before");
+	classify_apply_repeat(r2, res);
+	is_str(priority_name(res->priority), "normal", "plain: one step up");
+	ok(!res->escalate, "plain: normal does not escalate");
+	classify_result_free(&res);
+
+	/* Urgent stays urgent. */
+	in.body = "lawyer refund";
+	in.body_len = strlen(in.body);
+	classify_run(r, &in, &res);
+	classify_apply_repeat(r, res);
+	is_str(priority_name(res->priority), "urgent", "urgent stays urgent");
+	tags = tags_str(res);
+	is_str(tags, "legal,repeat", "repeat appended after legal");
+	free(tags);
+	classify_result_free(&res);
+
+	/* Not a complaint: left alone. */
+	in.body = "thanks";
+	in.body_len = strlen(in.body);
+	classify_run(r, &in, &res);
+	classify_apply_repeat(r, res);
+	is_int((long long)res->n_tags, 0, "not-complaint: no repeat tag");
+	is_str(priority_name(res->priority), "low", "not-complaint: priority unchanged");
+	classify_result_free(&res);
+	classify_rules_free(&r);
+	classify_rules_free(&r2);
+	free(path);
+}
+
+/* Limits: a runaway pattern stops, is logged once, and others still match. */
+static void
+test_limits(bool no_jit)
+{
+	char *path = data_path("tests/data/rules/catastrophic.rules");
+	struct classify_rules *r = load_or_bail(path, no_jit);
+	const char *mode = no_jit ? "interp" : "jit";
+	size_t n = 100 * 1024, big = 300 * 1024;
+	char *body = xmalloc(big + 16);
+	struct classify_input in = { .body = body };
+	struct classify_result *res;
+	struct timespec t0, t1;
+	double secs;
+	char logname[] = "/tmp/t_classify.XXXXXX";
+	int fd = mkstemp(logname), saved = dup(2);
+	char *log;
+	size_t loglen;
+
+	/* Capture stderr, where log_warn writes. */
+	fflush(stderr);
+	dup2(fd, 2);
+
+	/* 100 KB of 'a' and a 'b': (a+)+$ backtracks until the limit. */
+	memset(body, 'a', n);
+	body[n] = 'b';
+	in.body_len = n + 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(classify_run(r, &in, &res), 0, "%s: runaway: classify_run returns", mode);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ok(secs < 2.0, "%s: runaway stopped in bounded time (%.3f s)", mode, secs);
+	is_int((long long)res->n_hits, 0, "%s: runaway: no match", mode);
+	is_str(res->category, "other", "%s: runaway: fallback", mode);
+	classify_result_free(&res);
+
+	/* The same with a word the other rule wants: it still matches. */
+	memcpy(body + n, "b zebra", 7);
+	in.body_len = n + 7;
+	classify_run(r, &in, &res);
+	is_int((long long)res->n_hits, 1, "%s: other rules still match", mode);
+	is_str(res->n_hits > 0 ? res->hits[0].rule : "", "after", "%s: the hit is 'after'",
+	       mode);
+	classify_result_free(&res);
+
+	/* 300 KB: the field is cut at CLASSIFY_MAX_FIELD; "$" does not match at the
+	 * cut, and "zebra" after it is not seen. */
+	memset(body, 'a', big);
+	memcpy(body + big, " zebra", 6);
+	in.body_len = big + 6;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	classify_run(r, &in, &res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ok(secs < 2.0, "%s: cut field: bounded time (%.3f s)", mode, secs);
+	is_int((long long)res->n_hits, 0, "%s: cut field: nothing past the cap, no $ at the cut",
+	       mode);
+	classify_result_free(&res);
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	log = tap_slurp(logname, &loglen);
+	unlink(logname);
+	{
+		size_t count = 0;
+
+		for (const char *p = log != NULL ? log : "";
+		     (p = strstr(p, "rule \"nested\"")) != NULL; p++)
+			count++;
+		is_int((long long)count, 1, "%s: the limit hit is logged once", mode);
+		ok(log != NULL && strstr(log, "counted as no match") != NULL,
+		   "%s: the log says what happened", mode);
+	}
+	free(log);
+	free(body);
+	classify_rules_free(&r);
+	free(path);
+}
+
+/* Invalid UTF-8 in the input does not stop matching elsewhere. */
+static void
+test_invalid_utf8(void)
+{
+	char *path = data_path("tests/data/rules/features.rules");
+	struct classify_rules *r = load_or_bail(path, false);
+	static const char body[] = "\xff\xfe caf\xc3 refund \xc3\x28 \xed\xa0\x80 price";
+	struct classify_input in = { .subject = "\xc0\xaf broken", .body = body,
+				     .body_len = sizeof(body) - 1 };
+	struct classify_result *res;
+	struct buf b;
+
+	classify_run(r, &in, &res);
+	is_str(res->category, "money", "invalid UTF-8: body rules match");
+	is_int((long long)res->n_hits, 3, "invalid UTF-8: refund, price, broken");
+	is_str(res->hits[0].match, "refund", "invalid UTF-8: match text");
+	is_int((long long)res->hits[0].offset, 8, "invalid UTF-8: byte offset");
+	is_str(res->hits[2].match, "broken", "invalid UTF-8 subject still matches");
+	buf_init(&b, BUF_NO_LIMIT);
+	classify_result_json(res, true, &b);
+	ok(strstr(buf_str(&b), "\xff") == NULL, "JSON has no invalid byte");
+	buf_free(&b);
+	classify_result_free(&res);
+	/* A NUL inside the body: the length counts, not the NUL. */
+	in.subject = "";
+	in.body = "abc\0 refund";
+	in.body_len = 11;
+	classify_run(r, &in, &res);
+	is_int((long long)res->n_hits, 1, "NUL in the body: matching goes past it");
+	classify_result_free(&res);
+	classify_rules_free(&r);
+	free(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* The default rules on hand-written complaints. */
+
+struct real_case {
+	const char *name;
+	const char *subject;
+	const char *body;
+	const char *category;
+	bool complaint;
+	const char *priority;
+	const char *tags;
+	bool escalate;
+};
+
+static const struct real_case real_cases[] = {
+	{ "refund", "Refund request for order 44821",
+	  "Hello, I returned the jacket three weeks ago and I still haven't received my "
+	  "refund. Could you look into this please?\nRegards, Priya",
+	  "billing", true, "normal", "", false },
+	{ "broken item", "Blender",
+	  "The blender I bought from you arrived with a cracked jug, and after two uses the "
+	  "motor stopped working altogether. Very disappointed.",
+	  "damaged", true, "normal", "", false },
+	{ "late parcel", "Where is my order?",
+	  "I ordered a pair of boots on 2 March and the tracking has said in transit for "
+	  "eleven days. The delivery date was last Friday and it still hasn't arrived.",
+	  "delivery", true, "normal", "", false },
+	{ "rude staff", "Your Leeds store",
+	  "I visited your Leeds store on Saturday and the assistant at the till was "
+	  "incredibly rude to me. She rolled her eyes and then ignored me while I was "
+	  "still talking.",
+	  "service", true, "normal", "", false },
+	{ "login problem", "Can't get into my account",
+	  "Since your app updated yesterday I can't log in to my account. It says my "
+	  "password is wrong, and the reset link gives an error message.",
+	  "account", true, "normal", "", false },
+	{ "legal threat", "Charged twice",
+	  "You have charged my card twice for the same order and ignored my emails. If this "
+	  "is not refunded by Friday I will be speaking to my solicitor and taking you to "
+	  "the small claims court.",
+	  "billing", true, "urgent", "legal", true },
+	{ "review threat", "Sofa",
+	  "The sofa was delivered two weeks late and nobody called to tell me. If this isn't "
+	  "sorted out I will be leaving a one-star review on Trustpilot.",
+	  "delivery", true, "high", "public", false },
+	{ "thank-you note", "Thank you!",
+	  "Just wanted to say thank you to Sam on your support team, who sorted out my "
+	  "exchange really quickly. Great service!",
+	  "not-complaint", false, "low", "", false },
+	{ "plain question", "Question",
+	  "Hi, do you deliver to Ireland? And what are your opening hours on Sundays?",
+	  "not-complaint", false, "low", "", false },
+	{ "churn", "Internet again",
+	  "This is the third time this week my connection keeps dropping. I want to cancel "
+	  "my contract and switch to another provider.",
+	  "account", true, "high", "churn", false },
+	{ "vague complaint", "Unhappy",
+	  "I am really unhappy with how this whole thing was handled.",
+	  "general", true, "normal", "", false },
+	{ "safety", "Charger",
+	  "The phone charger you sold me overheated and caught fire on my desk. This is "
+	  "dangerous.",
+	  "general", true, "urgent", "safety", true },
+	{ "Sue is a name", "Hello",
+	  "Hi, this is Sue from the office, thank you so much for the quick reply!",
+	  "not-complaint", false, "low", "", false },
+	{ "sarcastic thanks", "Thanks for nothing",
+	  "Thanks for nothing. Three calls and still no refund.",
+	  "billing", true, "normal", "", false },
+};
+
+static void
+test_default_rules(void)
+{
+	const char *dd = getenv("REDRESS_DATADIR");
+	char *path = xasprintf("%s/rules.conf", dd != NULL && *dd != '\0' ? dd : ".");
+	struct classify_rules *r = load_or_bail(path, false);
+	struct timespec t0, t1;
+	double best = 1e9;
+
+	ok(classify_rules_count(r) >= 40, "default rules: %zu rules", classify_rules_count(r));
+	for (size_t i = 0; i < sizeof(real_cases) / sizeof(real_cases[0]); i++) {
+		const struct real_case *c = &real_cases[i];
+		struct classify_input in = { .subject = c->subject, .body = c->body,
+					     .body_len = strlen(c->body),
+					     .from = "Customer <customer@example.org>" };
+		struct classify_result *res;
+		char *tags;
+
+		classify_run(r, &in, &res);
+		tags = tags_str(res);
+		if (!is_str(res->category, c->category, "default: %s: category", c->name)) {
+			struct buf b;
+
+			buf_init(&b, BUF_NO_LIMIT);
+			classify_result_text(res, true, &b);
+			diag("%s", buf_str(&b));
+			buf_free(&b);
+		}
+		ok(res->complaint == c->complaint, "default: %s: complaint=%d", c->name,
+		   c->complaint);
+		is_str(priority_name(res->priority), c->priority, "default: %s: priority", c->name);
+		is_str(tags, c->tags, "default: %s: tags", c->name);
+		ok(res->escalate == c->escalate, "default: %s: escalate=%d", c->name, c->escalate);
+		free(tags);
+		classify_result_free(&res);
+	}
+	classify_rules_free(&r);
+	/* Loading is fast: best of 5 (the target is 5 ms; allow slack for busy CI). */
+	for (int i = 0; i < 5; i++) {
+		double ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = load_or_bail(path, false);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		if (ms < best)
+			best = ms;
+		classify_rules_free(&r);
+	}
+	ok(best < 20.0, "default rules load in %.2f ms (target < 5 ms)", best);
+	free(path);
+}
+
+int
+main(void)
+{
+	log_init("t_classify", LOG_TARGET_STDERR, LOG_LEVEL_INFO);
+	test_errors();
+	test_errors_special();
+	test_features(false);
+	test_features(true);
+	test_output();
+	test_version();
+	test_repeat();
+	test_limits(false);
+	test_limits(true);
+	test_invalid_utf8();
+	test_default_rules();
+	return tap_exit();
+}
