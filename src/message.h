@@ -56,6 +56,9 @@ struct message {
 	size_t text_len;
 	bool text_from_html;   /* there was no text/plain: text is from HTML */
 	char *problem;         /* NULL: parsed; else why the message is held */
+	/* Added by the message module (beyond the first agreed interface): */
+	char **filenames;      /* attachment file names, decoded (RFC 2231/2047) */
+	size_t n_filenames;
 };
 
 /* Parses raw (len bytes, need not be NUL-terminated).  Never NULL. */
