@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "message.h"
-#include "tap.h"
 #include "xmem.h"
 
 struct blob {
@@ -25,6 +24,25 @@ struct blob {
 static struct blob *blobs;
 static size_t n_blobs, cap_blobs;
 
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		data = xgrow(data, &cap, len + 65536, 1);
+		n = fread(data + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	*len_r = len;
+	return data;
+}
+
 static int
 collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -33,7 +51,7 @@ collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
 
 	(void)st;
 	(void)ftw;
-	if (type != FTW_F || (data = tap_slurp(path, &len)) == NULL)
+	if (type != FTW_F || (data = slurp(path, &len)) == NULL)
 		return 0;
 	blobs = xgrow(blobs, &cap_blobs, n_blobs + 1, sizeof(*blobs));
 	blobs[n_blobs].data = data;
