@@ -376,6 +376,7 @@ struct ew {
 	const char *text;
 	size_t text_len;
 	size_t end;            /* index after "?=" */
+	bool no_more;          /* no "?=" anywhere after: stop looking */
 };
 
 /* Is there an encoded word "=?cs?E?text?=" at s[i]? */
@@ -399,8 +400,10 @@ ew_parse(const char *s, size_t len, size_t i, struct ew *w)
 		return false;
 	t = j + 3;
 	end = t < len ? memmem(s + t, len - t, "?=", 2) : NULL;
-	if (end == NULL)
+	if (end == NULL) {
+		w->no_more = true;
 		return false;
+	}
 	w->charset = s + i + 2;
 	w->charset_len = j - (i + 2);
 	w->text = s + t;
@@ -447,7 +450,10 @@ decode_words(const char *s, size_t len, size_t *out_len)
 		struct ew w;
 		bool blank;
 
+		w.no_more = false;
 		if (s[i] != '=' || s[i + 1] != '?' || !ew_parse(s, len, i, &w)) {
+			if (w.no_more)
+				break;  /* keeps "=?=?=?..." linear */
 			i++;
 			continue;
 		}
@@ -1268,7 +1274,8 @@ parse_addresses(const char *v, size_t len, bool safe,
 		 */
 		bool made_up = false;
 
-		for (size_t k = start; k < *n; k++)
+		/* The first few suffice, and keep long lists linear. */
+		for (size_t k = start; k < *n && k < start + 8; k++)
 			if (!addr_in_text(stripped, sl, (*list)[k].addr))
 				made_up = true;
 		if ((*n > start && !made_up &&
