@@ -474,7 +474,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		j->last_error = NULL;
 		detail = xasprintf("%s sent to %s (%s)", j->kind, j->rcpt, mailer_kind(ob->mailer));
 		stats->sent++;
-		log_info("case %lld: %s", j->case_id, detail);
+		log_debug("case %lld: %s", j->case_id, detail);
 		ret = outbox_record(ob, j, c, "sent", detail, now, error_r);
 		break;
 	case MAILER_TEMPFAIL:
