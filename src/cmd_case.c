@@ -130,7 +130,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	struct buf b;
 	int c;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:b", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': f.state = optarg; break;
@@ -369,7 +369,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	struct buf b;
 	int ch, r;
 
-	optind = 1;
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
 		if (ch != 'r')
 			return cmd_usage(case_usage);

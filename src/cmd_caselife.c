@@ -44,7 +44,7 @@ cmd_case_change(struct app *app, struct store *st, int argc, char **argv)
 			argv[0]);
 		return EX_USAGE;
 	}
-	optind = 1;
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		if (ch != 'c' || a != CASELIFE_RESOLVE) {
 			fprintf(stderr, "redress: case %s ID%s\n", argv[0],

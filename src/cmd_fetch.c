@@ -315,7 +315,7 @@ cmd_fetch(struct app *app, int argc, char **argv)
 	bool once = false, permanent = false;
 	int c, ret;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "oh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': once = true; break;

@@ -398,7 +398,7 @@ cmd_filter(struct app *app, int argc, char **argv)
 	bool truncated;
 	int c, status = EX_OK;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "f:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': sender = optarg; break;

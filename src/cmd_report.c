@@ -260,7 +260,7 @@ cmd_report(struct app *app, int argc, char **argv)
 	struct buf b;
 	int c, ret;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -69,7 +69,7 @@ cmd_send(struct app *app, int argc, char **argv)
 	char owner[128], host[64] = "localhost", *error = NULL;
 	int c, r, ret = EX_OK;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "onh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': once = true; break;

@@ -30,10 +30,10 @@ jobs_of() { R --json case show "$1" | jget "[(j['kind'], j['state']) for j in d[
 # Friday 20 November 2026, 16:30 in London (GMT).
 R --now 2026-11-20T16:30:00Z ingest "$S/01-refund.eml" >/dev/null
 c=$(R --json case show 1)
-is "$(echo "$c" | jget 'd["first_response_due"]')" "2026-11-23T16:30:00Z" \
+is "$(printf '%s\n' "$c" | jget 'd["first_response_due"]')" "2026-11-23T16:30:00Z" \
    "1d from Friday 16:30 is Monday 16:30"
-is "$(echo "$c" | jget 'd["resolution_due"]')" "2026-11-27T16:30:00Z" "5d is the next Friday 16:30"
-is "$(echo "$c" | jget 'd["state"]')" "new" "the case is new"
+is "$(printf '%s\n' "$c" | jget 'd["resolution_due"]')" "2026-11-27T16:30:00Z" "5d is the next Friday 16:30"
+is "$(printf '%s\n' "$c" | jget 'd["state"]')" "new" "the case is new"
 
 R --now 2026-11-20T16:30:05Z send --once >/dev/null; st=$?
 is "$st" 0 "send --once exits 0"
@@ -53,12 +53,12 @@ is "$(grep -c "$(printf '\r')\$" "$ack")" "$(wc -l < "$ack")" "every line of the
 
 # Monday 15:00: 80% of the first-response time is gone: one warning.
 out=$(R --json --now 2026-11-23T15:00:00Z tick)
-is "$(echo "$out" | jget 'd["warnings"], d["breaches"]')" "1 0" "Monday 15:00: a warning, no breach"
+is "$(printf '%s\n' "$out" | jget 'd["warnings"], d["breaches"]')" "1 0" "Monday 15:00: a warning, no breach"
 # Monday 17:00: the first response is late.
 out=$(R --json --now 2026-11-23T17:00:00Z tick)
-is "$(echo "$out" | jget 'd["breaches"], d["escalations"]')" "1 1" "Monday 17:00: one breach, one escalation"
+is "$(printf '%s\n' "$out" | jget 'd["breaches"], d["escalations"]')" "1 1" "Monday 17:00: one breach, one escalation"
 out=$(R --json --now 2026-11-23T17:05:00Z tick)
-is "$(echo "$out" | jget 'd["breaches"], d["escalations"], d["warnings"]')" "0 0 0" "a second tick queues nothing"
+is "$(printf '%s\n' "$out" | jget 'd["breaches"], d["escalations"], d["warnings"]')" "0 0 0" "a second tick queues nothing"
 is "$(jobs_of 1 escalation)" "[('escalation', 'queued')]" "exactly one escalation job"
 is "$(R --json case list --breached | jget '[c["id"] for c in d]')" "[1]" "case list --breached shows it"
 R --now 2026-11-23T17:06:00Z send --once >/dev/null
@@ -78,28 +78,28 @@ References: <20261123091244.5521@mail.example.net> <$msgid>
 Any news? Still waiting for the refund.
 EOM
 out=$(R --json --now 2026-11-24T10:00:00Z ingest reply1.eml)
-is "$(echo "$out" | jget 'd["joined"], d["new"]')" "1 0" "a reply to our Message-ID joins the case"
+is "$(printf '%s\n' "$out" | jget 'd["joined"], d["new"]')" "1 0" "a reply to our Message-ID joins the case"
 is "$(jobs_of 1 ack)" "[('ack', 'sent')]" "and gets no new ack"
 
 # A forged Message-ID with a valid shape does not join.
 forged=$(echo "$msgid" | sed 's/\.[0-9a-f]*@/.0000000000000000@/')
 sed "s/$msgid/$forged/; s/reply1@/forged1@/; s/Re: your case/Hello/" reply1.eml > forged.eml
 out=$(R --json --now 2026-11-24T10:01:00Z ingest forged.eml)
-is "$(echo "$out" | jget 'd["new"]')" 1 "a forged Message-ID opens a new case"
+is "$(printf '%s\n' "$out" | jget 'd["new"]')" 1 "a forged Message-ID opens a new case"
 
 # A stranger quoting the tag does not join; the customer with the tag does.
 printf 'From: someone@example.org\nSubject: Fwd: [case 000001] about Maria\nMessage-ID: <stranger@example.org>\n\nI saw this.\n' > stranger.eml
 out=$(R --json --now 2026-11-24T10:02:00Z ingest stranger.eml)
-is "$(echo "$out" | jget 'd["new"], d["joined"]')" "1 0" "a tag quoted by a stranger opens a new case"
+is "$(printf '%s\n' "$out" | jget 'd["new"], d["joined"]')" "1 0" "a tag quoted by a stranger opens a new case"
 printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <tagged@example.net>\n\nSee attached statement.\n' > tagged.eml
 out=$(R --json --now 2026-11-24T10:03:00Z ingest tagged.eml)
-is "$(echo "$out" | jget 'd["joined"]')" 1 "the customer's tag joins the case"
+is "$(printf '%s\n' "$out" | jget 'd["joined"]')" 1 "the customer's tag joins the case"
 
 # Staff reply with the tag: the first response.
 printf 'From: Agent Smith <agent@example.com>\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
 R --now 2026-11-24T11:00:00Z ingest agent.eml >/dev/null
 c=$(R --json case show 1)
-is "$(echo "$c" | jget 'd["state"], d["first_response_at"]')" "responded 2026-11-24T11:00:00Z" \
+is "$(printf '%s\n' "$c" | jget 'd["state"], d["first_response_at"]')" "responded 2026-11-24T11:00:00Z" \
    "a staff reply is the first response"
 is "$(R --json case list | jget 'len(d)')" 3 "no case was made for the staff reply"
 
@@ -108,9 +108,9 @@ R --now 2026-11-24T12:00:00Z case wait 1 >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "waiting" "case wait"
 R --now 2026-11-25T12:00:00Z case resolve 1 --cause "duplicate charge refunded" >/dev/null
 c=$(R --json case show 1)
-is "$(echo "$c" | jget 'd["state"], d["resolution_due"]')" "resolved 2026-11-30T16:30:00Z" \
+is "$(printf '%s\n' "$c" | jget 'd["state"], d["resolution_due"]')" "resolved 2026-11-30T16:30:00Z" \
    "resolved; the wait (one business day) moved the resolution deadline"
-is "$(echo "$c" | jget 'd["resolution_cause"]')" "duplicate charge refunded" "the cause is kept"
+is "$(printf '%s\n' "$c" | jget 'd["resolution_cause"]')" "duplicate charge refunded" "the cause is kept"
 R case resolve 1 >/dev/null 2>&1; st=$?
 is "$st" 65 "resolving a resolved case is refused"
 
