@@ -338,7 +338,7 @@ cmd_ingest(struct app *app, int argc, char **argv)
 	g.tty = isatty(STDERR_FILENO) && app->verbose >= 0;
 	if (cmd_open_store(app, &g.st) != EX_OK)
 		return store_temporary(g.st) ? (store_close(&g.st), EX_TEMPFAIL)
-					     : (store_close(&g.st), EX_CANTCREAT);
+					     : (store_close(&g.st), EX_UNAVAILABLE);
 	if (intake_new(app->cfg, g.st, app->now, &g.in, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);

@@ -85,7 +85,7 @@ cmd_open_store(struct app *app, struct store **st_r)
 		       &error) < 0) {
 		log_error("%s", error);
 		free(error);
-		return store_temporary(*st_r) ? EX_TEMPFAIL : EX_CANTCREAT;
+		return store_temporary(*st_r) ? EX_TEMPFAIL : EX_UNAVAILABLE;
 	}
 	return EX_OK;
 }
