@@ -2,7 +2,7 @@
  * classify_batch - classify many texts in one process, for the quality
  * benchmark (bench/classify_quality.sh).
  *
- * usage: classify_batch RULES < records
+ * usage: classify_batch RULES [--no-prefilter] < records
  * Each record on stdin is a decimal byte count, a newline, then that many
  * bytes of message body.  For each record one line of JSON goes to stdout:
  * the classify JSON object (DESIGN.md shape, with explain).  Exit 78 on a
@@ -23,15 +23,18 @@
 int
 main(int argc, char **argv)
 {
+	struct classify_options opt = { .no_prefilter = false };
 	struct classify_rules *rules;
 	struct buf out;
 	char *error, line[64];
 
-	if (argc != 2) {
-		fputs("usage: classify_batch RULES < records\n", stderr);
+	if (argc == 3 && strcmp(argv[2], "--no-prefilter") == 0)
+		opt.no_prefilter = true;
+	else if (argc != 2) {
+		fputs("usage: classify_batch RULES [--no-prefilter] < records\n", stderr);
 		return 64;
 	}
-	if (classify_load(argv[1], &rules, &error) < 0) {
+	if (classify_load_opts(argv[1], &opt, &rules, &error) < 0) {
 		fprintf(stderr, "%s\n", error);
 		free(error);
 		return 78;

@@ -1,7 +1,7 @@
 /*
  * classify_speed - how fast classify_run goes over real text.
  *
- * usage: classify_speed RULES TEXTS [--no-jit] [--seconds S] [--loads N]
+ * usage: classify_speed RULES TEXTS [--no-jit] [--no-prefilter] [--seconds S] [--loads N]
  *
  * TEXTS holds records: a decimal byte count, a newline, then that many bytes
  * of message body.  The program loads RULES (best of N loads is reported
@@ -9,7 +9,7 @@
  * seconds (default 2) have passed and at least one round is done, and
  * prints one line of key=value pairs:
  *
- *   rules=500 jit=1 load_ms=12.3 texts=300 bytes=336000 rounds=7
+ *   rules=500 prefiltered=480 jit=1 load_ms=12.3 texts=300 bytes=336000 rounds=7
  *   seconds=2.01 mb_per_s=1.17 msgs_per_s=1045 hits=12345
  *
  * MB/s counts the bytes of text classified (10^6 bytes), each text once per
@@ -88,13 +88,15 @@ main(int argc, char **argv)
 	char *error;
 
 	if (argc < 3) {
-		fputs("usage: classify_speed RULES TEXTS [--no-jit] [--seconds S] [--loads N]\n",
-		      stderr);
+		fputs("usage: classify_speed RULES TEXTS [--no-jit] [--no-prefilter] [--seconds S] "
+		      "[--loads N]\n", stderr);
 		return 64;
 	}
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--no-jit") == 0)
 			opt.no_jit = true;
+		else if (strcmp(argv[i], "--no-prefilter") == 0)
+			opt.no_prefilter = true;
 		else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
 			seconds = atof(argv[++i]);
 		else if (strcmp(argv[i], "--loads") == 0 && i + 1 < argc)
@@ -142,9 +144,10 @@ main(int argc, char **argv)
 		rounds++;
 		t1 = speed_now();
 	} while (t1 - t0 < seconds);
-	printf("rules=%zu jit=%d load_ms=%.3f texts=%zu bytes=%zu rounds=%ld seconds=%.3f "
+	printf("rules=%zu prefiltered=%zu jit=%d load_ms=%.3f texts=%zu bytes=%zu rounds=%ld seconds=%.3f "
 	       "mb_per_s=%.3f msgs_per_s=%.1f hits=%zu\n",
-	       classify_rules_count(rules), classify_rules_jit(rules) ? 1 : 0, load_ms,
+	       classify_rules_count(rules), classify_rules_prefiltered(rules),
+	       classify_rules_jit(rules) ? 1 : 0, load_ms,
 	       n_texts, bytes, rounds, t1 - t0,
 	       (double)bytes * (double)rounds / (t1 - t0) / 1e6,
 	       (double)n_texts * (double)rounds / (t1 - t0), hits / (size_t)rounds);

@@ -152,10 +152,12 @@ def python_run(rules_path, texts, seconds):
             "hits": hits, "rounds": rounds}
 
 
-def c_run(driver, rules_path, texts_path, seconds, no_jit):
+def c_run(driver, rules_path, texts_path, seconds, no_jit, no_prefilter=False):
     cmd = [driver, rules_path, texts_path, "--seconds", str(seconds), "--loads", "20"]
     if no_jit:
         cmd.append("--no-jit")
+    if no_prefilter:
+        cmd.append("--no-prefilter")
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if p.returncode != 0:
         sys.exit("classify_speed failed: " + p.stderr)
@@ -212,25 +214,37 @@ def main():
     for name, path in sets:
         jit = c_run(a.driver, path, texts_path, a.seconds, False)
         interp = c_run(a.driver, path, texts_path, a.seconds, True)
+        raw = c_run(a.driver, path, texts_path, a.seconds, False, True)
+        raw_i = c_run(a.driver, path, texts_path, a.seconds, True, True)
         py = python_run(path, texts, a.seconds)
         lines.append("| %s | redress, PCRE2 JIT | %.2f | %.0f | %d | %.2f |"
                      % (name, jit["mb_per_s"], jit["msgs_per_s"], jit["hits"], jit["load_ms"]))
         lines.append("| %s | redress, JIT off | %.2f | %.0f | %d | %.2f |"
                      % (name, interp["mb_per_s"], interp["msgs_per_s"], interp["hits"],
                         interp["load_ms"]))
+        lines.append("| %s | redress, JIT, no prefilter | %.2f | %.0f | %d | |"
+                     % (name, raw["mb_per_s"], raw["msgs_per_s"], raw["hits"]))
+        lines.append("| %s | redress, JIT off, no prefilter | %.2f | %.0f | %d | |"
+                     % (name, raw_i["mb_per_s"], raw_i["msgs_per_s"], raw_i["hits"]))
         lines.append("| %s | Python %s re | %.2f | %.0f | %d | |"
                      % (name, sys.version.split()[0], py["mb_per_s"], py["msgs_per_s"],
                         py["hits"]))
         ratios.append((name, jit["mb_per_s"] / interp["mb_per_s"],
-                       jit["mb_per_s"] / py["mb_per_s"], int(jit["rules"])))
+                       jit["mb_per_s"] / py["mb_per_s"], int(jit["rules"]),
+                       int(jit["prefiltered"]), raw["mb_per_s"] / raw_i["mb_per_s"],
+                       raw["mb_per_s"] / py["mb_per_s"]))
     lines.append("")
-    lines.append("| rule set | rules | JIT / interpreter | JIT / Python re |")
-    lines.append("| --- | ---: | ---: | ---: |")
-    for name, r_int, r_py, n in ratios:
-        lines.append("| %s | %d | %.1f× | %.1f× |" % (name, n, r_int, r_py))
+    lines.append("| rule set | rules (prefiltered) | JIT / interpreter | JIT / Python re "
+                 "| engines alone: JIT / interpreter | engines alone: JIT / Python re |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, r_int, r_py, n, npre, raw_int, raw_py in ratios:
+        lines.append("| %s | %d (%d) | %.1f× | %.1f× | %.1f× | %.1f× |"
+                     % (name, n, npre, r_int, r_py, raw_int, raw_py))
     lines.append("")
     lines.append("Targets (issue 3): at 500 rules ≥ 5× the interpreter and ≥ 20× Python; the "
                  "default rules load in < 5 ms.")
+    lines.append("")
+    lines.append(NOTES)
     text = "\n".join(lines) + "\n"
     for fn in os.listdir(tmp):
         os.unlink(os.path.join(tmp, fn))
@@ -241,6 +255,21 @@ def main():
         with open(a.out, "w", encoding="utf-8") as f:
             f.write(text)
         sys.stdout.write(text)
+
+
+NOTES = """\
+How to read this:
+
+- "redress" rows are the classifier as shipped: each rule is a PCRE2 pattern run over
+  the text, after a literal prefilter (classify.c) has skipped the rules none of whose
+  required words occur.  The prefilter is the same in the JIT and the JIT-off build, so
+  "JIT / interpreter" compares PCRE2's two engines on the rules that survive it.
+- "engines alone" switches the prefilter off (classify_options.no_prefilter): every
+  rule runs, as in Python, where each pattern is one `re.search` per text.
+- "hits per pass" must be equal across engines: it shows they did the same work.
+- These rules are mostly word alternations behind `\\b`: both PCRE2 engines spend
+  their time in the start-of-match scan, where the JIT is only about 2× faster than
+  the interpreter.  The JIT pulls ahead on patterns that backtrack."""
 
 
 if __name__ == "__main__":

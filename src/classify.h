@@ -81,6 +81,7 @@ struct classify_result {
 /* Options for classify_load_opts; all false is the default. */
 struct classify_options {
 	bool no_jit;           /* use the interpreter even where JIT works */
+	bool no_prefilter;     /* run every rule, even those whose literals are absent */
 };
 
 /*
@@ -101,6 +102,8 @@ const char *classify_rules_version(const struct classify_rules *r);
 size_t classify_rules_count(const struct classify_rules *r);
 /* True when the patterns were JIT-compiled. */
 bool classify_rules_jit(const struct classify_rules *r);
+/* Number of rules the literal prefilter can skip (see classify.c). */
+size_t classify_rules_prefiltered(const struct classify_rules *r);
 
 /*
  * Classifies one message.  Returns 0 and *res_r (caller frees with

@@ -675,6 +675,102 @@ test_invalid_utf8(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The literal prefilter must never change a result. */
+
+struct pre_case {
+	const char *pattern;
+	const char *text;
+	bool match;
+	bool prefiltered;      /* the pattern gets a literal set */
+};
+
+static const struct pre_case pre_cases[] = {
+	{ "\\brefund\\b", "I want a REFUND now", true, true },
+	{ "\\brefund\\b", "I want my money", false, true },
+	{ "refunds?", "refun", false, true },
+	{ "\\b(?:charged|billed) twice\\b", "you Billed twice", true, true },
+	{ "\\b(?:charged|billed) twice\\b", "billed thrice", false, true },
+	/* Caseless UCP: s matches U+017F, k matches U+212A. */
+	{ "\\bstuck\\b", "\xc5\xbftuck", true, true },
+	{ "\\bkind\\b", "\xe2\x84\xaaind", true, true },
+	{ "\\bkiss\\b", "\xe2\x84\xaai\xc5\xbf\xc5\xbf", true, true },
+	/* Optional parts give no requirement. */
+	{ "(?:abc)?xyz", "xyz", true, true },
+	{ "(?:abc)*de", "de", true, false },
+	{ "abc{0}de", "abde", true, false },
+	{ "abcd{0}ef", "abcef", true, true },
+	{ "abcd{0}ef", "abdef", false, true },
+	{ "ab(?:cd|)ef", "abef", true, true },
+	{ "ab(?:cd|)ef", "ABCDEF", true, true },
+	{ "ab(?:cd|)ef", "abcef", false, true },
+	{ "(?:lost|stolen) (?:\\w+ ){0,2}parcel", "stolen big parcel", true, true },
+	{ "\\bnot\\b(?! at all)", "not here", true, true },
+	{ "(?<=my )order", "my order", true, true },
+	{ "(?<name>foo)bar", "foobar", true, true },
+	{ "[abc]def", "xdef", false, true },
+	{ "a\\.b\\.c", "a.b.c", true, true },
+	{ "caf\xc3\xa9s", "CAF\xc3\x89S", true, true },
+	{ "caf\xc3\xa9s", "CAFES", false, true },
+	{ "(?i)abc", "ABC", true, false },
+	{ "(?-i)abc", "ABC", false, false },
+	{ "\\x41bc", "abc", true, false },
+	{ "ab{2}c", "abbc", true, false },
+	{ "(?:yes|no) way", "no way", true, true },
+	{ "n't (?:been )?(?:sent|shipped)\\b", "hasn't been sent", true, true },
+	{ "\\bn't (?:been )?(?:sent|shipped)\\b", "hasn't been sent", false, true },
+	{ "thank(?:s| you)", "THANK YOU", true, true },
+	{ "^hello", "hello there", true, true },
+	{ "x[^.]{0,5}?yz", "xabyz", true, false },
+	{ "abc[^.]{0,5}?xyz", "ABC12XYZ", true, true },
+};
+
+static void
+test_prefilter(void)
+{
+	for (size_t i = 0; i < sizeof(pre_cases) / sizeof(pre_cases[0]); i++) {
+		const struct pre_case *c = &pre_cases[i];
+		char *text = xasprintf(CAT "rule x any o 5 : %s\n", c->pattern);
+		struct classify_options on = { .no_prefilter = false }, off = { .no_prefilter = true };
+		struct classify_rules *r1, *r2;
+		struct classify_input in = { .body = c->text, .body_len = strlen(c->text) };
+		struct classify_result *a, *b;
+		char *err = NULL;
+
+		if (classify_load_string("p", text, strlen(text), &on, &r1, &err) < 0 ||
+		    classify_load_string("p", text, strlen(text), &off, &r2, &err) < 0) {
+			ok(false, "prefilter %zu: %s loads: %s", i, c->pattern, err);
+			free(err);
+			free(text);
+			continue;
+		}
+		classify_run(r1, &in, &a);
+		classify_run(r2, &in, &b);
+		is_int((long long)b->n_hits, c->match, "prefilter %zu: /%s/ on \"%s\": regex", i,
+		       c->pattern, c->text);
+		is_int((long long)a->n_hits, (long long)b->n_hits, "prefilter %zu: same result", i);
+		is_int((long long)classify_rules_prefiltered(r1), c->prefiltered,
+		       "prefilter %zu: literal set %s", i, c->prefiltered ? "found" : "refused");
+		is_int((long long)classify_rules_prefiltered(r2), 0, "prefilter %zu: off", i);
+		classify_result_free(&a);
+		classify_result_free(&b);
+		classify_rules_free(&r1);
+		classify_rules_free(&r2);
+		free(text);
+	}
+	/* A case-sensitive rule and a header rule are never prefiltered. */
+	{
+		static const char t[] = CAT "rule a any o 1 case : Refund\n"
+					"rule b header:X-A o 1 : refund\nrule c any o 1 : refund\n";
+		struct classify_rules *r;
+		char *err;
+
+		classify_load_string("p", t, strlen(t), NULL, &r, &err);
+		is_int((long long)classify_rules_prefiltered(r), 1, "only the caseless any rule");
+		classify_rules_free(&r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* The default rules on hand-written complaints. */
 
 struct real_case {
@@ -812,6 +908,7 @@ main(void)
 	test_limits(false);
 	test_limits(true);
 	test_invalid_utf8();
+	test_prefilter();
 	test_default_rules();
 	return tap_exit();
 }
