@@ -1,0 +1,123 @@
+/*
+ * imap - the IMAP transport: connect, verify TLS, log in, fetch new
+ * messages by UID in batches, mark or move them after the caller's commit,
+ * wait for new mail (IDLE or polling).
+ *
+ * It knows nothing of the store: the caller passes the last UID it has
+ * committed and receives the messages through a sink.  The contract that
+ * keeps mail from being lost (MAIL.md §4, DESIGN.md invariant 1) is the
+ * order inside imap_fetch_new: fetch a batch with BODY.PEEK[] (no \Seen),
+ * hand each message to the sink, let the sink commit, and only then mark or
+ * move the batch on the server.  A crash anywhere before the commit means
+ * the batch is fetched again; intake's dedup absorbs that.
+ *
+ * Errors: every function that can fail returns -1 with an allocated
+ * message in *error_r (the caller frees it; it never contains the
+ * password) and, where the prototype has one, *temporary_r: true for
+ * network trouble and timeouts (reconnect later), false for what a retry
+ * will not fix (authentication refused, bad certificate, missing mailbox,
+ * contradictory configuration).  After any error from imap_fetch_new or
+ * imap_wait the session must be closed and a new one connected.
+ */
+#ifndef REDRESS_IMAP_H
+#define REDRESS_IMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct imap_session;
+
+/*
+ * Connects to cfg->imap_url (imaps:// implicit TLS, port 993; imap://
+ * STARTTLS, port 143, required unless cfg->imap_tls is "none": a server
+ * that does not offer STARTTLS is refused, never used in clear), verifies
+ * the certificate chain against cfg->imap_ca_file or the system store
+ * (/etc/ssl/certs/ca-certificates.crt) and the host name, logs in as
+ * cfg->imap_user with password (the caller read it from password_file), and
+ * SELECTs the mailbox named by the URL path (default INBOX).  With
+ * cfg->imap_processed "move:FOLDER" it also checks that FOLDER exists and
+ * that the server can move safely (MOVE, or UIDPLUS for COPY + UID
+ * EXPUNGE).  The socket waits at most cfg->imap_timeout seconds for
+ * anything.  Returns 0 and a session the caller closes with imap_close, or
+ * -1 (see above).
+ */
+int imap_connect(const struct config *cfg, const char *password,
+		 struct imap_session **s_r, char **error_r, bool *temporary_r);
+
+/* The selected mailbox's UIDVALIDITY (0 if the server sent none). */
+uint32_t imap_uidvalidity(const struct imap_session *s);
+
+/* The mailbox name from the URL, as SELECTed; owned by the session. */
+const char *imap_mailbox(const struct imap_session *s);
+
+/* Where the fetched messages go. */
+struct imap_sink {
+	void *ctx;
+	/*
+	 * One message, in UID order.  raw is owned by the fetcher and valid
+	 * only during the call.  A message larger than cfg->intake_max_size
+	 * arrives cut to intake_max_size + 1 bytes (a partial fetch), so
+	 * intake sees that it is too large and holds it; a message the
+	 * server could not deliver arrives with len 0 (intake holds it too),
+	 * so that one bad message never stalls the rest.  Return 0 to go on,
+	 * or -1 with *error_r (allocated) and *temporary_r set to stop: the
+	 * batch is then neither committed nor marked.
+	 */
+	int (*message)(void *ctx, uint32_t uidvalidity, uint32_t uid,
+		       const char *raw, size_t len, char **error_r,
+		       bool *temporary_r);
+	/*
+	 * Called after each batch, before the batch is marked on the server:
+	 * the sink commits its transaction and records (uidvalidity,
+	 * last_uid).  Return 0, or -1 with *error_r and *temporary_r set.
+	 */
+	int (*commit)(void *ctx, uint32_t uidvalidity, uint32_t last_uid,
+		      char **error_r, bool *temporary_r);
+};
+
+/*
+ * Fetches every message with UID > last_uid (pass 0 when the stored
+ * UIDVALIDITY differs from imap_uidvalidity(): a full rescan) in batches of
+ * cfg->imap_batch messages.  For each batch: sink->message for each message
+ * in UID order, sink->commit, then the batch is marked: "flag" adds \Seen
+ * and cfg->imap_keyword; "move:FOLDER" uses UID MOVE when the server has
+ * MOVE, else UID COPY + \Deleted + UID EXPUNGE of exactly those UIDs.
+ * *fetched_r gets the number of messages handed to the sink (also on
+ * error).  Returns 0, or -1 (error_r/temporary_r as above; the messages of
+ * a batch whose commit succeeded stay committed even if marking failed).
+ */
+int imap_fetch_new(struct imap_session *s, uint32_t last_uid,
+		   const struct imap_sink *sink, size_t *fetched_r,
+		   char **error_r, bool *temporary_r);
+
+/*
+ * Waits for new mail for at most seconds.  With IDLE (RFC 2177) the IDLE
+ * command is re-issued every 28 minutes; without it this sleeps and then
+ * sends a NOOP.  Returns 1 when something may have arrived (any server
+ * notice during IDLE; always after a poll interval), 0 on timeout or when
+ * *stop became true (looked at at least once a second, so SIGTERM is
+ * honoured quickly), -1 with *error_r on a broken connection (reconnect).
+ * The session is ready for imap_fetch_new again when it returns 0 or 1.
+ */
+int imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
+	      char **error_r);
+
+/* Sends LOGOUT (best effort), frees the session, sets *s to NULL.
+ * NULL-safe. */
+void imap_close(struct imap_session **s);
+
+/*
+ * Splits an imap:// or imaps:// URL.  On success returns 0 with
+ * *implicit_tls_r (true for imaps), *host_r (allocated; brackets of an IPv6
+ * literal removed), *port_r (0 when the URL has none), *user_r (allocated
+ * user from "user@host", percent-decoded, or NULL) and *mailbox_r
+ * (allocated, percent-decoded path, "INBOX" when empty).  A password in the
+ * URL is refused: it belongs in password_file.  Exposed for the tests.
+ */
+int imap_parse_url(const char *url, bool *implicit_tls_r, char **host_r,
+		   uint16_t *port_r, char **user_r, char **mailbox_r,
+		   char **error_r);
+
+#endif
