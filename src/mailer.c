@@ -74,6 +74,8 @@ mailer_open(const struct config *cfg, struct mailer **m_r, char **error_r)
 	opt.ca_file = cfg->smtp_ca_file;
 	opt.timeout = cfg->smtp_timeout > 0 ? cfg->smtp_timeout : 60;
 	opt.where = config_where(cfg, "smtp", "url");
+	/* The SMTP dialogue goes to the debug log only when asked for. */
+	opt.trace = cfg->log_level != NULL && strcmp(cfg->log_level, "debug") == 0;
 
 	m = xcalloc(1, sizeof(*m));
 	ret = smtp_open(&opt, &m->smtp, error_r);

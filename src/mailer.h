@@ -42,7 +42,8 @@ struct mailer;
 /*
  * SMTP when cfg->smtp_url is set (and not empty), else the outbox directory
  * cfg->outbox_path (created with mode 0750 if missing).  Reads the password
- * with config_secret from smtp_password / smtp_password_file.  Connects
+ * with config_secret from smtp_password / smtp_password_file.  With
+ * [log] level = debug the SMTP dialogue is logged (AUTH hidden).  Connects
  * lazily: the first mailer_send opens the connection.  Returns 0, or -1
  * with an allocated *error_r on a bad URL, a tls setting that contradicts
  * the URL, credentials inside the URL, an unreadable password file, an

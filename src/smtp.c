@@ -13,12 +13,21 @@
  *  - certificate, STARTTLS-missing and login failures are configuration
  *    errors: retrying will not help until someone fixes the setup.
  *
- * The server's last reply line is captured through the debug callback,
- * which libcurl only calls with CURLOPT_VERBOSE on.  The callback also
- * mirrors the dialogue into the debug log, except the AUTH exchange: from
- * an AUTH command until the first reply that is not a 334 challenge,
- * client lines are hidden and 334 lines are not kept, so neither the
- * credentials nor anything derived from them reaches a log or an error.
+ * The server's reply lines reach the header callback (libcurl passes every
+ * SMTP response line there); the last 4xx/5xx line is kept for the error,
+ * 334 SASL challenges never are.  The prerequest callback, which libcurl
+ * calls once the session is set up (greeting, EHLO, STARTTLS, AUTH) and
+ * before MAIL FROM, tells a refusal of the session from a refusal of the
+ * message: the curl code cannot, 7.88 returns CURLE_WEIRD_SERVER_REPLY both
+ * for a 5xx greeting and for a 5xx after the final dot.
+ *
+ * With trace on (debug logging), CURLOPT_VERBOSE feeds the debug callback,
+ * which mirrors the dialogue into the log except the AUTH exchange: from an
+ * AUTH command until the first reply that is not a 334 challenge, client
+ * lines and challenges are shown as hidden, so neither the credentials nor
+ * anything derived from them reaches a log.  Verbose mode is off otherwise:
+ * it makes libcurl format a dozen info messages per message, which costs
+ * more CPU than the rest of the client put together.
  *
  * The message is handed over as it is: already CRLF, so CURLOPT_CRLF stays
  * off (it would turn CRLF into CR CR LF); libcurl dot-stuffs lines that
@@ -52,10 +61,11 @@ struct smtp {
 	size_t len;
 	size_t off;
 
-	/* AUTH exchange in progress: hide it */
+	/* AUTH exchange in progress: hide it from the trace */
 	bool in_auth;
 	bool last_was_334;
-	/* MAIL FROM went out in this transfer: replies are about the message */
+	/* the session is set up, MAIL FROM is next: replies are about the
+	 * message */
 	bool in_transaction;
 	/* the last transfer failed: do not trust its connection */
 	bool reconnect;
@@ -111,13 +121,46 @@ smtp_copy_line(char *out, size_t outsize, const char *line, size_t len)
 	out[n] = '\0';
 }
 
-static void
-smtp_reply_line(struct smtp *s, const char *line, size_t len)
+/* Every server reply line, verbose or not. */
+static size_t
+smtp_header(char *data, size_t size, size_t nitems, void *userp)
 {
+	struct smtp *s = userp;
+	size_t len = size * nitems;
+
+	/* A SASL challenge is never kept: it may be derived from secrets. */
+	if (len >= 3 && memcmp(data, "334", 3) == 0)
+		return len;
+	smtp_copy_line(s->reply, sizeof(s->reply), data, len);
+	/* Kept apart: libcurl may still say QUIT and read "221" after it. */
+	if (len > 0 && (data[0] == '4' || data[0] == '5'))
+		memcpy(s->fail_reply, s->reply, sizeof(s->reply));
+	return len;
+}
+
+/* Called after the session is set up, just before MAIL FROM. */
+static int
+smtp_prereq(void *userp, char *primary_ip, char *local_ip, int primary_port,
+	    int local_port)
+{
+	struct smtp *s = userp;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	s->in_transaction = true;
+	return CURL_PREREQFUNC_OK;
+}
+
+/* Trace only: one reply line into the debug log. */
+static void
+smtp_trace_reply(struct smtp *s, const char *line, size_t len)
+{
+	char shown[SMTP_REPLY_MAX];
 	bool is_334 = len >= 3 && memcmp(line, "334", 3) == 0;
 
 	if (s->in_auth && is_334) {
-		/* A SASL challenge: neither kept nor logged. */
 		s->last_was_334 = true;
 		log_debug("smtp: < 334 (authentication challenge hidden)");
 		return;
@@ -125,20 +168,16 @@ smtp_reply_line(struct smtp *s, const char *line, size_t len)
 	s->last_was_334 = false;
 	if (s->in_auth && len >= 1 && line[0] != '3')
 		s->in_auth = false;
-	smtp_copy_line(s->reply, sizeof(s->reply), line, len);
-	/* Kept apart: libcurl may still say QUIT and read "221" after it. */
-	if (line[0] == '4' || line[0] == '5')
-		memcpy(s->fail_reply, s->reply, sizeof(s->reply));
-	log_debug("smtp: < %s", s->reply);
+	smtp_copy_line(shown, sizeof(shown), line, len);
+	log_debug("smtp: < %s", shown);
 }
 
+/* Trace only: one command line into the debug log, AUTH hidden. */
 static void
-smtp_command_line(struct smtp *s, const char *line, size_t len)
+smtp_trace_command(struct smtp *s, const char *line, size_t len)
 {
 	char shown[SMTP_REPLY_MAX];
 
-	if (len >= 5 && strncasecmp(line, "MAIL ", 5) == 0)
-		s->in_transaction = true;
 	if (len >= 5 && strncasecmp(line, "AUTH ", 5) == 0)
 		s->in_auth = true;
 	else if (!(s->in_auth && s->last_was_334))
@@ -151,7 +190,7 @@ smtp_command_line(struct smtp *s, const char *line, size_t len)
 	log_debug("smtp: > %s", shown);
 }
 
-/* Splits a chunk into lines; libcurl usually passes one line at a time. */
+/* Trace only.  Splits a chunk into lines; libcurl usually passes one. */
 static int
 smtp_debug(CURL *curl, curl_infotype type, char *data, size_t size,
 	   void *userp)
@@ -172,9 +211,9 @@ smtp_debug(CURL *curl, curl_infotype type, char *data, size_t size,
 				n--;
 			if (n > 0) {
 				if (type == CURLINFO_HEADER_IN)
-					smtp_reply_line(s, data + start, n);
+					smtp_trace_reply(s, data + start, n);
 				else
-					smtp_command_line(s, data + start, n);
+					smtp_trace_command(s, data + start, n);
 			}
 		}
 		start = i + 1;
@@ -342,9 +381,15 @@ smtp_open(const struct smtp_options *opt, struct smtp **s_r, char **error_r)
 	SMTP_SETOPT(s, CURLOPT_UPLOAD, 1L);
 	SMTP_SETOPT(s, CURLOPT_READFUNCTION, smtp_read);
 	SMTP_SETOPT(s, CURLOPT_READDATA, s);
-	SMTP_SETOPT(s, CURLOPT_DEBUGFUNCTION, smtp_debug);
-	SMTP_SETOPT(s, CURLOPT_DEBUGDATA, s);
-	SMTP_SETOPT(s, CURLOPT_VERBOSE, 1L);
+	SMTP_SETOPT(s, CURLOPT_HEADERFUNCTION, smtp_header);
+	SMTP_SETOPT(s, CURLOPT_HEADERDATA, s);
+	SMTP_SETOPT(s, CURLOPT_PREREQFUNCTION, smtp_prereq);
+	SMTP_SETOPT(s, CURLOPT_PREREQDATA, s);
+	if (opt->trace) {
+		SMTP_SETOPT(s, CURLOPT_DEBUGFUNCTION, smtp_debug);
+		SMTP_SETOPT(s, CURLOPT_DEBUGDATA, s);
+		SMTP_SETOPT(s, CURLOPT_VERBOSE, 1L);
+	}
 	*s_r = s;
 	return 0;
 fail:

@@ -36,6 +36,7 @@ struct smtp_options {
 	const char *ca_file;  /* NULL: the system store */
 	long timeout;         /* seconds: connect, each reply, a stalled upload */
 	const char *where;    /* "FILE:LINE" of the url, for errors; may be NULL */
+	int trace;            /* log the dialogue (AUTH hidden) at debug level */
 };
 
 /*

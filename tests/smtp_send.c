@@ -114,6 +114,11 @@ main(int argc, char **argv)
 		free(error);
 		return 2;
 	}
+	if (verbose) {
+		/* mailer_open traces the dialogue when the config says debug. */
+		free(cfg->log_level);
+		cfg->log_level = xstrdup("debug");
+	}
 	if (file != NULL && (fixed = tap_slurp(file, &fixed_len)) == NULL) {
 		fprintf(stderr, "smtp_send: cannot read %s\n", file);
 		config_free(&cfg);
