@@ -21,6 +21,11 @@
  *	they may raise the priority, ask for escalation, or force the
  *	message to count as a complaint.
  *
+ *	A literal prefilter skips the rules that cannot match: at load each
+ *	caseless pattern is read for ASCII literals one of which every match
+ *	must contain, and one pass over the case-folded message finds which
+ *	are present (see "Prefilter" below).  It never changes a result.
+ *
  *	Every match runs under a match, depth and heap limit and reads at
  *	most CLASSIFY_MAX_FIELD bytes of a field: a limit hit is "no match",
  *	logged once per rule.  Compiled rules are read-only after load;
