@@ -23,6 +23,11 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "xmem.h"
+
+#ifndef REDRESS_SYSCONFDIR
+#define REDRESS_SYSCONFDIR "/usr/local/etc"
+#endif
 
 static const char main_usage[] =
 "usage: redress [-c FILE] [--now TIME] [--json] [-v|-q] COMMAND [ARGS]\n"
@@ -193,8 +198,12 @@ main(int argc, char **argv)
 			lvl = LOG_LEVEL_WARN;
 		else if (strcmp(app.cfg->log_level, "debug") == 0)
 			lvl = LOG_LEVEL_DEBUG;
-		if (app.verbose > 0)
+		if (app.verbose > 0) {
+			/* Modules that trace (the SMTP dialogue) read the config. */
+			free(app.cfg->log_level);
+			app.cfg->log_level = xstrdup("debug");
 			lvl = LOG_LEVEL_DEBUG;
+		}
 		else if (app.verbose < 0)
 			lvl = LOG_LEVEL_ERROR;
 		log_init("redress", strcmp(app.cfg->log_target, "syslog") == 0

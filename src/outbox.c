@@ -44,6 +44,7 @@ struct outbox {
 	struct sla_policy *sla;
 	struct mailer *mailer;      /* NULL for a dry run */
 	bool dry_run;
+	bool halted;                /* a configuration problem stopped the batch */
 	unsigned char *key;         /* HMAC key for our Message-IDs */
 	char *domain;               /* of our Message-IDs */
 	char *from_addr;            /* our From address */
@@ -477,8 +478,15 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		log_debug("case %lld: %s", j->case_id, detail);
 		ret = outbox_record(ob, j, c, "sent", detail, now, error_r);
 		break;
-	case MAILER_TEMPFAIL:
-	case MAILER_CONFIG: {
+	case MAILER_CONFIG:
+		/* A wrong password or an untrusted certificate fails every job
+		 * alike, and retrying each one can get the account locked:
+		 * stop this batch, keep the job, and say so loudly. */
+		log_error("send: stopping this batch: %s (check [smtp] in %s)", err,
+			  ob->cfg->file != NULL ? ob->cfg->file : "the configuration");
+		ob->halted = true;
+		/* fall through */
+	case MAILER_TEMPFAIL: {
 		long backoff = 60L << (j->attempts < 7 ? j->attempts - 1 : 6);
 
 		if (backoff > OUTBOX_MAX_BACKOFF)
@@ -527,6 +535,7 @@ outbox_send_due(struct outbox *ob, time_t now, size_t max,
 {
 	size_t done = 0;
 
+	ob->halted = false;
 	/* Claims left by a sender that died go back to the queue.  Only one
 	 * sender runs at a time (the caller holds the "send" lock), so every
 	 * claim still marked "sending" is such a leftover. */
@@ -536,7 +545,7 @@ outbox_send_due(struct outbox *ob, time_t now, size_t max,
 		struct store_job j = { 0 };
 		int r;
 
-		if (max > 0 && done >= max)
+		if ((max > 0 && done >= max) || ob->halted)
 			break;
 		if (store_begin(ob->st, error_r) < 0)
 			return -1;
