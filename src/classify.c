@@ -21,10 +21,10 @@
  *	they may raise the priority, ask for escalation, or force the
  *	message to count as a complaint.
  *
- *	A literal prefilter skips the rules that cannot match: at load each
- *	caseless pattern is read for ASCII literals one of which every match
- *	must contain, and one pass over the case-folded message finds which
- *	are present (see "Prefilter" below).  It never changes a result.
+ *	A literal prefilter (classify_prefilter.c) skips the rules that cannot
+ *	match: at load each caseless pattern is read for ASCII literals one of
+ *	which every match must contain, and one pass over the case-folded
+ *	message finds which are present.  It never changes a result.
  *
  *	Every match runs under a match, depth and heap limit and reads at
  *	most CLASSIFY_MAX_FIELD bytes of a field: a limit hit is "no match",
@@ -54,6 +54,7 @@
 
 #include "buf.h"
 #include "classify.h"
+#include "classify_prefilter.h"
 #include "json.h"
 #include "log.h"
 #include "message.h"
@@ -68,10 +69,6 @@
 #define CLASSIFY_JIT_STACK_MAX (1024 * 1024)
 #define CLASSIFY_MAX_WEIGHT 1000.0
 #define CLASSIFY_MAX_COUNT 100
-#define CLASSIFY_LIT_MIN 3         /* shorter literals do not filter well */
-#define CLASSIFY_LIT_MAX_SET 256   /* more alternatives: no prefilter */
-#define CLASSIFY_LIT_MAX_PRODUCT 64   /* a bigger product is cut short */
-#define CLASSIFY_LIT_BUCKETS 4096
 
 enum classify_field {
 	CLASSIFY_FIELD_SUBJECT,
@@ -108,11 +105,10 @@ struct classify_rule {
 	unsigned max;             /* counts up to this many matches */
 	unsigned line;
 	pcre2_code *re;           /* owned */
-	/* Prefilter: the rule can match only if one of these folded literals
-	 * occurs in the message; none (n_lits == 0) means always run. */
-	char **lits;              /* owned; freed once the table is built */
+	/* Prefilter: the rule can match only if one of these literals occurs
+	 * in the message; lit_ids NULL means it always runs. */
+	uint32_t *lit_ids;        /* owned: ids in the prefilter table */
 	size_t n_lits;
-	uint32_t *lit_ids;        /* owned: ids in the literal table */
 };
 
 struct classify_rules {
@@ -125,13 +121,7 @@ struct classify_rules {
 	double threshold;
 	size_t fallback;
 	bool jit;
-	/* The literal table of the prefilter: distinct literals, hashed on
-	 * their first three bytes into CLASSIFY_LIT_BUCKETS buckets (CSR). */
-	char **lits;                       /* owned */
-	size_t *lit_len;                   /* owned */
-	size_t n_lits;
-	uint32_t *bucket_start;            /* owned: CLASSIFY_LIT_BUCKETS + 1 */
-	uint32_t *bucket_ids;              /* owned */
+	struct classify_prefilter *pf;     /* owned: the literal table */
 };
 
 /* ------------------------------------------------------------------ */
@@ -201,680 +191,6 @@ classify_clean(const char *s, size_t len, size_t max, bool flatten)
 		i += n;
 	}
 	return buf_steal(&b, NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/*
- * Prefilter.  Most rules cannot match most messages, and running 500
- * patterns over a message costs 500 scans of it.  So at load each caseless
- * pattern is read (a conservative reading of PCRE2 syntax) for a set of
- * ASCII literals one of which every match must contain; at match time one
- * pass over the message's case-folded text finds which literals occur, and
- * only rules with a literal present (or with no set) run.  Anything the
- * reader does not understand gives "no set", so the prefilter can only
- * skip work, never change a result.  Folding: ASCII lower case, plus the
- * two non-ASCII characters that match ASCII letters caselessly under
- * PCRE2_UCP (U+017F LONG S = s, U+212A KELVIN SIGN = k).
- */
-
-/*
- * A set of literals read from part of a pattern.  exact: the part matches
- * exactly one of the strings (which may be ""); else every match of the
- * part contains one of them (all non-empty); none: nothing is known.
- */
-struct classify_litset {
-	char **s;                 /* owned strings */
-	size_t n;
-	bool none;
-	bool exact;
-};
-
-struct classify_litparse {
-	const char *p, *end;
-	bool fail;                /* a construct we do not read: give up */
-	int depth;
-};
-
-static void
-classify_litset_free(struct classify_litset *ls)
-{
-	for (size_t i = 0; i < ls->n; i++)
-		free(ls->s[i]);
-	free(ls->s);
-	ls->s = NULL;
-	ls->n = 0;
-}
-
-static void
-classify_litset_none(struct classify_litset *ls)
-{
-	classify_litset_free(ls);
-	ls->none = true;
-	ls->exact = false;
-}
-
-static void
-classify_litset_one(struct classify_litset *ls, const char *str, size_t len)
-{
-	ls->s = xcalloc(1, sizeof(char *));
-	ls->s[0] = xstrndup(str, len);
-	ls->n = 1;
-	ls->none = false;
-	ls->exact = true;
-}
-
-/* Shortest string, or 0 for an empty or unusable set. */
-static size_t
-classify_litset_minlen(const struct classify_litset *ls)
-{
-	size_t m = (size_t)-1;
-
-	if (ls->none || ls->n == 0)
-		return 0;
-	for (size_t i = 0; i < ls->n; i++)
-		if (strlen(ls->s[i]) < m)
-			m = strlen(ls->s[i]);
-	return m;
-}
-
-/* Offers cand as a requirement: keeps the better of *best and it. */
-static void
-classify_litset_pick(struct classify_litset *best, struct classify_litset *cand)
-{
-	size_t mb = classify_litset_minlen(best), mc = classify_litset_minlen(cand);
-
-	if (mc > 0 && (mc > mb || (mc == mb && cand->n < best->n))) {
-		classify_litset_free(best);
-		*best = *cand;
-		best->none = false;
-		best->exact = false;
-		memset(cand, 0, sizeof(*cand));
-	}
-	classify_litset_none(cand);
-}
-
-/* *a = *a x b (every string of a followed by every string of b), if small. */
-static bool
-classify_litset_product(struct classify_litset *a, const struct classify_litset *b)
-{
-	char **out;
-	size_t k = 0;
-
-	if (a->n * b->n > CLASSIFY_LIT_MAX_PRODUCT || b->n == 0)
-		return false;
-	if (b->n == 1) {
-		/* The common case, a run of literal characters: append in place. */
-		size_t lb = strlen(b->s[0]);
-
-		for (size_t i = 0; i < a->n; i++) {
-			size_t la = strlen(a->s[i]);
-
-			a->s[i] = xrealloc(a->s[i], la + lb + 1);
-			memcpy(a->s[i] + la, b->s[0], lb + 1);
-		}
-		return true;
-	}
-	out = xcalloc(a->n * b->n, sizeof(char *));
-	for (size_t i = 0; i < a->n; i++) {
-		size_t la = strlen(a->s[i]);
-
-		for (size_t j = 0; j < b->n; j++) {
-			size_t lb = strlen(b->s[j]);
-
-			out[k] = xmalloc(la + lb + 1);
-			memcpy(out[k], a->s[i], la);
-			memcpy(out[k] + la, b->s[j], lb + 1);
-			k++;
-		}
-	}
-	classify_litset_free(a);
-	a->s = out;
-	a->n = k;
-	return true;
-}
-
-static void
-classify_litset_copy(struct classify_litset *dst, const struct classify_litset *src)
-{
-	dst->s = xcalloc(src->n > 0 ? src->n : 1, sizeof(char *));
-	for (size_t i = 0; i < src->n; i++)
-		dst->s[i] = xstrdup(src->s[i]);
-	dst->n = src->n;
-	dst->none = src->none;
-	dst->exact = src->exact;
-}
-
-static void classify_lit_alt(struct classify_litparse *lp, struct classify_litset *exact,
-			     struct classify_litset *req);
-
-/* Reads a quantifier after an atom into min and max (-1: unbounded). */
-static bool
-classify_lit_quant(struct classify_litparse *lp, unsigned long *min, long *max)
-{
-	*min = 1;
-	*max = 1;
-	if (lp->p >= lp->end)
-		return false;
-	switch (*lp->p) {
-	case '*':
-		*min = 0;
-		*max = -1;
-		lp->p++;
-		break;
-	case '+':
-		*max = -1;
-		lp->p++;
-		break;
-	case '?':
-		*min = 0;
-		lp->p++;
-		break;
-	case '{': {
-		const char *q = lp->p + 1;
-		unsigned long n = 0, m = 0;
-		bool digits = false;
-
-		while (q < lp->end && *q >= '0' && *q <= '9') {
-			n = n * 10 + (unsigned long)(*q - '0');
-			if (n > 100000)
-				n = 100000;
-			q++;
-			digits = true;
-		}
-		if (!digits) {
-			lp->fail = true;   /* "{" as a literal, or {,m}: versions differ */
-			return false;
-		}
-		*max = (long)n;
-		if (q < lp->end && *q == ',') {
-			q++;
-			*max = -1;
-			if (q < lp->end && *q >= '0' && *q <= '9') {
-				while (q < lp->end && *q >= '0' && *q <= '9') {
-					m = m * 10 + (unsigned long)(*q - '0');
-					if (m > 100000)
-						m = 100000;
-					q++;
-				}
-				*max = (long)m;
-			}
-		}
-		if (q >= lp->end || *q != '}') {
-			lp->fail = true;
-			return false;
-		}
-		lp->p = q + 1;
-		*min = n;
-		break;
-	}
-	default:
-		return false;
-	}
-	if (lp->p < lp->end && (*lp->p == '?' || *lp->p == '+'))
-		lp->p++;   /* lazy or possessive */
-	return true;
-}
-
-/* Skips a character class; lp->p is just after "[". */
-static void
-classify_lit_skip_class(struct classify_litparse *lp)
-{
-	if (lp->p < lp->end && *lp->p == '^')
-		lp->p++;
-	if (lp->p < lp->end && *lp->p == ']')
-		lp->p++;
-	while (lp->p < lp->end && *lp->p != ']') {
-		if (*lp->p == '\\') {
-			lp->p += 2;
-		} else if (*lp->p == '[' && lp->p + 1 < lp->end && lp->p[1] == ':') {
-			const char *q = lp->p + 2;
-
-			while (q + 1 < lp->end && !(q[0] == ':' && q[1] == ']'))
-				q++;
-			lp->p = q + 2;
-		} else {
-			lp->p++;
-		}
-	}
-	if (lp->p >= lp->end)
-		lp->fail = true;
-	else
-		lp->p++;
-}
-
-enum classify_atom {
-	CLASSIFY_ATOM_ANY,        /* consumes text; nothing known */
-	CLASSIFY_ATOM_SET,        /* a literal char or a group: a set */
-	CLASSIFY_ATOM_ZERO,       /* consumes nothing: \b, ^, $, lookaround */
-	CLASSIFY_ATOM_CHAR,       /* one literal character, folded, in *ch */
-};
-
-/*
- * One atom at lp->p.  A group is a SET atom: *set gets its exact set (or
- * none) and *req its requirement (or none).  A CHAR atom fills *ch.
- */
-static enum classify_atom
-classify_lit_atom(struct classify_litparse *lp, struct classify_litset *set,
-		  struct classify_litset *req, char *ch)
-{
-	unsigned char c = (unsigned char)*lp->p;
-
-	if (c == '(') {
-		const char *q = lp->p + 1;
-		bool look = false;
-
-		if (q < lp->end && *q == '?') {
-			if (q + 1 < lp->end && (q[1] == ':' || q[1] == '>')) {
-				q += 2;
-			} else if (q + 1 < lp->end && (q[1] == '=' || q[1] == '!')) {
-				q += 2;
-				look = true;
-			} else if (q + 2 < lp->end && q[1] == '<' && (q[2] == '=' || q[2] == '!')) {
-				q += 3;
-				look = true;
-			} else if (q + 2 < lp->end && (q[1] == '<' || q[1] == '\'') &&
-				   ((q[2] >= 'A' && q[2] <= 'Z') || (q[2] >= 'a' && q[2] <= 'z') ||
-				    q[2] == '_')) {
-				char close = q[1] == '<' ? '>' : '\'';
-
-				q += 2;
-				while (q < lp->end && *q != close)
-					q++;
-				q++;
-			} else {
-				lp->fail = true;   /* options, comments, branch reset, ... */
-				return CLASSIFY_ATOM_ANY;
-			}
-		} else if (q < lp->end && *q == '*') {
-			lp->fail = true;           /* (*VERB) */
-			return CLASSIFY_ATOM_ANY;
-		}
-		lp->p = q;
-		if (++lp->depth > CLASSIFY_PARENS_NEST + 10) {
-			lp->fail = true;
-			return CLASSIFY_ATOM_ANY;
-		}
-		classify_lit_alt(lp, set, req);
-		lp->depth--;
-		if (lp->fail || lp->p >= lp->end || *lp->p != ')') {
-			lp->fail = true;
-			classify_litset_none(set);
-			classify_litset_none(req);
-			return CLASSIFY_ATOM_ANY;
-		}
-		lp->p++;
-		if (look) {
-			classify_litset_none(set);
-			classify_litset_none(req);
-			return CLASSIFY_ATOM_ZERO;
-		}
-		return CLASSIFY_ATOM_SET;
-	}
-	if (c == '[') {
-		lp->p++;
-		classify_lit_skip_class(lp);
-		return CLASSIFY_ATOM_ANY;
-	}
-	if (c == '.') {
-		lp->p++;
-		return CLASSIFY_ATOM_ANY;
-	}
-	if (c == '^' || c == '$') {
-		lp->p++;
-		return CLASSIFY_ATOM_ZERO;
-	}
-	if (c == '\\') {
-		char e = lp->p + 1 < lp->end ? lp->p[1] : '\0';
-
-		lp->p += 2;
-		if (e != '\0' && strchr("bBAzZG", e) != NULL)
-			return CLASSIFY_ATOM_ZERO;
-		if (e != '\0' && strchr("wWsSdDhHvVNRX", e) != NULL)
-			return CLASSIFY_ATOM_ANY;
-		if (e == 'p' || e == 'P') {
-			if (lp->p < lp->end && *lp->p == '{') {
-				while (lp->p < lp->end && *lp->p != '}')
-					lp->p++;
-			}
-			lp->p++;
-			return CLASSIFY_ATOM_ANY;
-		}
-		if (e != '\0' && (unsigned char)e < 0x80 &&
-		    !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))) {
-			*ch = e;
-			return CLASSIFY_ATOM_CHAR;
-		}
-		lp->fail = true;                   /* \x, \Q, back references, ... */
-		return CLASSIFY_ATOM_ANY;
-	}
-	if (c == '*' || c == '+' || c == '?' || c == '{') {
-		lp->fail = true;                   /* a quantifier with no atom */
-		return CLASSIFY_ATOM_ANY;
-	}
-	if (c >= 0x80) {
-		lp->p++;
-		while (lp->p < lp->end && ((unsigned char)*lp->p & 0xc0) == 0x80)
-			lp->p++;
-		return CLASSIFY_ATOM_ANY;
-	}
-	lp->p++;
-	*ch = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
-	return CLASSIFY_ATOM_CHAR;
-}
-
-/* Offers the running product as a requirement and restarts it at {""}. */
-static void
-classify_lit_flush(struct classify_litset *prod, struct classify_litset *best, bool *exact)
-{
-	bool has_empty = false;
-
-	*exact = false;
-	for (size_t i = 0; i < prod->n; i++)
-		if (prod->s[i][0] == '\0')
-			has_empty = true;
-	if (!has_empty)
-		classify_litset_pick(best, prod);
-	classify_litset_free(prod);
-	classify_litset_one(prod, "", 0);
-}
-
-/* True when some string of the set is "". */
-static bool
-classify_litset_has_empty(const struct classify_litset *ls)
-{
-	for (size_t i = 0; i < ls->n; i++)
-		if (ls->s[i][0] == '\0')
-			return true;
-	return false;
-}
-
-/*
- * A concatenation, up to "|" or ")" or the end.  *exact gets the exact set
- * of the whole (or none); *req the best requirement found (or none).
- * Exact atoms multiply into a running product (a literal run is the
- * simplest case); anything else ends it.
- */
-static void
-classify_lit_seq(struct classify_litparse *lp, struct classify_litset *exact,
-		 struct classify_litset *req)
-{
-	struct classify_litset prod = { NULL, 0, false, true };
-	struct classify_litset best = { NULL, 0, true, false };
-	bool is_exact = true;
-
-	classify_litset_one(&prod, "", 0);
-	while (lp->p < lp->end && !lp->fail && *lp->p != '|' && *lp->p != ')') {
-		struct classify_litset set = { NULL, 0, true, false };
-		struct classify_litset sreq = { NULL, 0, true, false };
-		char ch = 0;
-		enum classify_atom kind = classify_lit_atom(lp, &set, &sreq, &ch);
-		unsigned long min;
-		long max;
-		bool quantified;
-
-		if (!lp->fail)
-			quantified = classify_lit_quant(lp, &min, &max);
-		if (lp->fail) {
-			classify_litset_free(&set);
-			classify_litset_free(&sreq);
-			break;
-		}
-		if (kind == CLASSIFY_ATOM_CHAR && !quantified) {
-			/* The common case: the next character of a literal run. */
-			for (size_t i = 0; i < prod.n; i++) {
-				size_t l = strlen(prod.s[i]);
-
-				prod.s[i] = xrealloc(prod.s[i], l + 2);
-				prod.s[i][l] = ch;
-				prod.s[i][l + 1] = '\0';
-			}
-			continue;
-		}
-		if (kind == CLASSIFY_ATOM_CHAR) {
-			classify_litset_one(&set, &ch, 1);
-			classify_litset_copy(&sreq, &set);
-			kind = CLASSIFY_ATOM_SET;
-		}
-		if (kind == CLASSIFY_ATOM_ZERO) {
-			classify_litset_free(&set);
-			classify_litset_free(&sreq);
-			continue;   /* consumes nothing: the product stays exact */
-		}
-		if (kind == CLASSIFY_ATOM_SET && !set.none &&
-		    (!quantified || (min == 0 && max == 1))) {
-			bool fits;
-
-			if (quantified && !classify_litset_has_empty(&set)) {
-				/* x? : x or nothing */
-				set.s = xrealloc(set.s, (set.n + 1) * sizeof(char *));
-				set.s[set.n++] = xstrdup("");
-			}
-			fits = classify_litset_product(&prod, &set);
-			if (!fits) {
-				classify_lit_flush(&prod, &best, &is_exact);
-				classify_litset_free(&prod);
-				classify_litset_copy(&prod, &set);
-			}
-			/* The atom's own requirement may be better than the product. */
-			if (!quantified)
-				classify_litset_pick(&best, &sreq);
-			classify_litset_free(&set);
-			classify_litset_free(&sreq);
-			continue;
-		}
-		/* Anything else ends the product. */
-		classify_lit_flush(&prod, &best, &is_exact);
-		if (kind == CLASSIFY_ATOM_SET && min >= 1)
-			classify_litset_pick(&best, &sreq);
-		classify_litset_none(&set);
-		classify_litset_none(&sreq);
-	}
-	if (lp->fail) {
-		classify_litset_free(&prod);
-		classify_litset_none(&best);
-		*exact = prod;
-		classify_litset_none(exact);
-		*req = best;
-		return;
-	}
-	if (is_exact) {
-		struct classify_litset cand;
-
-		classify_litset_copy(&cand, &prod);
-		if (!classify_litset_has_empty(&cand))
-			classify_litset_pick(&best, &cand);
-		else
-			classify_litset_none(&cand);
-		*exact = prod;
-		exact->none = false;
-		exact->exact = true;
-	} else {
-		classify_lit_flush(&prod, &best, &is_exact);
-		classify_litset_free(&prod);
-		memset(exact, 0, sizeof(*exact));
-		exact->none = true;
-	}
-	*req = best;
-}
-
-/* Appends b's strings to a (a takes them); false if over the cap. */
-static bool
-classify_litset_union(struct classify_litset *a, struct classify_litset *b)
-{
-	if (a->none || b->none || a->n + b->n > CLASSIFY_LIT_MAX_SET) {
-		classify_litset_none(a);
-		classify_litset_none(b);
-		return false;
-	}
-	a->s = xrealloc(a->s, (a->n + b->n + 1) * sizeof(char *));
-	memcpy(a->s + a->n, b->s, b->n * sizeof(char *));
-	a->n += b->n;
-	free(b->s);
-	b->s = NULL;
-	b->n = 0;
-	return true;
-}
-
-/*
- * An alternation.  Exact if every branch is (the union of their sets);
- * the requirement is the union of the branches' requirements, or the
- * exact union when that is better.
- */
-static void
-classify_lit_alt(struct classify_litparse *lp, struct classify_litset *exact,
-		 struct classify_litset *req)
-{
-	memset(exact, 0, sizeof(*exact));
-	memset(req, 0, sizeof(*req));
-	exact->exact = true;
-	for (;;) {
-		struct classify_litset be, br;
-
-		classify_lit_seq(lp, &be, &br);
-		classify_litset_union(exact, &be);
-		classify_litset_union(req, &br);
-		if (lp->fail || lp->p >= lp->end || *lp->p != '|')
-			break;
-		lp->p++;
-	}
-	if (lp->fail) {
-		classify_litset_none(exact);
-		classify_litset_none(req);
-		return;
-	}
-	if (!exact->none) {
-		struct classify_litset cand;
-
-		exact->exact = true;
-		classify_litset_copy(&cand, exact);
-		if (!classify_litset_has_empty(&cand))
-			classify_litset_pick(req, &cand);
-		else
-			classify_litset_none(&cand);
-	}
-	req->exact = false;
-}
-
-/* The literal set of a caseless pattern, or none. */
-static void
-classify_lits(const char *pat, size_t len, struct classify_litset *out)
-{
-	struct classify_litparse lp = { pat, pat + len, false, 0 };
-	struct classify_litset exact;
-
-	classify_lit_alt(&lp, &exact, out);
-	classify_litset_free(&exact);
-	if (lp.fail || lp.p != lp.end || out->none ||
-	    classify_litset_minlen(out) < CLASSIFY_LIT_MIN)
-		classify_litset_none(out);
-}
-
-static uint32_t
-classify_lit_hash(const unsigned char *s)
-{
-	return ((uint32_t)s[0] * 31u * 31u + (uint32_t)s[1] * 31u + (uint32_t)s[2]) &
-	       (CLASSIFY_LIT_BUCKETS - 1);
-}
-
-/* Builds the literal table from the rules' sets; frees the sets. */
-static void
-classify_lit_table(struct classify_rules *r)
-{
-	size_t cap = 0, n_ids = 0;
-	uint32_t *count;
-	size_t hcap = 64, *hash;
-
-	/* Distinct literals, through an open-addressing hash of their ids + 1. */
-	for (size_t i = 0; i < r->n_rules; i++)
-		hcap += r->rules[i].n_lits * 2;
-	hash = xcalloc(hcap, sizeof(*hash));
-	for (size_t i = 0; i < r->n_rules; i++) {
-		struct classify_rule *ru = &r->rules[i];
-
-		if (ru->n_lits == 0)
-			continue;
-		ru->lit_ids = xcalloc(ru->n_lits, sizeof(*ru->lit_ids));
-		for (size_t j = 0; j < ru->n_lits; j++) {
-			size_t h = 5381;
-
-			for (const char *q = ru->lits[j]; *q != '\0'; q++)
-				h = h * 33 + (unsigned char)*q;
-			h %= hcap;
-			while (hash[h] != 0 && strcmp(r->lits[hash[h] - 1], ru->lits[j]) != 0)
-				h = (h + 1) % hcap;
-			if (hash[h] == 0) {
-				r->lits = xgrow(r->lits, &cap, r->n_lits + 1, sizeof(*r->lits));
-				r->lits[r->n_lits++] = ru->lits[j];
-				hash[h] = r->n_lits;
-			} else {
-				free(ru->lits[j]);
-			}
-			ru->lit_ids[j] = (uint32_t)(hash[h] - 1);
-		}
-		free(ru->lits);
-		ru->lits = NULL;
-	}
-	free(hash);
-	r->lit_len = xcalloc(r->n_lits + 1, sizeof(*r->lit_len));
-	count = xcalloc(CLASSIFY_LIT_BUCKETS + 1, sizeof(*count));
-	for (size_t i = 0; i < r->n_lits; i++) {
-		r->lit_len[i] = strlen(r->lits[i]);
-		count[classify_lit_hash((const unsigned char *)r->lits[i]) + 1]++;
-		n_ids++;
-	}
-	r->bucket_start = xcalloc(CLASSIFY_LIT_BUCKETS + 1, sizeof(*r->bucket_start));
-	for (size_t b = 1; b <= CLASSIFY_LIT_BUCKETS; b++)
-		r->bucket_start[b] = r->bucket_start[b - 1] + count[b];
-	r->bucket_ids = xcalloc(n_ids + 1, sizeof(*r->bucket_ids));
-	memset(count, 0, (CLASSIFY_LIT_BUCKETS + 1) * sizeof(*count));
-	for (size_t i = 0; i < r->n_lits; i++) {
-		uint32_t b = classify_lit_hash((const unsigned char *)r->lits[i]);
-
-		r->bucket_ids[r->bucket_start[b] + count[b]++] = (uint32_t)i;
-	}
-	free(count);
-}
-
-/* Appends s[0..len) folded: ASCII lower case, U+017F -> s, U+212A -> k. */
-static void
-classify_fold(struct buf *b, const char *s, size_t len)
-{
-	if (len > CLASSIFY_MAX_FIELD)
-		len = CLASSIFY_MAX_FIELD;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 'A' && c <= 'Z') {
-			buf_putc(b, (char)(c - 'A' + 'a'));
-		} else if (c == 0xc5 && i + 1 < len && (unsigned char)s[i + 1] == 0xbf) {
-			buf_putc(b, 's');
-			i++;
-		} else if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x84 &&
-			   (unsigned char)s[i + 2] == 0xaa) {
-			buf_putc(b, 'k');
-			i += 2;
-		} else {
-			buf_putc(b, (char)c);
-		}
-	}
-	buf_putc(b, '\n');   /* a separator no literal spans */
-}
-
-/* Marks in present[] every literal that occurs in the folded text. */
-static void
-classify_lit_scan(const struct classify_rules *r, const char *t, size_t len, bool *present)
-{
-	for (size_t i = 0; i + CLASSIFY_LIT_MIN <= len; i++) {
-		uint32_t b = classify_lit_hash((const unsigned char *)t + i);
-
-		for (uint32_t k = r->bucket_start[b]; k < r->bucket_start[b + 1]; k++) {
-			uint32_t id = r->bucket_ids[k];
-
-			if (!present[id] && r->lit_len[id] <= len - i &&
-			    memcmp(t + i, r->lits[id], r->lit_len[id]) == 0)
-				present[id] = true;
-		}
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1331,9 +647,6 @@ classify_rule_clear(struct classify_rule *ru)
 	free(ru->field_name);
 	free(ru->header);
 	pcre2_code_free(ru->re);
-	for (size_t i = 0; ru->lits != NULL && i < ru->n_lits; i++)
-		free(ru->lits[i]);
-	free(ru->lits);
 	free(ru->lit_ids);
 	memset(ru, 0, sizeof(*ru));
 }
@@ -1387,12 +700,17 @@ classify_finish_rule(struct classify_parse *p)
 		return classify_perr(p, ru->line, 1, "more than %d rules", CLASSIFY_MAX_RULES);
 	if (!ru->caseful && ru->field != CLASSIFY_FIELD_HEADER &&
 	    !(p->opt != NULL && p->opt->no_prefilter)) {
-		struct classify_litset ls;
+		char **lits;
+		size_t n;
 
-		classify_lits(p->pat.data, p->pat.len, &ls);
-		if (!ls.none) {
-			ru->lits = ls.s;
-			ru->n_lits = ls.n;
+		if (classify_prefilter_literals(p->pat.data, p->pat.len, &lits, &n)) {
+			if (p->r->pf == NULL)
+				p->r->pf = classify_prefilter_new();
+			ru->lit_ids = xcalloc(n, sizeof(*ru->lit_ids));
+			for (size_t i = 0; i < n; i++)
+				ru->lit_ids[i] = classify_prefilter_add(p->r->pf, lits[i]);
+			ru->n_lits = n;
+			free(lits);
 		}
 	}
 	p->r->rules = xgrow(p->r->rules, &p->cap_rules, p->r->n_rules + 1,
@@ -1518,7 +836,8 @@ classify_load_string(const char *name, const char *text, size_t len,
 	}
 	*rules_r = p.r;
 	p.r->warned = xcalloc(p.r->n_rules > 0 ? p.r->n_rules : 1, sizeof(*p.r->warned));
-	classify_lit_table(p.r);
+	if (p.r->pf != NULL)
+		classify_prefilter_finish(p.r->pf);
 	for (size_t i = 0; i < p.r->n_rules; i++)
 		atomic_init(&p.r->warned[i], 0);
 	p.r = NULL;
@@ -1625,12 +944,7 @@ classify_rules_free(struct classify_rules **rp)
 		classify_rule_clear(&r->rules[i]);
 	free(r->rules);
 	free(r->warned);
-	for (size_t i = 0; i < r->n_lits; i++)
-		free(r->lits[i]);
-	free(r->lits);
-	free(r->lit_len);
-	free(r->bucket_start);
-	free(r->bucket_ids);
+	classify_prefilter_free(&r->pf);
 	free(r);
 	*rp = NULL;
 }
@@ -1745,6 +1059,7 @@ classify_field_run(const struct classify_rules *r, size_t idx, struct classify_s
 		n++;
 		(*left)--;
 		start = end > off ? end : off + 1;
+		/* cppcheck-suppress knownConditionTrueFalse ; it follows one caller's "" */
 		while (start < cut && ((unsigned char)text[start] & 0xc0) == 0x80)
 			start++;
 		if (start > cut)
@@ -1823,19 +1138,16 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 	score = xcalloc(r->n_targets + 1, sizeof(*score));
 	vetoed = xcalloc(r->n_targets + 1, sizeof(*vetoed));
 	res = xcalloc(1, sizeof(*res));
-	if (r->n_lits > 0) {
-		struct buf folded;
+	if (r->pf != NULL) {
+		const char *texts[3] = { in->subject, in->body, in->from };
+		size_t lens[3] = {
+			in->subject != NULL ? strlen(in->subject) : 0,
+			in->body != NULL ? in->body_len : 0,
+			in->from != NULL ? strlen(in->from) : 0,
+		};
 
-		buf_init(&folded, BUF_NO_LIMIT);
-		classify_fold(&folded, in->subject != NULL ? in->subject : "",
-			      in->subject != NULL ? strlen(in->subject) : 0);
-		classify_fold(&folded, in->body != NULL ? in->body : "",
-			      in->body != NULL ? in->body_len : 0);
-		classify_fold(&folded, in->from != NULL ? in->from : "",
-			      in->from != NULL ? strlen(in->from) : 0);
-		present = xcalloc(r->n_lits, sizeof(*present));
-		classify_lit_scan(r, folded.data, folded.len, present);
-		buf_free(&folded);
+		present = xcalloc(classify_prefilter_count(r->pf) + 1, sizeof(*present));
+		classify_prefilter_scan(r->pf, texts, lens, 3, CLASSIFY_MAX_FIELD, present);
 	}
 	for (size_t i = 0; i < r->n_rules; i++) {
 		const struct classify_rule *ru = &r->rules[i];
@@ -1952,9 +1264,7 @@ classify_apply_repeat(const struct classify_rules *r, struct classify_result *re
 static void
 classify_number_out(struct buf *out, double v)
 {
-	if (v == 0)
-		v = 0;   /* no "-0" */
-	buf_printf(out, "%.10g", v);
+	buf_printf(out, "%.10g", v == 0 ? 0.0 : v);   /* no "-0" */
 }
 
 void
