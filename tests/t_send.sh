@@ -1,0 +1,120 @@
+#!/bin/sh
+# redress send against Postfix's smtp-sink on loopback: acks arrive with
+# every required header; a week later the follow-up goes; 4xx leaves jobs
+# queued and the next run sends them; 5xx fails them with the server's
+# reply on the case; a dropped connection is retried; nothing twice.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/smtp-sink.sh"
+sink_available || skip_all "smtp-sink not installed (apt-get install postfix)"
+T=$(mktemp -d)
+chmod 0755 "$T"   # smtp-sink runs as nobody and writes its dumps below
+sink_init "$T/sinks"
+trap 'sink_stop_all; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+S="$top_srcdir/contrib/samples"
+R() { "$REDRESS" "$@"; }
+
+conf() { # conf PORT [LINE]: a config sending to the sink on PORT
+	cat > redress.conf <<EOC
+[smtp]
+${2:-}
+url = smtp://127.0.0.1:$1
+tls = none
+from = Customer Care <care@example.com>
+envelope_from = bounces@example.com
+escalate_to = Duty Manager <duty@example.com>
+timeout = 5
+[autoreply]
+per_hour = 100
+per_day = 100
+EOC
+}
+queued() { R --json queue list | jget "sum(1 for j in d if j['state'] == 'queued' and j['kind'] == '$1')"; }
+state_of() { R --json queue list | jget "[j['state'] for j in d if j['id'] == $1][0]"; }
+
+sink_start ok || exit 1
+conf "$(sink_port ok)"
+R --now 2026-11-23T10:00:00Z ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/06-thanks.eml" >/dev/null
+R --now 2026-11-23T10:00:05Z send --once >/dev/null; st=$?
+is "$st" 0 "send --once exits 0"
+sink_wait_count ok 3
+is "$(sink_count ok)" 3 "three acks arrived at smtp-sink"
+is "$(sink_connections ok)" 1 "over one connection"
+d=$(sink_dumps ok | head -1)
+body=$(sink_body "$d")
+for h in Date From To Subject Message-ID In-Reply-To References Auto-Submitted \
+	 X-Auto-Response-Suppress X-Loop MIME-Version Content-Type Content-Transfer-Encoding; do
+	printf '%s\n' "$body" | grep -q "^$h: "; ok $? "the ack has $h"
+done
+like "$(sink_header "$d" X-Mail-Args)" "bounces@example.com" "MAIL FROM is [smtp] envelope_from"
+is "$(R --json queue list | jget "sorted(set(j['state'] for j in d if j['kind'] in ('ack','ack-plain')))")" \
+   "['sent']" "the acks are marked sent"
+R --now 2026-11-23T10:01:00Z send --once >/dev/null
+is "$(sink_count ok)" 3 "a second run sends nothing again"
+
+# A week later: the follow-ups.
+R --now 2026-11-30T10:00:10Z send --once >/dev/null
+sink_wait_count ok 6
+is "$(sink_count ok)" 6 "a week later the three follow-ups go"
+is "$(queued followup)" 0 "no follow-up left queued"
+sink_stop ok
+
+# 4xx on RCPT: jobs stay queued, then go on the next run.
+R --now 2026-11-30T11:00:00Z ingest "$S/03-late.eml" >/dev/null
+ack=$(R --json queue list | jget "[j['id'] for j in d if j['case'] == 4 and j['kind'] == 'ack'][0]")
+sink_start soft -r RCPT || exit 1
+conf "$(sink_port soft)"
+R --now 2026-11-30T11:00:01Z send --once >/dev/null
+is "$(state_of "$ack")" queued "4xx: the ack stays queued"
+like "$(R --json queue list | jget "[j['last_error'] for j in d if j['id'] == $ack][0]")" "^450" \
+   "with the server's 4xx reply recorded"
+sink_stop soft
+sink_start ok2 || exit 1
+conf "$(sink_port ok2)"
+R --now 2026-11-30T11:00:30Z send --once >/dev/null
+is "$(state_of "$ack")" queued "not yet due again (backoff)"
+R --now 2026-11-30T11:02:00Z send --once >/dev/null
+is "$(state_of "$ack")" sent "after the backoff it goes"
+is "$(sink_count ok2)" 1 "exactly once"
+sink_stop ok2
+
+# Dropped connection after the data: retried, not lost.
+R --now 2026-11-30T12:00:00Z ingest "$S/04-rude.eml" >/dev/null
+ack=$(R --json queue list | jget "[j['id'] for j in d if j['case'] == 5 and j['kind'] == 'ack'][0]")
+sink_start drop -Q RCPT || exit 1
+conf "$(sink_port drop)"
+R --now 2026-11-30T12:00:01Z send --once >/dev/null
+is "$(state_of "$ack")" queued "dropped connection: queued for retry"
+sink_stop drop
+sink_start ok3 || exit 1
+conf "$(sink_port ok3)"
+R --now 2026-11-30T12:10:00Z send --once >/dev/null
+is "$(state_of "$ack")" sent "sent on the retry"
+
+# 5xx: failed, with the reply on the job and the case.
+R --now 2026-11-30T13:00:00Z ingest "$S/08-html-only.eml" >/dev/null
+ack=$(R --json queue list | jget "[j['id'] for j in d if j['case'] == 6 and j['kind'] == 'ack'][0]")
+sink_start hard -f RCPT -B "550 5.1.1 No such user here" || exit 1
+conf "$(sink_port hard)"
+R --now 2026-11-30T13:00:01Z send --once >/dev/null
+is "$(state_of "$ack")" failed "5xx: the ack failed"
+like "$(R --json queue list | jget "[j['last_error'] for j in d if j['id'] == $ack][0]")" "550 5.1.1 No such user" \
+   "with the server's reply"
+like "$(R --json case show 6 | jget "[e['detail'] for e in d['events'] if e['kind'] == 'send-failed'][0]")" "550 5.1.1" \
+   "and the case says so"
+R --now 2026-11-30T13:05:00Z send --once >/dev/null
+is "$(state_of "$ack")" failed "a failed job is not retried by itself"
+R queue retry "$ack" >/dev/null
+is "$(state_of "$ack")" queued "queue retry queues it again"
+sink_stop hard
+
+# Lifetime: a job that keeps failing softly gives up after [smtp] lifetime.
+sink_start soft2 -r RCPT || exit 1
+conf "$(sink_port soft2)" "lifetime = 1d"
+R --now 2026-12-02T13:00:00Z send --once >/dev/null
+is "$(state_of "$ack")" failed "past [smtp] lifetime a deferred job fails"
+
+# Nothing was delivered twice: every Message-ID at the sinks is unique.
+n=$(for d in "$T"/sinks/*/dump/*; do [ -f "$d" ] && sink_body "$d" | sed -n 's/^Message-ID: //p'; done | sort | uniq -d | wc -l)
+is "$n" 0 "no Message-ID was delivered twice"
+done_testing
