@@ -33,7 +33,7 @@ static const char cmd_template_usage[] =
 "        problem as FILE:LINE: reason and exits 78 if there is any.\n"
 "render  prints the Subject: and body that template NAME produces.  NAME\n"
 "        is a kind (ack, ack-plain, followup, escalation, breach-warning)\n"
-"        or a file's base name like ack-refund; a KIND-CATEGORY without its\n"
+"        or a file's base name like ack-billing; a KIND-CATEGORY without its\n"
 "        own file falls back to KIND.  --sample uses made-up values;\n"
 "        --case ID uses the stored case ID.\n"
 "See redress-templates(5).\n";
@@ -47,17 +47,17 @@ static const char cmd_template_render_usage[] =
 "usage: redress template render NAME (--case ID | --sample) [--dir DIR]\n"
 "Prints the Subject: and body that template NAME produces.  NAME is a kind\n"
 "(ack, ack-plain, followup, escalation, breach-warning) or a base name like\n"
-"ack-refund; KIND-CATEGORY without its own file falls back to KIND.\n"
+"ack-billing; KIND-CATEGORY without its own file falls back to KIND.\n"
 "--sample fills in made-up values; --case ID uses the stored case ID.\n"
 "--dir DIR reads the templates from DIR instead of [paths] templates.\n";
 
-/* Labels for the sample, so that rendering ack-refund talks of refunds. */
+/* Labels for the sample, so that rendering ack-billing talks of refunds and billing. */
 static const char *const cmd_template_sample_labels[][2] = {
-	{ "refund", "refund" },
+	{ "billing", "refund or billing problem" },
 	{ "damaged", "damaged or faulty item" },
 	{ "delivery", "late or missing delivery" },
 	{ "service", "how we treated you" },
-	{ "account", "account or billing problem" },
+	{ "account", "account or technical problem" },
 	{ "general", "general complaint" },
 	{ "not-complaint", "not a complaint" },
 };

@@ -72,7 +72,7 @@ struct template_node {
 };
 
 struct template {
-	char *name;                     /* base name, "ack-refund"; owned */
+	char *name;                     /* base name, "ack-billing"; owned */
 	struct template_node *subject;  /* owned */
 	struct template_node *body;     /* owned */
 };

@@ -474,7 +474,7 @@ test_defaults(void)
 		"ack", "ack-plain", "followup", "escalation", "breach-warning",
 	};
 	static const char *const categories[] = {
-		"refund", "damaged", "delivery", "service", "account", "general",
+		"billing", "damaged", "delivery", "service", "account", "general",
 		"not-complaint", NULL,
 	};
 	char *dir = xasprintf("%s/templates", t_datadir), *err = NULL;
