@@ -1,0 +1,124 @@
+#!/bin/sh
+# redress fetch and run against a real Dovecot on loopback, through the
+# real store: 200 messages stored exactly once and marked; a second fetch
+# finds nothing; fetch killed with SIGKILL mid-batch loses and duplicates
+# nothing; a UIDVALIDITY reset (mailbox recreated) duplicates nothing;
+# move:FOLDER; certificate verification; IDLE in "redress run" ingests a new
+# message within 2 seconds; SIGTERM stops run cleanly.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/dovecot.sh"
+dovecot_available || skip_all "dovecot is not installed (apt-get install dovecot-imapd)"
+[ "$(id -u)" = 0 ] || skip_all "Dovecot's throw-away instance needs root"
+T=$(mktemp -d /tmp/t_fetch.XXXXXX)
+chmod 755 "$T"
+RUNPID=
+cleanup() {
+	[ -n "$RUNPID" ] && kill -9 "$RUNPID" 2>/dev/null
+	dovecot_stop
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+dovecot_start "$T/dovecot" >"$T/start.log" 2>&1 || { cat "$T/start.log"; echo "Bail out! dovecot did not start"; exit 1; }
+cd "$T" || exit 1
+R() { timeout 120 "$REDRESS" "$@"; }
+conf() { # conf URL [LINE...]
+	url=$1; shift
+	{ echo "[imap]"; echo "url = $url"; echo "user = $DOVECOT_USER"
+	  echo "password_file = $DOVECOT_PASSFILE"; echo "timeout = 10"
+	  for l in "$@"; do echo "$l"; done
+	  printf '[autoreply]\nper_hour = 0\nper_day = 0\n'; } > redress.conf
+}
+stored() { sqlite3 redress.db "select count(*) from messages"; }
+distinct() { sqlite3 redress.db "select count(distinct message_id) from messages"; }
+
+dovecot_doveadm mailbox create -u "$DOVECOT_USER" Support
+dovecot_append 200 Support 1
+conf "imaps://localhost:$DOVECOT_TLS_PORT/Support" "ca_file = $DOVECOT_CA" "batch = 50"
+out=$(R --json fetch --once 2>err); st=$?
+is "$st" 0 "fetch --once over TLS exits 0"
+is "$(printf '%s\n' "$out" | jget 'd["messages"], d["new"]')" "200 200" "200 messages, 200 new cases"
+is "$(stored)" 200 "200 stored"
+is "$(dovecot_count Support SEEN)" 200 "all 200 marked \\Seen after the commit"
+is "$(dovecot_count Support KEYWORD redress)" 200 "and carry the redress keyword"
+out=$(R --json fetch --once 2>err)
+is "$(printf '%s\n' "$out" | jget 'd["messages"]')" 0 "a second fetch finds nothing"
+is "$(sqlite3 redress.db "select uidvalidity || ':' || last_uid from imap_state")" \
+   "$(dovecot_uidvalidity Support):200" "UIDVALIDITY and last UID are stored"
+
+# Certificates: the test CA is not trusted by default; a name mismatch is refused.
+conf "imaps://localhost:$DOVECOT_TLS_PORT/Support"
+R fetch --once >/dev/null 2>err; st=$?
+is "$st" 69 "an untrusted certificate is refused (permanent: 69)"
+like "$(cat err)" "issuer|not trusted|certificate" "and the error says why"
+conf "imaps://127.0.0.1:$DOVECOT_TLS_PORT/Support" "ca_file = $DOVECOT_CA"
+R fetch --once >/dev/null 2>err; st=$?
+is "$st" 69 "a certificate for another name is refused"
+grep -q "$DOVECOT_PASS" err; is "$?" 1 "no error shows the password"
+
+# SIGKILL in the middle of batches: nothing lost, nothing twice.
+dovecot_append 300 Support 201
+conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none" "batch = 20"
+kills=0
+for delay in 0.05 0.1 0.15 0.2 0.3 0.4; do
+	R -q fetch --once >/dev/null 2>&1 &
+	p=$!
+	sleep "$delay"
+	kill -9 "$p" 2>/dev/null && kills=$((kills + 1))
+	wait "$p" 2>/dev/null
+done
+R -q fetch --once >/dev/null 2>err; st=$?
+is "$st" 0 "after $kills kills a clean fetch exits 0"
+is "$(stored)" 500 "all 500 messages stored"
+is "$(distinct)" 500 "each exactly once"
+is "$(sqlite3 redress.db "select count(*) from cases")" 500 "500 cases, no duplicates"
+is "$(dovecot_count Support SEEN)" 500 "and all marked"
+is "$(sqlite3 redress.db 'pragma integrity_check')" ok "the store is intact"
+
+# UIDVALIDITY reset: the mailbox is recreated with the same messages.
+old=$(dovecot_uidvalidity Support)
+dovecot_doveadm mailbox delete -u "$DOVECOT_USER" Support
+dovecot_doveadm mailbox create -u "$DOVECOT_USER" Support
+dovecot_append 500 Support 1
+new=$(dovecot_uidvalidity Support)
+[ "$old" != "$new" ]; ok $? "UIDVALIDITY changed ($old -> $new)"
+out=$(R --json fetch --once 2>err)
+is "$(printf '%s\n' "$out" | jget 'd["messages"], d["duplicates"], d["new"]')" "500 500 0" \
+   "the rescan reads all 500 and recognises them all"
+like "$(cat err)" "UIDVALIDITY changed" "and says why it rescans"
+is "$(stored)" 500 "still 500 stored"
+
+# move:FOLDER.
+dovecot_doveadm mailbox create -u "$DOVECOT_USER" Moving
+dovecot_doveadm mailbox create -u "$DOVECOT_USER" Processed
+dovecot_append 5 Moving 1001
+conf "imap://127.0.0.1:$DOVECOT_PORT/Moving" "tls = none" "processed = move:Processed"
+R -q fetch --once >/dev/null 2>err; st=$?
+is "$st" 0 "fetch with move:Processed"
+is "$(dovecot_count Moving)" 0 "the mailbox is empty afterwards"
+is "$(dovecot_count Processed)" 5 "and the five are in Processed"
+
+# run: IDLE sees a new message within 2 seconds; SIGTERM stops it.
+conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none"
+"$REDRESS" run >run.out 2>run.err &
+RUNPID=$!
+sleep 2
+before=$(stored)
+printf 'From: Idle Tester <idle@example.org>\nTo: complaints@example.com\nSubject: My order never came\nMessage-ID: <idle-1@example.org>\n\nStill waiting for order 9.\n' > idle.eml
+dovecot_save Support < idle.eml
+t0=$(date +%s.%N)
+got=0
+while [ "$(echo "$(date +%s.%N) - $t0 < 5" | bc)" = 1 ]; do
+	[ "$(stored)" -gt "$before" ] && { got=1; break; }
+	sleep 0.05
+done
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+is "$got" 1 "run ingests a new message while it waits (IDLE)"
+[ "$(echo "$took < 2" | bc)" = 1 ]; ok $? "within 2 seconds (took ${took}s)"
+kill -TERM "$RUNPID"
+for i in $(seq 1 50); do kill -0 "$RUNPID" 2>/dev/null || break; sleep 0.1; done
+wait "$RUNPID"; st=$?
+RUNPID=
+is "$st" 0 "SIGTERM stops run with exit 0"
+grep -q "$DOVECOT_PASS" run.err run.out; is "$?" 1 "run never logs the password"
+done_testing
