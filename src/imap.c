@@ -19,6 +19,13 @@
  * host name.  STARTTLS is required for imap:// unless tls = none, and a
  * server that does not offer it is refused, never used in clear.
  *
+ * Fetching: a listing (UID FETCH n:* (UID RFC822.SIZE), filtered: "n:*"
+ * always returns the highest UID), then bodies in answers of up to 1000
+ * messages, one command always in flight while the sink works (built from
+ * libetpan's public pieces, since mailimap_uid_fetch waits), commits as
+ * batches fill, marks once per answer, and a repair pass for committed but
+ * unmarked mail left by a crash.
+ *
  * Errors: -1 with an allocated message (server text quoted, cut, control
  * characters replaced; the password never appears because it is only ever
  * handed to mailimap_login and no logger is installed) and a temporary
@@ -30,6 +37,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1055,68 +1063,125 @@ imap_on_msg_att(struct mailimap_msg_att *att, struct imap_chunk *c)
 }
 
 /*
- * Fetches the bodies of list[first..first+n) (all partial, capped at
- * max_size + 1 bytes, or none) and delivers them in UID order.  A NO for
- * several messages is retried one by one; a NO for one message hands it
- * over empty, so that it is held rather than blocking every later one.
- * A message missing from the answer was expunged by someone else.
+ * Sends UID FETCH for e[0..n) without waiting for the answer, so that the
+ * server works on the next chunk while the sink stores this one (what
+ * mbsync gains by pipelining).  libetpan has no call for that, but its
+ * public pieces do: mailimap_send_current_tag, then the command through
+ * mailstream_write, later mailimap_read_line + mailimap_parse_response.
+ * Only one command is ever outstanding.
  */
 static int
-imap_fetch_chunk(struct imap_run *run, size_t first, size_t n, bool partial,
-		 char **error_r, bool *temporary_r)
+imap_fetch_send(struct imap_session *s, const struct imap_entry *e, size_t n,
+		bool partial, char **error_r, bool *temporary_r)
+{
+	struct buf b;
+	size_t i = 0;
+	int r;
+
+	buf_init(&b, BUF_NO_LIMIT);
+	(void)buf_puts(&b, "UID FETCH ");
+	while (i < n) {
+		size_t j = i;
+
+		while (j + 1 < n && e[j + 1].uid == e[j].uid + 1)
+			j++;
+		if (i > 0)
+			(void)buf_putc(&b, ',');
+		if (j == i)
+			(void)buf_printf(&b, "%" PRIu32, e[i].uid);
+		else
+			(void)buf_printf(&b, "%" PRIu32 ":%" PRIu32, e[i].uid, e[j].uid);
+		i = j + 1;
+	}
+	if (partial)
+		(void)buf_printf(&b, " (UID BODY.PEEK[]<0.%zu>)\r\n", s->max_size + 1);
+	else
+		(void)buf_puts(&b, " (UID BODY.PEEK[])\r\n");
+	r = mailimap_send_current_tag(s->imap);
+	if (r == MAILIMAP_NO_ERROR &&
+	    (mailstream_write(s->imap->imap_stream, b.data, b.len) != (ssize_t)b.len ||
+	     mailstream_flush(s->imap->imap_stream) == -1))
+		r = MAILIMAP_ERROR_STREAM;
+	buf_free(&b);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(s, r, "UID FETCH", error_r, temporary_r);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the answer to the UID FETCH just sent, as mailimap_uid_fetch
+ * would: MAILIMAP_NO_ERROR with *result_r (the caller frees it; may be
+ * NULL), MAILIMAP_ERROR_UID_FETCH for NO or BAD, else a stream-level code.
+ */
+static int
+imap_fetch_recv(struct imap_session *s, clist **result_r)
+{
+	struct mailimap_response *response = NULL;
+	struct mailimap_response_done *done;
+	clist *list = NULL;
+	int r, code = -1;
+
+	*result_r = NULL;
+	if (mailimap_read_line(s->imap) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	r = mailimap_parse_response(s->imap, &response);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	if (s->imap->imap_response_info != NULL) {
+		list = s->imap->imap_response_info->rsp_fetch_list;
+		s->imap->imap_response_info->rsp_fetch_list = NULL;
+	}
+	done = response->rsp_resp_done;
+	if (done != NULL && done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	    done->rsp_data.rsp_tagged != NULL &&
+	    done->rsp_data.rsp_tagged->rsp_cond_state != NULL)
+		code = done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(response);
+	if (code != MAILIMAP_RESP_COND_STATE_OK) {
+		if (list != NULL)
+			mailimap_fetch_list_free(list);
+		return code == -1 ? MAILIMAP_ERROR_PARSE : MAILIMAP_ERROR_UID_FETCH;
+	}
+	*result_r = list;
+	return MAILIMAP_NO_ERROR;
+}
+
+static int imap_fetch_chunk(struct imap_run *run, size_t first, size_t n,
+			    bool partial, char **error_r, bool *temporary_r);
+
+/*
+ * Hands over the answer (r, result) to the UID FETCH of
+ * list[first..first+n) and commits what it completes; frees result.  A NO
+ * for several messages is retried one by one (synchronously: nothing may
+ * be outstanding then); a NO for one message hands it over empty, so that
+ * it is held rather than blocking every later one.  A message missing from
+ * the answer was expunged by someone else.
+ */
+static int
+imap_chunk_take(struct imap_run *run, size_t first, size_t n, bool partial,
+		int r, clist *result, char **error_r, bool *temporary_r)
 {
 	struct imap_session *s = run->s;
 	struct imap_chunk c;
-	struct mailimap_set *set;
-	struct mailimap_fetch_type *ft;
-	struct mailimap_fetch_att *body_att;
-	struct mailimap_section *section;
-	clist *result = NULL;
 	clistiter *it;
 	size_t i;
-	int r;
 
 	memset(&c, 0, sizeof(c));
 	c.run = run;
 	c.e = &run->list[first];
 	c.first = first;
 	c.n = n;
-	set = imap_uid_set(c.e, n);
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	section = mailimap_section_new(NULL);
-	body_att = section == NULL ? NULL : partial
-		? mailimap_fetch_att_new_body_peek_section_partial(section, 0,
-				(uint32_t)s->max_size + 1)
-		: mailimap_fetch_att_new_body_peek_section(section);
-	if (body_att == NULL && section != NULL)
-		mailimap_section_free(section);
-	if (set == NULL || ft == NULL || body_att == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft, body_att) !=
-		    MAILIMAP_NO_ERROR) {
-		if (set != NULL)
-			mailimap_set_free(set);
-		if (ft != NULL)
-			mailimap_fetch_type_free(ft);
-		*error_r = xstrdup("out of memory building UID FETCH");
-		*temporary_r = true;
-		return -1;
-	}
-	r = mailimap_uid_fetch(s->imap, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	/* On failure the list is already gone (LIBS.md): only on success. */
-	if (r == MAILIMAP_NO_ERROR) {
+	if (r == MAILIMAP_NO_ERROR && result != NULL) {
 		for (it = clist_begin(result); it != NULL; it = clist_next(it))
 			imap_on_msg_att(clist_content(it), &c);
-		mailimap_fetch_list_free(result);
 	}
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
 	if (c.failed) {
 		*error_r = c.error;
 		*temporary_r = c.temporary;
-		if (imap_is_stream_error(r))
-			s->broken = true;
 		return -1;
 	}
 	if (r == MAILIMAP_ERROR_UID_FETCH && !imap_text_says_temporary(s)) {
@@ -1138,6 +1203,47 @@ imap_fetch_chunk(struct imap_run *run, size_t first, size_t n, bool partial,
 		return -1;
 	}
 	return imap_commit_upto(run, first + n, error_r, temporary_r);
+}
+
+/* Fetches and hands over list[first..first+n), without pipelining. */
+static int
+imap_fetch_chunk(struct imap_run *run, size_t first, size_t n, bool partial,
+		 char **error_r, bool *temporary_r)
+{
+	clist *result = NULL;
+	int r;
+
+	if (imap_fetch_send(run->s, &run->list[first], n, partial, error_r,
+			    temporary_r) < 0)
+		return -1;
+	r = imap_fetch_recv(run->s, &result);
+	return imap_chunk_take(run, first, n, partial, r, result, error_r,
+			       temporary_r);
+}
+
+/*
+ * Where the UID FETCH starting at list[j] ends: up to IMAP_CHUNK_MSGS
+ * messages or IMAP_CHUNK_BYTES, across batch boundaries (round trips, not
+ * bytes, are what costs); a message above max_size goes alone, as a
+ * partial fetch of max_size + 1 bytes so that intake sees it is too large
+ * and holds it.
+ */
+static size_t
+imap_chunk_end(const struct imap_run *run, size_t j, bool *partial_r)
+{
+	const struct imap_session *s = run->s;
+	size_t k = j, bytes = 0;
+
+	*partial_r = s->max_size > 0 && run->list[j].size > s->max_size;
+	if (*partial_r)
+		return j + 1;
+	while (k < run->n && k - j < IMAP_CHUNK_MSGS &&
+	       (s->max_size == 0 || run->list[k].size <= s->max_size) &&
+	       (k == j || bytes + run->list[k].size <= IMAP_CHUNK_BYTES)) {
+		bytes += run->list[k].size;
+		k++;
+	}
+	return k;
 }
 
 /* Marks or moves exactly these UIDs (committed ones only). */
@@ -1309,7 +1415,8 @@ imap_fetch_new(struct imap_session *s, uint32_t last_uid,
 	       char **error_r, bool *temporary_r)
 {
 	struct imap_run run;
-	size_t j = 0;
+	size_t j = 0, k = 0;
+	bool partial = false;
 	int rc = 0;
 
 	*fetched_r = 0;
@@ -1324,38 +1431,64 @@ imap_fetch_new(struct imap_session *s, uint32_t last_uid,
 			  temporary_r) < 0)
 		return -1;
 	/*
-	 * One UID FETCH covers up to IMAP_CHUNK_MSGS messages or
-	 * IMAP_CHUNK_BYTES, across batch boundaries: round trips, not bytes,
-	 * are what costs.  Batches are committed as they fill up inside
-	 * imap_deliver; after each response, everything committed so far is
-	 * marked in one command.
+	 * Pipelined: while the sink takes chunk c, the UID FETCH for chunk
+	 * c + 1 is already on its way.  Batches are committed as they fill
+	 * up (imap_commit_upto); whenever no command is outstanding, what is
+	 * committed gets marked in one command.
 	 */
-	while (j < run.n && rc == 0) {
-		size_t k = j, bytes = 0;
-		bool partial = s->max_size > 0 && run.list[j].size > s->max_size;
+	if (run.n > 0) {
+		k = imap_chunk_end(&run, 0, &partial);
+		rc = imap_fetch_send(s, &run.list[0], k, partial, error_r,
+				     temporary_r);
+	}
+	while (rc == 0 && j < run.n) {
+		clist *result = NULL;
+		size_t nk = 0;
+		bool npartial = false, ahead = false;
+		int r = imap_fetch_recv(s, &result);
 
-		if (partial) {
-			/* Too large: max_size + 1 bytes let intake see that
-			 * and hold it. */
-			k = j + 1;
-		} else {
-			while (k < run.n && k - j < IMAP_CHUNK_MSGS &&
-			       (s->max_size == 0 || run.list[k].size <= s->max_size) &&
-			       (k == j || bytes + run.list[k].size <= IMAP_CHUNK_BYTES)) {
-				bytes += run.list[k].size;
-				k++;
-			}
-		}
-		rc = imap_fetch_chunk(&run, j, k - j, partial, error_r,
-				      temporary_r);
-		j = k;
-		if (rc == 0 && run.committed > run.marked) {
+		if (r == MAILIMAP_NO_ERROR && run.committed > run.marked) {
 			rc = imap_mark(s, &run.list[run.marked],
 				       run.committed - run.marked, error_r,
 				       temporary_r);
 			if (rc == 0)
 				run.marked = run.committed;
 		}
+		if (rc == 0 && r == MAILIMAP_NO_ERROR && k < run.n) {
+			nk = imap_chunk_end(&run, k, &npartial);
+			rc = imap_fetch_send(s, &run.list[k], nk - k, npartial,
+					     error_r, temporary_r);
+			ahead = rc == 0;
+		}
+		if (rc < 0) {
+			if (result != NULL)
+				mailimap_fetch_list_free(result);
+			break;
+		}
+		rc = imap_chunk_take(&run, j, k - j, partial, r, result, error_r,
+				     temporary_r);
+		if (rc < 0) {
+			/* An answer is still on its way: the session cannot
+			 * be used for anything else now. */
+			if (ahead)
+				s->broken = true;
+			break;
+		}
+		j = k;
+		if (ahead) {
+			k = nk;
+			partial = npartial;
+		} else if (j < run.n) {
+			k = imap_chunk_end(&run, j, &partial);
+			rc = imap_fetch_send(s, &run.list[j], k - j, partial,
+					     error_r, temporary_r);
+		}
+	}
+	if (rc == 0 && run.committed > run.marked) {
+		rc = imap_mark(s, &run.list[run.marked], run.committed - run.marked,
+			       error_r, temporary_r);
+		if (rc == 0)
+			run.marked = run.committed;
 	}
 	/* The sink failed mid-chunk: what it did commit is still marked. */
 	if (rc < 0 && run.committed > run.marked && !s->broken) {

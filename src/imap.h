@@ -79,14 +79,25 @@ struct imap_sink {
 
 /*
  * Fetches every message with UID > last_uid (pass 0 when the stored
- * UIDVALIDITY differs from imap_uidvalidity(): a full rescan) in batches of
- * cfg->imap_batch messages.  For each batch: sink->message for each message
- * in UID order, sink->commit, then the batch is marked: "flag" adds \Seen
- * and cfg->imap_keyword; "move:FOLDER" uses UID MOVE when the server has
- * MOVE, else UID COPY + \Deleted + UID EXPUNGE of exactly those UIDs.
+ * UIDVALIDITY differs from imap_uidvalidity(): a full rescan), calls
+ * sink->message for each in UID order and sink->commit after every
+ * cfg->imap_batch messages (and after the last), then marks what is
+ * committed: "flag" adds \Seen and cfg->imap_keyword; "move:FOLDER" uses
+ * UID MOVE when the server has MOVE, else UID COPY + \Deleted + UID
+ * EXPUNGE of exactly those UIDs.  Nothing is ever marked before its commit.
+ *
+ * For speed, one UID FETCH (BODY.PEEK[]) asks for up to 1000 messages or
+ * 16 MB, across batch boundaries, and the next one is sent before the sink
+ * sees the current answer; marks are sent once per answer.  A crash after a
+ * commit but before its mark leaves committed mail unmarked, which UID
+ * tracking alone would never revisit: so each call first marks (or moves)
+ * any message with UID <= last_uid that is still unmarked (flag: lacks the
+ * keyword; move: still in the mailbox).
+ *
  * *fetched_r gets the number of messages handed to the sink (also on
- * error).  Returns 0, or -1 (error_r/temporary_r as above; the messages of
- * a batch whose commit succeeded stay committed even if marking failed).
+ * error).  Returns 0, or -1 (error_r/temporary_r as above; committed
+ * messages stay committed even if marking failed: the next call marks
+ * them).
  */
 int imap_fetch_new(struct imap_session *s, uint32_t last_uid,
 		   const struct imap_sink *sink, size_t *fetched_r,

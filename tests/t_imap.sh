@@ -179,14 +179,19 @@ is "$(numbers a | tr '\n' ' ')" "$(seq 1 350 | tr '\n' ' ')" \
 is "$(dovecot_count INBOX SEEN KEYWORD redress)" 350 \
 	"all 350 marked after the restart (201..250: committed before the crash, marked by the repair step)"
 
-# SIGKILL at an arbitrary moment (timing decides where; the result may not).
-dovecot_append 1500 Kill 1
+# Two answers of 1000 + 1000 messages, the second requested while the
+# first is stored: a crash in the second loses nothing either.
+dovecot_append 2000 Kill 1
 conf kill.conf "$PLAIN/Kill" tls=none batch=100
-mkdir -p "$T/k"
+drive kill.conf k --die-after 1100
+is "$RC:$(state_last k):$(dovecot_count Kill UNSEEN)" "9:1000:1000" \
+	"pipelined fetch dies at 1100: 1..1000 committed and marked, the rest not"
+# SIGKILL at an arbitrary moment (timing decides where; the result may not).
+start=$(emls k)
 timeout 60 "$DRIVER" -c "$T/kill.conf" -d "$T/k" > /dev/null 2>&1 &
 BGPID=$!
 i=0
-while [ "$(ls "$T/k" | wc -l)" -lt 250 ] && [ $i -lt 200 ]; do
+while [ "$(ls "$T/k" | wc -l)" -lt $((start + 150)) ] && [ $i -lt 200 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done
@@ -196,8 +201,9 @@ BGPID=
 before=$(emls k)
 drive kill.conf k
 is "$RC" 0 "fetch after SIGKILL (killed with $before files written) succeeds"
-is "$(numbers k | wc -l | tr -d ' ')" 1500 "after SIGKILL: all 1500 messages present"
-is "$(dovecot_count Kill UNSEEN)" 0 "after SIGKILL: all 1500 marked"
+is "$(numbers k | tr '\n' ' ')" "$(seq 1 2000 | tr '\n' ' ')" \
+	"after both crashes: messages 1..2000 each present"
+is "$(dovecot_count Kill UNSEEN)" 0 "after both crashes: all 2000 marked"
 
 # --- oversized messages ----------------------------------------------------
 {
