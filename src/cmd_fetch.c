@@ -237,7 +237,7 @@ fetch_open(struct app *app, struct fetcher *f)
 		free(error);
 		return EX_TEMPFAIL;
 	}
-	if (intake_new(app->cfg, f->st, app->now, &f->in, &error) < 0) {
+	if (intake_new(app->cfg, f->st, false, &f->in, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
 		return EX_CONFIG;
@@ -370,7 +370,7 @@ run_reload(struct app *app, struct fetcher *f, struct outbox **ob,
 
 	if (config_find_and_load(app->config_path, &cfg, &error) < 0 ||
 	    sla_policy_load(cfg, &nsla, &error) < 0 ||
-	    intake_new(cfg, f->st, clock_now(), &in, &error) < 0 ||
+	    intake_new(cfg, f->st, false, &in, &error) < 0 ||
 	    outbox_new(cfg, f->st, false, &nob, &error) < 0 ||
 	    config_secret(cfg->imap_password, cfg->imap_password_file, &pw, &error) < 0) {
 		log_error("reload refused, keeping the running configuration: %s", error);

@@ -339,7 +339,7 @@ cmd_ingest(struct app *app, int argc, char **argv)
 	if (cmd_open_store(app, &g.st) != EX_OK)
 		return store_temporary(g.st) ? (store_close(&g.st), EX_TEMPFAIL)
 					     : (store_close(&g.st), EX_UNAVAILABLE);
-	if (intake_new(app->cfg, g.st, app->now, &g.in, &error) < 0) {
+	if (intake_new(app->cfg, g.st, false, &g.in, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
 		store_close(&g.st);
@@ -431,7 +431,7 @@ cmd_filter(struct app *app, int argc, char **argv)
 		store_close(&st);
 		return EX_TEMPFAIL;
 	}
-	if (intake_new(app->cfg, st, app->now, &in, &error) < 0) {
+	if (intake_new(app->cfg, st, true, &in, &error) < 0) {
 		log_error("filter: %s", error);
 		status = EX_TEMPFAIL;
 		goto out;

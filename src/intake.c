@@ -72,20 +72,22 @@ intake_add_own(struct intake *in, const char *mailbox)
 }
 
 int
-intake_new(const struct config *cfg, struct store *st, time_t now,
+intake_new(const struct config *cfg, struct store *st, bool one_message,
 	   struct intake **in_r, char **error_r)
 {
 	struct intake *in = xcalloc(1, sizeof(*in));
+	struct classify_options copt = { 0 };
 	char *name = NULL;
 
-	(void)now;
+	copt.no_jit = one_message;
+	copt.no_prefilter = one_message;
 	*in_r = NULL;
 	in->cfg = cfg;
 	in->st = st;
 	in->limits.max_size = (size_t)cfg->intake_max_size;
 	in->limits.max_depth = (unsigned)cfg->intake_max_depth;
 	in->limits.max_parts = (unsigned)cfg->intake_max_parts;
-	if (classify_load(cfg->paths_rules, &in->rules, error_r) < 0 ||
+	if (classify_load_opts(cfg->paths_rules, &copt, &in->rules, error_r) < 0 ||
 	    sla_policy_load(cfg, &in->sla, error_r) < 0 ||
 	    store_secret(st, "msgid-key", 32, &in->key, error_r) < 0)
 		goto fail;

@@ -46,8 +46,13 @@ struct intake_result {
 	char note[256];    /* what happened, for logs: "ack queued", "no ack: ..." */
 };
 
-/* Loads what intake needs (rules, SLA policy, keys) from cfg. */
-int intake_new(const struct config *cfg, struct store *st, time_t now,
+/*
+ * Loads what intake needs (rules, SLA policy, keys) from cfg.  one_message:
+ * the caller will take in a single message (a delivery filter), so the
+ * rules are neither JIT-compiled nor prefiltered: for one message, both
+ * cost more to set up than they save (measured with callgrind).
+ */
+int intake_new(const struct config *cfg, struct store *st, bool one_message,
 	       struct intake **in_r, char **error_r);
 int intake_message(struct intake *in, const char *raw, size_t len,
 		   const struct intake_source *src, time_t now,

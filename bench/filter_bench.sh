@@ -1,0 +1,83 @@
+#!/bin/sh
+# Delivery-filter cost per message: "redress filter" (one process per
+# message, as a mail server runs it: parse, dedup, classify with the default
+# rules, SLA, loop guard, jobs, SQLite commit with synchronous=FULL) against
+# procmail delivering the same messages to a maildir through a comparable
+# rule set: one recipe per redress rule, matching the same words (the
+# literal alternatives of each rule's pattern) in header and body.
+#
+#   bench/filter_bench.sh [BUILD_DIR] [MESSAGES]
+#
+# Prints ms per message for each, the ratio, and how many fsync calls each
+# made per message (strace), so that the durability each buys is visible.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/_test/plain}
+n=${2:-300}
+redress=$build/redress
+corpus=${REDRESS_CORPORA:-$top/../shared/corpora}/mail
+command -v procmail >/dev/null || { echo "filter_bench: procmail missing (apt-get install procmail)" >&2; exit 1; }
+[ -x "$redress" ] || { echo "filter_bench: no $redress (build first)" >&2; exit 1; }
+export REDRESS_DATADIR="${REDRESS_DATADIR:-$top}"
+
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+mkdir -p "$w/msgs" "$w/Maildir/new" "$w/Maildir/cur" "$w/Maildir/tmp" "$w/r"
+# n distinct messages from the corpus and the samples.
+find "$corpus" "$top/contrib/samples" -type f -name '*.eml' | sort > "$w/list"
+python3 - "$w/list" "$w/msgs" "$n" <<'PY'
+import sys
+files = [l.strip() for l in open(sys.argv[1])]
+out, n = sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    data = open(files[i % len(files)], "rb").read()
+    open(f"{out}/{i:06d}.eml", "wb").write(b"X-Bench: %d\n" % i + data)
+PY
+# The comparable procmail rule set, made from rules.conf.
+python3 - "$top/rules.conf" "$w" > "$w/procmailrc" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+rules, cur = [], None
+for l in lines:
+    if l.startswith("rule "):
+        head, _, pat = l.partition(":")
+        cur = [head.split()[3 - 1], pat.strip()]  # target category/tag
+        rules.append(cur)
+    elif cur is not None and l[:1] in (" ", "\t") and l.strip():
+        cur[1] += l.strip()
+    else:
+        cur = None
+print("SHELL=/bin/sh\nMAILDIR=" + sys.argv[2] + "/Maildir/\nDEFAULT=$MAILDIR\nLOGFILE=/dev/null\n")
+for target, pat in rules:
+    words = [w.strip() for w in re.split(r"[|()]", re.sub(r"\\[bsdwWB]|\(\?[:!=<]+|[?*+{}\[\]^$.]|\d", " ", pat))]
+    words = [w for w in words if len(w) >= 3 and re.fullmatch(r"[A-Za-z' ]+", w)]
+    if not words:
+        continue
+    alt = "|".join(sorted(set(" ".join(w.split()) for w in words)))
+    print(f":0\n* HB ?? ({alt})\n{{ CATEGORY={target} }}\n")
+print(":0\n$DEFAULT")
+PY
+recipes=$(grep -c '^\* HB' "$w/procmailrc")
+
+time_it() { # time_it LABEL CMD...: runs CMD for each message, prints seconds
+	shift
+	start=$(date +%s.%N)
+	for m in "$w"/msgs/*.eml; do "$@" < "$m" || true; done
+	end=$(date +%s.%N)
+	echo "$end - $start" | bc -l
+}
+cd "$w/r"
+rs=$(time_it redress "$redress" filter)
+stored=$(sqlite3 "$w/r/redress.db" 'select count(*) from messages')
+ps=$(HOME=$w time_it procmail env HOME="$w" procmail -m "$w/procmailrc")
+delivered=$(ls "$w/Maildir/new" | wc -l)
+printf 'redress filter: %d messages (%d stored) in %.2f s: %.2f ms/message\n' "$n" "$stored" "$rs" "$(echo "$rs * 1000 / $n" | bc -l)"
+printf 'procmail (%d recipes, maildir): %d delivered in %.2f s: %.2f ms/message\n' "$recipes" "$delivered" "$ps" "$(echo "$ps * 1000 / $n" | bc -l)"
+printf 'ratio: redress is %.2fx procmail'"'"'s speed (target >= 1.5x)\n' "$(echo "$ps / $rs" | bc -l)"
+if command -v strace >/dev/null; then
+	m=$(ls "$w"/msgs/*.eml | tail -1)
+	sed 's/^X-Bench: /X-Bench: s/' "$m" > "$w/one.eml"
+	rf=$(strace -f -c -e trace=fsync,fdatasync "$redress" filter < "$w/one.eml" 2>&1 >/dev/null | awk '/fsync|fdatasync/ { n += $4 } END { print n + 0 }')
+	pf=$(HOME=$w strace -f -c -e trace=fsync,fdatasync procmail -m "$w/procmailrc" < "$w/one.eml" 2>&1 >/dev/null | awk '/fsync|fdatasync/ { n += $4 } END { print n + 0 }')
+	echo "fsync calls per message: redress $rf, procmail $pf"
+fi
