@@ -133,4 +133,19 @@ R --now 2026-11-30T09:10:00Z case resolve 1 >/dev/null
 printf 'From: maria.lopez@example.net\nSubject: Automatic reply: [case 000001]\nAuto-Submitted: auto-replied\nMessage-ID: <oof@example.net>\n\nI am away.\n' > oof.eml
 R --now 2026-11-30T09:20:00Z ingest oof.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "resolved" "an out-of-office reply does not reopen"
+
+# The report: where the team keeps failing.
+rep=$(R --json --now 2026-11-30T10:00:00Z report)
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["cases"], d["all"]["first_response_decided"], d["all"]["first_response_in_time"]')" \
+   "3 3 0" "report: 3 cases, 3 first responses decided, none in time"
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["resolution_decided"], d["all"]["resolution_in_time"]')" \
+   "1 1" "report: one resolution decided, in time"
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" "152400" \
+   "report: median first response 90.5 h (Friday 16:30 to Tuesday 11:00, calendar time)"
+is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \
+   "[('duplicate charge refunded', 1)]" "report: the resolution causes"
+is "$(R --json --now 2026-11-30T10:00:00Z report --since 2026-11-24 | jget 'd["all"]["cases"]')" 2 \
+   "report --since counts cases created since then"
+like "$(R --now 2026-11-30T10:00:00Z report)" "SLA compliance" "report as text"
+like "$(R --now 2026-11-30T10:00:00Z report --format html)" "<table>" "report as HTML"
 done_testing
