@@ -140,7 +140,7 @@ is "$(printf '%s\n' "$rep" | jget 'd["all"]["cases"], d["all"]["first_response_d
    "3 3 0" "report: 3 cases, 3 first responses decided, none in time"
 is "$(printf '%s\n' "$rep" | jget 'd["all"]["resolution_decided"], d["all"]["resolution_in_time"]')" \
    "1 1" "report: one resolution decided, in time"
-is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" "152400" \
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" "325800" \
    "report: median first response 90.5 h (Friday 16:30 to Tuesday 11:00, calendar time)"
 is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \
    "[('duplicate charge refunded', 1)]" "report: the resolution causes"
