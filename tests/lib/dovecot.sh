@@ -30,6 +30,7 @@
 #   dovecot_doveadm ARGS...      doveadm with our config and user
 #   dovecot_log                  prints the Dovecot log (for diagnostics)
 #
+# Safe under "set -e" (the bench uses it).
 # Dovecot runs as root with default_login_user dovenull and the mail owned
 # by the "dovecot" user (first_valid_uid = 1), so no system account is made.
 # Everything (sockets, state, log, mail) lives under DIR.
@@ -167,9 +168,9 @@ dovecot_start() {
 
 dovecot_stop() {
 	[ -n "${DOVECOT_CONF:-}" ] && [ -f "$DOVECOT_CONF" ] || return 0
-	_pid=$(cat "$DOVECOT_DIR/run/master.pid" 2>/dev/null)
+	_pid=$(cat "$DOVECOT_DIR/run/master.pid" 2>/dev/null) || _pid=
 	doveadm -c "$DOVECOT_CONF" stop >/dev/null 2>&1 ||
-		{ [ -n "$_pid" ] && kill "$_pid" 2>/dev/null; }
+		{ [ -n "$_pid" ] && kill "$_pid" 2>/dev/null; } || :
 	# Wait (at most 5 s) for the master to go, then insist.
 	if [ -n "$_pid" ]; then
 		_i=0
@@ -177,7 +178,7 @@ dovecot_stop() {
 			sleep 0.1
 			_i=$((_i + 1))
 		done
-		kill -9 "$_pid" 2>/dev/null
+		kill -9 "$_pid" 2>/dev/null || :
 	fi
 	return 0
 }
