@@ -107,7 +107,7 @@ imap_server_text(const struct imap_session *s)
 
 	if (r == NULL || *r == '\0')
 		return "(no text from the server)";
-	for (i = 0; r[i] != '\0' && i < IMAP_SERVER_TEXT_MAX; i++)
+	for (i = 0; i < IMAP_SERVER_TEXT_MAX && r[i] != '\0'; i++)
 		text[i] = (r[i] >= 0x20 && r[i] < 0x7f) ? r[i] : '?';
 	text[i] = '\0';
 	if (r[i] != '\0')
@@ -957,6 +957,7 @@ imap_find(struct imap_entry *e, size_t n, uint32_t uid)
 {
 	struct imap_entry key;
 
+	memset(&key, 0, sizeof(key));
 	key.uid = uid;
 	return bsearch(&key, e, n, sizeof(*e), imap_entry_cmp);
 }
@@ -1165,8 +1166,6 @@ imap_chunk_take(struct imap_run *run, size_t first, size_t n, bool partial,
 {
 	struct imap_session *s = run->s;
 	struct imap_chunk c;
-	clistiter *it;
-	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	c.run = run;
@@ -1174,6 +1173,8 @@ imap_chunk_take(struct imap_run *run, size_t first, size_t n, bool partial,
 	c.first = first;
 	c.n = n;
 	if (r == MAILIMAP_NO_ERROR && result != NULL) {
+		clistiter *it;
+
 		for (it = clist_begin(result); it != NULL; it = clist_next(it))
 			imap_on_msg_att(clist_content(it), &c);
 	}
@@ -1185,6 +1186,8 @@ imap_chunk_take(struct imap_run *run, size_t first, size_t n, bool partial,
 		return -1;
 	}
 	if (r == MAILIMAP_ERROR_UID_FETCH && !imap_text_says_temporary(s)) {
+		size_t i;
+
 		for (i = 0; i < n; i++) {
 			if (c.e[i].delivered)
 				continue;
@@ -1561,7 +1564,6 @@ imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 	mailstream *stream;
 	double deadline;
 	bool temporary;
-	int r;
 
 	if (seconds < 1)
 		seconds = 1;
@@ -1578,7 +1580,7 @@ imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 	deadline = imap_now() + seconds;
 	for (;;) {
 		double started;
-		int result = 0;
+		int result = 0, r;
 		bool renew = false;
 
 		if ((stop != NULL && *stop) || imap_now() >= deadline)
