@@ -1658,6 +1658,9 @@ token_encoding(const char *tok)
 	return MAILMIME_MECHANISM_8BIT;
 }
 
+/* NUL bytes after a part handed to libetpan's transfer decoders. */
+#define BODY_TEXT_PAD 8
+
 /*
  * Decodes the transfer encoding of `data` and converts its charset;
  * returns cleaned UTF-8 text (HTML made into text if html).
@@ -1673,13 +1676,25 @@ body_text(const char *data, size_t len, int encoding, const char *charset,
 
 	if (encoding == MAILMIME_MECHANISM_BASE64 ||
 	    encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
-		if (mailmime_part_parse(data, len, &idx, encoding, &dec, &declen) ==
+		/*
+		 * libetpan 1.9.4's quoted-printable decoder reads two bytes
+		 * past the end of a part that ends in "=" and one more
+		 * character (found by fuzzing): decode a copy with NULs
+		 * after it, never the raw buffer in place.
+		 */
+		char *padded = xmalloc(len + BODY_TEXT_PAD);
+
+		if (len > 0)
+			memcpy(padded, data, len);
+		memset(padded + len, 0, BODY_TEXT_PAD);
+		if (mailmime_part_parse(padded, len, &idx, encoding, &dec, &declen) ==
 		    MAILIMF_NO_ERROR && dec != NULL) {
 			src = dec;
 			srclen = declen;
 		} else {
 			dec = NULL;
 		}
+		free(padded);
 	}
 	u = charset_to_utf8(charset, src, srclen, &n);
 	if (dec != NULL)
