@@ -37,7 +37,7 @@ while getopts n:M:r: opt; do
 done
 shift $((OPTIND - 1))
 MSMTP_COUNT=${MSMTP_COUNT:-$COUNT}
-BUILDDIR=${1:-.}
+BUILDDIR=$(cd "${1:-.}" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
 top_srcdir=${top_srcdir:-$here}
 DRIVER=$BUILDDIR/tests/smtp_send
@@ -144,6 +144,32 @@ done
 [ -n "$r_source" ] || echo "  smtp-source not installed: no floor"
 [ "$r_source" = 0 ] && r_source=
 
+# --- the whole pipeline: redress send ---------------------------------------
+# COUNT complaints ingested into a fresh store, then one "redress send
+# --once" renders, composes and delivers every ack and records each in the
+# store: what a real send costs, not only the mailer.
+r_pipeline=
+if [ -x "$BUILDDIR/redress" ]; then
+	mkdir -p "$WORK/pipe/in/new" "$WORK/pipe/in/cur" "$WORK/pipe/in/tmp"
+	i=0
+	while [ $i -lt "$COUNT" ]; do
+		printf 'From: Customer %d <customer%d@example.org>\nTo: care@example.com\nSubject: My order %d never arrived\nMessage-ID: <bench-%d@example.org>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n\nI ordered on the 2nd and the parcel has still not arrived. Please refund me.\n' \
+			$i $i $i $i >"$WORK/pipe/in/new/$i.eml"
+		i=$((i + 1))
+	done
+	sink_start pipeline || exit 1
+	printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Customer Care <care@example.com>\n[autoreply]\nper_hour = 0\nper_day = 0\n[followup]\nafter = 30d\n' \
+		"$SINK_PORT" >"$WORK/pipe/redress.conf"
+	(cd "$WORK/pipe" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q ingest in >/dev/null)
+	t0=$(now)
+	(cd "$WORK/pipe" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q send --once >/dev/null)
+	t1=$(now)
+	sink_stop pipeline
+	sent=$(sqlite3 "$WORK/pipe/redress.db" "select count(*) from jobs where state = 'sent'")
+	r_pipeline=$(rate "$sent" "$t0" "$t1")
+	printf '  %-34s %8s msg/s  (%s acks rendered, composed, sent, recorded)\n' "redress send (whole pipeline)" "$r_pipeline" "$sent"
+fi
+
 # --- msmtp, one process per message -----------------------------------------
 r_msmtp=
 if command -v msmtp >/dev/null 2>&1; then
@@ -176,5 +202,9 @@ if [ -n "$r_msmtp" ]; then
 fi
 if [ -n "$r_source" ]; then
 	printf '  redress / smtp-source = %sx   (target >= 0.5)\n' "$(ratio "$r_redress" "$r_source")"
+fi
+if [ -n "$r_pipeline" ]; then
+	[ -n "$r_msmtp" ] && printf '  redress send (pipeline) / msmtp       = %sx\n' "$(ratio "$r_pipeline" "$r_msmtp")"
+	[ -n "$r_source" ] && printf '  redress send (pipeline) / smtp-source = %sx\n' "$(ratio "$r_pipeline" "$r_source")"
 fi
 exit 0

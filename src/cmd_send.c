@@ -103,6 +103,7 @@ cmd_send(struct app *app, int argc, char **argv)
 	if (outbox_new(app->cfg, st, dry, &ob, &error) < 0) {
 		log_error("%s", error);
 		free(error);
+		error = NULL;
 		store_unlock(st, "send", owner, &error);
 		free(error);
 		store_close(&st);

@@ -7,8 +7,9 @@
  *	build the message outside any transaction, deliver it, and record the
  *	result in a second transaction together with the case's move (an ack
  *	sent makes a new case acknowledged; a follow-up sent closes a resolved
- *	case).  Jobs left "sending" by a sender that died are put back by the
- *	next sender of the same host at start.
+ *	case).  The claim also fixes the job's Message-ID, so that a message
+ *	sent again after a crash keeps it.  Jobs left "sending" by a sender
+ *	that died are put back by the next sender at start.
  *
  *	Backoff for temporary failures: 1, 2, 4, ... minutes, at most 1 hour
  *	apart, until [smtp] lifetime has passed since the job was queued.
@@ -529,9 +530,31 @@ out:
 	return ret;
 }
 
+static int outbox_send_loop(struct outbox *ob, time_t now, size_t max,
+			    struct outbox_stats *stats, char **error_r);
+
 int
 outbox_send_due(struct outbox *ob, time_t now, size_t max,
 		struct outbox_stats *stats, char **error_r)
+{
+	char *err2 = NULL;
+	int ret = outbox_send_loop(ob, now, max, stats, error_r);
+
+	/* Whatever happened, the connection's next user (intake, in the
+	 * daemon) gets fully durable commits again. */
+	if (store_durable(ob->st, true, &err2) < 0) {
+		if (ret == 0) {
+			*error_r = err2;
+			return -1;
+		}
+		free(err2);
+	}
+	return ret;
+}
+
+static int
+outbox_send_loop(struct outbox *ob, time_t now, size_t max,
+		 struct outbox_stats *stats, char **error_r)
 {
 	size_t done = 0;
 
@@ -539,7 +562,8 @@ outbox_send_due(struct outbox *ob, time_t now, size_t max,
 	/* Claims left by a sender that died go back to the queue.  Only one
 	 * sender runs at a time (the caller holds the "send" lock), so every
 	 * claim still marked "sending" is such a leftover. */
-	if (store_jobs_release_stale(ob->st, NULL, error_r) < 0)
+	if (store_jobs_release_stale(ob->st, NULL, error_r) < 0 ||
+	    store_durable(ob->st, false, error_r) < 0)
 		return -1;
 	for (;;) {
 		struct store_job j = { 0 };
@@ -555,6 +579,18 @@ outbox_send_due(struct outbox *ob, time_t now, size_t max,
 			if (r < 0)
 				return -1;
 			break;
+		}
+		/* The Message-ID is fixed with the claim, before the message
+		 * can reach a server: a job sent again after a crash between
+		 * the server's acceptance and the "sent" commit carries the
+		 * same one (doc/design.md, "at least once, with a bound"). */
+		if (j.msgid == NULL) {
+			j.msgid = thread_msgid_new(ob->key, 32, j.case_id, ob->domain);
+			if (store_job_update(ob->st, &j, error_r) < 0) {
+				store_rollback(ob->st);
+				store_job_clear(&j);
+				return -1;
+			}
 		}
 		if (store_commit(ob->st, error_r) < 0) {
 			store_job_clear(&j);

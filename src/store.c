@@ -364,6 +364,13 @@ store_rollback(struct store *st)
 }
 
 int
+store_durable(struct store *st, bool full, char **error_r)
+{
+	return store_exec(st, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+			  error_r);
+}
+
+int
 store_secret(struct store *st, const char *name, size_t len,
 	     unsigned char **value_r, char **error_r)
 {
@@ -1142,16 +1149,20 @@ store_imap_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
 
 /*
  * Whether holder ("PID@HOST") is a process of owner's host that no longer
- * exists: a sender or fetcher that was killed leaves its lock row behind,
- * and the next one must not wait out the whole ttl for it.  A process we
- * may not signal (EPERM) is alive; another host's is never judged.
+ * runs: a sender or fetcher that was killed leaves its lock row behind,
+ * and the next one must not wait out the whole ttl for it.  Gone (ESRCH)
+ * or a zombie (exited, not yet reaped: under a PID 1 that does not reap,
+ * as in some containers, that can last) is dead.  A process we may not
+ * signal (EPERM) is alive; another host's is never judged.
  */
 static bool
 store_lock_holder_dead(const char *holder, const char *owner)
 {
 	const char *hh = strchr(holder, '@'), *oh = strchr(owner, '@');
-	char *end = NULL;
+	char *end = NULL, path[64], stat[256], *paren;
+	size_t n;
 	long pid;
+	FILE *f;
 
 	if (hh == NULL || oh == NULL || strcmp(hh, oh) != 0 || hh == holder)
 		return false;
@@ -1159,7 +1170,18 @@ store_lock_holder_dead(const char *holder, const char *owner)
 	pid = strtol(holder, &end, 10);
 	if (errno != 0 || end != hh || pid <= 0 || (long)(pid_t)pid != pid)
 		return false;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	if (kill((pid_t)pid, 0) < 0)
+		return errno == ESRCH;
+	/* Linux: "PID (COMM) STATE ..."; COMM may hold spaces and ')'. */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	paren = strrchr(stat, ')');
+	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 int

@@ -117,6 +117,16 @@ int store_begin(struct store *st, char **error_r);
 int store_commit(struct store *st, char **error_r);
 void store_rollback(struct store *st);
 
+/*
+ * Durability of the commits that follow: full (fsync at every commit: the
+ * default, and what intake needs, because a message's source lets go of it
+ * once the commit returns) or not (WAL commits survive a crash of the
+ * process but maybe not a power loss).  The outbox uses the second for its
+ * own bookkeeping, where a lost record only means a job is sent again,
+ * which the delivery bound in doc/design.md already allows.
+ */
+int store_durable(struct store *st, bool full, char **error_r);
+
 /* A secret kept in the store, made on first use (HMAC key for Message-IDs). */
 int store_secret(struct store *st, const char *name, size_t len,
 		 unsigned char **value_r, char **error_r);
