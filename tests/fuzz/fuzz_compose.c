@@ -56,8 +56,9 @@ clean(const char *s, size_t max, bool multiline)
 
 		if (multiline && (c == '\n' || c == '\t'))
 			continue;
+		/* C1 controls and U+00A0 (compose counts it as a space). */
 		if (c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < len &&
-					       (unsigned char)s[i + 1] < 0xa0))
+					       (unsigned char)s[i + 1] <= 0xa0))
 			return false;
 		/* Line separators, bidi controls, BOM: cleaned on purpose. */
 		if ((c == 0xe2 && i + 1 < len && ((unsigned char)s[i + 1] == 0x80 ||
