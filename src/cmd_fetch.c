@@ -16,7 +16,9 @@
  *	network trouble, until SIGTERM or SIGINT.
  *
  *	run does fetch, send and tick in one process: fetch as above (when
- *	[imap] url is set), send every 30 s and tick every 60 s.  SIGTERM
+ *	[imap] url is set), send every 30 s (each round under the "send" lock
+ *	that "redress send" takes, so that the two never send at once) and
+ *	tick every 60 s.  SIGTERM
  *	finishes the message in hand and exits; SIGHUP reloads the
  *	configuration, rules and templates, checking the new ones first (a
  *	bad reload keeps the old ones and says why).
@@ -50,6 +52,7 @@
 #define FETCH_BACKOFF_MAX 300
 #define RUN_SEND_EVERY 30
 #define RUN_TICK_EVERY 60
+#define RUN_SEND_LOCK_TTL 600      /* as "redress send" */
 
 static volatile bool fetch_stop;
 static volatile bool fetch_reload;
@@ -401,6 +404,41 @@ run_reload(struct app *app, struct fetcher *f, struct outbox **ob,
 	return 0;
 }
 
+/*
+ * One round of sending under the "send" lock that "redress send" takes:
+ * the outbox puts back every claim it finds in hand, so two senders
+ * working at once would each send the other's jobs.  Another live sender
+ * means no sending this round.
+ */
+static void
+run_send(struct fetcher *f, struct outbox *ob, time_t now,
+	 struct outbox_stats *stats)
+{
+	char owner[128], host[64] = "localhost", *error = NULL;
+	int r;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%ld@%s", (long)getpid(), host);
+	r = store_lock(f->st, "send", owner, time(NULL), RUN_SEND_LOCK_TTL, &error);
+	if (r <= 0) {
+		if (r < 0)
+			log_error("send: %s", error);
+		else
+			log_info("send: another sender is running; not sending this round");
+		free(error);
+		return;
+	}
+	if (outbox_send_due(ob, now, 0, stats, &error) < 0) {
+		log_error("send: %s", error);
+		free(error);
+		error = NULL;
+	}
+	if (store_unlock(f->st, "send", owner, &error) < 0) {
+		log_error("send: %s", error);
+		free(error);
+	}
+}
+
 static const char run_usage[] =
 "usage: redress run\n"
 "The daemon: fetches mail from [imap] url (IDLE) when one is set, sends due\n"
@@ -487,11 +525,7 @@ cmd_run(struct app *app, int argc, char **argv)
 			next_tick = now + RUN_TICK_EVERY;
 		}
 		if (now >= next_send) {
-			if (outbox_send_due(ob, now, 0, &ostats, &error) < 0) {
-				log_error("send: %s", error);
-				free(error);
-				error = NULL;
-			}
+			run_send(&f, ob, now, &ostats);
 			next_send = now + RUN_SEND_EVERY;
 		}
 		wait = (next_send < next_tick ? next_send : next_tick) - clock_now();
