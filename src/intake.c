@@ -360,8 +360,13 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.tags = tags;
 	sc.rules = hits;
 	sc.rules_version = (char *)classify_rules_version(in->rules);
-	sc.first_response_due = sla_add(in->sla->cal, now, in->sla->target[prio].first_response);
-	sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
+	/* Machines get a case (nothing is dropped) but no SLA clock: an
+	 * out-of-office or a bounce must not page the duty manager. */
+	if (automatic == NULL) {
+		sc.first_response_due = sla_add(in->sla->cal, now,
+						 in->sla->target[prio].first_response);
+		sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
+	}
 
 	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
 	if (automatic != NULL) {

@@ -26,6 +26,8 @@ is "$st" 0 "a bounce is stored (exit 0)"
 is "$("$REDRESS" --json case show 2 | jget '[j["state"] for j in d["jobs"]]')" "['suppressed']" \
    "a null envelope sender gets no ack"
 like "$("$REDRESS" --json case show 2 | jget 'd["reply_note"]')" "null envelope|bounce" "and the case says why"
+is "$("$REDRESS" --json case show 2 | jget 'd["first_response_due"], d["resolution_due"]')" "None None" \
+   "and no SLA clock: a machine must not page the duty manager"
 
 # SENDER/RECIPIENT from the environment (local(8), Exim, Dovecot).
 sed 's/5521/5523/' "$S/01-refund.eml" > env.eml
