@@ -8,7 +8,9 @@
  * decoding, charset conversion (charset.c), HTML to text (html.c), and the
  * quoted-text stripper.  Checks message.h's promises: every string valid
  * UTF-8 and, except the text, free of control characters; text_len is the
- * text's length; the fingerprint is 64 hex digits.  Inputs of odd length
+ * text's length; the fingerprint is 64 hex digits and does not change
+ * when the message comes again with CRLF line ends or a Received header
+ * in front (a re-delivery).  Inputs of odd length
  * are parsed a second time under tight limits (depth 3, 8 parts, size
  * len - 1) to exercise the refusals.
  */
@@ -91,6 +93,43 @@ check_message(const struct message *m)
 	(void)message_header(m, "");
 }
 
+/*
+ * The fingerprint's promise: a re-delivery is recognised.  The same bytes
+ * with CRLF line ends, or with a Received header put in front, must give
+ * the same fingerprint.
+ */
+static void
+check_redelivery(const char *raw, size_t len, const char *fp)
+{
+	static const char trace[] = "Received: from mx2.example.net by mail.example.com; "
+				    "Mon, 23 Nov 2026 09:20:00 +0000\r\n";
+	char fp2[65];
+	char *copy;
+	size_t o = 0;
+
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0)
+		return;         /* an mbox separator must stay first */
+	copy = malloc(2 * len + sizeof(trace));
+	if (copy == NULL)
+		abort();
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			copy[o++] = '\r';
+		copy[o++] = raw[i];
+	}
+	message_fingerprint(copy, o, fp2);
+	if (strcmp(fp, fp2) != 0)
+		fuzz_fail("message", "CRLF line ends change the fingerprint");
+	if (len == 0 || (raw[0] != ' ' && raw[0] != '\t')) {
+		memcpy(copy, trace, sizeof(trace) - 1);
+		memcpy(copy + sizeof(trace) - 1, raw, len);
+		message_fingerprint(copy, sizeof(trace) - 1 + len, fp2);
+		if (strcmp(fp, fp2) != 0)
+			fuzz_fail("message", "a Received header in front changes the fingerprint");
+	}
+	free(copy);
+}
+
 int
 fuzz_message_one(const uint8_t *data, size_t size)
 {
@@ -127,6 +166,7 @@ fuzz_message_one(const uint8_t *data, size_t size)
 	message_fingerprint((const char *)data, size, fp);
 	if (fp[64] != '\0' || strspn(fp, "0123456789abcdef") != 64)
 		fuzz_fail("message", "fingerprint is not 64 hex digits");
+	check_redelivery((const char *)data, size, fp);
 	return 0;
 }
 
