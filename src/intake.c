@@ -301,6 +301,21 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 	return r < 0 ? -1 : 0;
 }
 
+/* Queues a job with its Message-ID fixed now, in intake's durable
+ * transaction: whatever crashes later, every copy carries the same id. */
+static int
+intake_enqueue(struct intake *in, long long case_id, const char *kind,
+	       const char *rcpt, time_t due, const char *detail, time_t now,
+	       char **error_r)
+{
+	char *msgid = thread_msgid_new(in->key, 32, case_id, in->domain);
+	int ret = outbox_enqueue(in->st, case_id, kind, rcpt, due, detail, msgid,
+				 now, NULL, error_r);
+
+	free(msgid);
+	return ret;
+}
+
 static int
 intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		const struct intake_source *src, const char *automatic,
@@ -397,11 +412,11 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	if (why == NULL) {
 		time_t fu = outbox_followup_due(in->cfg, now, false);
 
-		if (outbox_enqueue(st, case_id, cr->complaint ? "ack" : "ack-plain",
-				   customer, now, used, now, NULL, error_r) < 0)
+		if (intake_enqueue(in, case_id, cr->complaint ? "ack" : "ack-plain",
+				   customer, now, used, now, error_r) < 0)
 			goto out;
-		if (fu != 0 && outbox_enqueue(st, case_id, "followup", customer, fu,
-					      "after intake", now, NULL, error_r) < 0)
+		if (fu != 0 && intake_enqueue(in, case_id, "followup", customer, fu,
+					      "after intake", now, error_r) < 0)
 			goto out;
 	} else {
 		struct store_job j = { 0 };
@@ -422,8 +437,8 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
 		time_t due = sla_quiet_next(in->sla->cal, &in->sla->quiet, now);
 
-		if (outbox_enqueue(st, case_id, "escalation", in->escalate_addr, due,
-				   why_esc, now, NULL, error_r) < 0 ||
+		if (intake_enqueue(in, case_id, "escalation", in->escalate_addr, due,
+				   why_esc, now, error_r) < 0 ||
 		    store_event_add(st, case_id, now, "escalated", why_esc, error_r) < 0) {
 			free(why_esc);
 			goto out;

@@ -59,8 +59,9 @@ struct outbox {
 
 int
 outbox_enqueue(struct store *st, long long case_id, const char *kind,
-	       const char *rcpt, time_t due, const char *detail, time_t now,
-	       long long *job_id_r, char **error_r)
+	       const char *rcpt, time_t due, const char *detail,
+	       const char *msgid, time_t now, long long *job_id_r,
+	       char **error_r)
 {
 	struct store_job j = { 0 };
 
@@ -71,6 +72,7 @@ outbox_enqueue(struct store *st, long long case_id, const char *kind,
 	j.created = now;
 	j.rcpt = (char *)rcpt;
 	j.detail = (char *)detail;
+	j.msgid = (char *)msgid;
 	return store_job_add(st, &j, job_id_r, error_r);
 }
 
@@ -106,7 +108,7 @@ outbox_after_change(struct store *st, const struct config *cfg,
 		if (moved > 0)
 			return 0;
 		return outbox_enqueue(st, c->id, "followup", c->customer, due,
-				      "after resolution", now, NULL, error_r);
+				      "after resolution", NULL, now, NULL, error_r);
 	case CASELIFE_REOPEN:
 		/* The customer is not done: the follow-up waits for the new end. */
 		due = outbox_followup_due(cfg, now, false);
@@ -567,6 +569,7 @@ outbox_send_loop(struct outbox *ob, time_t now, size_t max,
 		return -1;
 	for (;;) {
 		struct store_job j = { 0 };
+		bool fresh_id;
 		int r;
 
 		if ((max > 0 && done >= max) || ob->halted)
@@ -584,7 +587,8 @@ outbox_send_loop(struct outbox *ob, time_t now, size_t max,
 		 * can reach a server: a job sent again after a crash between
 		 * the server's acceptance and the "sent" commit carries the
 		 * same one (doc/design.md, "at least once, with a bound"). */
-		if (j.msgid == NULL) {
+		fresh_id = j.msgid == NULL;
+		if (fresh_id) {
 			j.msgid = thread_msgid_new(ob->key, 32, j.case_id, ob->domain);
 			if (store_job_update(ob->st, &j, error_r) < 0) {
 				store_rollback(ob->st);
@@ -592,7 +596,12 @@ outbox_send_loop(struct outbox *ob, time_t now, size_t max,
 				return -1;
 			}
 		}
-		if (store_commit(ob->st, error_r) < 0) {
+		/* Claims commit without fsync; a Message-ID made just now must
+		 * survive a power loss before its message leaves, or a copy
+		 * sent again would carry another one.  Jobs queued by intake
+		 * bring theirs, so this sync is for the rare rest. */
+		if (store_commit(ob->st, error_r) < 0 ||
+		    (fresh_id && store_sync(ob->st, error_r) < 0)) {
 			store_job_clear(&j);
 			return -1;
 		}

@@ -34,10 +34,15 @@ struct store;
 struct store_case;
 struct outbox;
 
-/* Queues a job for a case.  msgid may be NULL (made at send time). */
+/*
+ * Queues a job for a case.  msgid: the Message-ID it will carry, fixed now
+ * in the caller's (durable) transaction so that a copy sent again after any
+ * crash carries the same one; NULL: made when the job is claimed.
+ */
 int outbox_enqueue(struct store *st, long long case_id, const char *kind,
-		   const char *rcpt, time_t due, const char *detail, time_t now,
-		   long long *job_id_r, char **error_r);
+		   const char *rcpt, time_t due, const char *detail,
+		   const char *msgid, time_t now, long long *job_id_r,
+		   char **error_r);
 /* After a case move: schedules or moves the follow-up as [followup] says. */
 int outbox_after_change(struct store *st, const struct config *cfg,
 			const struct store_case *c, enum caselife_action a,

@@ -126,6 +126,8 @@ void store_rollback(struct store *st);
  * which the delivery bound in doc/design.md already allows.
  */
 int store_durable(struct store *st, bool full, char **error_r);
+/* Makes every commit so far durable (a WAL checkpoint, with fsync). */
+int store_sync(struct store *st, char **error_r);
 
 /* A secret kept in the store, made on first use (HMAC key for Message-IDs). */
 int store_secret(struct store *st, const char *name, size_t len,

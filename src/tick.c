@@ -59,7 +59,7 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 				goto out;
 			if (!tick_has_job(jobs, n_jobs, "escalation", "breach:first response")) {
 				if (outbox_enqueue(st, c->id, "escalation", escalate, quiet_due,
-						   "breach:first response", now, NULL, error_r) < 0)
+						   "breach:first response", NULL, now, NULL, error_r) < 0)
 					goto out;
 				stats->escalations++;
 			}
@@ -69,7 +69,7 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 					       sla->warn_percent) &&
 			   !tick_has_job(jobs, n_jobs, "warning", "first response")) {
 			if (outbox_enqueue(st, c->id, "warning", escalate, now,
-					   "first response", now, NULL, error_r) < 0 ||
+					   "first response", NULL, now, NULL, error_r) < 0 ||
 			    store_event_add(st, c->id, now, "warning", "first response", error_r) < 0)
 				goto out;
 			stats->warnings++;
@@ -86,7 +86,7 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 				goto out;
 			if (!tick_has_job(jobs, n_jobs, "escalation", "breach:resolution")) {
 				if (outbox_enqueue(st, c->id, "escalation", escalate, quiet_due,
-						   "breach:resolution", now, NULL, error_r) < 0)
+						   "breach:resolution", NULL, now, NULL, error_r) < 0)
 					goto out;
 				stats->escalations++;
 			}
@@ -98,7 +98,7 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 						  c->paused_seconds) &&
 			   !tick_has_job(jobs, n_jobs, "warning", "resolution")) {
 			if (outbox_enqueue(st, c->id, "warning", escalate, now,
-					   "resolution", now, NULL, error_r) < 0 ||
+					   "resolution", NULL, now, NULL, error_r) < 0 ||
 			    store_event_add(st, c->id, now, "warning", "resolution", error_r) < 0)
 				goto out;
 			stats->warnings++;
