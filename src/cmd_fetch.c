@@ -512,6 +512,10 @@ cmd_run(struct app *app, int argc, char **argv)
 		}
 		if (fetch_stop)
 			break;
+		/* A round can take seconds; the acks of what it took in are due
+		 * from the moment of their intake, so a stale "now" would leave
+		 * them for the next send round, 30 s later. */
+		now = clock_now();
 		if (now >= next_tick) {
 			struct tick_stats ts = { 0 };
 
