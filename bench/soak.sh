@@ -11,7 +11,8 @@
 #      and reads the process's RSS (VmRSS in /proc/PID/status): RSS@1000;
 #   3. delivers the other N - 1,000 in waves of SOAK_WAVE straight into the
 #      maildir while run is running (IDLE notices them, run fetches in
-#      batches and sends every 30 s), sampling RSS after every wave;
+#      batches and sends every 30 s), at most two waves ahead of what run
+#      has stored, sampling RSS after every wave;
 #   4. waits until all N are stored and all N acks sent, reads RSS again
 #      (RSS@end) and the peak (VmHWM), stops run with SIGTERM;
 #   5. checks: N messages stored, each once; N cases; N acks sent, none
@@ -134,10 +135,25 @@ stop_run() { # stop_run PID SECONDS: SIGTERM, bounded wait; sets st to the exit 
 	st=$?
 }
 
+# N messages K.. straight into the INBOX's maildir: written to tmp/ as the
+# dovecot user, then moved to new/ with one mv (dovecot_append forks a mv
+# per message and chowns the whole folder, which grows with the soak).
+soak_append() { # soak_append COUNT FIRST
+	_sa_k=$2
+	_sa_last=$(($2 + $1 - 1))
+	_sa_t=$(date +%s)
+	while [ $_sa_k -le $_sa_last ]; do
+		dovecot_message $_sa_k > "$DOVECOT_MAILDIR/tmp/$_sa_t.M${_sa_k}P$$.soak"
+		_sa_k=$((_sa_k + 1))
+	done
+	chown dovecot:dovecot "$DOVECOT_MAILDIR"/tmp/*.soak
+	mv "$DOVECOT_MAILDIR"/tmp/*.soak "$DOVECOT_MAILDIR/new/"
+}
+
 # --- The soak ------------------------------------------------------------
 mkdir "$T/soak" && cd "$T/soak" || exit 1
 conf INBOX
-dovecot_append $FIRST INBOX 1
+soak_append $FIRST 1
 "$REDRESS" run >run.out 2>run.err &
 RUNPID=$!
 t0=$(now)
@@ -152,7 +168,13 @@ k=$((FIRST + 1))
 while [ $k -le "$N" ]; do
 	w=$WAVE
 	[ $((k + w - 1)) -le "$N" ] || w=$((N - k + 1))
-	dovecot_append $w INBOX $k
+	# Keep at most two waves in the INBOX ahead of run: a steady stream at
+	# run's own pace rather than one long backlog.
+	while [ "$(stored)" -lt $((k - 1 - WAVE)) ] && [ "$(date +%s)" -lt "$deadline" ] &&
+	      kill -0 "$RUNPID" 2>/dev/null; do
+		sleep 0.2
+	done
+	soak_append $w $k
 	k=$((k + w))
 	echo "$(since "$t0") $(stored) $(acked) $(rss "$RUNPID")" >> "$samples"
 	[ "$(date +%s)" -lt "$deadline" ] || break
