@@ -75,13 +75,13 @@ for t in $targets; do
 		ok 0 "fuzz_$t: ${execs:-?} inputs in ${secs} s, no crash, leak or timeout"
 	else
 		ok 1 "fuzz_$t: exit status $st after ${execs:-?} inputs"
-		grep -E 'ERROR|SUMMARY|broken promise|^    #[0-9]+ ' "$W/$t.log" | head -25 |
-			sed 's/^/# /'
 		if [ -n "$art" ]; then
 			diag "input: $W/artifacts/$art"
 			diag "reproduce: $W/bin/fuzz_$t $W/artifacts/$art"
-			diag "keep it: cp it to tests/fuzz/regress/$t/ once fixed"
+			diag "once fixed, keep it in tests/fuzz/regress/$t/"
 		fi
+		grep -E 'ERROR|SUMMARY|broken promise|^    #[0-9]+ ' "$W/$t.log" | head -16 |
+			sed 's/^/# /'
 	fi
 done
 done_testing
