@@ -114,7 +114,12 @@ while [ "$(echo "$(date +%s.%N) - $t0 < 5" | bc)" = 1 ]; do
 done
 took=$(echo "$(date +%s.%N) - $t0" | bc)
 is "$got" 1 "run ingests a new message while it waits (IDLE)"
-[ "$(echo "$took < 2" | bc)" = 1 ]; ok $? "within 2 seconds (took ${took}s)"
+# Polling would take up to 30 s here (run's send interval); IDLE answers at
+# once.  The issue asks for 2 s; a sanitizer build runs several times
+# slower on a loaded 2-core machine, so it gets 5.
+limit=2
+nm "$REDRESS" 2>/dev/null | grep -q __asan_init && limit=5
+[ "$(echo "$took < $limit" | bc)" = 1 ]; ok $? "within $limit seconds (took ${took}s)"
 kill -TERM "$RUNPID"
 for i in $(seq 1 50); do kill -0 "$RUNPID" 2>/dev/null || break; sleep 0.1; done
 wait "$RUNPID"; st=$?
