@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charset.h"
 #include "compose.h"
 #include "xmem.h"
 
@@ -47,31 +48,15 @@
 static size_t
 compose_utf8(const unsigned char *s, size_t n, unsigned *cp_r)
 {
+	static const unsigned char lead_bits[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	size_t len = charset_utf8_seq(s, n);
 	unsigned cp;
-	size_t len;
 
-	if (s[0] < 0x80) {
-		*cp_r = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
+	if (len == 0)
 		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
+	cp = s[0] & lead_bits[len];
+	for (size_t i = 1; i < len; i++)
 		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
 	*cp_r = cp;
 	return len;
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "charset.h"
 #include "template.h"
 #include "xmem.h"
 
@@ -156,38 +157,6 @@ template_placeholder_index(const char *name, size_t len)
 	return -1;
 }
 
-/*
- * The length of the valid UTF-8 sequence at s (at most n bytes), or 0 if
- * the bytes there are not one.  Overlong forms and surrogates are invalid.
- */
-static size_t
-template_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* ---- compiling ------------------------------------------------------- */
 
@@ -599,7 +568,7 @@ template_check_text(const char *path, const char *s, size_t len,
 					   c);
 			return false;
 		}
-		n = template_utf8_len((const unsigned char *)s + i, len - i);
+		n = charset_utf8_seq((const unsigned char *)s + i, len - i);
 		if (n == 0) {
 			template_error_add(errs, path, line, "not valid UTF-8");
 			return false;
@@ -960,7 +929,7 @@ template_clean_value(const char *value)
 	buf_init(&b, BUF_NO_LIMIT);
 	buf_append(&b, "", 0);
 	for (size_t i = 0; i < len;) {
-		size_t n = template_utf8_len(s + i, len - i);
+		size_t n = charset_utf8_seq(s + i, len - i);
 		size_t add = n == 0 ? 3 : n;
 
 		if (b.len + add > TEMPLATE_MAX_VALUE)

@@ -106,8 +106,8 @@ measure "injection: ingest" "$REDRESS" --json ingest inj-name-subject.eml inj-fo
 	inj-replyto.eml inj-quoted-local.eml
 is "$(jget 'd["new"], d["held"]' < "injection: ingest.out")" "4 0" "injection: four new cases"
 measure "injection: send" "$REDRESS" send --once
-like "$(cat "injection: send.out")" "^3 sent, 0 deferred, 1 failed" \
-	"injection: three acks sent, the one to an unsafe address refused"
+like "$(cat "injection: send.out")" "^3 sent, 0 deferred, 0 failed" \
+	"injection: three acks sent; none queued to the unsafe address"
 n=0
 for f in outbox/*.eml; do
 	n=$((n + 1))
@@ -124,8 +124,10 @@ like "$(grep -h '^X-Redress-Envelope-To:' outbox/*.eml | sort | tr -d '\r' | tr 
 	"^X-Redress-Envelope-To: <=\?utf-8\?q\?a=0d=0abcc=3a_x\?=@example.com> X-Redress-Envelope-To: <eve@example.net> X-Redress-Envelope-To: <fred@example.net> $" \
 	"injection: each ack goes to one plain address (the encoded word stays inert in the local part)"
 id4=$("$REDRESS" --json case list | jget '[c["id"] for c in d if c["subject"] == "my parcel is late"][0]')
-like "$("$REDRESS" --json case show "$id4" | jget '[j["last_error"] for j in d["jobs"] if j["kind"] == "ack"][0]')" \
-	"not acceptable" "injection: the quoted local part with a fold is refused with a reason"
+like "$("$REDRESS" --json case show "$id4" | jget '[(j["state"], j["last_error"]) for j in d["jobs"] if j["kind"] == "ack"][0]')" \
+	"suppressed.*cannot be used in a mail header" "injection: the quoted local part with a fold gets no ack, with a reason"
+is "$("$REDRESS" --json case show "$id4" | jget '[j["kind"] for j in d["jobs"]]')" "['ack']" \
+	"injection: and no follow-up queued to it"
 like "$("$REDRESS" --json case list | jget '[c["subject"] for c in d]')" \
 	"Refund now X-Injected: yes Bcc: all@example.com" "injection: the subject is stored as one line"
 
