@@ -147,7 +147,9 @@ soak_append() { # soak_append COUNT FIRST
 		_sa_k=$((_sa_k + 1))
 	done
 	chown dovecot:dovecot "$DOVECOT_MAILDIR"/tmp/*.soak
-	mv "$DOVECOT_MAILDIR"/tmp/*.soak "$DOVECOT_MAILDIR/new/"
+	# mv may complain that it cannot stat a file it has just moved: Dovecot
+	# had already renamed it into cur/.  The counts below are the check.
+	mv "$DOVECOT_MAILDIR"/tmp/*.soak "$DOVECOT_MAILDIR/new/" 2>/dev/null || :
 }
 
 # --- The soak ------------------------------------------------------------
