@@ -14,7 +14,7 @@ build="build-essential autoconf automake pkg-config libetpan-dev
 	libinih-dev ca-certificates tzdata"
 tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
 	gnutls-bin openssl procmail bc iproute2 clang valgrind time
-	dovecot-sieve dovecot-lmtpd"
+	dovecot-sieve"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $tests"

@@ -744,6 +744,8 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 		" AND (?2 = 0 OR first_response_breached OR resolution_breached)"
 		" AND (?3 IS NULL OR customer = ?3)"
 		" AND created >= ?4"
+		" AND id > ?6"
+		" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))"
 		" ORDER BY id LIMIT ?5";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 	struct store_case **v = NULL;
@@ -757,6 +759,8 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	bind_text(s, 3, f->customer);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->since);
 	sqlite3_bind_int64(s, 5, f->limit > 0 ? (sqlite3_int64)f->limit : -1);
+	sqlite3_bind_int64(s, 6, f->after_id);
+	sqlite3_bind_int(s, 7, f->open_only);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		v[n++] = store_case_read(s);
@@ -973,16 +977,20 @@ int
 store_jobs_list(struct store *st, long long case_id, struct store_job **jobs_r,
 		size_t *n_r, char **error_r)
 {
-	static const char sql[] = "SELECT " STORE_JOB_COLS " FROM jobs"
-		" WHERE ?1 = 0 OR case_id = ?1 ORDER BY id";
-	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	/* Two statements: "?1 = 0 OR case_id = ?1" cannot use jobs_case and
+	 * scans every job, which made each SLA tick O(cases x jobs). */
+	static const char all[] = "SELECT " STORE_JOB_COLS " FROM jobs ORDER BY id";
+	static const char one[] = "SELECT " STORE_JOB_COLS " FROM jobs"
+		" WHERE case_id = ?1 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, case_id != 0 ? one : all, error_r);
 	struct store_job *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, case_id);
+	if (case_id != 0)
+		sqlite3_bind_int64(s, 1, case_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		store_job_read(s, &v[n++]);

@@ -105,6 +105,8 @@ struct store_case_filter {
 	const char *customer;      /* NULL: any */
 	time_t since;              /* created at or after; 0: any */
 	size_t limit;              /* 0: no limit */
+	long long after_id;        /* only ids above it (paging); 0: any */
+	bool open_only;            /* new, acknowledged, responded, waiting */
 };
 
 int store_open(const char *path, long busy_timeout_ms, struct store **st_r,

@@ -22,6 +22,8 @@
 #include "tick.h"
 #include "xmem.h"
 
+#define TICK_PAGE 256   /* cases read at a time */
+
 /* True when the case already has a job of kind with this detail. */
 static bool
 tick_has_job(const struct store_job *jobs, size_t n, const char *kind,
@@ -131,20 +133,30 @@ tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sl
 				     cfg->smtp_escalate_to);
 		goto out;
 	}
-	if (store_case_list(st, &f, &cases, &n, error_r) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (!caselife_is_active(cases[i]->state))
-			continue;
-		stats->checked++;
-		if (store_begin(st, error_r) < 0)
+	/* A page of cases at a time: memory stays flat however many there are. */
+	f.limit = TICK_PAGE;
+	f.open_only = true;
+	for (;;) {
+		if (store_case_list(st, &f, &cases, &n, error_r) < 0)
 			goto out;
-		if (tick_case(st, sla, escalate, cases[i], now, stats, error_r) < 0) {
-			store_rollback(st);
-			goto out;
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			f.after_id = cases[i]->id;
+			if (!caselife_is_active(cases[i]->state))
+				continue;
+			stats->checked++;
+			if (store_begin(st, error_r) < 0)
+				goto out;
+			if (tick_case(st, sla, escalate, cases[i], now, stats, error_r) < 0) {
+				store_rollback(st);
+				goto out;
+			}
+			if (store_commit(st, error_r) < 0)
+				goto out;
 		}
-		if (store_commit(st, error_r) < 0)
-			goto out;
+		store_case_list_free(&cases, n);
+		n = 0;
 	}
 	ret = 0;
 out:
