@@ -797,6 +797,8 @@ static const struct real_case real_cases[] = {
 	  "I ordered a pair of boots on 2 March and the tracking has said in transit for "
 	  "eleven days. The delivery date was last Friday and it still hasn't arrived.",
 	  "delivery", true, "normal", "", false },
+	{ "terse late parcel", "Where is my parcel?", "It is late.",
+	  "delivery", true, "normal", "", false },
 	{ "rude staff", "Your Leeds store",
 	  "I visited your Leeds store on Saturday and the assistant at the till was "
 	  "incredibly rude to me. She rolled her eyes and then ignored me while I was "
