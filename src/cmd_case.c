@@ -39,10 +39,10 @@ static const char case_usage[] =
 static void
 case_json_tags(struct buf *b, const char *tags)
 {
-	bool first = true;
-
 	buf_putc(b, '[');
 	if (tags != NULL) {
+		bool first = true;
+
 		for (const char *p = tags; *p != '\0';) {
 			size_t n = strcspn(p, " ");
 

@@ -135,12 +135,10 @@ fetch_sink_commit(void *ctx, uint32_t uidvalidity, uint32_t last_uid,
 {
 	struct fetcher *f = ctx;
 
-	if (!f->in_txn) {
-		if (store_begin(f->st, error_r) < 0) {
-			*temporary_r = store_temporary(f->st);
-			return -1;
-		}
-		f->in_txn = true;
+	/* A batch of duplicates only may have opened no transaction yet. */
+	if (!f->in_txn && store_begin(f->st, error_r) < 0) {
+		*temporary_r = store_temporary(f->st);
+		return -1;
 	}
 	f->in_txn = false;
 	if (store_imap_set(f->st, f->cfg->imap_url, uidvalidity, last_uid, error_r) < 0) {
@@ -251,12 +249,12 @@ fetch_open(struct app *app, struct fetcher *f)
 static void
 fetch_close(struct fetcher *f)
 {
-	char *error = NULL, *lock;
+	char *error = NULL;
 
 	imap_close(&f->s);
 	intake_free(&f->in);
 	if (f->st != NULL && f->owner[0] != '\0' && f->cfg->imap_url != NULL) {
-		lock = xasprintf("fetch:%s", f->cfg->imap_url);
+		char *lock = xasprintf("fetch:%s", f->cfg->imap_url);
 		store_unlock(f->st, lock, f->owner, &error);
 		free(lock);
 		free(error);

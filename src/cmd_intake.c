@@ -162,7 +162,7 @@ ingest_mbox_unquote(char *p, size_t len)
 
 			while (q < len && p[q] == '>')
 				q++;
-			if (len - q >= 5 && memcmp(p + q, "From ", 5) == 0)
+			if (q + 5 <= len && memcmp(p + q, "From ", 5) == 0)
 				r++;
 		}
 		bol = p[r] == '\n';

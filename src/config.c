@@ -395,7 +395,6 @@ config_find_and_load(const char *explicit_path, struct config **cfg_r,
 		     char **error_r)
 {
 	char *sys;
-	int ret;
 
 	if (explicit_path != NULL)
 		return config_load(explicit_path, cfg_r, error_r);
@@ -403,7 +402,8 @@ config_find_and_load(const char *explicit_path, struct config **cfg_r,
 		return config_load("redress.conf", cfg_r, error_r);
 	sys = xasprintf("%s/redress/redress.conf", REDRESS_SYSCONFDIR);
 	if (access(sys, F_OK) == 0) {
-		ret = config_load(sys, cfg_r, error_r);
+		int ret = config_load(sys, cfg_r, error_r);
+
 		free(sys);
 		return ret;
 	}

@@ -45,6 +45,7 @@ html_flush(struct html_out *o)
 			unsigned n = o->pending_nl > 2 ? 2 : o->pending_nl;
 
 			html_reserve(o, n * (1 + 2 * (size_t)o->quote));
+			/* cppcheck-suppress knownConditionTrueFalse ; n is 1 or 2 here */
 			for (unsigned i = 0; i < n; i++)
 				o->data[o->len++] = '\n';
 		}
@@ -353,8 +354,11 @@ html_to_text(const char *s, size_t len, size_t *out_len)
 
 				if (cp == ' ')
 					o.pending_space = true;
-				else if (cp >= 0)
-					html_text(&o, u, charset_put_utf8(u, (unsigned long)cp));
+				else if (cp >= 0) {
+					size_t ul = charset_put_utf8(u, (unsigned long)cp);
+
+					html_text(&o, u, ul);
+				}
 				i += used;
 			}
 			continue;

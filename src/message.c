@@ -715,7 +715,6 @@ screen(const char *s, size_t len, const struct limits *lim, unsigned *containers
 		}
 		if ((s[i] == 'C' || s[i] == 'c') && ci_prefix(s + i, ce - i, "content-type")) {
 			size_t k = i + 12, end = ce;
-			const char *why;
 			struct ctinfo ct;
 
 			while (k < ce && is_wsp(s[k]))
@@ -730,7 +729,8 @@ screen(const char *s, size_t len, const struct limits *lim, unsigned *containers
 					n2 = line_next(s, len, n2, &ce2);
 					end = ce2;
 				}
-				why = boundary_problem(s + k + 1, end - k - 1);
+				const char *why = boundary_problem(s + k + 1, end - k - 1);
+
 				if (why != NULL)
 					return xstrdup(why);
 				if (ct_read(s + k + 1, end - k - 1, &ct) && ct.kind != CT_OTHER)
@@ -1461,7 +1461,7 @@ param_decoded(clist *params, const char *name, bool disposition)
 	const char *plain = NULL;
 	bool found = false;
 	size_t n;
-	char *u, *res;
+	char *res;
 
 	buf_init(&b, BUF_NO_LIMIT);
 	/* Segments in order 0, 1, 2, ...; at most 100 of them. */
@@ -1520,7 +1520,8 @@ param_decoded(clist *params, const char *name, bool disposition)
 			break;
 	}
 	if (found) {
-		u = charset_to_utf8(cs[0] != '\0' ? cs : NULL, buf_str(&b), b.len, &n);
+		char *u = charset_to_utf8(cs[0] != '\0' ? cs : NULL, buf_str(&b), b.len, &n);
+
 		buf_free(&b);
 		n = clean_header(u, n);
 		return u;
@@ -1595,10 +1596,10 @@ walk_mime(struct walk *w, struct mailmime *mm, int inner, unsigned depth)
 		const char *sub = ct != NULL && ct->ct_subtype != NULL ? ct->ct_subtype : "plain";
 		bool att = is_attachment(mm->mm_mime_fields);
 
-		if (att || !text)
+		if (att || !text) {
 			add_filename(w, mm->mm_mime_fields, ct);
-		if (!text || att)
 			break;
+		}
 		if (strcasecmp(sub, "plain") == 0) {
 			if (w->plain[inner] == NULL)
 				w->plain[inner] = mm;
