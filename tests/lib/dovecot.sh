@@ -119,15 +119,36 @@ $DOVECOT_EXTRA
 CONF
 }
 
+# Starts Dovecot; tries again on fresh ports when a start fails (another
+# test may take a free port between our check and Dovecot's bind), and
+# says on stderr why each attempt failed.
 dovecot_start() {
+	_ds_try=1
+	while :; do
+		dovecot_start_once "$@" && return 0
+		[ $_ds_try -ge 3 ] && return 1
+		echo "dovecot_start: attempt $_ds_try failed, trying again on other ports" >&2
+		DOVECOT_PORT=
+		DOVECOT_TLS_PORT=
+		_ds_try=$((_ds_try + 1))
+		sleep 1
+	done
+}
+
+dovecot_start_once() {
 	DOVECOT_DIR=${1:?dovecot_start DIR}
 	DOVECOT_EXTRA=${2:-}
 	DOVECOT_CERT=${DOVECOT_CERT:-server}
 	DOVECOT_CONF=$DOVECOT_DIR/dovecot.conf
 	mkdir -p "$DOVECOT_DIR/run" "$DOVECOT_DIR/state" "$DOVECOT_DIR/home"
 	if [ ! -f "$DOVECOT_DIR/tls/ca.crt" ]; then
-		sh "${top_srcdir:-.}/tests/data/tls/mkcerts.sh" "$DOVECOT_DIR/tls" ||
+		if ! sh "${top_srcdir:-.}/tests/data/tls/mkcerts.sh" "$DOVECOT_DIR/tls" \
+			>"$DOVECOT_DIR/mkcerts.log" 2>&1; then
+			echo "dovecot_start: making the test certificates failed:" >&2
+			cat "$DOVECOT_DIR/mkcerts.log" >&2
+			rm -rf "$DOVECOT_DIR/tls"
 			return 1
+		fi
 	fi
 	DOVECOT_CA=$DOVECOT_DIR/tls/ca.crt
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_USER" "$DOVECOT_PASS" > "$DOVECOT_DIR/passwd"
@@ -138,20 +159,25 @@ dovecot_start() {
 	mkdir -p "$DOVECOT_MAILDIR/cur" "$DOVECOT_MAILDIR/new" "$DOVECOT_MAILDIR/tmp"
 	chown -R dovecot:dovecot "$DOVECOT_DIR/home"
 	if [ -z "${DOVECOT_PORT:-}" ]; then
-		DOVECOT_PORT=$(dovecot_free_port) || return 1
-		DOVECOT_TLS_PORT=$(dovecot_free_port) || return 1
+		DOVECOT_PORT=$(dovecot_free_port) ||
+			{ echo "dovecot_start: no free port" >&2; return 1; }
+		DOVECOT_TLS_PORT=$(dovecot_free_port) ||
+			{ echo "dovecot_start: no free port" >&2; return 1; }
 		while [ "$DOVECOT_TLS_PORT" = "$DOVECOT_PORT" ]; do
 			DOVECOT_TLS_PORT=$(dovecot_free_port) || return 1
 		done
 	fi
 	dovecot_write_conf
 	if ! dovecot -c "$DOVECOT_CONF" 2>"$DOVECOT_DIR/start.err"; then
+		echo "dovecot_start: dovecot -c failed:" >&2
 		cat "$DOVECOT_DIR/start.err" >&2
+		dovecot_stop 2>/dev/null
 		return 1
 	fi
-	# Wait (at most 10 s) until both listeners answer.
+	# Wait (at most 20 s: CI runs tests two at a time, under ASan too)
+	# until both listeners answer.
 	_i=0
-	while [ $_i -lt 100 ]; do
+	while [ $_i -lt 200 ]; do
 		if ss -Hltn "sport = :$DOVECOT_PORT" 2>/dev/null | grep -q . &&
 		   { [ "${DOVECOT_SSL:-yes}" = no ] ||
 		     ss -Hltn "sport = :$DOVECOT_TLS_PORT" 2>/dev/null | grep -q .; }; then
