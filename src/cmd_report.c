@@ -198,6 +198,18 @@ report_json_group(struct buf *b, struct report_group *g)
 }
 
 static void
+report_json_groups(struct buf *b, struct report_group *v, size_t n)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		report_json_group(b, &v[i]);
+	}
+	buf_putc(b, ']');
+}
+
+static void
 report_html_escape(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
@@ -347,21 +359,9 @@ cmd_report(struct app *app, int argc, char **argv)
 		json_key(&b, &first, "all");
 		report_json_group(&b, &r.all);
 		json_key(&b, &first, "by_category");
-		buf_putc(&b, '[');
-		for (size_t i = 0; i < r.n_category; i++) {
-			if (i > 0)
-				buf_putc(&b, ',');
-			report_json_group(&b, &r.by_category[i]);
-		}
-		buf_putc(&b, ']');
+		report_json_groups(&b, r.by_category, r.n_category);
 		json_key(&b, &first, "by_priority");
-		buf_putc(&b, '[');
-		for (size_t i = 0; i < r.n_priority; i++) {
-			if (i > 0)
-				buf_putc(&b, ',');
-			report_json_group(&b, &r.by_priority[i]);
-		}
-		buf_putc(&b, ']');
+		report_json_groups(&b, r.by_priority, r.n_priority);
 		json_key(&b, &first, "causes");
 		buf_putc(&b, '[');
 		for (size_t i = 0; i < r.n_causes; i++) {
