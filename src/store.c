@@ -222,6 +222,38 @@ store_step_done(struct store *st, sqlite3_stmt *s, char **error_r, const char *w
 	return 0;
 }
 
+/*
+ * Steps a statement that returns at most one row: 1 with the row ready to
+ * read (the caller reads it, then calls store_done), 0 when there is none,
+ * -1 on error (both already done with the statement).
+ */
+static int
+store_step_row(struct store *st, sqlite3_stmt *s, char **error_r, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	store_done(st, s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, rc, error_r, what);
+	return 0;
+}
+
+/* Steps a "SELECT count(*)" and stores the count: 0, or -1. */
+static int
+store_step_count(struct store *st, sqlite3_stmt *s, long *n_r, char **error_r,
+		 const char *what)
+{
+	int r = store_step_row(st, s, error_r, what);
+
+	if (r <= 0)
+		return r < 0 ? -1 : store_fail(st, SQLITE_CORRUPT, error_r, what);
+	*n_r = (long)sqlite3_column_int64(s, 0);
+	store_done(st, s);
+	return 0;
+}
+
 static int
 store_exec(struct store *st, const char *sql, char **error_r)
 {
@@ -452,22 +484,18 @@ store_message_find(struct store *st, const char *fingerprint,
 	static const char sql[] =
 		"SELECT id, case_id FROM messages WHERE fingerprint = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
+	int r;
 
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, fingerprint);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	r = store_step_row(st, s, error_r, "find message");
+	if (r > 0) {
 		*msg_id_r = sqlite3_column_int64(s, 0);
 		*case_id_r = sqlite3_column_int64(s, 1);
 		store_done(st, s);
-		return 1;
 	}
-	store_done(st, s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rc, error_r, "find message");
-	return 0;
+	return r;
 }
 
 int
@@ -525,13 +553,13 @@ store_message_raw(struct store *st, long long msg_id, char **raw_r,
 {
 	static const char sql[] = "SELECT raw FROM messages WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
+	int r;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, msg_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	r = store_step_row(st, s, error_r, "read message");
+	if (r > 0) {
 		size_t len = (size_t)sqlite3_column_bytes(s, 0);
 		char *raw = xmalloc(len + 1);
 
@@ -541,12 +569,8 @@ store_message_raw(struct store *st, long long msg_id, char **raw_r,
 		store_done(st, s);
 		*raw_r = raw;
 		*len_r = len;
-		return 1;
 	}
-	store_done(st, s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rc, error_r, "read message");
-	return 0;
+	return r;
 }
 
 int
@@ -717,22 +741,18 @@ store_case_get(struct store *st, long long id, struct store_case **c_r,
 {
 	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
+	int r;
 
 	*c_r = NULL;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	r = store_step_row(st, s, error_r, "read case");
+	if (r > 0) {
 		*c_r = store_case_read(s);
 		store_done(st, s);
-		return 1;
 	}
-	store_done(st, s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rc, error_r, "read case");
-	return 0;
+	return r;
 }
 
 int
@@ -782,21 +802,13 @@ store_case_count_customer(struct store *st, const char *customer, time_t since,
 	static const char sql[] = "SELECT count(*) FROM cases"
 		" WHERE customer = ? AND created >= ? AND id != ? AND state != 'held'";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
 
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, customer);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
 	sqlite3_bind_int64(s, 3, except_id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		store_done(st, s);
-		return store_fail(st, rc, error_r, "count cases");
-	}
-	*n_r = (long)sqlite3_column_int64(s, 0);
-	store_done(st, s);
-	return 0;
+	return store_step_count(st, s, n_r, error_r, "count cases");
 }
 
 void
@@ -1011,21 +1023,17 @@ store_job_get(struct store *st, long long id, struct store_job *j_r,
 {
 	static const char sql[] = "SELECT " STORE_JOB_COLS " FROM jobs WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
+	int r;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	r = store_step_row(st, s, error_r, "read job");
+	if (r > 0) {
 		store_job_read(s, j_r);
 		store_done(st, s);
-		return 1;
 	}
-	store_done(st, s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rc, error_r, "read job");
-	return 0;
+	return r;
 }
 
 int
@@ -1083,20 +1091,12 @@ store_acks_to(struct store *st, const char *rcpt, time_t since, long *n_r,
 		" AND kind IN ('ack', 'ack-plain') AND state IN ('queued', 'sending', 'sent')"
 		" AND created >= ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
 
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, rcpt);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		store_done(st, s);
-		return store_fail(st, rc, error_r, "count acks");
-	}
-	*n_r = (long)sqlite3_column_int64(s, 0);
-	store_done(st, s);
-	return 0;
+	return store_step_count(st, s, n_r, error_r, "count acks");
 }
 
 int
@@ -1149,22 +1149,18 @@ store_imap_get(struct store *st, const char *mailbox, uint32_t *uidvalidity_r,
 	static const char sql[] =
 		"SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	int rc;
+	int r;
 
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, mailbox);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	r = store_step_row(st, s, error_r, "read IMAP state");
+	if (r > 0) {
 		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
 		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
 		store_done(st, s);
-		return 1;
 	}
-	store_done(st, s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rc, error_r, "read IMAP state");
-	return 0;
+	return r;
 }
 
 int
