@@ -103,7 +103,7 @@ killrun() {
 	_kd=$1
 	shift
 	_k0=$(now_ms)
-	timeout --foreground -s KILL "$_kd" "$@" >>"$T/runs.log" 2>&1
+	env "$KILLABLE" timeout --foreground -s KILL "$_kd" "$@" >>"$T/runs.log" 2>&1
 	ST=$?
 	echo "== $ST after $(( $(now_ms) - _k0 )) ms (limit $_kd s): $*" >>"$T/runs.log"
 }

@@ -60,13 +60,22 @@ grep -q "$DOVECOT_PASS" err; is "$?" 1 "no error shows the password"
 dovecot_append 300 Support 201
 conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none" "batch = 20"
 kills=0
-for delay in 0.05 0.1 0.15 0.2 0.3 0.4; do
-	R -q fetch --once >/dev/null 2>&1 &
+partial=0
+for delay in 0.02 0.04 0.06 0.08 0.1 0.13 0.16 0.2 0.25 0.3 0.4; do
+	# Not through R: a function run with & is a subshell, and killing it
+	# would leave timeout and redress running.
+	env "$KILLABLE" "$REDRESS" -q fetch --once >/dev/null 2>&1 &
 	p=$!
 	sleep "$delay"
-	kill -9 "$p" 2>/dev/null && kills=$((kills + 1))
-	wait "$p" 2>/dev/null
+	kill -9 "$p" 2>/dev/null
+	wait "$p"
+	[ $? = 137 ] || break   # this one finished before the kill
+	kills=$((kills + 1))
+	n=$(stored)
+	[ "$n" -gt 200 ] && [ "$n" -lt 500 ] && partial=$((partial + 1))
 done
+diag "fetch runs killed: $kills (the last delay was $delay s), $partial with part of the mail stored"
+ok $([ "$partial" -ge 1 ]; echo $?) "SIGKILL landed in the middle of a fetch ($partial of $kills kills)"
 R -q fetch --once >/dev/null 2>err; st=$?
 is "$st" 0 "after $kills kills a clean fetch exits 0"
 is "$(stored)" 500 "all 500 messages stored"

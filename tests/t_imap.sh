@@ -188,7 +188,7 @@ is "$RC:$(state_last k):$(dovecot_count Kill UNSEEN)" "9:1000:1000" \
 	"pipelined fetch dies at 1100: 1..1000 committed and marked, the rest not"
 # SIGKILL at an arbitrary moment (timing decides where; the result may not).
 start=$(emls k)
-timeout 60 "$DRIVER" -c "$T/kill.conf" -d "$T/k" > /dev/null 2>&1 &
+env "$KILLABLE" timeout 60 "$DRIVER" -c "$T/kill.conf" -d "$T/k" > /dev/null 2>&1 &
 BGPID=$!
 i=0
 while [ "$(ls "$T/k" | wc -l)" -lt $((start + 150)) ] && [ $i -lt 200 ]; do
