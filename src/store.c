@@ -333,8 +333,8 @@ store_open(const char *path, long busy_timeout_ms, struct store **st_r,
 	sqlite3_busy_timeout(st->db, (int)busy_timeout_ms);
 	/* A delivery filter opens the store for one message.  Checkpointing
 	 * the WAL on every close would cost three more fsyncs and a new WAL
-	 * file (and a directory fsync) per message; SQLite's automatic
-	 * checkpoint every 1000 pages keeps the WAL short instead. */
+	 * file (and a directory fsync) per message; store_close trims it only
+	 * once it is large (see store_trim_wal). */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (store_exec(st, "PRAGMA journal_mode=WAL", error_r) < 0 ||
@@ -348,6 +348,34 @@ store_open(const char *path, long busy_timeout_ms, struct store **st_r,
 	return 0;
 }
 
+/* The WAL a process leaves behind is read whole by the next process that
+ * opens the store when none has it open: the index in the -shm file does
+ * not survive the last connection, and rebuilding it means reading and
+ * checksumming every frame.  The index is also what records that the
+ * frames were checkpointed, so without it the WAL is never restarted:
+ * with one process per message (the delivery filter, cron runs of send
+ * and tick) and no daemon holding the store open, it grew by every commit
+ * and each run read all of it, O(messages) per message.  So a closing
+ * connection that finds more than this in the WAL checkpoints it and
+ * truncates it to nothing, if it can do so without waiting.  With a daemon
+ * holding the store open the checkpoint is refused (busy) and not needed:
+ * the daemon's connection keeps the index and restarts the WAL itself. */
+#define STORE_WAL_KEEP (1024 * 1024)
+
+static void
+store_trim_wal(struct store *st)
+{
+	sqlite3_file *wal = NULL;
+	sqlite3_int64 size = 0;
+
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+	    wal == NULL || wal->pMethods == NULL ||
+	    wal->pMethods->xFileSize(wal, &size) != SQLITE_OK || size <= STORE_WAL_KEEP)
+		return;
+	sqlite3_busy_timeout(st->db, 0);
+	(void)sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
 void
 store_close(struct store **stp)
 {
@@ -357,8 +385,10 @@ store_close(struct store **stp)
 		return;
 	for (size_t i = 0; i < st->n_stmts; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
-	if (st->db != NULL)
+	if (st->db != NULL) {
+		store_trim_wal(st);
 		sqlite3_close(st->db);
+	}
 	free(st->path);
 	free(st);
 	*stp = NULL;

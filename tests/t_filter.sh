@@ -83,4 +83,25 @@ like "$(cat err)" "bad.conf:2: unknown key \"nonsense\" in \[store\]" "config er
 is "$st" 0 "a leading From_ line is accepted"
 is "$("$REDRESS" --json case list | jget '[c["subject"] for c in d][-1]')" "Where is my parcel? – order 44990" \
    "and the subject is decoded"
+
+# One process per message must not leave an ever longer WAL: the next
+# process reads all of it (the -shm index dies with the last connection,
+# and with it the record that the frames were checkpointed).  40 messages
+# of 60 kB write some 2.5 MB; the WAL must stay near its 1 MiB trim point.
+mkdir wal && cd wal || exit 1
+pad=$(python3 -c 'print(("padding the complaint out to a larger size. " * 60 + "\n") * 23, end="")')
+i=0
+fails=0
+while [ $i -lt 40 ]; do
+	{ sed "s/5521/6$i/" "$S/01-refund.eml"; printf '%s\n' "$pad"; } | "$REDRESS" filter || fails=$((fails + 1))
+	i=$((i + 1))
+done
+is "$fails" 0 "40 large messages, one filter process each: all stored"
+# (Measured before sqlite3(1) opens the store: it checkpoints on close.)
+wal=$(stat -c %s redress.db-wal)
+db=$(stat -c %s redress.db)
+ok $([ "$db" -gt 2000000 ]; echo $?) "the database holds them ($db bytes)"
+ok $([ "$wal" -le 1200000 ]; echo $?) "the WAL is trimmed, not grown with every process ($wal bytes)"
+is "$(sqlite3 redress.db 'select count(*) from messages')" 40 "40 messages in the store"
+cd .. || exit 1
 done_testing
