@@ -59,11 +59,25 @@ print(":0\n$DEFAULT")
 PY
 recipes=$(grep -c '^\* HB' "$w/procmailrc")
 
-time_it() { # time_it LABEL CMD...: runs CMD for each message, prints seconds
+# time_it LABEL CMD...: runs CMD for each message, prints seconds; the
+# first and the last quarter are also timed on their own (into
+# $w/LABEL.quarters), since the cost per message must not grow with the
+# store.
+time_it() {
+	_l=$1
 	shift
+	_i=0
 	start=$(date +%s.%N)
-	for m in "$w"/msgs/*.eml; do "$@" < "$m" || true; done
+	q1=$start
+	q3=$start
+	for m in "$w"/msgs/*.eml; do
+		[ $_i = $((n / 4)) ] && q1=$(date +%s.%N)
+		[ $_i = $((n - n / 4)) ] && q3=$(date +%s.%N)
+		"$@" < "$m" || true
+		_i=$((_i + 1))
+	done
 	end=$(date +%s.%N)
+	echo "$q1 - $start; $end - $q3" | bc -l | tr '\n' ' ' > "$w/$_l.quarters"
 	echo "$end - $start" | bc -l
 }
 cd "$w/r"
@@ -74,6 +88,11 @@ delivered=$(ls "$w/Maildir/new" | wc -l)
 printf 'redress filter: %d messages (%d stored) in %.2f s: %.2f ms/message\n' "$n" "$stored" "$rs" "$(echo "$rs * 1000 / $n" | bc -l)"
 printf 'procmail (%d recipes, maildir): %d delivered in %.2f s: %.2f ms/message\n' "$recipes" "$delivered" "$ps" "$(echo "$ps * 1000 / $n" | bc -l)"
 printf 'ratio: redress is %.2fx procmail'"'"'s speed (target >= 1.5x)\n' "$(echo "$ps / $rs" | bc -l)"
+for l in redress procmail; do
+	set -- $(cat "$w/$l.quarters")
+	printf '%s: first quarter %.2f ms/message, last quarter %.2f ms/message\n' "$l" \
+		"$(echo "$1 * 1000 / ($n / 4)" | bc -l)" "$(echo "$2 * 1000 / ($n / 4)" | bc -l)"
+done
 if command -v strace >/dev/null; then
 	m=$(ls "$w"/msgs/*.eml | tail -1)
 	sed 's/^X-Bench: /X-Bench: s/' "$m" > "$w/one.eml"
