@@ -34,6 +34,9 @@ H
 	"$top/src/json.c" "$top/src/log.c" "$top/src/xmem.c" "$top/src/clock.c" \
 	-o "$tmp/classify_speed" $(pkg-config --libs libpcre2-8 gnutls)
 
+"$cc" -std=c11 -O2 $(pkg-config --cflags libpcre2-8) "$top/bench/pcre2_engines.c" \
+	-o "$tmp/pcre2_engines" $(pkg-config --libs libpcre2-8)
 python3 "$top/bench/classify_speed.py" --driver "$tmp/classify_speed" \
+	--engines "$tmp/pcre2_engines" \
 	--rules "$top/rules.conf" --csv "$csv" --texts "${TEXTS:-300}" \
 	--seconds "${SECONDS_PER_RUN:-3}" --out "$out"
