@@ -349,7 +349,12 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	if (customer != NULL && automatic == NULL) {
 		long days = in->cfg->classify_repeat_days;
 
-		if (store_case_count_customer(st, customer, now - days * 86400, 0,
+		/* Only "at least repeat_count" matters (and "any", for the
+		 * event's wording). */
+		long enough = in->cfg->classify_repeat_count > 1 ?
+			      in->cfg->classify_repeat_count : 1;
+
+		if (store_case_count_customer(st, customer, now - days * 86400, 0, enough,
 					      &earlier, error_r) < 0)
 			goto out;
 		if (earlier >= in->cfg->classify_repeat_count)
@@ -395,8 +400,14 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	} else {
 		struct autoreply_history h = { 0, 0 };
 
-		if (store_acks_to(st, customer, now - 3600, &h.sent_last_hour, error_r) < 0 ||
-		    store_acks_to(st, customer, now - 86400, &h.sent_last_day, error_r) < 0)
+		/* Counted only up to the caps: a cap of 0 or less is no cap,
+		 * and then the count is not needed at all. */
+		if ((in->policy.per_hour > 0 &&
+		     store_acks_to(st, customer, now - 3600, in->policy.per_hour,
+				   &h.sent_last_hour, error_r) < 0) ||
+		    (in->policy.per_day > 0 &&
+		     store_acks_to(st, customer, now - 86400, in->policy.per_day,
+				   &h.sent_last_day, error_r) < 0))
 			goto out;
 		if (autoreply_allowed(m, src->envelope_from, &in->policy, &h, &why))
 			why = NULL;

@@ -172,10 +172,11 @@ int store_case_get(struct store *st, long long id, struct store_case **c_r,
 		   char **error_r);
 int store_case_list(struct store *st, const struct store_case_filter *f,
 		    struct store_case ***cases_r, size_t *n_r, char **error_r);
-/* Earlier cases of a customer created at or after since. */
+/* Earlier cases of a customer created at or after since, counted up to
+ * limit (all if limit <= 0). */
 int store_case_count_customer(struct store *st, const char *customer,
-			      time_t since, long long except_id, long *n_r,
-			      char **error_r);
+			      time_t since, long long except_id, long limit,
+			      long *n_r, char **error_r);
 void store_case_free(struct store_case **c);
 void store_case_list_free(struct store_case ***cases, size_t n);
 
@@ -203,9 +204,10 @@ int store_job_claim(struct store *st, time_t now, const char *owner,
 /* Jobs left "sending" by a process that died go back to the queue. */
 int store_jobs_release_stale(struct store *st, const char *owner_prefix,
 			     char **error_r);
-/* Acks (sent or queued) to an address since a time, for the rate limit. */
-int store_acks_to(struct store *st, const char *rcpt, time_t since, long *n_r,
-		  char **error_r);
+/* Acks (sent or queued) to an address since a time, for the rate limit,
+ * counted up to limit (all if limit <= 0). */
+int store_acks_to(struct store *st, const char *rcpt, time_t since, long limit,
+		  long *n_r, char **error_r);
 /* Reschedules queued jobs of a kind for a case; returns how many moved. */
 int store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
 			  time_t due, long *n_r, char **error_r);
