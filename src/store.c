@@ -466,30 +466,55 @@ store_sync(struct store *st, char **error_r)
 	return 0;
 }
 
-int
-store_secret(struct store *st, const char *name, size_t len,
-	     unsigned char **value_r, char **error_r)
+/* Reads secret `name` of len bytes into *value_r: 1 if found, 0 if the
+ * store has none, -1 on error. */
+static int
+store_secret_read(struct store *st, const char *name, size_t len,
+		  unsigned char **value_r, char **error_r)
 {
 	static const char sel[] = "SELECT value FROM meta WHERE name = ?";
-	static const char ins[] = "INSERT INTO meta (name, value) VALUES (?, ?)";
 	sqlite3_stmt *s = store_stmt(st, sel, error_r);
-	unsigned char *v;
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, name);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) == len) {
-		v = xmalloc(len);
-		memcpy(v, sqlite3_column_blob(s, 0), len);
+	if (rc == SQLITE_ROW) {
+		size_t have = (size_t)sqlite3_column_bytes(s, 0);
+
+		if (have != len) {
+			store_done(st, s);
+			st->temporary = false;
+			*error_r = xasprintf("store %s: secret %s has %zu bytes, not %zu",
+					     st->path, name, have, len);
+			return -1;
+		}
+		*value_r = xmalloc(len);
+		memcpy(*value_r, sqlite3_column_blob(s, 0), len);
 		store_done(st, s);
-		*value_r = v;
-		return 0;
+		return 1;
 	}
 	store_done(st, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE)
 		return store_fail(st, rc, error_r, "read secret");
+	return 0;
+}
+
+/* The secret is made by whichever process needs it first; processes that
+ * race to make it (deliveries into a new store) all end up with the one
+ * that was stored first. */
+int
+store_secret(struct store *st, const char *name, size_t len,
+	     unsigned char **value_r, char **error_r)
+{
+	static const char ins[] = "INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)";
+	unsigned char *v;
+	sqlite3_stmt *s;
+	int found = store_secret_read(st, name, len, value_r, error_r);
+
+	if (found != 0)
+		return found < 0 ? -1 : 0;
 	v = xmalloc(len);
 	if (gnutls_rnd(GNUTLS_RND_KEY, v, len) != 0) {
 		free(v);
@@ -503,13 +528,17 @@ store_secret(struct store *st, const char *name, size_t len,
 		return -1;
 	}
 	bind_text(s, 1, name);
-	sqlite3_bind_blob(s, 2, v, (int)len, SQLITE_STATIC);
-	if (store_step_done(st, s, error_r, "save secret") < 0) {
-		free(v);
+	sqlite3_bind_blob(s, 2, v, (int)len, SQLITE_TRANSIENT);
+	found = store_step_done(st, s, error_r, "save secret");
+	free(v);
+	if (found < 0)
+		return -1;
+	found = store_secret_read(st, name, len, value_r, error_r);
+	if (found == 0) {
+		*error_r = xasprintf("store %s: secret %s vanished", st->path, name);
 		return -1;
 	}
-	*value_r = v;
-	return 0;
+	return found < 0 ? -1 : 0;
 }
 
 int

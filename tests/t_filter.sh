@@ -104,4 +104,24 @@ ok $([ "$db" -gt 2000000 ]; echo $?) "the database holds them ($db bytes)"
 ok $([ "$wal" -le 1200000 ]; echo $?) "the WAL is trimmed, not grown with every process ($wal bytes)"
 is "$(sqlite3 redress.db 'select count(*) from messages')" 40 "40 messages in the store"
 cd .. || exit 1
+# Parallel deliveries into a new store (an MTA runs several pipe processes
+# at once): the first ones race to create the schema and the Message-ID
+# key.  Each must succeed, and all must share one key.
+fails=0
+r=0
+while [ $r -lt 10 ]; do
+	mkdir "race$r" && cd "race$r" || exit 1
+	j=0
+	while [ $j -lt 8 ]; do
+		{ sed "s/5521/r$j/" "$S/01-refund.eml" | "$REDRESS" filter >/dev/null 2>&1 || echo x >> fails; } &
+		j=$((j + 1))
+	done
+	wait
+	[ -f fails ] && fails=$((fails + $(wc -l < fails)))
+	[ "$(sqlite3 redress.db "SELECT count(*) FROM meta WHERE name = 'msgid-key'")" = 1 ] || fails=$((fails + 100))
+	cd .. || exit 1
+	r=$((r + 1))
+done
+is "$fails" 0 "8 parallel first deliveries into a new store, 10 times: all stored, one key"
+
 done_testing
