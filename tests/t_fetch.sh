@@ -61,7 +61,7 @@ dovecot_append 300 Support 201
 conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none" "batch = 20"
 kills=0
 partial=0
-for delay in 0.02 0.04 0.06 0.08 0.1 0.13 0.16 0.2 0.25 0.3 0.4; do
+for delay in 0.01 0.015 0.02 0.025 0.03 0.035 0.04 0.05 0.06 0.07 0.08 0.1 0.13 0.16 0.2 0.25 0.3 0.4; do
 	# Not through R: a function run with & is a subshell, and killing it
 	# would leave timeout and redress running.
 	env "$KILLABLE" "$REDRESS" -q fetch --once >/dev/null 2>&1 &
