@@ -362,9 +362,10 @@ store_open(const char *path, long busy_timeout_ms, struct store **st_r,
  * and tick) and no daemon holding the store open, it grew by every commit
  * and each run read all of it, O(messages) per message.  So a closing
  * connection that finds more than this in the WAL checkpoints it and
- * truncates it to nothing, if it can do so without waiting.  With a daemon
- * holding the store open the checkpoint is refused (busy) and not needed:
- * the daemon's connection keeps the index and restarts the WAL itself. */
+ * truncates it to nothing, if it can do so without waiting.  While another
+ * process is reading or writing, the checkpoint gives up (busy); with a
+ * daemon holding the store open it is not needed anyway: the daemon's
+ * connection keeps the index and restarts the WAL itself. */
 #define STORE_WAL_KEEP (1024 * 1024)
 
 static void
@@ -373,9 +374,11 @@ store_trim_wal(struct store *st)
 	sqlite3_file *wal = NULL;
 	sqlite3_int64 size = 0;
 
-	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+				 &wal) != SQLITE_OK ||
 	    wal == NULL || wal->pMethods == NULL ||
-	    wal->pMethods->xFileSize(wal, &size) != SQLITE_OK || size <= STORE_WAL_KEEP)
+	    wal->pMethods->xFileSize(wal, &size) != SQLITE_OK ||
+	    size <= STORE_WAL_KEEP)
 		return;
 	sqlite3_busy_timeout(st->db, 0);
 	(void)sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);

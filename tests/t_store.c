@@ -1,0 +1,384 @@
+/*
+ * t_store - the store's own promises, checked on a real SQLite file:
+ * schema migration and refusal of a newer schema, the Message-ID key
+ * shared by every connection, the sender counts that stop at their
+ * limit, the WAL trimmed on close, and a locked store reported as a
+ * temporary failure.  (Intake, the outbox and the commands are tested
+ * through the store by the script tests.)
+ */
+#include "autoconfig.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tap.h"
+#include "xmem.h"
+
+static char dir[] = "/tmp/t_store.XXXXXX";
+
+static char *
+path_in(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static struct store *
+open_ok(const char *path)
+{
+	struct store *st = NULL;
+	char *err = NULL;
+
+	if (store_open(path, 2000, &st, &err) < 0) {
+		diag("store_open %s: %s", path, err);
+		free(err);
+		store_close(&st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Runs sql on the file directly, as an older redress or another process. */
+static void
+raw_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		diag("sqlite3 %s: %s", sql, msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	sqlite3_close(db);
+}
+
+static char *
+raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+			v = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return v != NULL ? v : xstrdup("(none)");
+}
+
+static void
+test_schema(void)
+{
+	char *path = path_in("schema.db"), *v, *err = NULL;
+	struct store *st = open_ok(path);
+
+	ok(st != NULL, "a new store opens");
+	store_close(&st);
+	v = raw_text(path, "PRAGMA user_version");
+	is_str(v, "2", "it is made at schema 2");
+	free(v);
+
+	/* What schema 1 had: the old rate-limit index. */
+	raw_sql(path, "DROP INDEX jobs_rcpt;"
+		"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);"
+		"INSERT INTO meta (name, value) VALUES ('keep-me', x'01');"
+		"PRAGMA user_version = 1;");
+	st = open_ok(path);
+	ok(st != NULL, "a schema-1 store opens");
+	store_close(&st);
+	v = raw_text(path, "PRAGMA user_version");
+	is_str(v, "2", "and is migrated to schema 2");
+	free(v);
+	v = raw_text(path, "SELECT sql FROM sqlite_master WHERE name = 'jobs_rcpt'");
+	ok(strstr(v, "rcpt, kind, state, created") != NULL,
+	   "the migration rebuilds the rate-limit index (%s)", v);
+	free(v);
+	v = raw_text(path, "SELECT count(*) FROM meta WHERE name = 'keep-me'");
+	is_str(v, "1", "and keeps the data");
+	free(v);
+
+	raw_sql(path, "PRAGMA user_version = 3;");
+	ok(store_open(path, 2000, &st, &err) < 0, "a newer schema is refused");
+	ok(err != NULL && strstr(err, "schema version 3 is newer") != NULL,
+	   "with a reason (%s)", err != NULL ? err : "none");
+	ok(!store_temporary(st), "and not as a temporary failure (a retry cannot help)");
+	free(err);
+	store_close(&st);
+	free(path);
+}
+
+static void
+test_secret(void)
+{
+	char *path = path_in("secret.db"), *err = NULL;
+	struct store *a = open_ok(path), *b = open_ok(path);
+	unsigned char *k1 = NULL, *k2 = NULL, *k3 = NULL;
+
+	ok(store_secret(a, "msgid-key", 32, &k1, &err) == 0, "a key is made on first use");
+	ok(store_secret(a, "msgid-key", 32, &k2, &err) == 0 && memcmp(k1, k2, 32) == 0,
+	   "and read back the same");
+	ok(store_secret(b, "msgid-key", 32, &k3, &err) == 0 && memcmp(k1, k3, 32) == 0,
+	   "another connection gets the same key");
+	free(k2);
+	free(k3);
+	k2 = NULL;
+	ok(store_secret(b, "msgid-key", 16, &k2, &err) < 0 && k2 == NULL,
+	   "a stored key of another size is an error");
+	ok(err != NULL && strstr(err, "has 32 bytes, not 16") != NULL, "that says so (%s)",
+	   err != NULL ? err : "none");
+	free(err);
+	free(k1);
+	store_close(&a);
+	store_close(&b);
+	free(path);
+}
+
+static long long
+add_case(struct store *st, const char *customer, const char *state, time_t created)
+{
+	struct store_case c;
+	long long id = 0;
+	char *err = NULL;
+
+	memset(&c, 0, sizeof(c));
+	c.state = (char *)state;
+	c.customer = (char *)customer;
+	c.created = created;
+	c.updated = created;
+	c.complaint = true;
+	c.priority = (char *)"normal";
+	if (store_case_add(st, &c, &id, &err) < 0) {
+		diag("store_case_add: %s", err);
+		free(err);
+	}
+	return id;
+}
+
+static void
+add_job(struct store *st, long long case_id, const char *kind, const char *state,
+	const char *rcpt, time_t created)
+{
+	struct store_job j;
+	long long id;
+	char *err = NULL;
+
+	memset(&j, 0, sizeof(j));
+	j.case_id = case_id;
+	j.kind = (char *)kind;
+	j.state = (char *)state;
+	j.due = created;
+	j.created = created;
+	j.rcpt = (char *)rcpt;
+	if (store_job_add(st, &j, &id, &err) < 0) {
+		diag("store_job_add: %s", err);
+		free(err);
+	}
+}
+
+static long
+count_cases(struct store *st, const char *who, time_t since, long long except, long limit)
+{
+	long n = -1;
+	char *err = NULL;
+
+	if (store_case_count_customer(st, who, since, except, limit, &n, &err) < 0) {
+		diag("count: %s", err);
+		free(err);
+	}
+	return n;
+}
+
+static long
+count_acks(struct store *st, const char *who, time_t since, long limit)
+{
+	long n = -1;
+	char *err = NULL;
+
+	if (store_acks_to(st, who, since, limit, &n, &err) < 0) {
+		diag("acks: %s", err);
+		free(err);
+	}
+	return n;
+}
+
+static void
+test_counts(void)
+{
+	static const struct {
+		long limit;
+		time_t since;
+		long want_cases, want_acks;
+		const char *what;
+	} rows[] = {
+		{ 0, 0, 10, 5, "no limit: all of them" },
+		{ -1, 0, 10, 5, "a negative limit is no limit" },
+		{ 3, 0, 3, 3, "limit 3 stops at 3" },
+		{ 1, 0, 1, 1, "limit 1 answers 'any'" },
+		{ 100, 0, 10, 5, "a limit above the count changes nothing" },
+		{ 0, 1005, 5, 0, "only rows at or after since" },
+		{ 2, 1005, 2, 0, "since and limit together" },
+	};
+	char *path = path_in("counts.db"), *err = NULL;
+	struct store *st = open_ok(path);
+	long long first = 0;
+
+	store_begin(st, &err);
+	for (int i = 0; i < 10; i++) {
+		long long id = add_case(st, "form@shop.example", "new", 1000 + i);
+
+		if (i == 0)
+			first = id;
+		/* acks 1000..1004 count; suppressed and follow-ups never do */
+		add_job(st, id, i < 5 ? "ack" : "ack-plain", i < 5 ? "sent" : "suppressed",
+			"form@shop.example", 1000 + i);
+		add_job(st, id, "followup", "queued", "form@shop.example", 1000 + i);
+	}
+	add_case(st, "form@shop.example", "held", 1000);
+	add_case(st, "other@shop.example", "new", 1000);
+	for (int i = 0; i < 20; i++)
+		add_job(st, first, "ack", "suppressed", "form@shop.example", 1000);
+	store_commit(st, &err);
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		is_int(count_cases(st, "form@shop.example", rows[i].since, 0, rows[i].limit),
+		       rows[i].want_cases, "cases: %s", rows[i].what);
+		is_int(count_acks(st, "form@shop.example", rows[i].since, rows[i].limit),
+		       rows[i].want_acks, "acks: %s", rows[i].what);
+	}
+	is_int(count_cases(st, "form@shop.example", 0, first, 0), 9,
+	       "cases: the case itself can be left out");
+	is_int(count_cases(st, "nobody@shop.example", 0, 0, 5), 0, "cases: a stranger has none");
+	store_close(&st);
+	free(path);
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Writes about kb kilobytes of messages in one transaction. */
+static void
+write_kb(struct store *st, int kb, int tag)
+{
+	static char raw[64 * 1024];
+	struct store_message m;
+	long long id;
+	char fp[64], *err = NULL;
+
+	memset(raw, 'x', sizeof(raw));
+	memset(&m, 0, sizeof(m));
+	m.direction = "in";
+	m.source = "test";
+	m.raw = raw;
+	m.raw_len = sizeof(raw);
+	m.received = 1000;
+	store_begin(st, &err);
+	for (int i = 0; i < kb / 64; i++) {
+		snprintf(fp, sizeof(fp), "fp-%d-%d", tag, i);
+		m.fingerprint = fp;
+		if (store_message_add(st, &m, &id, &err) < 0) {
+			diag("store_message_add: %s", err);
+			free(err);
+			err = NULL;
+		}
+	}
+	store_commit(st, &err);
+	free(err);
+}
+
+static void
+test_wal(void)
+{
+	char *path = path_in("wal.db"), *wal = path_in("wal.db-wal");
+	struct store *st = open_ok(path);
+	sqlite3 *reader;
+	sqlite3_stmt *s;
+
+	write_kb(st, 256, 1);
+	store_close(&st);
+	ok(file_size(wal) > 0, "a small WAL is left on close (%lld bytes): no sync for it",
+	   (long long)file_size(wal));
+
+	st = open_ok(path);
+	write_kb(st, 2048, 2);
+	ok(file_size(wal) > 1024 * 1024, "2 MB written: the WAL holds them (%lld bytes)",
+	   (long long)file_size(wal));
+	store_close(&st);
+	is_int(file_size(wal), 0, "closing truncates a WAL over 1 MiB");
+
+	/* A reader in the middle of a transaction: the closing writer must
+	 * not wait for it, and cannot truncate under it. */
+	st = open_ok(path);
+	write_kb(st, 2048, 3);
+	sqlite3_open(path, &reader);
+	sqlite3_prepare_v2(reader, "SELECT count(*) FROM messages", -1, &s, NULL);
+	sqlite3_exec(reader, "BEGIN", NULL, NULL, NULL);
+	ok(sqlite3_step(s) == SQLITE_ROW, "a reader holds a snapshot");
+	store_close(&st);
+	ok(file_size(wal) > 0, "with the reader in a transaction the WAL stays (%lld bytes)",
+	   (long long)file_size(wal));
+	sqlite3_finalize(s);
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+	st = open_ok(path);
+	store_close(&st);
+	is_int(file_size(wal), 0, "and the next close truncates it");
+	free(wal);
+	free(path);
+}
+
+static void
+test_locked(void)
+{
+	char *path = path_in("locked.db"), *err = NULL;
+	struct store *st = open_ok(path);
+	sqlite3 *other;
+
+	store_close(&st);
+	sqlite3_open(path, &other);
+	sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+	if (store_open(path, 50, &st, &err) == 0) {
+		ok(store_begin(st, &err) < 0, "a store locked by another process cannot begin");
+	} else {
+		ok(1, "a store locked by another process cannot even be opened");
+	}
+	ok(store_temporary(st), "and that is a temporary failure (%s)", err != NULL ? err : "none");
+	free(err);
+	store_close(&st);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	free(path);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_schema();
+	test_secret();
+	test_counts();
+	test_wal();
+	test_locked();
+	{
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+
+		if (system(cmd) != 0)
+			diag("could not remove %s", dir);
+		free(cmd);
+	}
+	return tap_exit();
+}
