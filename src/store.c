@@ -319,6 +319,27 @@ store_migrate(struct store *st, char **error_r)
 	return store_exec(st, "COMMIT", error_r);
 }
 
+/* PRAGMA journal_mode=WAL on a new store asks for an exclusive lock
+ * without calling the busy handler, so processes that open a new store at
+ * the same moment (an MTA's parallel deliveries) get "database is locked"
+ * at once.  Retry for as long as the busy timeout would have waited. */
+static int
+store_wal_mode(struct store *st, long busy_timeout_ms, char **error_r)
+{
+	long waited = 0;
+
+	while (store_exec(st, "PRAGMA journal_mode=WAL", error_r) < 0) {
+		if ((sqlite3_errcode(st->db) & 0xff) != SQLITE_BUSY ||
+		    waited >= busy_timeout_ms)
+			return -1;
+		free(*error_r);
+		*error_r = NULL;
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+	return 0;
+}
+
 int
 store_open(const char *path, long busy_timeout_ms, struct store **st_r,
 	   char **error_r)
@@ -342,7 +363,7 @@ store_open(const char *path, long busy_timeout_ms, struct store **st_r,
 	 * once it is large (see store_trim_wal). */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_extended_result_codes(st->db, 1);
-	if (store_exec(st, "PRAGMA journal_mode=WAL", error_r) < 0 ||
+	if (store_wal_mode(st, busy_timeout_ms, error_r) < 0 ||
 	    store_exec(st, "PRAGMA synchronous=FULL", error_r) < 0 ||
 	    store_exec(st, "PRAGMA foreign_keys=ON", error_r) < 0 ||
 	    store_migrate(st, error_r) < 0) {

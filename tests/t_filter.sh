@@ -113,7 +113,8 @@ while [ $r -lt 10 ]; do
 	mkdir "race$r" && cd "race$r" || exit 1
 	j=0
 	while [ $j -lt 8 ]; do
-		{ sed "s/5521/r$j/" "$S/01-refund.eml" | "$REDRESS" filter >/dev/null 2>&1 || echo x >> fails; } &
+		{ sed "s/5521/r$j/" "$S/01-refund.eml" | "$REDRESS" -v filter >/dev/null 2>"err$j" ||
+		  { echo x >> fails; cat "err$j" >> ../race-errors; }; } &
 		j=$((j + 1))
 	done
 	wait
@@ -123,5 +124,6 @@ while [ $r -lt 10 ]; do
 	r=$((r + 1))
 done
 is "$fails" 0 "8 parallel first deliveries into a new store, 10 times: all stored, one key"
+[ -s race-errors ] && sort race-errors | uniq -c | sed 's/^/# /' 
 
 done_testing

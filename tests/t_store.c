@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -361,6 +362,100 @@ test_locked(void)
 	free(path);
 }
 
+/* Eight processes open a store that does not exist yet and take its
+ * Message-ID key, as an MTA's parallel first deliveries do; ten rounds.
+ * Returns how many of them failed. */
+static int
+parallel_first_opens(void)
+{
+	int failed = 0;
+
+	for (int round = 0; round < 10; round++) {
+		char *path = xasprintf("%s/parallel%d.db", dir, round);
+		pid_t pids[8];
+
+		for (int i = 0; i < 8; i++) {
+			pids[i] = fork();
+			if (pids[i] == 0) {
+				struct store *st = NULL;
+				unsigned char *key = NULL;
+				char *err = NULL;
+				int rc = store_open(path, 10000, &st, &err) == 0 &&
+					 store_secret(st, "msgid-key", 32, &key, &err) == 0;
+
+				if (!rc)
+					printf("# child: %s\n", err != NULL ? err : "?");
+				fflush(stdout);
+				_exit(rc ? 0 : 1);
+			}
+		}
+		for (int i = 0; i < 8; i++) {
+			int status;
+
+			if (pids[i] < 0 || waitpid(pids[i], &status, 0) < 0 ||
+			    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				failed++;
+		}
+		free(path);
+	}
+	return failed;
+}
+
+/* PRAGMA journal_mode=WAL on a store in rollback mode needs an exclusive
+ * lock, and when another process holds the write lock SQLite does not wait
+ * for it; store_open must.  A child holds a write transaction on a new
+ * (rollback-mode) file for 300 ms. */
+static void
+test_wal_conversion_waits(void)
+{
+	char *path = path_in("convert.db"), *err = NULL;
+	struct store *st = NULL;
+	int fds[2];
+	char c;
+	pid_t pid;
+	bool opened;
+
+	raw_sql(path, "PRAGMA journal_mode=DELETE; CREATE TABLE early (x);");
+	if (pipe(fds) < 0 || (pid = fork()) < 0) {
+		ok(0, "pipe/fork");
+		return;
+	}
+	if (pid == 0) {
+		sqlite3 *db;
+		sqlite3_stmt *s;
+
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_prepare_v2(db, "SELECT count(*) FROM early", -1, &s, NULL);
+		sqlite3_step(s);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		sqlite3_finalize(s);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) != 1)
+		diag("the child did not take its lock");
+	close(fds[0]);
+	opened = store_open(path, 5000, &st, &err) == 0;
+	ok(opened, "opening a store while another process writes it in rollback mode waits (%s)",
+	   err != NULL ? err : "opened");
+	free(err);
+	store_close(&st);
+	waitpid(pid, NULL, 0);
+	free(path);
+}
+
+static void
+test_parallel(void)
+{
+	is_int(parallel_first_opens(), 0,
+	       "8 processes opening one new store at once, 10 times: all succeed");
+}
+
 int
 main(void)
 {
@@ -373,6 +468,8 @@ main(void)
 	test_counts();
 	test_wal();
 	test_locked();
+	test_wal_conversion_waits();
+	test_parallel();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", dir);
 
