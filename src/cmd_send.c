@@ -6,7 +6,7 @@
  *	escalations and warnings.  One sender runs at a time (a lock in the
  *	store).  --once sends what is due and exits; without it, send keeps
  *	going every 30 seconds until SIGTERM or SIGINT.  --dry-run prints the
- *	messages instead and changes nothing.
+ *	due jobs and their messages instead, takes no lock and changes nothing.
  *
  *	tick checks the SLA clocks: breaches, warnings, escalations.
  */
@@ -49,7 +49,7 @@ static const char send_usage[] =
 "warnings) over SMTP, or into the outbox directory when [smtp] has no url.\n"
 "  --once     send what is due now and exit (otherwise: every 30 s until\n"
 "             SIGTERM)\n"
-"  --dry-run  print the messages that would go out; change nothing\n"
+"  --dry-run  print the due jobs and what each would send; change nothing\n"
 "A temporary failure (4xx, dropped connection) leaves the job queued with\n"
 "backoff; a permanent one (5xx) fails it with the server's reply.\n";
 
@@ -89,7 +89,9 @@ cmd_send(struct app *app, int argc, char **argv)
 	}
 	gethostname(host, sizeof(host) - 1);
 	snprintf(owner, sizeof(owner), "%ld@%s", (long)getpid(), host);
-	r = store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
+	/* A dry run only reads: it takes no lock, so it can show what a
+	 * running daemon is about to send. */
+	r = dry ? 1 : store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
 	if (r <= 0) {
 		if (r < 0)
 			log_error("%s", error);
@@ -104,7 +106,8 @@ cmd_send(struct app *app, int argc, char **argv)
 		log_error("%s", error);
 		free(error);
 		error = NULL;
-		store_unlock(st, "send", owner, &error);
+		if (!dry)
+			store_unlock(st, "send", owner, &error);
 		free(error);
 		store_close(&st);
 		return EX_CONFIG;
@@ -122,9 +125,11 @@ cmd_send(struct app *app, int argc, char **argv)
 			break;
 		}
 		/* Keep the lock fresh for as long as we run. */
-		store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
-		free(error);
-		error = NULL;
+		if (!dry) {
+			store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
+			free(error);
+			error = NULL;
+		}
 		for (int i = 0; !once && i < SEND_INTERVAL && !send_stop; i++)
 			sleep(1);
 	} while (!once && !send_stop);
@@ -135,7 +140,8 @@ cmd_send(struct app *app, int argc, char **argv)
 		printf("%lu sent, %lu deferred, %lu failed, %lu suppressed\n",
 		       stats.sent, stats.deferred, stats.failed, stats.suppressed);
 	outbox_free(&ob);
-	store_unlock(st, "send", owner, &error);
+	if (!dry)
+		store_unlock(st, "send", owner, &error);
 	free(error);
 	store_close(&st);
 	return ret;

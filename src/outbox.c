@@ -456,17 +456,6 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
 		goto out;
 	}
-	if (ob->dry_run) {
-		printf("--- job %lld: %s for case %lld to %s\n", j->id, j->kind, j->case_id,
-		       j->rcpt);
-		fwrite(msg.data, 1, msg.len, stdout);
-		/* A dry run changes nothing: the claim is undone. */
-		free(j->state);
-		j->state = xstrdup("queued");
-		ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
-		stats->sent++;
-		goto out;
-	}
 	j->attempts++;
 	status = mailer_send(ob->mailer, ob->envelope_from, j->rcpt, msg.data, msg.len, &err);
 	free(j->state);
@@ -535,12 +524,74 @@ out:
 static int outbox_send_loop(struct outbox *ob, time_t now, size_t max,
 			    struct outbox_stats *stats, char **error_r);
 
+/* What the sender would do with one job, printed; nothing is written. */
+static int
+outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
+	       struct outbox_stats *stats, char **error_r)
+{
+	struct store_case *c = NULL;
+	struct buf msg;
+	char *err = NULL;
+	const char *why;
+	int r = store_case_get(ob->st, j->case_id, &c, error_r);
+
+	if (r <= 0) {
+		if (r == 0)
+			*error_r = xasprintf("job %lld: case %lld is gone", j->id, j->case_id);
+		return -1;
+	}
+	printf("--- job %lld: %s for case %lld to %s", j->id, j->kind, j->case_id,
+	       j->rcpt != NULL ? j->rcpt : "(nobody)");
+	buf_init(&msg, MAILER_MAX_MESSAGE);
+	if ((why = outbox_pointless(c, j)) != NULL) {
+		printf(": would be suppressed: %s\n", why);
+		stats->suppressed++;
+	} else if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
+		printf(": would fail: %s\n", err);
+		free(err);
+		stats->failed++;
+	} else {
+		putchar('\n');
+		fwrite(msg.data, 1, msg.len, stdout);
+		stats->sent++;
+	}
+	buf_free(&msg);
+	store_case_free(&c);
+	return 0;
+}
+
+/*
+ * A dry run reads the due jobs and claims none.  (It used to claim each
+ * job and undo the claim, and the undone job was at once the next to
+ * claim: it printed its first job for ever.)  Jobs without a Message-ID
+ * show one made for the occasion; the real send makes its own.
+ */
+static int
+outbox_dry_run(struct outbox *ob, time_t now, size_t max,
+	       struct outbox_stats *stats, char **error_r)
+{
+	struct store_job *jobs = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (store_jobs_due(ob->st, now, max, &jobs, &n, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = outbox_dry_one(ob, &jobs[i], now, stats, error_r);
+	store_jobs_free(&jobs, n);
+	return ret;
+}
+
 int
 outbox_send_due(struct outbox *ob, time_t now, size_t max,
 		struct outbox_stats *stats, char **error_r)
 {
 	char *err2 = NULL;
-	int ret = outbox_send_loop(ob, now, max, stats, error_r);
+	int ret;
+
+	if (ob->dry_run)
+		return outbox_dry_run(ob, now, max, stats, error_r);
+	ret = outbox_send_loop(ob, now, max, stats, error_r);
 
 	/* Whatever happened, the connection's next user (intake, in the
 	 * daemon) gets fully durable commits again. */

@@ -1079,24 +1079,15 @@ store_job_update(struct store *st, const struct store_job *j, char **error_r)
 	return store_step_done(st, s, error_r, "update job");
 }
 
-int
-store_jobs_list(struct store *st, long long case_id, struct store_job **jobs_r,
-		size_t *n_r, char **error_r)
+/* Reads every row of s (bound, not yet stepped) into a job array. */
+static int
+store_jobs_collect(struct store *st, sqlite3_stmt *s, struct store_job **jobs_r,
+		   size_t *n_r, char **error_r)
 {
-	/* Two statements: "?1 = 0 OR case_id = ?1" cannot use jobs_case and
-	 * scans every job, which made each SLA tick O(cases x jobs). */
-	static const char all[] = "SELECT " STORE_JOB_COLS " FROM jobs ORDER BY id";
-	static const char one[] = "SELECT " STORE_JOB_COLS " FROM jobs"
-		" WHERE case_id = ?1 ORDER BY id";
-	sqlite3_stmt *s = store_stmt(st, case_id != 0 ? one : all, error_r);
 	struct store_job *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
-	if (s == NULL)
-		return -1;
-	if (case_id != 0)
-		sqlite3_bind_int64(s, 1, case_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		store_job_read(s, &v[n++]);
@@ -1109,6 +1100,40 @@ store_jobs_list(struct store *st, long long case_id, struct store_job **jobs_r,
 	*jobs_r = v;
 	*n_r = n;
 	return 0;
+}
+
+int
+store_jobs_list(struct store *st, long long case_id, struct store_job **jobs_r,
+		size_t *n_r, char **error_r)
+{
+	/* Two statements: "?1 = 0 OR case_id = ?1" cannot use jobs_case and
+	 * scans every job, which made each SLA tick O(cases x jobs). */
+	static const char all[] = "SELECT " STORE_JOB_COLS " FROM jobs ORDER BY id";
+	static const char one[] = "SELECT " STORE_JOB_COLS " FROM jobs"
+		" WHERE case_id = ?1 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, case_id != 0 ? one : all, error_r);
+
+	if (s == NULL)
+		return -1;
+	if (case_id != 0)
+		sqlite3_bind_int64(s, 1, case_id);
+	return store_jobs_collect(st, s, jobs_r, n_r, error_r);
+}
+
+int
+store_jobs_due(struct store *st, time_t now, size_t limit, struct store_job **jobs_r,
+	       size_t *n_r, char **error_r)
+{
+	/* The order of store_job_claim. */
+	static const char sql[] = "SELECT " STORE_JOB_COLS " FROM jobs"
+		" WHERE state = 'queued' AND due <= ? ORDER BY due, id LIMIT ?";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(s, 2, limit > 0 ? (sqlite3_int64)limit : -1);
+	return store_jobs_collect(st, s, jobs_r, n_r, error_r);
 }
 
 int

@@ -193,6 +193,11 @@ int store_job_update(struct store *st, const struct store_job *j,
 /* Jobs of one case (case_id > 0) or all jobs (case_id 0), oldest first. */
 int store_jobs_list(struct store *st, long long case_id,
 		    struct store_job **jobs_r, size_t *n_r, char **error_r);
+/* Queued jobs due at or before now, in the order store_job_claim takes
+ * them, at most limit (all if 0); free with store_jobs_free.  Reads only:
+ * for a dry run of the sender. */
+int store_jobs_due(struct store *st, time_t now, size_t limit,
+		   struct store_job **jobs_r, size_t *n_r, char **error_r);
 int store_job_get(struct store *st, long long id, struct store_job *j_r,
 		  char **error_r);
 /*

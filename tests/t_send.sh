@@ -117,4 +117,23 @@ is "$(state_of "$ack")" failed "past [smtp] lifetime a deferred job fails"
 # Nothing was delivered twice: every Message-ID at the sinks is unique.
 n=$(for d in "$T"/sinks/*/dump/*; do [ -f "$d" ] && sink_body "$d" | sed -n 's/^Message-ID: //p'; done | sort | uniq -d | wc -l)
 is "$n" 0 "no Message-ID was delivered twice"
+# --dry-run prints each due job once, changes nothing, and takes no lock
+# (so it works while a sender runs).  timeout: the first version claimed
+# each job, undid the claim, and printed the same job for ever.
+mkdir dry && cd dry || exit 1
+conf 9   # never connected to: a dry run opens no SMTP connection
+R --now 2026-11-23T10:00:00Z ingest "$S/01-refund.eml" "$S/02-damaged.eml" >/dev/null
+snap() { sqlite3 redress.db "SELECT * FROM jobs; SELECT * FROM events; SELECT * FROM locks"; }
+snap > before
+sqlite3 redress.db "INSERT INTO locks VALUES ('send', '$$@$(hostname)', strftime('%s','now'))"
+timeout 20 "$REDRESS" --now 2026-11-23T10:00:05Z send --dry-run > out 2> err; st=$?
+is "$st" 0 "send --dry-run exits 0 (while another sender holds the lock)"
+is "$(grep -c '^--- job' out)" 2 "it shows the two due acks"
+is "$(grep '^--- job' out | sort -u | wc -l)" 2 "each once"
+is "$(grep -c '^Subject: ' out)" 2 "with their messages"
+sqlite3 redress.db "DELETE FROM locks"
+snap > after
+is "$(cmp before after >/dev/null && echo same)" same "and the jobs, events and locks are as they were"
+cd .. || exit 1
+
 done_testing
