@@ -41,6 +41,15 @@ int fuzz_compose_one(const uint8_t *data, size_t size);
 /* Removes the template fuzzer's scratch directory (also done at exit). */
 void fuzz_template_cleanup(void);
 
+/* LLVMFuzzerTestOneInput for a target, in its fuzz_X.c under
+ * REDRESS_LIBFUZZER: FUZZ_LIBFUZZER_ENTRY(fuzz_X_one) */
+#define FUZZ_LIBFUZZER_ENTRY(one)						\
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);		\
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)		\
+	{									\
+		return one(data, size);						\
+	}
+
 /* Reports a broken promise (see above). */
 void fuzz_fail(const char *target, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -286,11 +286,5 @@ fuzz_compose_one(const uint8_t *data, size_t size)
 }
 
 #ifdef REDRESS_LIBFUZZER
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return fuzz_compose_one(data, size);
-}
+FUZZ_LIBFUZZER_ENTRY(fuzz_compose_one)
 #endif

@@ -171,11 +171,5 @@ fuzz_message_one(const uint8_t *data, size_t size)
 }
 
 #ifdef REDRESS_LIBFUZZER
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return fuzz_message_one(data, size);
-}
+FUZZ_LIBFUZZER_ENTRY(fuzz_message_one)
 #endif

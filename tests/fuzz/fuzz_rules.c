@@ -147,11 +147,5 @@ fuzz_rules_one(const uint8_t *data, size_t size)
 }
 
 #ifdef REDRESS_LIBFUZZER
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return fuzz_rules_one(data, size);
-}
+FUZZ_LIBFUZZER_ENTRY(fuzz_rules_one)
 #endif

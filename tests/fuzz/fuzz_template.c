@@ -248,11 +248,5 @@ fuzz_template_one(const uint8_t *data, size_t size)
 }
 
 #ifdef REDRESS_LIBFUZZER
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	return fuzz_template_one(data, size);
-}
+FUZZ_LIBFUZZER_ENTRY(fuzz_template_one)
 #endif
