@@ -413,6 +413,18 @@ outbox_pointless(const struct store_case *c, const struct store_job *j)
 	return NULL;
 }
 
+/* The case a job belongs to; a job whose case is gone is an error. */
+static int
+outbox_job_case(struct outbox *ob, const struct store_job *j, struct store_case **c_r,
+		char **error_r)
+{
+	int r = store_case_get(ob->st, j->case_id, c_r, error_r);
+
+	if (r == 0)
+		*error_r = xasprintf("job %lld: case %lld is gone", j->id, j->case_id);
+	return r > 0 ? 0 : -1;
+}
+
 static int
 outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		struct outbox_stats *stats, char **error_r)
@@ -422,15 +434,11 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 	char *err = NULL, *detail = NULL;
 	const char *why;
 	enum mailer_status status;
-	int r, ret = 0;
+	int ret = 0;
 
-	buf_init(&msg, MAILER_MAX_MESSAGE);
-	r = store_case_get(ob->st, j->case_id, &c, error_r);
-	if (r <= 0) {
-		if (r == 0)
-			*error_r = xasprintf("job %lld: case %lld is gone", j->id, j->case_id);
+	if (outbox_job_case(ob, j, &c, error_r) < 0)
 		return -1;
-	}
+	buf_init(&msg, MAILER_MAX_MESSAGE);
 	why = outbox_pointless(c, j);
 	if (why != NULL) {
 		free(j->state);
@@ -533,13 +541,9 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 	struct buf msg;
 	char *err = NULL;
 	const char *why;
-	int r = store_case_get(ob->st, j->case_id, &c, error_r);
 
-	if (r <= 0) {
-		if (r == 0)
-			*error_r = xasprintf("job %lld: case %lld is gone", j->id, j->case_id);
+	if (outbox_job_case(ob, j, &c, error_r) < 0)
 		return -1;
-	}
 	printf("--- job %lld: %s for case %lld to %s", j->id, j->kind, j->case_id,
 	       j->rcpt != NULL ? j->rcpt : "(nobody)");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
