@@ -68,17 +68,7 @@ if sink_available; then
 fi
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-# The whole script ends within 170 s, whatever hangs (sleep must not hold
-# our stdout open, or the TAP reader waits for it).
-(
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	sleep 170 >/dev/null 2>&1 &
-	sp=$!
-	wait $sp
-	echo "Bail out! t_crash.sh watchdog: took over 170 s"
-	kill -TERM $$
-) &
-WATCHDOG=$!
+watchdog_start 170 t_crash.sh
 
 diag "seed $SEED; $ITER kills aimed at per phase; $NMSG messages, $NFETCH over IMAP"
 

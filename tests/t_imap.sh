@@ -16,6 +16,7 @@ set -u
 : "${top_builddir:=.}"
 DRIVER=$top_builddir/tests/imap_fetch_driver
 . "$top_srcdir/tests/lib/dovecot.sh"
+. "$top_srcdir/tests/lib/proc.sh"
 
 if ! dovecot_available; then
 	echo "1..0 # SKIP dovecot is not installed (apt-get install dovecot-imapd)"
@@ -39,16 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 # The whole script must end in under two minutes, whatever hangs.
-# (sleep must not hold our stdout open, or a TAP reader waits for it.)
-(
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	sleep 110 > /dev/null 2>&1 &
-	sp=$!
-	wait $sp
-	echo "Bail out! t_imap.sh watchdog: took over 110 s"
-	kill -TERM $$
-) &
-WATCHDOG=$!
+watchdog_start 110 t_imap.sh
 
 n=0
 failed=0
@@ -190,8 +182,7 @@ is "$RC:$(state_last k):$(dovecot_count Kill UNSEEN)" "9:1000:1000" \
 start=$(emls k)
 # The driver itself, not under timeout(1): SIGKILL to timeout would not
 # reach its child.  The watchdog above bounds the wait.  No leak check in a
-# process killed on purpose (see KILLABLE in tests/lib/tap.sh).
-KILLABLE="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+# process killed on purpose (KILLABLE, tests/lib/proc.sh).
 env "$KILLABLE" "$DRIVER" -c "$T/kill.conf" -d "$T/k" > /dev/null 2>&1 &
 BGPID=$!
 # Killed soon after its first new file: the rest of its work (writing,

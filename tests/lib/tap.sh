@@ -67,10 +67,4 @@ jget() {
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
 
-# KILLABLE: the environment for a process a test kills on purpose.  Under
-# AddressSanitizer, LeakSanitizer stops the process at exit to scan it; a
-# SIGKILL that lands during that scan leaves the scanner writing "Unable to
-# get registers from thread" into the sanitizer log, which fails the run
-# though nothing leaked.  A killed process has no leaks to report anyway:
-# its exit never runs.  Use as: env "$KILLABLE" CMD...
-KILLABLE="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$top_srcdir/tests/lib/proc.sh"
