@@ -1,7 +1,12 @@
 #!/bin/sh
 # Installs what redress needs on Debian (bookworm): build tools and
 # libraries, and with "--test" what the test suite needs too (Dovecot,
-# Postfix's smtp-sink, CPython's odd-message corpus, clang for fuzzing).
+# Postfix's smtp-sink, CPython's odd-message corpus, clang with its
+# sanitizer and libFuzzer runtimes for fuzzing, libfaketime to run the
+# date-sensitive tests a year ahead).
+# Packages are installed without their Recommends, so every package a
+# test needs is named here, even where another package recommends it
+# (libclang-rt-14-dev is only a Recommends of clang).
 # Runs apt-get as root, or through sudo.
 set -eu
 
@@ -13,8 +18,8 @@ build="build-essential autoconf automake pkg-config libetpan-dev
 	libcurl4-gnutls-dev libpcre2-dev libsqlite3-dev libgnutls28-dev
 	libinih-dev ca-certificates tzdata"
 tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
-	gnutls-bin openssl procmail bc iproute2 clang valgrind time
-	dovecot-sieve"
+	gnutls-bin openssl procmail bc iproute2 clang libclang-rt-14-dev
+	valgrind time dovecot-sieve faketime"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $tests"
