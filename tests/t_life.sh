@@ -24,18 +24,20 @@ addresses = *@example.com
 [followup]
 after = 7d
 EOC
-R() { "$REDRESS" "$@"; }
+# Every command runs at the test's pinned time, $NOW, so that no result
+# depends on the day the suite runs.
+R() { "$REDRESS" --now "$NOW" "$@"; }
 jobs_of() { R --json case show "$1" | jget "[(j['kind'], j['state']) for j in d['jobs'] if j['kind'] == '$2']"; }
 
 # Friday 20 November 2026, 16:30 in London (GMT).
-R --now 2026-11-20T16:30:00Z ingest "$S/01-refund.eml" >/dev/null
+NOW=2026-11-20T16:30:00Z; R ingest "$S/01-refund.eml" >/dev/null
 c=$(R --json case show 1)
 is "$(printf '%s\n' "$c" | jget 'd["first_response_due"]')" "2026-11-23T16:30:00Z" \
    "1d from Friday 16:30 is Monday 16:30"
 is "$(printf '%s\n' "$c" | jget 'd["resolution_due"]')" "2026-11-27T16:30:00Z" "5d is the next Friday 16:30"
 is "$(printf '%s\n' "$c" | jget 'd["state"]')" "new" "the case is new"
 
-R --now 2026-11-20T16:30:05Z send --once >/dev/null; st=$?
+NOW=2026-11-20T16:30:05Z; R send --once >/dev/null; st=$?
 is "$st" 0 "send --once exits 0"
 is "$(ls outbox | wc -l)" 1 "the ack is in the outbox"
 ack=outbox/$(ls outbox)
@@ -52,16 +54,16 @@ like "$msgid" "^redress\.1\." "our Message-ID names the case"
 is "$(grep -c "$(printf '\r')\$" "$ack")" "$(wc -l < "$ack")" "every line of the ack ends in CRLF"
 
 # Monday 15:00: 80% of the first-response time is gone: one warning.
-out=$(R --json --now 2026-11-23T15:00:00Z tick)
+NOW=2026-11-23T15:00:00Z; out=$(R --json tick)
 is "$(printf '%s\n' "$out" | jget 'd["warnings"], d["breaches"]')" "1 0" "Monday 15:00: a warning, no breach"
 # Monday 17:00: the first response is late.
-out=$(R --json --now 2026-11-23T17:00:00Z tick)
+NOW=2026-11-23T17:00:00Z; out=$(R --json tick)
 is "$(printf '%s\n' "$out" | jget 'd["breaches"], d["escalations"]')" "1 1" "Monday 17:00: one breach, one escalation"
-out=$(R --json --now 2026-11-23T17:05:00Z tick)
+NOW=2026-11-23T17:05:00Z; out=$(R --json tick)
 is "$(printf '%s\n' "$out" | jget 'd["breaches"], d["escalations"], d["warnings"]')" "0 0 0" "a second tick queues nothing"
 is "$(jobs_of 1 escalation)" "[('escalation', 'queued')]" "exactly one escalation job"
 is "$(R --json case list --breached | jget '[c["id"] for c in d]')" "[1]" "case list --breached shows it"
-R --now 2026-11-23T17:06:00Z send --once >/dev/null
+NOW=2026-11-23T17:06:00Z; R send --once >/dev/null
 esc=$(grep -l "^To:.*duty@example.com" outbox/* | head -1)
 ok $? "the escalation went to the duty manager"
 grep -q "Charged twice" "$esc"; ok $? "the escalation quotes the complaint"
@@ -77,36 +79,36 @@ References: <20261123091244.5521@mail.example.net> <$msgid>
 
 Any news? Still waiting for the refund.
 EOM
-out=$(R --json --now 2026-11-24T10:00:00Z ingest reply1.eml)
+NOW=2026-11-24T10:00:00Z; out=$(R --json ingest reply1.eml)
 is "$(printf '%s\n' "$out" | jget 'd["joined"], d["new"]')" "1 0" "a reply to our Message-ID joins the case"
 is "$(jobs_of 1 ack)" "[('ack', 'sent')]" "and gets no new ack"
 
 # A forged Message-ID with a valid shape does not join.
 forged=$(echo "$msgid" | sed 's/\.[0-9a-f]*@/.0000000000000000@/')
 sed "s/$msgid/$forged/; s/reply1@/forged1@/; s/Re: your case/Hello/" reply1.eml > forged.eml
-out=$(R --json --now 2026-11-24T10:01:00Z ingest forged.eml)
+NOW=2026-11-24T10:01:00Z; out=$(R --json ingest forged.eml)
 is "$(printf '%s\n' "$out" | jget 'd["new"]')" 1 "a forged Message-ID opens a new case"
 
 # A stranger quoting the tag does not join; the customer with the tag does.
 printf 'From: someone@example.org\nSubject: Fwd: [case 000001] about Maria\nMessage-ID: <stranger@example.org>\n\nI saw this.\n' > stranger.eml
-out=$(R --json --now 2026-11-24T10:02:00Z ingest stranger.eml)
+NOW=2026-11-24T10:02:00Z; out=$(R --json ingest stranger.eml)
 is "$(printf '%s\n' "$out" | jget 'd["new"], d["joined"]')" "1 0" "a tag quoted by a stranger opens a new case"
 printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <tagged@example.net>\n\nSee attached statement.\n' > tagged.eml
-out=$(R --json --now 2026-11-24T10:03:00Z ingest tagged.eml)
+NOW=2026-11-24T10:03:00Z; out=$(R --json ingest tagged.eml)
 is "$(printf '%s\n' "$out" | jget 'd["joined"]')" 1 "the customer's tag joins the case"
 
 # Staff reply with the tag: the first response.
 printf 'From: Agent Smith <agent@example.com>\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
-R --now 2026-11-24T11:00:00Z ingest agent.eml >/dev/null
+NOW=2026-11-24T11:00:00Z; R ingest agent.eml >/dev/null
 c=$(R --json case show 1)
 is "$(printf '%s\n' "$c" | jget 'd["state"], d["first_response_at"]')" "responded 2026-11-24T11:00:00Z" \
    "a staff reply is the first response"
 is "$(R --json case list | jget 'len(d)')" 3 "no case was made for the staff reply"
 
 # Wait on the customer, then resolve.
-R --now 2026-11-24T12:00:00Z case wait 1 >/dev/null
+NOW=2026-11-24T12:00:00Z; R case wait 1 >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "waiting" "case wait"
-R --now 2026-11-25T12:00:00Z case resolve 1 --cause "duplicate charge refunded" >/dev/null
+NOW=2026-11-25T12:00:00Z; R case resolve 1 --cause "duplicate charge refunded" >/dev/null
 c=$(R --json case show 1)
 is "$(printf '%s\n' "$c" | jget 'd["state"], d["resolution_due"]')" "resolved 2026-11-30T16:30:00Z" \
    "resolved; the wait (one business day) moved the resolution deadline"
@@ -116,7 +118,7 @@ is "$st" 65 "resolving a resolved case is refused"
 
 # A week after intake the follow-up goes out and closes the resolved case.
 is "$(jobs_of 1 followup)" "[('followup', 'queued')]" "one follow-up queued"
-R --now 2026-11-27T16:31:00Z send --once >/dev/null
+NOW=2026-11-27T16:31:00Z; R send --once >/dev/null
 is "$(jobs_of 1 followup)" "[('followup', 'sent')]" "the follow-up is sent a week later"
 fu=$(grep -l "^Auto-Submitted: auto-generated" outbox/* | xargs grep -l "maria.lopez" | head -1)
 ok $? "the follow-up is marked auto-generated"
@@ -124,18 +126,18 @@ is "$(R --json case show 1 | jget 'd["state"]')" "closed" "and the case is close
 
 # The customer writes again: reopened.
 printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <again@example.net>\n\nThe refund has not arrived.\n' > again.eml
-R --now 2026-11-30T09:00:00Z ingest again.eml >/dev/null
+NOW=2026-11-30T09:00:00Z; R ingest again.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "responded" "a customer reply reopens a closed case"
 is "$(R --json case show 1 | jget '[e["kind"] for e in d["events"]][-1]')" "reopened" "with an event"
 
 # An out-of-office reply never reopens or changes a case.
-R --now 2026-11-30T09:10:00Z case resolve 1 >/dev/null
+NOW=2026-11-30T09:10:00Z; R case resolve 1 >/dev/null
 printf 'From: maria.lopez@example.net\nSubject: Automatic reply: [case 000001]\nAuto-Submitted: auto-replied\nMessage-ID: <oof@example.net>\n\nI am away.\n' > oof.eml
-R --now 2026-11-30T09:20:00Z ingest oof.eml >/dev/null
+NOW=2026-11-30T09:20:00Z; R ingest oof.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "resolved" "an out-of-office reply does not reopen"
 
 # The report: where the team keeps failing.
-rep=$(R --json --now 2026-11-30T10:00:00Z report)
+NOW=2026-11-30T10:00:00Z; rep=$(R --json report)
 is "$(printf '%s\n' "$rep" | jget 'd["all"]["cases"], d["all"]["first_response_decided"], d["all"]["first_response_in_time"]')" \
    "3 3 0" "report: 3 cases, 3 first responses decided, none in time"
 is "$(printf '%s\n' "$rep" | jget 'd["all"]["resolution_decided"], d["all"]["resolution_in_time"]')" \
@@ -144,8 +146,8 @@ is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" 
    "report: median first response 90.5 h (Friday 16:30 to Tuesday 11:00, calendar time)"
 is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \
    "[('duplicate charge refunded', 1)]" "report: the resolution causes"
-is "$(R --json --now 2026-11-30T10:00:00Z report --since 2026-11-24 | jget 'd["all"]["cases"]')" 2 \
+NOW=2026-11-30T10:00:00Z; is "$(R --json report --since 2026-11-24 | jget 'd["all"]["cases"]')" 2 \
    "report --since counts cases created since then"
-like "$(R --now 2026-11-30T10:00:00Z report)" "SLA compliance" "report as text"
-like "$(R --now 2026-11-30T10:00:00Z report --format html)" "<table>" "report as HTML"
+NOW=2026-11-30T10:00:00Z; like "$(R report)" "SLA compliance" "report as text"
+NOW=2026-11-30T10:00:00Z; like "$(R report --format html)" "<table>" "report as HTML"
 done_testing
