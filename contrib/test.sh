@@ -1,8 +1,10 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: install what the tests need, build
 # with -Werror, run every test (unit, corpus, integration against real
-# Dovecot and smtp-sink on loopback), run them all again under
-# AddressSanitizer + UndefinedBehaviorSanitizer (any report fails), check
+# Dovecot and smtp-sink on loopback), run the date-sensitive ones again
+# with the clock a year ahead (libfaketime: no test may depend on the day
+# it runs), run them all again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (any report fails), check
 # that the release tarball builds and passes (make distcheck), and end with
 # one line "N passed, N failed".
 set -u
@@ -13,7 +15,7 @@ cd "$top"
 jobs=${JOBS:-2}
 out="$top/_test"
 rm -rf "$out"
-mkdir -p "$out/plain" "$out/asan" "$out/san-logs"
+mkdir -p "$out/plain" "$out/future" "$out/asan" "$out/san-logs"
 status=0
 
 step() { printf '\n== %s\n' "$*"; }
@@ -26,6 +28,13 @@ step "build and test (-Werror)"
 	make -j"$jobs" >build.log 2>&1 || { cat build.log; exit 1; }
 	make -j"$jobs" check) >"$out/plain.log" 2>&1 || status=1
 grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/plain.log" | grep -v '^PASS' || true
+
+step "the date-sensitive tests with the clock a year ahead (make check-future)"
+# A build of its own, so that its test logs do not replace the plain ones.
+(cd "$out/future" && "$top/configure" -q --enable-werror &&
+	make -j"$jobs" >build.log 2>&1 || { cat build.log; exit 1; }
+	make -j"$jobs" check-future) >"$out/future.log" 2>&1 || status=1
+grep -E '^(check-future|PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/future.log" | grep -v '^PASS' || true
 
 step "build and test under ASan + UBSan"
 # Sanitizer reports go to files: a report fails the run even where a test
@@ -59,7 +68,8 @@ if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
 fi
 
 # Failed test logs, for whoever reads CI's output.
-for log in $(grep -l -E '^(FAIL|ERROR)' "$out"/plain/tests/*.log "$out"/asan/tests/*.log 2>/dev/null); do
+for log in $(grep -l -E '^(FAIL|ERROR)' "$out"/plain/tests/*.log "$out"/future/tests/*.log \
+	"$out"/asan/tests/*.log 2>/dev/null); do
 	echo "--- $log"
 	tail -60 "$log"
 done
@@ -68,7 +78,7 @@ count() { # count LOGFILE WORD: the number after "# WORD:" in automake's summary
 	awk -v w="# $2:" 'index($0, w) == 1 { n += $3 } END { print n + 0 }' "$1"
 }
 passed=0; failed=0; skipped=0
-for l in "$out/plain.log" "$out/asan.log"; do
+for l in "$out/plain.log" "$out/future.log" "$out/asan.log"; do
 	passed=$((passed + $(count "$l" PASS) + $(count "$l" XFAIL)))
 	failed=$((failed + $(count "$l" FAIL) + $(count "$l" ERROR) + $(count "$l" XPASS)))
 	skipped=$((skipped + $(count "$l" SKIP)))

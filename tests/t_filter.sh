@@ -55,7 +55,11 @@ open(sys.argv[1] + ".locked", "w").close()
 time.sleep(4)
 PY
 pid=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -e redress.db.locked ] && break; sleep 0.2; done
+# Wait for the lock (python's start can take seconds on a loaded machine);
+# without it the test below would prove nothing.
+i=0
+while [ ! -e redress.db.locked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e redress.db.locked ]; ok $? "the other process holds the store's lock"
 sed 's/5521/5524/' "$S/01-refund.eml" | "$REDRESS" -c locked.conf filter; st=$?
 is "$st" 75 "store locked by another process: exit 75"
 wait $pid
