@@ -567,3 +567,58 @@ out:
 	message_free(&m);
 	return ret;
 }
+
+int
+intake_held(struct intake *in, const char *reason,
+	    const struct intake_source *src, time_t now,
+	    struct intake_result *res, char **error_r)
+{
+	struct store *st = in->st;
+	struct store_message sm = { 0 };
+	struct store_case sc = { 0 };
+	long long msg_id = 0, case_id = 0;
+	char fp[65], *mark;
+	int found;
+
+	memset(res, 0, sizeof(res[0]));
+	/* No content to fingerprint: the source stands for it. */
+	mark = xasprintf("X-Redress-Undelivered: %s\r\n\r\n", src->source);
+	message_fingerprint(mark, strlen(mark), fp);
+	free(mark);
+	found = store_message_find(st, fp, &msg_id, &case_id, error_r);
+	if (found < 0)
+		return -1;
+	if (found > 0) {
+		res->outcome = INTAKE_DUPLICATE;
+		res->case_id = case_id;
+		res->msg_id = msg_id;
+		snprintf(res->note, sizeof(res->note),
+			 "duplicate of message %lld (case %lld)", msg_id, case_id);
+		return 0;
+	}
+	sm.direction = "in";
+	sm.fingerprint = fp;
+	sm.source = src->source;
+	sm.envelope_from = src->envelope_from;
+	sm.envelope_to = src->envelope_to;
+	sm.received = now;
+	sm.raw = "";
+	sm.raw_len = 0;
+	sm.held_reason = reason;
+	if (store_message_add(st, &sm, &msg_id, error_r) < 0)
+		return -1;
+	sc.state = (char *)"held";
+	sc.created = now;
+	sc.updated = now;
+	sc.held_reason = (char *)reason;
+	sc.complaint = true;
+	if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
+	    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
+	    store_event_add(st, case_id, now, "held", reason, error_r) < 0)
+		return -1;
+	res->outcome = INTAKE_HELD;
+	res->case_id = case_id;
+	res->msg_id = msg_id;
+	snprintf(res->note, sizeof(res->note), "held: %s", reason);
+	return 0;
+}

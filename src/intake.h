@@ -57,6 +57,16 @@ int intake_new(const struct config *cfg, struct store *st, bool one_message,
 int intake_message(struct intake *in, const char *raw, size_t len,
 		   const struct intake_source *src, time_t now,
 		   struct intake_result *res, char **error_r);
+/*
+ * A message a transport knows of but could not get (an IMAP server's NO to
+ * its fetch, or BODY[] NIL): stored, without content, on a held case with
+ * reason, so that an operator sees it and nothing starts a clock or
+ * sends an ack.  src->source must name it uniquely ("imap:BOX:UV:UID"):
+ * the same source again is a duplicate.  Errors as intake_message.
+ */
+int intake_held(struct intake *in, const char *reason,
+		const struct intake_source *src, time_t now,
+		struct intake_result *res, char **error_r);
 void intake_free(struct intake **in);
 
 #endif
