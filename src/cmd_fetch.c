@@ -47,7 +47,14 @@
 #include "tick.h"
 #include "xmem.h"
 
+/* A fetcher's lock may be taken over when it is older than this plus
+ * twice [imap] timeout (the longest a live fetcher goes without
+ * refreshing it: a TLS handshake or an intake batch).  It is refreshed
+ * at the start of each round, with every commit, and at least every
+ * FETCH_LOCK_REFRESH seconds (or [imap] timeout, if shorter) while the
+ * fetcher waits on the server. */
 #define FETCH_LOCK_TTL 900
+#define FETCH_LOCK_REFRESH 60
 #define FETCH_IDLE_MAX (29 * 60)   /* RFC 2177: re-issue IDLE before 29 min */
 #define FETCH_BACKOFF_MAX 300
 #define RUN_SEND_EVERY 30
@@ -80,6 +87,7 @@ struct fetcher {
 	struct imap_session *s;
 	char owner[128];
 	bool in_txn;
+	bool more;               /* the last round stopped early */
 	unsigned long fetched, fresh, joined, dups, held;
 	int backoff;
 	time_t next_try;
@@ -91,9 +99,56 @@ fetch_now(const struct app *app)
 	return app->now_given ? app->now : clock_now();
 }
 
+static long
+fetch_lock_ttl(const struct config *cfg)
+{
+	return FETCH_LOCK_TTL + 2 * (cfg->imap_timeout > 0 ? cfg->imap_timeout : 60);
+}
+
+/*
+ * Takes the fetch lock for cfg's mailbox, or refreshes it when it is ours
+ * already: 0, or -1 with *error_r (*temporary_r: store trouble, or the
+ * lock is another live fetcher's).
+ */
+static int
+fetch_lock(struct fetcher *f, char **error_r, bool *temporary_r)
+{
+	char *lock = xasprintf("fetch:%s", f->cfg->imap_url);
+	int r = store_lock(f->st, lock, f->owner, time(NULL), fetch_lock_ttl(f->cfg),
+			   error_r);
+
+	free(lock);
+	*temporary_r = true;
+	if (r == 0)
+		*error_r = xasprintf("another fetcher holds the lock for %s",
+				     f->cfg->imap_url);
+	return r > 0 ? 0 : -1;
+}
+
+/* The session's heartbeat: keeps the lock while the server is slow.
+ * Inside a transaction the row would stay invisible until the commit,
+ * which refreshes it anyway. */
+static int
+fetch_heartbeat(void *ctx, char **error_r)
+{
+	struct fetcher *f = ctx;
+	bool temporary;
+
+	if (f->in_txn)
+		return 0;
+	return fetch_lock(f, error_r, &temporary);
+}
+
+static void
+fetch_sink_note(void *ctx, const char *text)
+{
+	(void)ctx;
+	log_warn("imap: %s", text);
+}
+
 static int
 fetch_sink_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *raw,
-		   size_t len, char **error_r, bool *temporary_r)
+		   size_t len, const char *hold, char **error_r, bool *temporary_r)
 {
 	struct fetcher *f = ctx;
 	struct intake_source src = { NULL, NULL, NULL };
@@ -110,7 +165,13 @@ fetch_sink_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *ra
 	}
 	source = xasprintf("imap:%s:%u:%u", imap_mailbox(f->s), uidvalidity, uid);
 	src.source = source;
-	ret = intake_message(f->in, raw, len, &src, fetch_now(f->app), &res, error_r);
+	/* The server would not deliver it: held with its words, never a
+	 * case with a clock and no customer. */
+	if (hold != NULL)
+		ret = intake_held(f->in, hold, &src, fetch_now(f->app), &res, error_r);
+	else
+		ret = intake_message(f->in, raw, len, &src, fetch_now(f->app), &res,
+				     error_r);
 	if (ret < 0) {
 		*temporary_r = store_temporary(f->st);
 		store_rollback(f->st);
@@ -146,6 +207,12 @@ fetch_sink_commit(void *ctx, uint32_t uidvalidity, uint32_t last_uid,
 		store_rollback(f->st);
 		return -1;
 	}
+	/* Refreshes the lock in the same transaction; a fetcher that lost it
+	 * commits nothing, so two never store the same batch. */
+	if (fetch_lock(f, error_r, temporary_r) < 0) {
+		store_rollback(f->st);
+		return -1;
+	}
 	if (store_commit(f->st, error_r) < 0) {
 		*temporary_r = store_temporary(f->st);
 		return -1;
@@ -157,7 +224,14 @@ fetch_sink_commit(void *ctx, uint32_t uidvalidity, uint32_t last_uid,
 static int
 fetch_round(struct fetcher *f, bool *permanent_r)
 {
-	struct imap_sink sink = { f, fetch_sink_message, fetch_sink_commit };
+	struct imap_sink sink = { f, fetch_sink_message, fetch_sink_commit,
+				  fetch_sink_note };
+	/* At least once per [imap] timeout: a server may take that long over
+	 * every step of a long answer. */
+	struct imap_hooks hooks = { &fetch_stop, fetch_heartbeat, f,
+				    f->cfg->imap_timeout > 0 &&
+				    f->cfg->imap_timeout < FETCH_LOCK_REFRESH ?
+				    (int)f->cfg->imap_timeout : FETCH_LOCK_REFRESH };
 	uint32_t uidvalidity = 0, last_uid = 0;
 	char *error = NULL;
 	bool temporary = true;
@@ -165,8 +239,15 @@ fetch_round(struct fetcher *f, bool *permanent_r)
 	int r;
 
 	*permanent_r = false;
+	f->more = false;
+	if (fetch_lock(f, &error, &temporary) < 0) {
+		log_error("imap: %s", error);
+		free(error);
+		return -1;
+	}
 	if (f->s == NULL) {
-		if (imap_connect(f->cfg, f->password, &f->s, &error, &temporary) < 0) {
+		if (imap_connect(f->cfg, f->password, &hooks, &f->s, &error,
+				 &temporary) < 0) {
 			log_error("imap: %s", error);
 			free(error);
 			*permanent_r = !temporary;
@@ -185,7 +266,8 @@ fetch_round(struct fetcher *f, bool *permanent_r)
 			 uidvalidity, imap_uidvalidity(f->s));
 		last_uid = 0;
 	}
-	if (imap_fetch_new(f->s, last_uid, &sink, &n, &error, &temporary) < 0) {
+	r = imap_fetch_new(f->s, last_uid, &sink, &n, &error, &temporary);
+	if (r < 0) {
 		if (f->in_txn) {
 			store_rollback(f->st);
 			f->in_txn = false;
@@ -199,6 +281,10 @@ fetch_round(struct fetcher *f, bool *permanent_r)
 	if (n > 0)
 		log_info("imap: %zu messages: %lu new cases, %lu joined, %lu duplicates, "
 			 "%lu held so far", n, f->fresh, f->joined, f->dups, f->held);
+	if (r > 0) {
+		f->more = true;
+		log_info("imap: more mail is waiting; fetching on after a pause");
+	}
 	return 0;
 }
 
@@ -228,7 +314,8 @@ fetch_open(struct app *app, struct fetcher *f)
 	gethostname(host, sizeof(host) - 1);
 	snprintf(f->owner, sizeof(f->owner), "%ld@%s", (long)getpid(), host);
 	lock = xasprintf("fetch:%s", app->cfg->imap_url);
-	r = store_lock(f->st, lock, f->owner, time(NULL), FETCH_LOCK_TTL, &error);
+	r = store_lock(f->st, lock, f->owner, time(NULL), fetch_lock_ttl(app->cfg),
+		       &error);
 	free(lock);
 	if (r <= 0) {
 		if (r < 0)
@@ -336,6 +423,9 @@ cmd_fetch(struct app *app, int argc, char **argv)
 	for (;;) {
 		bool failed = fetch_round(&f, &permanent) < 0;
 
+		/* A round that stopped early is followed at once. */
+		if (!failed && f.more && !fetch_stop)
+			continue;
 		if (once) {
 			ret = !failed ? EX_OK : permanent ? EX_UNAVAILABLE : EX_TEMPFAIL;
 			break;

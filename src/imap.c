@@ -19,12 +19,24 @@
  * host name.  STARTTLS is required for imap:// unless tls = none, and a
  * server that does not offer it is refused, never used in clear.
  *
- * Fetching: a listing (UID FETCH n:* (UID RFC822.SIZE), filtered: "n:*"
- * always returns the highest UID), then bodies in answers of up to 1000
- * messages, one command always in flight while the sink works (built from
- * libetpan's public pieces, since mailimap_uid_fetch waits), commits as
- * batches fill, marks once per answer, and a repair pass for committed but
- * unmarked mail left by a crash.
+ * Bounds: every byte goes through imap_guard (imap_guard.h), a stream
+ * driver of ours around libetpan's socket or TLS one, armed before each
+ * exchange with that exchange's deadline and literal caps (imap_arm,
+ * imap_arm_bodies).  We connect the socket ourselves and do STARTTLS
+ * ourselves, so that the greeting and everything after it is read through
+ * the guard.  Which exchange gets which bounds: doc/design.md, "IMAP
+ * bounds".
+ *
+ * Fetching: a listing (UID FETCH n:* (UID RFC822.SIZE), filtered: it
+ * always returns the highest UID; taken response by response), then, in
+ * slices of IMAP_SLICE listed UIDs, bodies (always BODY.PEEK[]<0.max_size+1>,
+ * so no literal may be larger) in answers of up to 1000 messages, one
+ * command always in flight while the sink works (built from libetpan's
+ * public pieces, since mailimap_uid_fetch waits), commits every batch and
+ * at the end of each answer (no store transaction stays open across a
+ * network wait), marks once per answer, and a repair pass for committed
+ * but unmarked mail left by a crash.  Each listed UID has a state
+ * (enum imap_state); last_uid only passes UIDs stored or proven gone.
  *
  * Errors: -1 with an allocated message (server text quoted, cut, control
  * characters replaced; the password never appears because it is only ever
@@ -41,6 +53,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,18 +65,47 @@
 #include "buf.h"
 #include "config.h"
 #include "imap.h"
+#include "imap_guard.h"
 #include "xmem.h"
 
 #define IMAP_URL_MAX 2048
 #define IMAP_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
 #define IMAP_CHAIN_MAX 16
-/* One UID FETCH response is held in memory twice by libetpan (the raw
+/* One UID FETCH answer is held in memory twice by libetpan (the raw
  * response and the parsed literals): keep each one below this. */
 #define IMAP_CHUNK_BYTES (16u * 1024 * 1024)
 #define IMAP_CHUNK_MSGS 1000
+/* Listed UIDs handled as one slice (bounds the bookkeeping per answer). */
+#define IMAP_SLICE 50000u
 /* RFC 2177: re-issue IDLE before the server's 30-minute limit. */
 #define IMAP_IDLE_RENEW (28 * 60)
 #define IMAP_SERVER_TEXT_MAX 200
+/* What a server may send (doc/design.md, "IMAP bounds"): a line outside
+ * literals; the text outside literals of one answer, apart from FETCH
+ * responses (libetpan keeps all of it, and its parsed form of a flag list
+ * is many times larger); the FETCH responses of an answer with bodies
+ * (kept too), and of a listing (handed over one by one, only the text is
+ * kept: ~40 bytes per message, so about 1.5 million new messages); a
+ * literal in an answer without message bodies, and all of them together. */
+#define IMAP_LINE_MAX (1024u * 1024)
+#define IMAP_TEXT_MAX (1024u * 1024 + 64 * 1024)
+#define IMAP_FETCH_TEXT_MAX (1024u * 1024)
+#define IMAP_LISTING_MAX (64u * 1024 * 1024)
+#define IMAP_SMALL_LITERAL (64u * 1024)
+#define IMAP_SMALL_LITERALS (1024u * 1024)
+/* All literals of one answer with bodies: chunks are planned at 16 MB by
+ * the sizes the listing gave; this leaves room for sizes a server got
+ * wrong. */
+#define IMAP_BODY_LITERALS (64u * 1024 * 1024)
+/* The slowest transfer of message bodies that is not taken for an attack:
+ * an answer gets one more second per this many bytes. */
+#define IMAP_MIN_RATE (64.0 * 1024)
+/* SELECT, listings, searches and marks make the server work through the
+ * mailbox: their answers get this many times [imap] timeout. */
+#define IMAP_MAILBOX_FACTOR 3
+/* A fetch round stops taking new answers after this long (and says so),
+ * so that "redress run" gets back to sending and ticking. */
+#define IMAP_ROUND_SECONDS 300
 
 enum imap_tls_mode {
 	IMAP_TLS_IMPLICIT,
@@ -73,6 +115,7 @@ enum imap_tls_mode {
 
 struct imap_session {
 	mailimap *imap;           /* owned */
+	struct imap_guard *guard; /* owned; outlives imap's stream */
 	char *host;               /* owned */
 	uint16_t port;
 	char *mailbox;            /* owned */
@@ -80,7 +123,8 @@ struct imap_session {
 	char *keyword;            /* owned; flag mode */
 	uint32_t uidvalidity;
 	size_t batch;
-	size_t max_size;          /* 0: no partial fetches */
+	size_t max_size;          /* bodies are fetched as max_size + 1 bytes */
+	int timeout;              /* [imap] timeout, seconds */
 	bool has_move;
 	bool has_uidplus;
 	bool has_idle;
@@ -88,30 +132,81 @@ struct imap_session {
 	bool broken;              /* a stream error happened: no LOGOUT */
 };
 
+/* What is known about one listed UID. */
+enum imap_state {
+	IMAP_PENDING,             /* listed, not answered yet */
+	IMAP_HANDED,              /* handed to the sink, not committed yet */
+	IMAP_STORED,              /* committed */
+	IMAP_MARKED,              /* committed and marked (or moved) */
+	IMAP_MISSING,             /* not in the answer: gone, or held back? */
+	IMAP_ABSENT,              /* no longer listed: expunged meanwhile */
+	IMAP_UNDELIVERED,         /* still listed but not delivered */
+};
+
 struct imap_entry {
 	uint32_t uid;
 	uint32_t size;            /* RFC822.SIZE */
-	bool delivered;           /* handed to the sink */
+	enum imap_state state;
 };
 
 /* ------------------------------------------------------------------ */
 /* errors */
 
-/* The server's last response text, cut and made printable; static. */
+/*
+ * The response code of the server's last answer that libetpan does not
+ * know by name (RFC 5530's UNAVAILABLE, EXPUNGEISSUED, ...), or NULL.
+ * libetpan keeps it apart from the text (imap_response has none of it).
+ */
+static const char *
+imap_server_code(const struct imap_session *s)
+{
+	const struct mailimap_response_info *ri =
+		s->imap != NULL ? s->imap->imap_response_info : NULL;
+
+	return ri != NULL ? ri->rsp_atom : NULL;
+}
+
+/* Did the server's last answer carry the response code [name]? */
+static bool
+imap_server_code_is(const struct imap_session *s, const char *name)
+{
+	const char *code = imap_server_code(s);
+	const char *r = s->imap != NULL ? s->imap->imap_response : NULL;
+	char *bracketed;
+	bool in_text;
+
+	if (code != NULL && strcasecmp(code, name) == 0)
+		return true;
+	if (r == NULL)
+		return false;
+	bracketed = xasprintf("[%s]", name);
+	in_text = strstr(r, bracketed) != NULL;
+	free(bracketed);
+	return in_text;
+}
+
+/* The server's last response code and text, cut and made printable;
+ * static. */
 static const char *
 imap_server_text(const struct imap_session *s)
 {
 	static char text[IMAP_SERVER_TEXT_MAX + 4];
 	const char *r = s->imap != NULL ? s->imap->imap_response : NULL;
+	const char *code = imap_server_code(s);
+	char *all;
 	size_t i;
 
-	if (r == NULL || *r == '\0')
+	if ((r == NULL || *r == '\0') && code == NULL)
 		return "(no text from the server)";
-	for (i = 0; i < IMAP_SERVER_TEXT_MAX && r[i] != '\0'; i++)
-		text[i] = (r[i] >= 0x20 && r[i] < 0x7f) ? r[i] : '?';
+	all = xasprintf("%s%s%s%s", code != NULL ? "[" : "",
+			code != NULL ? code : "", code != NULL ? "] " : "",
+			r != NULL ? r : "");
+	for (i = 0; i < IMAP_SERVER_TEXT_MAX && all[i] != '\0'; i++)
+		text[i] = (all[i] >= 0x20 && all[i] < 0x7f) ? all[i] : '?';
 	text[i] = '\0';
-	if (r[i] != '\0')
+	if (all[i] != '\0')
 		memcpy(text + i, "...", 4);
+	free(all);
 	return text;
 }
 
@@ -121,6 +216,7 @@ imap_is_stream_error(int r)
 {
 	return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
 	       r == MAILIMAP_ERROR_FATAL || r == MAILIMAP_ERROR_SSL ||
+	       r == MAILIMAP_ERROR_PROTOCOL ||
 	       r == MAILIMAP_ERROR_CONNECTION_REFUSED ||
 	       r == MAILIMAP_ERROR_BAD_STATE || r == MAILIMAP_ERROR_MEMORY;
 }
@@ -129,14 +225,10 @@ imap_is_stream_error(int r)
 static bool
 imap_text_says_temporary(const struct imap_session *s)
 {
-	const char *r = s->imap != NULL ? s->imap->imap_response : NULL;
-
-	if (r == NULL)
-		return false;
-	return strstr(r, "[UNAVAILABLE]") != NULL ||
-	       strstr(r, "[INUSE]") != NULL ||
-	       strstr(r, "[LIMIT]") != NULL ||
-	       strstr(r, "[SERVERBUG]") != NULL;
+	return imap_server_code_is(s, "UNAVAILABLE") ||
+	       imap_server_code_is(s, "INUSE") ||
+	       imap_server_code_is(s, "LIMIT") ||
+	       imap_server_code_is(s, "SERVERBUG");
 }
 
 /*
@@ -147,6 +239,16 @@ static void
 imap_fail(struct imap_session *s, int r, const char *doing, char **error_r,
 	  bool *temporary_r)
 {
+	const char *why = s->guard != NULL ? imap_guard_error(s->guard) : NULL;
+
+	/* The guard's reason first: libetpan only sees the stream fail. */
+	if (why != NULL) {
+		s->broken = true;
+		*error_r = xasprintf("%s: %s:%u: %s", doing, s->host,
+				     (unsigned)s->port, why);
+		*temporary_r = true;
+		return;
+	}
 	if (imap_is_stream_error(r)) {
 		s->broken = true;
 		*error_r = xasprintf("%s: connection to %s:%u lost or timed out "
@@ -157,6 +259,39 @@ imap_fail(struct imap_session *s, int r, const char *doing, char **error_r,
 	}
 	*error_r = xasprintf("%s: server said: %s", doing, imap_server_text(s));
 	*temporary_r = imap_text_says_temporary(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* exchanges */
+
+enum imap_exchange {
+	IMAP_X_SHORT,     /* greeting, CAPABILITY, STARTTLS, LOGIN, NOOP, IDLE */
+	IMAP_X_MAILBOX,   /* SELECT, LIST, listings, searches, marks */
+};
+
+/* Arms the guard for one command and its answer, without message bodies. */
+static void
+imap_arm(struct imap_session *s, enum imap_exchange kind)
+{
+	double seconds = s->timeout;
+
+	if (kind == IMAP_X_MAILBOX)
+		seconds *= IMAP_MAILBOX_FACTOR;
+	imap_guard_arm(s->guard, seconds, IMAP_SMALL_LITERAL, IMAP_SMALL_LITERALS,
+		       IMAP_FETCH_TEXT_MAX);
+}
+
+/* Arms it for an answer carrying message bodies of about bytes in all. */
+static void
+imap_arm_bodies(struct imap_session *s, uint64_t bytes)
+{
+	uint64_t each = (uint64_t)s->max_size + 1;
+	uint64_t total = each > IMAP_BODY_LITERALS ? each : IMAP_BODY_LITERALS;
+
+	if (bytes > total)
+		bytes = total;
+	imap_guard_arm(s->guard, s->timeout + (double)bytes / IMAP_MIN_RATE, each,
+		       total, IMAP_FETCH_TEXT_MAX);
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,6 +638,7 @@ imap_refresh_caps(struct imap_session *s, char **error_r, bool *temporary_r)
 	struct mailimap_capability_data *cap = NULL;
 	int r;
 
+	imap_arm(s, IMAP_X_SHORT);
 	r = mailimap_capability(s->imap, &cap);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(s, r, "CAPABILITY", error_r, temporary_r);
@@ -543,6 +679,7 @@ imap_mailbox_exists(struct imap_session *s, const char *name, char **error_r,
 	clist *result = NULL;
 	int r, found;
 
+	imap_arm(s, IMAP_X_MAILBOX);
 	r = mailimap_list(s->imap, "", name, &result);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(s, r, "LIST", error_r, temporary_r);
@@ -643,8 +780,10 @@ imap_setup(struct imap_session *s, const struct config *cfg,
 		goto fail;
 	}
 	s->batch = cfg->imap_batch > 0 ? (size_t)cfg->imap_batch : 100;
-	if (cfg->intake_max_size > 0 && cfg->intake_max_size < (long)UINT32_MAX - 1)
-		s->max_size = (size_t)cfg->intake_max_size;
+	s->timeout = cfg->imap_timeout > 0 ? (int)cfg->imap_timeout : 60;
+	/* config.c keeps max_size within 1 KiB..1 GiB. */
+	s->max_size = cfg->intake_max_size > 0 && cfg->intake_max_size < (1L << 30)
+		      ? (size_t)cfg->intake_max_size : (size_t)1 << 30;
 	*user_r = url_user;
 	return 0;
 fail:
@@ -652,10 +791,87 @@ fail:
 	return -1;
 }
 
+/*
+ * Opens the connection through the guard and reads the greeting: returns
+ * libetpan's code (MAILIMAP_NO_ERROR_AUTHENTICATED or
+ * _NON_AUTHENTICATED on success), or -1 with *error_r.
+ */
+static int
+imap_open_stream(struct imap_session *s, enum imap_tls_mode mode,
+		 char **error_r)
+{
+	mailstream_low *inner, *low;
+	mailstream *stream;
+	int fd;
+
+	imap_arm(s, IMAP_X_SHORT);
+	if (imap_guard_connect(s->guard, s->host, s->port, &fd, error_r) < 0)
+		return -1;
+	if (mode == IMAP_TLS_IMPLICIT)
+		inner = mailstream_low_ssl_open_with_callback_timeout(fd,
+			imap_guard_left(s->guard), imap_tls_callback, s);
+	else
+		inner = mailstream_low_socket_open(fd);
+	if (inner == NULL) {
+		close(fd);
+		*error_r = xasprintf(mode == IMAP_TLS_IMPLICIT ?
+				     "TLS handshake with %s:%u failed" :
+				     "cannot set up a stream to %s:%u",
+				     s->host, (unsigned)s->port);
+		return -1;
+	}
+	low = imap_guard_wrap(s->guard, inner);
+	stream = low != NULL ? mailstream_new(low, 8192) : NULL;
+	if (stream == NULL) {
+		if (low != NULL) {
+			mailstream_low_close(low);
+			mailstream_low_free(low);
+		}
+		*error_r = xstrdup("out of memory (mailstream_new)");
+		return -1;
+	}
+	/* The greeting, read through the guard; the stream is the session's
+	 * from here on, whatever the outcome. */
+	return mailimap_connect(s->imap, stream);
+}
+
+/*
+ * STARTTLS through the guard: libetpan's own call would put its TLS
+ * driver in place of ours.  mailimap_starttls also refuses data sent
+ * ahead of the handshake (CVE-2020-15953).
+ */
+static int
+imap_starttls(struct imap_session *s, char **error_r, bool *temporary_r)
+{
+	mailstream_low *tls;
+	int r, fd;
+
+	imap_arm(s, IMAP_X_SHORT);
+	r = mailimap_starttls(s->imap);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(s, r, "STARTTLS", error_r, temporary_r);
+		return -1;
+	}
+	fd = mailstream_low_get_fd(imap_guard_inner(s->guard));
+	tls = fd < 0 ? NULL : mailstream_low_tls_open_with_callback_timeout(fd,
+		imap_guard_left(s->guard), imap_tls_callback, s);
+	if (tls == NULL) {
+		s->broken = true;
+		*error_r = xasprintf("STARTTLS: TLS handshake with %s:%u failed",
+				     s->host, (unsigned)s->port);
+		*temporary_r = true;
+		return -1;
+	}
+	imap_guard_set_inner(s->guard, tls);
+	return 0;
+}
+
 int
 imap_connect(const struct config *cfg, const char *password,
-	     struct imap_session **s_r, char **error_r, bool *temporary_r)
+	     const struct imap_hooks *hooks, struct imap_session **s_r,
+	     char **error_r, bool *temporary_r)
 {
+	struct imap_guard_params gp;
 	struct imap_session *s;
 	enum imap_tls_mode mode;
 	char *user = NULL;
@@ -677,27 +893,49 @@ imap_connect(const struct config *cfg, const char *password,
 	}
 	imap_ignore_sigpipe();
 
+	memset(&gp, 0, sizeof(gp));
+	gp.idle = s->timeout;
+	gp.line_max = IMAP_LINE_MAX;
+	gp.text_max = IMAP_TEXT_MAX;
+	if (hooks != NULL) {
+		gp.stop = hooks->stop;
+		gp.heartbeat = hooks->heartbeat;
+		gp.heartbeat_ctx = hooks->ctx;
+		gp.heartbeat_every = hooks->heartbeat_every > 0 ?
+				     hooks->heartbeat_every : 60;
+	}
+	s->guard = imap_guard_new(&gp);
 	s->imap = mailimap_new(0, NULL);
 	if (s->imap == NULL) {
 		*error_r = xstrdup("out of memory (mailimap_new)");
 		*temporary_r = true;
 		goto fail;
 	}
-	/* Copied into the stream at creation: must come before connecting. */
-	mailimap_set_timeout(s->imap, cfg->imap_timeout > 0 ? cfg->imap_timeout : 60);
+	mailimap_set_timeout(s->imap, s->timeout);
 
-	if (mode == IMAP_TLS_IMPLICIT)
-		r = mailimap_ssl_connect_with_callback(s->imap, s->host, s->port,
-						       imap_tls_callback, s);
-	else
-		r = mailimap_socket_connect(s->imap, s->host, s->port);
+	r = imap_open_stream(s, mode, error_r);
+	if (r == -1) {
+		s->broken = true;
+		*temporary_r = true;
+		goto fail;
+	}
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		const char *why = imap_guard_error(s->guard);
+
 		s->broken = true;
-		*error_r = xasprintf("cannot connect to %s:%u%s (libetpan error %d)",
-				     s->host, (unsigned)s->port,
-				     mode == IMAP_TLS_IMPLICIT ? " with TLS" : "", r);
-		*temporary_r = r != MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION ||
+		if (why != NULL)
+			*error_r = xasprintf("cannot connect to %s:%u%s: %s",
+					     s->host, (unsigned)s->port,
+					     mode == IMAP_TLS_IMPLICIT ? " with TLS" : "",
+					     why);
+		else
+			*error_r = xasprintf("cannot connect to %s:%u%s (libetpan "
+					     "error %d)", s->host, (unsigned)s->port,
+					     mode == IMAP_TLS_IMPLICIT ? " with TLS" : "",
+					     r);
+		*temporary_r = why != NULL ||
+			       r != MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION ||
 			       imap_text_says_temporary(s);
 		goto fail;
 	}
@@ -717,12 +955,8 @@ imap_connect(const struct config *cfg, const char *password,
 					     s->host, (unsigned)s->port);
 			goto fail;
 		}
-		r = mailimap_socket_starttls_with_callback(s->imap,
-							   imap_tls_callback, s);
-		if (r != MAILIMAP_NO_ERROR) {
-			imap_fail(s, r, "STARTTLS", error_r, temporary_r);
+		if (imap_starttls(s, error_r, temporary_r) < 0)
 			goto fail;
-		}
 	}
 	if (mode != IMAP_TLS_NONE &&
 	    imap_verify_tls(s, cfg->imap_ca_file, error_r, temporary_r) < 0)
@@ -737,6 +971,7 @@ imap_connect(const struct config *cfg, const char *password,
 					     s->host);
 			goto fail;
 		}
+		imap_arm(s, IMAP_X_SHORT);
 		r = mailimap_login(s->imap, user, password);
 		if (r != MAILIMAP_NO_ERROR) {
 			char *what = xasprintf("LOGIN as %s", user);
@@ -772,6 +1007,7 @@ imap_connect(const struct config *cfg, const char *password,
 			goto fail;
 		}
 	}
+	imap_arm(s, IMAP_X_MAILBOX);
 	r = mailimap_select(s->imap, s->mailbox);
 	if (r != MAILIMAP_NO_ERROR) {
 		char *what = xasprintf("SELECT %s", s->mailbox);
@@ -815,31 +1051,42 @@ imap_entry_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A UID set of exactly these (sorted) UIDs, runs as ranges. */
+/* A UID set of exactly the UIDs of e[0..n) (sorted) that are in state
+ * want (or all of them when want is -1), runs as ranges; *count_r gets
+ * their number.  NULL when out of memory. */
 static struct mailimap_set *
-imap_uid_set(const struct imap_entry *e, size_t n)
+imap_uid_set(const struct imap_entry *e, size_t n, int want, size_t *count_r)
 {
 	struct mailimap_set *set = mailimap_set_new_empty();
 	size_t i = 0;
 
+	*count_r = 0;
 	if (set == NULL)
 		return NULL;
 	while (i < n) {
-		size_t j = i;
+		size_t j;
 
-		while (j + 1 < n && e[j + 1].uid == e[j].uid + 1)
+		if (want >= 0 && e[i].state != (enum imap_state)want) {
+			i++;
+			continue;
+		}
+		j = i;
+		while (j + 1 < n && e[j + 1].uid == e[j].uid + 1 &&
+		       (want < 0 || e[j + 1].state == (enum imap_state)want))
 			j++;
 		if (mailimap_set_add_interval(set, e[i].uid, e[j].uid) !=
 		    MAILIMAP_NO_ERROR) {
 			mailimap_set_free(set);
 			return NULL;
 		}
+		*count_r += j - i + 1;
 		i = j + 1;
 	}
 	return set;
 }
 
-/* UID and the first body section (or RFC822.SIZE) of one FETCH response. */
+/* UID and the first body section (or RFC822.SIZE) of one FETCH response.
+ * *body_r is NULL for BODY[] NIL. */
 static void
 imap_msg_att_read(struct mailimap_msg_att *att, uint32_t *uid_r,
 		  uint32_t *size_r, bool *has_size_r, const char **body_r,
@@ -881,25 +1128,65 @@ imap_msg_att_read(struct mailimap_msg_att *att, uint32_t *uid_r,
 	}
 }
 
-/* The listing: UIDs > last_uid with their sizes, sorted, unique. */
+/* The listing being received: FETCH responses one at a time. */
+struct imap_listing {
+	uint32_t lo;
+	struct imap_entry *list;  /* owned */
+	size_t n, cap;
+};
+
+static void
+imap_on_listed(struct mailimap_msg_att *att, void *ctx)
+{
+	struct imap_listing *l = ctx;
+	uint32_t uid, size = 0;
+	bool has_size, has_body;
+	const char *body;
+	size_t len;
+
+	imap_msg_att_read(att, &uid, &size, &has_size, &body, &len, &has_body);
+	/* "n:*" always returns the highest UID, even below n. */
+	if (uid < l->lo)
+		return;
+	l->list = xgrow(l->list, &l->cap, l->n + 1, sizeof(*l->list));
+	memset(&l->list[l->n], 0, sizeof(l->list[l->n]));
+	l->list[l->n].uid = uid;
+	l->list[l->n].size = has_size ? size : 0;
+	l->list[l->n].state = IMAP_PENDING;
+	l->n++;
+}
+
+/* Asks libetpan for the handler path (it takes it only when a progress
+ * callback is set). */
+static void
+imap_on_progress(size_t current, size_t maximum, void *ctx)
+{
+	(void)current;
+	(void)maximum;
+	(void)ctx;
+}
+
+/*
+ * The listing of UIDs lo:* with their sizes, sorted, unique.  Its FETCH
+ * responses are taken one by one as libetpan parses them, so that only
+ * their text is held until the answer ends (a listing may be long).
+ */
 static int
-imap_list_new(struct imap_session *s, uint32_t last_uid,
-	      struct imap_entry **list_r, size_t *n_r, char **error_r,
-	      bool *temporary_r)
+imap_list(struct imap_session *s, uint32_t lo, struct imap_entry **list_r,
+	  size_t *n_r, char **error_r, bool *temporary_r)
 {
 	struct mailimap_set *set;
 	struct mailimap_fetch_type *ft;
+	struct imap_listing l;
 	clist *result = NULL;
-	clistiter *it;
-	struct imap_entry *list = NULL;
-	size_t n = 0, cap = 0, i, w;
+	size_t i, w;
 	int r;
 
 	*list_r = NULL;
 	*n_r = 0;
-	if (last_uid == UINT32_MAX)
-		return 0;
-	set = mailimap_set_new_interval(last_uid + 1, 0);
+	memset(&l, 0, sizeof(l));
+	l.lo = lo;
+	set = mailimap_set_new_interval(lo, 0);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	if (set == NULL || ft == NULL ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft,
@@ -914,40 +1201,31 @@ imap_list_new(struct imap_session *s, uint32_t last_uid,
 		*temporary_r = true;
 		return -1;
 	}
+	imap_guard_arm(s->guard, (double)s->timeout * IMAP_MAILBOX_FACTOR,
+		       IMAP_SMALL_LITERAL, IMAP_SMALL_LITERALS, IMAP_LISTING_MAX);
+	mailimap_set_msg_att_handler(s->imap, imap_on_listed, &l);
+	mailimap_set_progress_callback(s->imap, NULL, imap_on_progress, &l);
 	r = mailimap_uid_fetch(s->imap, set, ft, &result);
+	mailimap_set_progress_callback(s->imap, NULL, NULL, NULL);
+	mailimap_set_msg_att_handler(s->imap, NULL, NULL);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR) {
+		free(l.list);
 		imap_fail(s, r, "UID FETCH (listing new mail)", error_r, temporary_r);
 		/* A NO here is the server's trouble, not the mail's: retry. */
 		*temporary_r = true;
 		return -1;
 	}
-	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
-		uint32_t uid, size = 0;
-		bool has_size, has_body;
-		const char *body;
-		size_t len;
-
-		imap_msg_att_read(clist_content(it), &uid, &size, &has_size,
-				  &body, &len, &has_body);
-		/* "n:*" always returns the highest UID, even below n. */
-		if (uid <= last_uid)
-			continue;
-		list = xgrow(list, &cap, n + 1, sizeof(*list));
-		memset(&list[n], 0, sizeof(list[n]));
-		list[n].uid = uid;
-		list[n].size = has_size ? size : 0;
-		n++;
-	}
-	mailimap_fetch_list_free(result);
-	if (n > 1)
-		qsort(list, n, sizeof(*list), imap_entry_cmp);
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	if (l.n > 1)
+		qsort(l.list, l.n, sizeof(*l.list), imap_entry_cmp);
 	/* unsolicited responses may repeat a UID */
-	for (i = 0, w = 0; i < n; i++)
-		if (w == 0 || list[w - 1].uid != list[i].uid)
-			list[w++] = list[i];
-	*list_r = list;
+	for (i = 0, w = 0; i < l.n; i++)
+		if (w == 0 || l.list[w - 1].uid != l.list[i].uid)
+			l.list[w++] = l.list[i];
+	*list_r = l.list;
 	*n_r = w;
 	return 0;
 }
@@ -962,54 +1240,75 @@ imap_find(struct imap_entry *e, size_t n, uint32_t uid)
 	return bsearch(&key, e, n, sizeof(*e), imap_entry_cmp);
 }
 
-/* One run of imap_fetch_new: how far the batches have got. */
+/* One run of imap_fetch_new: one slice of the listing at a time, and how
+ * far last_uid may go. */
 struct imap_run {
 	struct imap_session *s;
 	const struct imap_sink *sink;
-	struct imap_entry *list;
+	struct imap_entry *list;  /* the slice's UIDs, sorted */
 	size_t n;
-	size_t committed;         /* list[0..committed) are committed */
-	size_t marked;            /* list[0..marked) are marked or moved */
+	size_t handed;            /* entries in state HANDED */
+	size_t safe_idx;          /* list[0..safe_idx) are stored or gone */
+	uint32_t safe;            /* the last_uid that may be recorded */
+	uint32_t recorded;        /* the last_uid the sink last recorded */
+	bool stuck;               /* a UID was listed and not delivered */
 	size_t *fetched;
+	double started;
 };
 
 /*
- * Commits every complete batch in list[committed..end), and the rest too
- * when end is the end of the list.  Only called when every entry before
- * end has been delivered or is known to be gone from the server.
+ * How far last_uid may go: over the entries stored (or being stored by
+ * the commit about to happen) or proven gone, in UID order, never past one
+ * still pending, missing or undelivered.
  */
-static int
-imap_commit_upto(struct imap_run *run, size_t end, char **error_r,
-		 bool *temporary_r)
+static void
+imap_safe_advance(struct imap_run *run)
 {
-	struct imap_session *s = run->s;
+	while (!run->stuck && run->safe_idx < run->n) {
+		enum imap_state st = run->list[run->safe_idx].state;
 
-	while (run->committed < end) {
-		size_t upto = run->committed + s->batch;
-
-		if (upto > end) {
-			if (end < run->n)
-				break;
-			upto = end;
-		}
-		if (run->sink->commit(run->sink->ctx, s->uidvalidity,
-				      run->list[upto - 1].uid, error_r,
-				      temporary_r) < 0)
-			return -1;
-		run->committed = upto;
+		if (st == IMAP_UNDELIVERED)
+			run->stuck = true;
+		if (st != IMAP_HANDED && st != IMAP_STORED && st != IMAP_MARKED &&
+		    st != IMAP_ABSENT)
+			break;
+		run->safe = run->list[run->safe_idx++].uid;
 	}
+}
+
+/* Commits what the sink took and records how far last_uid may go. */
+static int
+imap_commit(struct imap_run *run, char **error_r, bool *temporary_r)
+{
+	size_t i;
+
+	imap_safe_advance(run);
+	if (run->handed == 0 && run->safe == run->recorded)
+		return 0;
+	if (run->sink->commit(run->sink->ctx, run->s->uidvalidity, run->safe,
+			      error_r, temporary_r) < 0)
+		return -1;
+	run->recorded = run->safe;
+	for (i = 0; i < run->n && run->handed > 0; i++)
+		if (run->list[i].state == IMAP_HANDED) {
+			run->list[i].state = IMAP_STORED;
+			run->handed--;
+		}
 	return 0;
 }
 
 static int
 imap_hand_over(struct imap_run *run, struct imap_entry *e, const char *body,
-	       size_t len, char **error_r, bool *temporary_r)
+	       size_t len, const char *hold, char **error_r, bool *temporary_r)
 {
-	e->delivered = true;
+	e->state = IMAP_HANDED;
+	run->handed++;
 	if (run->sink->message(run->sink->ctx, run->s->uidvalidity, e->uid,
-			       body, len, error_r, temporary_r) < 0)
+			       body, len, hold, error_r, temporary_r) < 0)
 		return -1;
 	(*run->fetched)++;
+	if (run->handed >= run->s->batch)
+		return imap_commit(run, error_r, temporary_r);
 	return 0;
 }
 
@@ -1017,9 +1316,7 @@ imap_hand_over(struct imap_run *run, struct imap_entry *e, const char *body,
 struct imap_chunk {
 	struct imap_run *run;
 	struct imap_entry *e;     /* the chunk: run->list[first..first+n) */
-	size_t first, n;
-	size_t next;              /* e[0..next) all delivered, in order */
-	bool gap;                 /* something arrived out of order */
+	size_t n;
 	bool failed;
 	char *error;
 	bool temporary;
@@ -1032,7 +1329,7 @@ imap_on_msg_att(struct mailimap_msg_att *att, struct imap_chunk *c)
 	uint32_t uid, size;
 	bool has_size, has_body;
 	const char *body = NULL;
-	size_t len = 0, idx;
+	size_t len = 0;
 	struct imap_entry *hit;
 
 	if (c->failed)
@@ -1040,27 +1337,25 @@ imap_on_msg_att(struct mailimap_msg_att *att, struct imap_chunk *c)
 	imap_msg_att_read(att, &uid, &size, &has_size, &body, &len, &has_body);
 	hit = imap_find(c->e, c->n, uid);
 	/* Flag updates from other clients arrive as FETCH responses too. */
-	if (hit == NULL || !has_body || hit->delivered)
+	if (hit == NULL || !has_body || hit->state != IMAP_PENDING)
 		return;
-	idx = (size_t)(hit - c->e);
-	if (idx != c->next)
-		c->gap = true;
 	if (imap_hand_over(c->run, hit, body != NULL ? body : "", len,
-			   &c->error, &c->temporary) < 0) {
+			   body == NULL ? "the IMAP server sent no body for it "
+			   "(BODY[] NIL)" : NULL, &c->error, &c->temporary) < 0)
 		c->failed = true;
-		return;
-	}
-	if (idx == c->next)
-		c->next++;
-	/*
-	 * Servers answer in UID order; as long as this one does, batches are
-	 * committed as they fill up.  After a gap, wait for the end of the
-	 * answer: a late message must never land behind a commit that claims
-	 * it.
-	 */
-	if (!c->gap && imap_commit_upto(c->run, c->first + c->next, &c->error,
-					&c->temporary) < 0)
-		c->failed = true;
+}
+
+/* Bytes of bodies to expect for e[0..n): the listed sizes, each at most
+ * what a partial fetch can bring. */
+static uint64_t
+imap_expect(const struct imap_session *s, const struct imap_entry *e, size_t n)
+{
+	uint64_t bytes = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bytes += e[i].size > s->max_size ? s->max_size + 1 : e[i].size;
+	return bytes;
 }
 
 /*
@@ -1069,11 +1364,13 @@ imap_on_msg_att(struct mailimap_msg_att *att, struct imap_chunk *c)
  * mbsync gains by pipelining).  libetpan has no call for that, but its
  * public pieces do: mailimap_send_current_tag, then the command through
  * mailstream_write, later mailimap_read_line + mailimap_parse_response.
- * Only one command is ever outstanding.
+ * Only one command is ever outstanding.  Every body is a partial fetch of
+ * max_size + 1 bytes: a server that keeps to the protocol never sends a
+ * literal larger than that, so the guard may refuse one.
  */
 static int
 imap_fetch_send(struct imap_session *s, const struct imap_entry *e, size_t n,
-		bool partial, char **error_r, bool *temporary_r)
+		char **error_r, bool *temporary_r)
 {
 	struct buf b;
 	size_t i = 0;
@@ -1094,10 +1391,8 @@ imap_fetch_send(struct imap_session *s, const struct imap_entry *e, size_t n,
 			(void)buf_printf(&b, "%" PRIu32 ":%" PRIu32, e[i].uid, e[j].uid);
 		i = j + 1;
 	}
-	if (partial)
-		(void)buf_printf(&b, " (UID BODY.PEEK[]<0.%zu>)\r\n", s->max_size + 1);
-	else
-		(void)buf_puts(&b, " (UID BODY.PEEK[])\r\n");
+	(void)buf_printf(&b, " (UID BODY.PEEK[]<0.%zu>)\r\n", s->max_size + 1);
+	imap_arm(s, IMAP_X_SHORT);
 	r = mailimap_send_current_tag(s->imap);
 	if (r == MAILIMAP_NO_ERROR &&
 	    (mailstream_write(s->imap->imap_stream, b.data, b.len) != (ssize_t)b.len ||
@@ -1112,12 +1407,15 @@ imap_fetch_send(struct imap_session *s, const struct imap_entry *e, size_t n,
 }
 
 /*
- * Reads the answer to the UID FETCH just sent, as mailimap_uid_fetch
- * would: MAILIMAP_NO_ERROR with *result_r (the caller frees it; may be
- * NULL), MAILIMAP_ERROR_UID_FETCH for NO or BAD, else a stream-level code.
+ * Reads the answer to the UID FETCH just sent, which carries about bytes
+ * of bodies: MAILIMAP_NO_ERROR, or MAILIMAP_ERROR_UID_FETCH for NO (*bad_r
+ * false) or BAD (true), with *result_r (the caller frees it; may be NULL;
+ * a NO may come with the messages the server could deliver), else a
+ * stream-level code.
  */
 static int
-imap_fetch_recv(struct imap_session *s, clist **result_r)
+imap_fetch_recv(struct imap_session *s, uint64_t bytes, clist **result_r,
+		bool *bad_r)
 {
 	struct mailimap_response *response = NULL;
 	struct mailimap_response_done *done;
@@ -1125,6 +1423,8 @@ imap_fetch_recv(struct imap_session *s, clist **result_r)
 	int r, code = -1;
 
 	*result_r = NULL;
+	*bad_r = false;
+	imap_arm_bodies(s, bytes);
 	if (mailimap_read_line(s->imap) == NULL)
 		return MAILIMAP_ERROR_STREAM;
 	r = mailimap_parse_response(s->imap, &response);
@@ -1140,130 +1440,178 @@ imap_fetch_recv(struct imap_session *s, clist **result_r)
 	    done->rsp_data.rsp_tagged->rsp_cond_state != NULL)
 		code = done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
 	mailimap_response_free(response);
-	if (code != MAILIMAP_RESP_COND_STATE_OK) {
+	*result_r = list;
+	if (code == MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_NO_ERROR;
+	if (code == -1) {
 		if (list != NULL)
 			mailimap_fetch_list_free(list);
-		return code == -1 ? MAILIMAP_ERROR_PARSE : MAILIMAP_ERROR_UID_FETCH;
+		*result_r = NULL;
+		return MAILIMAP_ERROR_PARSE;
 	}
-	*result_r = list;
-	return MAILIMAP_NO_ERROR;
+	*bad_r = code == MAILIMAP_RESP_COND_STATE_BAD;
+	return MAILIMAP_ERROR_UID_FETCH;
+}
+
+/*
+ * A NO to a body fetch that says "later" (RFC 5530): the message stays
+ * unmarked and last_uid below it, and the round fails (temporary).  Any
+ * other NO is about the message, and asking again will not help.
+ */
+static bool
+imap_refusal_is_transient(const struct imap_session *s)
+{
+	return imap_server_code_is(s, "UNAVAILABLE") ||
+	       imap_server_code_is(s, "INUSE") ||
+	       imap_server_code_is(s, "LIMIT");
 }
 
 static int imap_fetch_chunk(struct imap_run *run, size_t first, size_t n,
-			    bool partial, char **error_r, bool *temporary_r);
+			    char **error_r, bool *temporary_r);
 
 /*
- * Hands over the answer (r, result) to the UID FETCH of
- * list[first..first+n) and commits what it completes; frees result.  A NO
- * for several messages is retried one by one (synchronously: nothing may
- * be outstanding then); a NO for one message hands it over empty, so that
- * it is held rather than blocking every later one.  A message missing from
- * the answer was expunged by someone else.
+ * Hands over the answer (r, bad, result) to the UID FETCH of
+ * list[first..first+n) and commits; frees result.  A NO for several
+ * messages is retried one by one (synchronously: nothing may be
+ * outstanding then); a NO for one message hands it over to be held with
+ * the server's words, so that it does not block every later one - unless
+ * it says the message was expunged ([EXPUNGEISSUED]) or will be there
+ * later ([UNAVAILABLE], ...).  A message missing from the answer is
+ * MISSING until imap_verify finds out whether it is gone.
  */
 static int
-imap_chunk_take(struct imap_run *run, size_t first, size_t n, bool partial,
-		int r, clist *result, char **error_r, bool *temporary_r)
+imap_chunk_take(struct imap_run *run, size_t first, size_t n, int r, bool bad,
+		clist *result, char **error_r, bool *temporary_r)
 {
 	struct imap_session *s = run->s;
 	struct imap_chunk c;
+	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	c.run = run;
 	c.e = &run->list[first];
-	c.first = first;
 	c.n = n;
-	if (r == MAILIMAP_NO_ERROR && result != NULL) {
+	if (result != NULL) {
 		clistiter *it;
 
 		for (it = clist_begin(result); it != NULL; it = clist_next(it))
 			imap_on_msg_att(clist_content(it), &c);
-	}
-	if (result != NULL)
 		mailimap_fetch_list_free(result);
+	}
 	if (c.failed) {
 		*error_r = c.error;
 		*temporary_r = c.temporary;
 		return -1;
 	}
-	if (r == MAILIMAP_ERROR_UID_FETCH && !imap_text_says_temporary(s)) {
-		size_t i;
-
-		for (i = 0; i < n; i++) {
-			if (c.e[i].delivered)
-				continue;
-			if (n > 1) {
-				if (imap_fetch_chunk(run, first + i, 1, partial,
-						     error_r, temporary_r) < 0)
-					return -1;
-			} else if (imap_hand_over(run, &c.e[i], "", 0, error_r,
-						  temporary_r) < 0) {
-				return -1;
-			}
-		}
-	} else if (r != MAILIMAP_NO_ERROR) {
+	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_ERROR_UID_FETCH) {
 		imap_fail(s, r, "UID FETCH", error_r, temporary_r);
 		*temporary_r = true;
 		return -1;
 	}
-	return imap_commit_upto(run, first + n, error_r, temporary_r);
+	if (r == MAILIMAP_ERROR_UID_FETCH &&
+	    (bad || imap_refusal_is_transient(s))) {
+		/* Keep what came; the rest waits for the next round. */
+		if (imap_commit(run, error_r, temporary_r) < 0)
+			return -1;
+		imap_fail(s, r, "UID FETCH", error_r, temporary_r);
+		*temporary_r = true;
+		return -1;
+	}
+	if (r == MAILIMAP_ERROR_UID_FETCH) {
+		bool expunged = imap_server_code_is(s, "EXPUNGEISSUED");
+
+		/* No network wait with a transaction open. */
+		if (n > 1 && imap_commit(run, error_r, temporary_r) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			char *why;
+			int rc;
+
+			if (c.e[i].state != IMAP_PENDING)
+				continue;
+			if (n > 1) {
+				if (imap_fetch_chunk(run, first + i, 1, error_r,
+						     temporary_r) < 0)
+					return -1;
+				continue;
+			}
+			if (expunged)
+				continue;
+			why = xasprintf("the IMAP server refused to deliver it: "
+					"NO %s", imap_server_text(s));
+			rc = imap_hand_over(run, &c.e[i], "", 0, why, error_r,
+					    temporary_r);
+			free(why);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (c.e[i].state == IMAP_PENDING)
+			c.e[i].state = IMAP_MISSING;
+	return imap_commit(run, error_r, temporary_r);
 }
 
 /* Fetches and hands over list[first..first+n), without pipelining. */
 static int
-imap_fetch_chunk(struct imap_run *run, size_t first, size_t n, bool partial,
+imap_fetch_chunk(struct imap_run *run, size_t first, size_t n,
 		 char **error_r, bool *temporary_r)
 {
 	clist *result = NULL;
+	bool bad;
 	int r;
 
-	if (imap_fetch_send(run->s, &run->list[first], n, partial, error_r,
+	if (imap_fetch_send(run->s, &run->list[first], n, error_r,
 			    temporary_r) < 0)
 		return -1;
-	r = imap_fetch_recv(run->s, &result);
-	return imap_chunk_take(run, first, n, partial, r, result, error_r,
+	r = imap_fetch_recv(run->s, imap_expect(run->s, &run->list[first], n),
+			    &result, &bad);
+	return imap_chunk_take(run, first, n, r, bad, result, error_r,
 			       temporary_r);
 }
 
 /*
  * Where the UID FETCH starting at list[j] ends: up to IMAP_CHUNK_MSGS
- * messages or IMAP_CHUNK_BYTES, across batch boundaries (round trips, not
- * bytes, are what costs); a message above max_size goes alone, as a
- * partial fetch of max_size + 1 bytes so that intake sees it is too large
- * and holds it.
+ * messages or IMAP_CHUNK_BYTES by the listed sizes, across batch
+ * boundaries (round trips, not bytes, are what costs).
  */
 static size_t
-imap_chunk_end(const struct imap_run *run, size_t j, bool *partial_r)
+imap_chunk_end(const struct imap_run *run, size_t j)
 {
-	const struct imap_session *s = run->s;
-	size_t k = j, bytes = 0;
+	size_t k = j;
+	uint64_t bytes = 0;
 
-	*partial_r = s->max_size > 0 && run->list[j].size > s->max_size;
-	if (*partial_r)
-		return j + 1;
-	while (k < run->n && k - j < IMAP_CHUNK_MSGS &&
-	       (s->max_size == 0 || run->list[k].size <= s->max_size) &&
-	       (k == j || bytes + run->list[k].size <= IMAP_CHUNK_BYTES)) {
-		bytes += run->list[k].size;
+	while (k < run->n && k - j < IMAP_CHUNK_MSGS) {
+		uint64_t b = imap_expect(run->s, &run->list[k], 1);
+
+		if (k > j && bytes + b > IMAP_CHUNK_BYTES)
+			break;
+		bytes += b;
 		k++;
 	}
 	return k;
 }
 
-/* Marks or moves exactly these UIDs (committed ones only). */
+/* Marks or moves exactly the entries of e[0..n) in state STORED; they
+ * become MARKED. */
 static int
-imap_mark(struct imap_session *s, const struct imap_entry *e, size_t n,
+imap_mark(struct imap_session *s, struct imap_entry *e, size_t n,
 	  char **error_r, bool *temporary_r)
 {
 	struct mailimap_set *set;
 	struct mailimap_flag_list *flags;
 	struct mailimap_store_att_flags *store;
+	size_t count, i;
 	int r;
 
-	if (n == 0)
-		return 0;
-	set = imap_uid_set(e, n);
+	set = imap_uid_set(e, n, IMAP_STORED, &count);
 	if (set == NULL)
 		goto nomem;
+	if (count == 0) {
+		mailimap_set_free(set);
+		return 0;
+	}
+	imap_arm(s, IMAP_X_MAILBOX);
 	if (s->move_folder != NULL && s->has_move) {
 		r = mailimap_uid_move(s->imap, set, s->move_folder);
 		mailimap_set_free(set);
@@ -1271,7 +1619,7 @@ imap_mark(struct imap_session *s, const struct imap_entry *e, size_t n,
 			imap_fail(s, r, "UID MOVE", error_r, temporary_r);
 			return -1;
 		}
-		return 0;
+		goto done;
 	}
 	if (s->move_folder != NULL) {
 		r = mailimap_uid_copy(s->imap, set, s->move_folder);
@@ -1302,6 +1650,7 @@ imap_mark(struct imap_session *s, const struct imap_entry *e, size_t n,
 	store = mailimap_store_att_flags_new_add_flags_silent(flags);
 	if (store == NULL)
 		goto nomem_flags;
+	imap_arm(s, IMAP_X_MAILBOX);
 	r = mailimap_uid_store(s->imap, set, store);
 	mailimap_store_att_flags_free(store);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -1312,6 +1661,7 @@ imap_mark(struct imap_session *s, const struct imap_entry *e, size_t n,
 	if (s->move_folder != NULL) {
 		/* UID EXPUNGE (UIDPLUS): only our UIDs, never other clients'
 		 * \Deleted mail. */
+		imap_arm(s, IMAP_X_MAILBOX);
 		r = mailimap_uid_expunge(s->imap, set);
 		if (r != MAILIMAP_NO_ERROR) {
 			mailimap_set_free(set);
@@ -1320,6 +1670,10 @@ imap_mark(struct imap_session *s, const struct imap_entry *e, size_t n,
 		}
 	}
 	mailimap_set_free(set);
+done:
+	for (i = 0; i < n; i++)
+		if (e[i].state == IMAP_STORED)
+			e[i].state = IMAP_MARKED;
 	return 0;
 nomem_flags:
 	mailimap_flag_list_free(flags);
@@ -1384,6 +1738,7 @@ imap_repair(struct imap_session *s, uint32_t last_uid, char **error_r,
 			goto nomem;
 		}
 	}
+	imap_arm(s, IMAP_X_MAILBOX);
 	r = mailimap_uid_search(s->imap, NULL, key, &result);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -1398,7 +1753,8 @@ imap_repair(struct imap_session *s, uint32_t last_uid, char **error_r,
 			continue;
 		list = xgrow(list, &cap, n + 1, sizeof(*list));
 		memset(&list[n], 0, sizeof(list[n]));
-		list[n++].uid = *uid;
+		list[n].uid = *uid;
+		list[n++].state = IMAP_STORED;
 	}
 	mailimap_search_result_free(result);
 	if (n > 1)
@@ -1412,63 +1768,162 @@ nomem:
 	return -1;
 }
 
-int
-imap_fetch_new(struct imap_session *s, uint32_t last_uid,
-	       const struct imap_sink *sink, size_t *fetched_r,
-	       char **error_r, bool *temporary_r)
+/*
+ * The UIDs the listing gave but the answers lacked: are they gone (the
+ * server no longer lists them: ABSENT, last_uid may pass them) or held
+ * back (UNDELIVERED: last_uid stays below, the next round asks again)?
+ * At most IMAP_CHUNK_MSGS are asked about per slice; the rest count as
+ * held back, which is safe.  Nothing may be outstanding.
+ */
+static int
+imap_verify(struct imap_run *run, char **error_r, bool *temporary_r)
 {
-	struct imap_run run;
+	struct imap_session *s = run->s;
+	struct mailimap_set *set;
+	struct mailimap_fetch_type *ft;
+	struct imap_entry *ask = NULL;
+	clist *result = NULL;
+	clistiter *it;
+	size_t count, i, n = 0, cap = 0, held = 0;
+	uint32_t first = 0;
+	int r;
+
+	for (i = 0; i < run->n && n < IMAP_CHUNK_MSGS; i++)
+		if (run->list[i].state == IMAP_MISSING) {
+			ask = xgrow(ask, &cap, n + 1, sizeof(*ask));
+			ask[n++] = run->list[i];
+		}
+	if (n == 0)
+		return 0;
+	set = imap_uid_set(ask, n, IMAP_MISSING, &count);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (set == NULL || ft == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR) {
+		if (ft != NULL)
+			mailimap_fetch_type_free(ft);
+		if (set != NULL)
+			mailimap_set_free(set);
+		free(ask);
+		*error_r = xstrdup("out of memory building UID FETCH");
+		*temporary_r = true;
+		return -1;
+	}
+	imap_arm(s, IMAP_X_MAILBOX);
+	r = mailimap_uid_fetch(s->imap, set, ft, &result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR && imap_is_stream_error(r)) {
+		free(ask);
+		imap_fail(s, r, "UID FETCH (messages not delivered)", error_r,
+			  temporary_r);
+		return -1;
+	}
+	/* Asked about and not listed again: gone.  On a NO (result already
+	 * freed by libetpan) nothing is proven. */
+	for (i = 0; i < n && r == MAILIMAP_NO_ERROR; i++) {
+		struct imap_entry *e = imap_find(run->list, run->n, ask[i].uid);
+
+		e->state = IMAP_ABSENT;
+	}
+	if (r == MAILIMAP_NO_ERROR) {
+		for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+			uint32_t uid, size;
+			bool has_size, has_body;
+			const char *body;
+			size_t len;
+			struct imap_entry *hit;
+
+			imap_msg_att_read(clist_content(it), &uid, &size, &has_size,
+					  &body, &len, &has_body);
+			hit = imap_find(run->list, run->n, uid);
+			if (hit != NULL && hit->state == IMAP_ABSENT &&
+			    imap_find(ask, n, uid) != NULL)
+				hit->state = IMAP_UNDELIVERED;
+		}
+		mailimap_fetch_list_free(result);
+	}
+	free(ask);
+	for (i = 0; i < run->n; i++) {
+		struct imap_entry *e = &run->list[i];
+
+		if (e->state == IMAP_MISSING)
+			e->state = IMAP_UNDELIVERED;
+		if (e->state == IMAP_UNDELIVERED && held++ == 0)
+			first = e->uid;
+	}
+	if (held > 0 && run->sink->note != NULL) {
+		char *text = xasprintf("%s: %zu listed message%s not delivered "
+				       "(UID %" PRIu32 "%s); asked for again next "
+				       "time, and the mailbox's last UID stays below",
+				       s->mailbox, held, held == 1 ? " was" : "s were",
+				       first, held == 1 ? "" : " first");
+
+		run->sink->note(run->sink->ctx, text);
+		free(text);
+	}
+	return 0;
+}
+
+static double
+imap_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool
+imap_round_over(const struct imap_run *run)
+{
+	return imap_now() - run->started >= IMAP_ROUND_SECONDS;
+}
+
+/*
+ * Fetches the bodies of the slice in run->list: pipelined (while the sink
+ * takes chunk c, the UID FETCH for chunk c + 1 is already on its way), then
+ * the missing ones verified, everything committed and marked.  0, 1 when
+ * the round is over before the slice is, or -1.
+ */
+static int
+imap_fetch_slice(struct imap_run *run, char **error_r, bool *temporary_r)
+{
+	struct imap_session *s = run->s;
 	size_t j = 0, k = 0;
-	bool partial = false;
+	bool more = false;
 	int rc = 0;
 
-	*fetched_r = 0;
-	*temporary_r = false;
-	memset(&run, 0, sizeof(run));
-	run.s = s;
-	run.sink = sink;
-	run.fetched = fetched_r;
-	if (imap_repair(s, last_uid, error_r, temporary_r) < 0)
-		return -1;
-	if (imap_list_new(s, last_uid, &run.list, &run.n, error_r,
-			  temporary_r) < 0)
-		return -1;
-	/*
-	 * Pipelined: while the sink takes chunk c, the UID FETCH for chunk
-	 * c + 1 is already on its way.  Batches are committed as they fill
-	 * up (imap_commit_upto); whenever no command is outstanding, what is
-	 * committed gets marked in one command.
-	 */
-	if (run.n > 0) {
-		k = imap_chunk_end(&run, 0, &partial);
-		rc = imap_fetch_send(s, &run.list[0], k, partial, error_r,
-				     temporary_r);
+	if (run->n > 0) {
+		k = imap_chunk_end(run, 0);
+		rc = imap_fetch_send(s, &run->list[0], k, error_r, temporary_r);
 	}
-	while (rc == 0 && j < run.n) {
+	while (rc == 0 && j < run->n) {
 		clist *result = NULL;
 		size_t nk = 0;
-		bool npartial = false, ahead = false;
-		int r = imap_fetch_recv(s, &result);
+		bool bad, ahead = false;
+		int r = imap_fetch_recv(s, imap_expect(s, &run->list[j], k - j),
+					&result, &bad);
 
-		if (r == MAILIMAP_NO_ERROR && run.committed > run.marked) {
-			rc = imap_mark(s, &run.list[run.marked],
-				       run.committed - run.marked, error_r,
-				       temporary_r);
-			if (rc == 0)
-				run.marked = run.committed;
-		}
-		if (rc == 0 && r == MAILIMAP_NO_ERROR && k < run.n) {
-			nk = imap_chunk_end(&run, k, &npartial);
-			rc = imap_fetch_send(s, &run.list[k], nk - k, npartial,
-					     error_r, temporary_r);
-			ahead = rc == 0;
+		/* Nothing outstanding: what is committed gets marked. */
+		if (r == MAILIMAP_NO_ERROR)
+			rc = imap_mark(s, run->list, run->n, error_r, temporary_r);
+		if (rc == 0 && r == MAILIMAP_NO_ERROR && k < run->n) {
+			if (imap_round_over(run)) {
+				more = true;
+			} else {
+				nk = imap_chunk_end(run, k);
+				rc = imap_fetch_send(s, &run->list[k], nk - k,
+						     error_r, temporary_r);
+				ahead = rc == 0;
+			}
 		}
 		if (rc < 0) {
 			if (result != NULL)
 				mailimap_fetch_list_free(result);
 			break;
 		}
-		rc = imap_chunk_take(&run, j, k - j, partial, r, result, error_r,
+		rc = imap_chunk_take(run, j, k - j, r, bad, result, error_r,
 				     temporary_r);
 		if (rc < 0) {
 			/* An answer is still on its way: the session cannot
@@ -1480,43 +1935,82 @@ imap_fetch_new(struct imap_session *s, uint32_t last_uid,
 		j = k;
 		if (ahead) {
 			k = nk;
-			partial = npartial;
-		} else if (j < run.n) {
-			k = imap_chunk_end(&run, j, &partial);
-			rc = imap_fetch_send(s, &run.list[j], k - j, partial,
-					     error_r, temporary_r);
+		} else if (j < run->n && !more) {
+			if (imap_round_over(run)) {
+				more = true;
+				break;
+			}
+			k = imap_chunk_end(run, j);
+			rc = imap_fetch_send(s, &run->list[j], k - j, error_r,
+					     temporary_r);
+		} else {
+			break;
 		}
 	}
-	if (rc == 0 && run.committed > run.marked) {
-		rc = imap_mark(s, &run.list[run.marked], run.committed - run.marked,
-			       error_r, temporary_r);
-		if (rc == 0)
-			run.marked = run.committed;
-	}
+	if (rc == 0)
+		rc = imap_verify(run, error_r, temporary_r);
+	if (rc == 0)
+		rc = imap_commit(run, error_r, temporary_r);
+	if (rc == 0)
+		rc = imap_mark(s, run->list, run->n, error_r, temporary_r);
 	/* The sink failed mid-chunk: what it did commit is still marked. */
-	if (rc < 0 && run.committed > run.marked && !s->broken) {
+	if (rc < 0 && !s->broken) {
 		char *e2 = NULL;
 		bool t2;
 
-		if (imap_mark(s, &run.list[run.marked], run.committed - run.marked,
-			      &e2, &t2) < 0)
+		if (imap_mark(s, run->list, run->n, &e2, &t2) < 0)
 			free(e2);
 	}
-	free(run.list);
+	if (rc < 0)
+		return -1;
+	return more ? 1 : 0;
+}
+
+int
+imap_fetch_new(struct imap_session *s, uint32_t last_uid,
+	       const struct imap_sink *sink, size_t *fetched_r,
+	       char **error_r, bool *temporary_r)
+{
+	struct imap_run run;
+	struct imap_entry *all = NULL;
+	size_t total = 0, a;
+	int rc = 0;
+
+	*fetched_r = 0;
+	*temporary_r = false;
+	memset(&run, 0, sizeof(run));
+	run.s = s;
+	run.sink = sink;
+	run.fetched = fetched_r;
+	run.safe = run.recorded = last_uid;
+	run.started = imap_now();
+	if (imap_repair(s, last_uid, error_r, temporary_r) < 0)
+		return -1;
+	if (last_uid == UINT32_MAX)
+		return 0;
+	if (imap_list(s, last_uid + 1, &all, &total, error_r, temporary_r) < 0)
+		return -1;
+	/* Slice by slice; last_uid moves on only while every UID before is
+	 * stored or gone (imap_safe_advance). */
+	for (a = 0; a < total; a += run.n) {
+		run.list = all + a;
+		run.n = total - a < IMAP_SLICE ? total - a : IMAP_SLICE;
+		run.safe_idx = 0;
+		run.handed = 0;
+		rc = imap_fetch_slice(&run, error_r, temporary_r);
+		if (rc != 0)
+			break;
+		if (a + run.n < total && imap_round_over(&run)) {
+			rc = 1;
+			break;
+		}
+	}
+	free(all);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ */
 /* waiting */
-
-static double
-imap_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 imap_nap(double seconds)
@@ -1542,11 +2036,14 @@ imap_wait_poll(struct imap_session *s, int seconds, volatile const bool *stop,
 	while ((left = deadline - imap_now()) > 0) {
 		if (stop != NULL && *stop)
 			return 0;
+		if (imap_guard_beat(s->guard) < 0)
+			goto fail;
 		imap_nap(left < 1.0 ? left : 1.0);
 	}
 	if (stop != NULL && *stop)
 		return 0;
 	/* Keeps the connection alive and finds out whether it still is. */
+	imap_arm(s, IMAP_X_SHORT);
 	r = mailimap_noop(s->imap);
 	if (r != MAILIMAP_NO_ERROR) {
 		bool temporary;
@@ -1555,6 +2052,10 @@ imap_wait_poll(struct imap_session *s, int seconds, volatile const bool *stop,
 		return -1;
 	}
 	return 1;
+fail:
+	s->broken = true;
+	*error_r = xasprintf("waiting for new mail: %s", imap_guard_error(s->guard));
+	return -1;
 }
 
 int
@@ -1585,6 +2086,7 @@ imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 
 		if ((stop != NULL && *stop) || imap_now() >= deadline)
 			return 0;
+		imap_arm(s, IMAP_X_SHORT);
 		r = mailimap_idle(s->imap);
 		if (r != MAILIMAP_NO_ERROR) {
 			imap_fail(s, r, "IDLE", error_r, &temporary);
@@ -1601,6 +2103,12 @@ imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 			if (now - started >= IMAP_IDLE_RENEW) {
 				renew = true;
 				break;
+			}
+			if (imap_guard_beat(s->guard) < 0) {
+				s->broken = true;
+				*error_r = xasprintf("IDLE on %s: %s", s->host,
+						     imap_guard_error(s->guard));
+				return -1;
 			}
 			/* Data libetpan has already read is invisible to
 			 * select(): look at its buffer first. */
@@ -1626,6 +2134,13 @@ imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 				return -1;
 			}
 		}
+		/* Stopping: no DONE, no waiting for its answer; the session
+		 * is only good for imap_close now. */
+		if (stop != NULL && *stop) {
+			s->broken = true;
+			return 0;
+		}
+		imap_arm(s, IMAP_X_SHORT);
 		r = mailimap_idle_done(s->imap);
 		if (r != MAILIMAP_NO_ERROR) {
 			imap_fail(s, r, "IDLE DONE", error_r, &temporary);
@@ -1654,12 +2169,21 @@ imap_close(struct imap_session **sp)
 		return;
 	s = *sp;
 	if (s->imap != NULL) {
-		if (s->idle_setup)
+		if (s->idle_setup && s->imap->imap_stream != NULL)
 			mailstream_unsetup_idle(s->imap->imap_stream);
-		if (!s->broken && s->imap->imap_stream != NULL)
+		/* mailimap_free sends LOGOUT itself while the stream is open:
+		 * a failed guard makes that fail at once. */
+		if (s->broken && s->guard != NULL)
+			imap_guard_fail(s->guard, "closed after an error");
+		if (!s->broken && s->imap->imap_stream != NULL) {
+			imap_guard_arm(s->guard, s->timeout < 10 ? s->timeout : 10,
+				       IMAP_SMALL_LITERAL, IMAP_SMALL_LITERALS,
+				       IMAP_FETCH_TEXT_MAX);
 			(void)mailimap_logout(s->imap);
+		}
 		mailimap_free(s->imap);
 	}
+	imap_guard_free(&s->guard);
 	free(s->host);
 	free(s->mailbox);
 	free(s->move_folder);

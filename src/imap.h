@@ -30,6 +30,21 @@ struct config;
 struct imap_session;
 
 /*
+ * What the caller lends the session for its network waits (all optional):
+ * a stop flag (set by SIGTERM: every wait gives up within a second or
+ * so, and the call fails), and a heartbeat called at most every
+ * heartbeat_every seconds while the session waits on the server (the
+ * fetcher refreshes its lock there; -1 with an allocated *error_r fails
+ * the call in progress).  Copied by imap_connect; stop must stay valid.
+ */
+struct imap_hooks {
+	volatile const bool *stop;
+	int (*heartbeat)(void *ctx, char **error_r);
+	void *ctx;
+	int heartbeat_every;
+};
+
+/*
  * Connects to cfg->imap_url (imaps:// implicit TLS, port 993; imap://
  * STARTTLS, port 143, required unless cfg->imap_tls is "none": a server
  * that does not offer STARTTLS is refused, never used in clear), verifies
@@ -39,12 +54,22 @@ struct imap_session;
  * SELECTs the mailbox named by the URL path (default INBOX).  With
  * cfg->imap_processed "move:FOLDER" it also checks that FOLDER exists and
  * that the server can move safely (MOVE, or UIDPLUS for COPY + UID
- * EXPUNGE).  The socket waits at most cfg->imap_timeout seconds for
- * anything.  Returns 0 and a session the caller closes with imap_close, or
- * -1 (see above).
+ * EXPUNGE).
+ *
+ * Bounds (doc/design.md, "IMAP bounds"): nothing is waited for longer than
+ * cfg->imap_timeout seconds without a byte moving; every exchange (a
+ * command and its whole answer) must end within cfg->imap_timeout seconds
+ * (three times that for SELECT, listings, searches and marks, plus one
+ * second per 64 KiB of message bodies it carries); no line of an answer may
+ * exceed 1 MiB outside literals, no answer 4 MiB of text, no literal
+ * cfg->intake_max_size + 1 bytes.  A server that breaks one of these gets
+ * a temporary error and its connection closed.  hooks may be NULL.
+ * Returns 0 and a session the caller closes with imap_close, or -1 (see
+ * above).
  */
 int imap_connect(const struct config *cfg, const char *password,
-		 struct imap_session **s_r, char **error_r, bool *temporary_r);
+		 const struct imap_hooks *hooks, struct imap_session **s_r,
+		 char **error_r, bool *temporary_r);
 
 /* The selected mailbox's UIDVALIDITY (0 if the server sent none). */
 uint32_t imap_uidvalidity(const struct imap_session *s);
@@ -56,48 +81,67 @@ const char *imap_mailbox(const struct imap_session *s);
 struct imap_sink {
 	void *ctx;
 	/*
-	 * One message, in UID order.  raw is owned by the fetcher and valid
-	 * only during the call.  A message larger than cfg->intake_max_size
-	 * arrives cut to intake_max_size + 1 bytes (a partial fetch), so
-	 * intake sees that it is too large and holds it; a message the
-	 * server could not deliver arrives with len 0 (intake holds it too),
-	 * so that one bad message never stalls the rest.  Return 0 to go on,
-	 * or -1 with *error_r (allocated) and *temporary_r set to stop: the
-	 * batch is then neither committed nor marked.
+	 * One message.  raw is owned by the fetcher and valid only during the
+	 * call.  Every body is fetched as its first cfg->intake_max_size + 1
+	 * bytes, so a larger message arrives cut to that length and intake
+	 * sees that it is too large and holds it.  hold is NULL for a message
+	 * the server delivered; otherwise the server would not deliver it (a
+	 * NO to its fetch, or BODY[] NIL), raw is empty, and hold says why:
+	 * the sink must store it held with that reason, so that one bad
+	 * message never stalls the rest.  Return 0 to go on, or -1 with
+	 * *error_r (allocated) and *temporary_r set to stop: what the sink
+	 * took since its last commit is then neither committed nor marked.
 	 */
 	int (*message)(void *ctx, uint32_t uidvalidity, uint32_t uid,
-		       const char *raw, size_t len, char **error_r,
-		       bool *temporary_r);
+		       const char *raw, size_t len, const char *hold,
+		       char **error_r, bool *temporary_r);
 	/*
-	 * Called after each batch, before the batch is marked on the server:
-	 * the sink commits its transaction and records (uidvalidity,
-	 * last_uid).  Return 0, or -1 with *error_r and *temporary_r set.
+	 * Called after every cfg->imap_batch messages, at the end of each
+	 * answer, and when last_uid advances without new messages, always
+	 * before the messages are marked on the server: the sink commits its
+	 * transaction and records (uidvalidity, last_uid).  last_uid never
+	 * passes a UID that was listed but neither stored nor proven gone.
+	 * Return 0, or -1 with *error_r and *temporary_r set.
 	 */
 	int (*commit)(void *ctx, uint32_t uidvalidity, uint32_t last_uid,
 		      char **error_r, bool *temporary_r);
+	/* Optional: something the operator should know (a message listed
+	 * but not delivered).  text is valid during the call. */
+	void (*note)(void *ctx, const char *text);
 };
 
 /*
  * Fetches every message with UID > last_uid (pass 0 when the stored
  * UIDVALIDITY differs from imap_uidvalidity(): a full rescan), calls
- * sink->message for each in UID order and sink->commit after every
- * cfg->imap_batch messages (and after the last), then marks what is
- * committed: "flag" adds \Seen and cfg->imap_keyword; "move:FOLDER" uses
- * UID MOVE when the server has MOVE, else UID COPY + \Deleted + UID
- * EXPUNGE of exactly those UIDs.  Nothing is ever marked before its commit.
+ * sink->message for each and sink->commit as the sink struct says, then
+ * marks what is committed: "flag" adds \Seen and cfg->imap_keyword;
+ * "move:FOLDER" uses UID MOVE when the server has MOVE, else UID COPY +
+ * \Deleted + UID EXPUNGE of exactly those UIDs.  Nothing is ever marked
+ * before its commit, and nothing is marked that was not stored.
  *
- * For speed, one UID FETCH (BODY.PEEK[]) asks for up to 1000 messages or
- * 16 MB, across batch boundaries, and the next one is sent before the sink
- * sees the current answer; marks are sent once per answer.  A crash after a
- * commit but before its mark leaves committed mail unmarked, which UID
- * tracking alone would never revisit: so each call first marks (or moves)
- * any message with UID <= last_uid that is still unmarked (flag: lacks the
- * keyword; move: still in the mailbox).
+ * The mailbox is listed once (UID FETCH n:* (UID RFC822.SIZE)).  For
+ * speed, one UID FETCH asks for up to 1000 messages or 16 MB, and the
+ * next one is sent before the sink sees the current answer; marks are
+ * sent once per answer.  A crash after a commit but before its mark leaves
+ * committed mail unmarked, which UID tracking alone would never revisit:
+ * so each call first marks (or moves) any message with UID <= last_uid
+ * that is still unmarked (flag: lacks the keyword; move: still in the
+ * mailbox).
+ *
+ * A UID the listing gave but the answer lacks is asked for once more
+ * (UID FETCH of the UIDs alone): if the server no longer lists it, it was
+ * expunged and last_uid may pass it; if it does, last_uid stays below it
+ * (sink->note says so) and the next call asks again.  A NO to one message
+ * hands it to the sink with a hold reason, except a temporary one
+ * ([UNAVAILABLE], [INUSE], [LIMIT]), which fails the call (temporary) and
+ * leaves the message unmarked for the next call.
  *
  * *fetched_r gets the number of messages handed to the sink (also on
- * error).  Returns 0, or -1 (error_r/temporary_r as above; committed
- * messages stay committed even if marking failed: the next call marks
- * them).
+ * error).  Returns 0 when everything was fetched, 1 when the call stopped
+ * early after 5 minutes of fetching (what it took is committed and marked;
+ * call again for the rest), or -1 (error_r/temporary_r as above;
+ * committed messages stay committed even if marking failed: the next call
+ * marks them).
  */
 int imap_fetch_new(struct imap_session *s, uint32_t last_uid,
 		   const struct imap_sink *sink, size_t *fetched_r,
@@ -110,13 +154,15 @@ int imap_fetch_new(struct imap_session *s, uint32_t last_uid,
  * notice during IDLE; always after a poll interval), 0 on timeout or when
  * *stop became true (looked at at least once a second, so SIGTERM is
  * honoured quickly), -1 with *error_r on a broken connection (reconnect).
- * The session is ready for imap_fetch_new again when it returns 0 or 1.
+ * The session is ready for imap_fetch_new again when it returns 0 or 1,
+ * unless the wait ended because of *stop: then it is only good for
+ * imap_close.  The heartbeat runs during the wait.
  */
 int imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 	      char **error_r);
 
-/* Sends LOGOUT (best effort), frees the session, sets *s to NULL.
- * NULL-safe. */
+/* Sends LOGOUT (best effort, not after a stop), frees the session, sets
+ * *s to NULL.  NULL-safe. */
 void imap_close(struct imap_session **s);
 
 /*

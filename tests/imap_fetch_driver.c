@@ -11,7 +11,9 @@
  * DESCRIPTION
  *   Connects with the [imap] section of the config, fetches every message
  *   above the last UID recorded in DIR/state, and writes each message to
- *   DIR/<uidvalidity>-<uid>.eml (written in DIR/tmp, then renamed).
+ *   DIR/<uidvalidity>-<uid>.eml (written in DIR/tmp, then renamed); a
+ *   message the server would not deliver gets DIR/<uidvalidity>-<uid>.held
+ *   with the reason instead.
  *   The sink's commit writes "uidvalidity last_uid" to DIR/state through a
  *   rename, so the state file always names a fully written batch - the same
  *   contract the real store keeps.  When the mailbox's UIDVALIDITY differs
@@ -164,7 +166,7 @@ driver_sync_dir(struct driver *d)
 
 static int
 driver_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *raw,
-	       size_t len, char **error_r, bool *temporary_r)
+	       size_t len, const char *hold, char **error_r, bool *temporary_r)
 {
 	struct driver *d = ctx;
 	char *name;
@@ -176,8 +178,13 @@ driver_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *raw,
 		d->written++;
 		return 0;
 	}
-	name = xasprintf("%" PRIu32 "-%" PRIu32 ".eml", uidvalidity, uid);
-
+	/* Not delivered: the reason in a .held file instead. */
+	name = xasprintf("%" PRIu32 "-%" PRIu32 ".%s", uidvalidity, uid,
+			 hold != NULL ? "held" : "eml");
+	if (hold != NULL) {
+		raw = hold;
+		len = strlen(hold);
+	}
 	r = driver_write_file(d, name, raw, len, &existed, error_r);
 	free(name);
 	if (r < 0) {
@@ -242,7 +249,13 @@ driver_fetch(struct imap_session *s, struct driver *d, const struct imap_sink *s
 	}
 	d->dup = 0;
 	d->commits = 0;
-	r = imap_fetch_new(s, last, sink, &fetched, &error, &temporary);
+	do {
+		size_t n = 0;
+
+		r = imap_fetch_new(s, last, sink, &n, &error, &temporary);
+		fetched += n;
+		last = d->state_last;
+	} while (r > 0);
 	printf("fetched=%zu dup=%zu commits=%zu uidvalidity=%" PRIu32
 	       " last_uid=%" PRIu32 "\n", fetched, d->dup, d->commits,
 	       d->state_uv, d->state_last);
@@ -290,6 +303,7 @@ main(int argc, char **argv)
 {
 	struct driver d;
 	struct imap_sink sink;
+	struct imap_hooks hooks;
 	struct config *cfg = NULL;
 	struct imap_session *s = NULL;
 	struct sigaction sa;
@@ -357,11 +371,14 @@ main(int argc, char **argv)
 		free(tmpdir);
 	}
 	driver_read_state(&d);
+	memset(&sink, 0, sizeof(sink));
+	memset(&hooks, 0, sizeof(hooks));
 	sink.ctx = &d;
 	sink.message = driver_message;
 	sink.commit = driver_commit;
 
-	if (imap_connect(cfg, password, &s, &error, &temporary) < 0) {
+	hooks.stop = &driver_stop;
+	if (imap_connect(cfg, password, &hooks, &s, &error, &temporary) < 0) {
 		printf("error %s: %s\n", temporary ? "temporary" : "permanent", error);
 		free(error);
 		free(password);

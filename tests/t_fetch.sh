@@ -4,7 +4,9 @@
 # finds nothing; fetch killed with SIGKILL mid-batch loses and duplicates
 # nothing; a UIDVALIDITY reset (mailbox recreated) duplicates nothing;
 # move:FOLDER; certificate verification; IDLE in "redress run" ingests a new
-# message within 2 seconds; SIGTERM stops run cleanly.
+# message within 2 seconds; SIGTERM stops run cleanly; Dovecot's imap process
+# killed with SIGKILL in the middle of a large answer ends the fetch within
+# its timeout (75), and the next fetch loses nothing.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dovecot.sh"
 dovecot_available || skip_all "dovecot is not installed (apt-get install dovecot-imapd)"
@@ -12,8 +14,10 @@ dovecot_available || skip_all "dovecot is not installed (apt-get install dovecot
 T=$(mktemp -d /tmp/t_fetch.XXXXXX)
 chmod 755 "$T"
 RUNPID=
+BGPID=
 cleanup() {
 	[ -n "$RUNPID" ] && kill -9 "$RUNPID" 2>/dev/null
+	[ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null
 	dovecot_stop
 	rm -rf "$T"
 }
@@ -106,6 +110,60 @@ R -q fetch --once >/dev/null 2>err; st=$?
 is "$st" 0 "fetch with move:Processed"
 is "$(dovecot_count Moving)" 0 "the mailbox is empty afterwards"
 is "$(dovecot_count Processed)" 5 "and the five are in Processed"
+
+# Dovecot's imap process killed with SIGKILL in the middle of a large
+# answer (issue 11, section 4): libetpan 1.9.4 used to loop for ever on the
+# end of file inside the literal.  redress must end within [imap] timeout
+# with a temporary failure, and the next fetch must lose nothing.
+dovecot_doveadm mailbox create -u "$DOVECOT_USER" Big
+python3 - "$(dovecot_folder Big)" 300 <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+line = b"My parcel has not arrived and I am still waiting for an answer.\n"
+body = line * (256 * 1024 // len(line))
+for k in range(1, n + 1):
+    head = (b"From: Customer %d <big%d@example.net>\nTo: complaints@example.com\n"
+            b"Subject: Big complaint %d\nMessage-ID: <big-%d@redress.test>\n"
+            b"Date: Mon, 3 Jun 2024 10:00:00 +0000\n\n" % (k, k, k, k))
+    tmp = os.path.join(d, "tmp", "big%d" % k)
+    with open(tmp, "wb") as f:
+        f.write(head + body)
+    os.rename(tmp, os.path.join(d, "new", "%d.M%dP1.redress-big" % (1700000000 + k, k)))
+PY
+chown -R dovecot:dovecot "$(dovecot_folder Big)"
+mkdir -p "$T/big" && cd "$T/big" || exit 1
+conf "imap://127.0.0.1:$DOVECOT_PORT/Big" "tls = none" "batch = 10"
+sed -i 's/^timeout = .*/timeout = 5/' redress.conf
+"$REDRESS" -q fetch --once >fetch.out 2>fetch.err &
+BGPID=$!
+i=0
+while [ "$(stored 2>/dev/null || echo 0)" = 0 ] && [ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+master=$(cat "$DOVECOT_DIR/run/master.pid")
+imapd=$(pgrep -P "$master" -x imap | tr '\n' ' ')
+diag "killing Dovecot's imap process(es) $imapd after $(stored) of 300 messages were stored"
+[ -n "$imapd" ] && kill -9 $imapd
+t0=$(date +%s.%N)
+i=0
+while kill -0 "$BGPID" 2>/dev/null && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+kill -9 "$BGPID" 2>/dev/null
+wait "$BGPID"; st=$?
+BGPID=
+[ "$(echo "$took < 15" | bc)" = 1 ]
+ok $? "imap process killed mid-answer: fetch ends in ${took} s (timeout 5 s; bound 15 s)"
+is "$st" 75 "with a temporary failure (75)"
+like "$(cat fetch.err)" "closed the connection|connection lost" "and says the connection was lost"
+before=$(stored)
+ok $([ "$before" -lt 300 ]; echo $?) "the kill landed before the end ($before of 300 stored)"
+R -q fetch --once >/dev/null 2>err; st=$?
+is "$st" 0 "the next fetch exits 0"
+is "$(stored):$(distinct)" "300:300" "and all 300 are stored, each once"
+is "$(dovecot_count Big SEEN KEYWORD redress)" 300 "and all 300 are marked"
+cd "$T" || exit 1
+BGPID=
 
 # run: IDLE sees a new message within 2 seconds; SIGTERM stops it.
 conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none"
