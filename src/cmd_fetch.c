@@ -389,7 +389,9 @@ static const char fetch_usage[] =
 "only then marks them (\\Seen and [imap] keyword) or moves them ([imap]\n"
 "processed = move:FOLDER).  --once: fetch what is there and exit.  Without\n"
 "--once: wait for new mail with IDLE (or poll every [imap] poll seconds)\n"
-"until SIGTERM.  Certificates are always verified unless [imap] tls = none.\n";
+"until SIGTERM.  Certificates are always verified unless [imap] tls = none.\n"
+"Every wait on the server is bounded by [imap] timeout; a message the server\n"
+"will not deliver is held.  Exit 75: try again later (network, server).\n";
 
 int
 cmd_fetch(struct app *app, int argc, char **argv)

@@ -251,9 +251,13 @@ imap_fail(struct imap_session *s, int r, const char *doing, char **error_r,
 	}
 	if (imap_is_stream_error(r)) {
 		s->broken = true;
-		*error_r = xasprintf("%s: connection to %s:%u lost or timed out "
-				     "(libetpan error %d)", doing, s->host,
-				     (unsigned)s->port, r);
+		*error_r = xasprintf("%s: %s:%u: %s (libetpan error %d)", doing,
+				     s->host, (unsigned)s->port,
+				     r == MAILIMAP_ERROR_PARSE ?
+				     "the server's answer could not be parsed" :
+				     r == MAILIMAP_ERROR_PROTOCOL ?
+				     "the server answered out of turn" :
+				     "connection lost or timed out", r);
 		*temporary_r = true;
 		return;
 	}
