@@ -44,7 +44,7 @@ asan=false
 nm "$REDRESS" 2>/dev/null | grep -q __asan_init && asan=true
 # A sanitizer build on a loaded 2-core machine is several times slower and
 # its shadow memory counts in RSS.
-if $asan; then margin=12; max_kb=600000; else margin=5; max_kb=150000; fi
+if $asan; then margin=12; max_kb=300000; else margin=5; max_kb=150000; fi
 
 # serve SCENARIO: starts the server, sets PORT and SP, LOG is its log.
 serve() {
