@@ -1597,10 +1597,10 @@ imap_chunk_end(const struct imap_run *run, size_t j)
 }
 
 /* Marks or moves exactly the entries of e[0..n) in state STORED; they
- * become MARKED. */
+ * become MARKED.  One command. */
 static int
-imap_mark(struct imap_session *s, struct imap_entry *e, size_t n,
-	  char **error_r, bool *temporary_r)
+imap_mark_some(struct imap_session *s, struct imap_entry *e, size_t n,
+	       char **error_r, bool *temporary_r)
 {
 	struct mailimap_set *set;
 	struct mailimap_flag_list *flags;
@@ -1686,6 +1686,28 @@ nomem:
 	*error_r = xstrdup("out of memory building UID STORE");
 	*temporary_r = true;
 	return -1;
+}
+
+/* Marks or moves the STORED entries of e[0..n), at most IMAP_CHUNK_MSGS
+ * per command: the answer to a MOVE or EXPUNGE has a line per message. */
+static int
+imap_mark(struct imap_session *s, struct imap_entry *e, size_t n,
+	  char **error_r, bool *temporary_r)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i, stored = 0;
+
+		while (j < n && stored < IMAP_CHUNK_MSGS)
+			if (e[j++].state == IMAP_STORED)
+				stored++;
+		if (stored > 0 && imap_mark_some(s, e + i, j - i, error_r,
+						 temporary_r) < 0)
+			return -1;
+		i = j;
+	}
+	return 0;
 }
 
 /*

@@ -111,10 +111,41 @@ is "$st" 0 "fetch with move:Processed"
 is "$(dovecot_count Moving)" 0 "the mailbox is empty afterwards"
 is "$(dovecot_count Processed)" 5 "and the five are in Processed"
 
+# run: IDLE sees a new message within 2 seconds; SIGTERM stops it.
+conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none"
+"$REDRESS" run >run.out 2>run.err &
+RUNPID=$!
+sleep 2
+before=$(stored)
+printf 'From: Idle Tester <idle@example.org>\nTo: complaints@example.com\nSubject: My order never came\nMessage-ID: <idle-1@example.org>\n\nStill waiting for order 9.\n' > idle.eml
+dovecot_save Support < idle.eml
+t0=$(date +%s.%N)
+got=0
+while [ "$(echo "$(date +%s.%N) - $t0 < 5" | bc)" = 1 ]; do
+	[ "$(stored)" -gt "$before" ] && { got=1; break; }
+	sleep 0.05
+done
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+is "$got" 1 "run ingests a new message while it waits (IDLE)"
+# Polling would take up to 30 s here (run's send interval); IDLE answers at
+# once.  The issue asks for 2 s; a sanitizer build runs several times
+# slower on a loaded 2-core machine, so it gets 5.
+limit=2
+nm "$REDRESS" 2>/dev/null | grep -q __asan_init && limit=5
+[ "$(echo "$took < $limit" | bc)" = 1 ]; ok $? "within $limit seconds (took ${took}s)"
+kill -TERM "$RUNPID"
+for i in $(seq 1 50); do kill -0 "$RUNPID" 2>/dev/null || break; sleep 0.1; done
+wait "$RUNPID"; st=$?
+RUNPID=
+is "$st" 0 "SIGTERM stops run with exit 0"
+grep -q "$DOVECOT_PASS" run.err run.out; is "$?" 1 "run never logs the password"
+
 # Dovecot's imap process killed with SIGKILL in the middle of a large
 # answer (issue 11, section 4): libetpan 1.9.4 used to loop for ever on the
 # end of file inside the literal.  redress must end within [imap] timeout
-# with a temporary failure, and the next fetch must lose nothing.
+# with a temporary failure, and the next fetch must lose nothing.  Last in
+# the script: run before the IDLE check, under libfaketime (make
+# check-future) that check then failed, with main's redress too.
 dovecot_doveadm mailbox create -u "$DOVECOT_USER" Big
 python3 - "$(dovecot_folder Big)" 300 <<'PY'
 import os, sys
@@ -165,32 +196,4 @@ is "$(dovecot_count Big SEEN KEYWORD redress)" 300 "and all 300 are marked"
 cd "$T" || exit 1
 BGPID=
 
-# run: IDLE sees a new message within 2 seconds; SIGTERM stops it.
-conf "imap://127.0.0.1:$DOVECOT_PORT/Support" "tls = none"
-"$REDRESS" run >run.out 2>run.err &
-RUNPID=$!
-sleep 2
-before=$(stored)
-printf 'From: Idle Tester <idle@example.org>\nTo: complaints@example.com\nSubject: My order never came\nMessage-ID: <idle-1@example.org>\n\nStill waiting for order 9.\n' > idle.eml
-dovecot_save Support < idle.eml
-t0=$(date +%s.%N)
-got=0
-while [ "$(echo "$(date +%s.%N) - $t0 < 5" | bc)" = 1 ]; do
-	[ "$(stored)" -gt "$before" ] && { got=1; break; }
-	sleep 0.05
-done
-took=$(echo "$(date +%s.%N) - $t0" | bc)
-is "$got" 1 "run ingests a new message while it waits (IDLE)"
-# Polling would take up to 30 s here (run's send interval); IDLE answers at
-# once.  The issue asks for 2 s; a sanitizer build runs several times
-# slower on a loaded 2-core machine, so it gets 5.
-limit=2
-nm "$REDRESS" 2>/dev/null | grep -q __asan_init && limit=5
-[ "$(echo "$took < $limit" | bc)" = 1 ]; ok $? "within $limit seconds (took ${took}s)"
-kill -TERM "$RUNPID"
-for i in $(seq 1 50); do kill -0 "$RUNPID" 2>/dev/null || break; sleep 0.1; done
-wait "$RUNPID"; st=$?
-RUNPID=
-is "$st" 0 "SIGTERM stops run with exit 0"
-grep -q "$DOVECOT_PASS" run.err run.out; is "$?" 1 "run never logs the password"
 done_testing
