@@ -167,8 +167,11 @@ conf "imap://127.0.0.1:$DOVECOT_PORT/Big" "tls = none" "batch = 10"
 sed -i 's/^timeout = .*/timeout = 5/' redress.conf
 "$REDRESS" -q fetch --once >fetch.out 2>fetch.err &
 BGPID=$!
+# Only once redress has made the store: sqlite3 would create an empty
+# file, which redress rightly refuses as a store.
 i=0
-while [ "$(stored 2>/dev/null || echo 0)" = 0 ] && [ $i -lt 400 ]; do
+while { [ ! -s redress.db ] || [ "$(stored 2>/dev/null || echo 0)" = 0 ]; } &&
+      [ $i -lt 400 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
