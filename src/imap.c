@@ -1056,10 +1056,11 @@ imap_entry_cmp(const void *a, const void *b)
 }
 
 /* A UID set of exactly the UIDs of e[0..n) (sorted) that are in state
- * want (or all of them when want is -1), runs as ranges; *count_r gets
- * their number.  NULL when out of memory. */
+ * want, runs as ranges; *count_r gets their number.  NULL when out of
+ * memory. */
 static struct mailimap_set *
-imap_uid_set(const struct imap_entry *e, size_t n, int want, size_t *count_r)
+imap_uid_set(const struct imap_entry *e, size_t n, enum imap_state want,
+	     size_t *count_r)
 {
 	struct mailimap_set *set = mailimap_set_new_empty();
 	size_t i = 0;
@@ -1070,13 +1071,13 @@ imap_uid_set(const struct imap_entry *e, size_t n, int want, size_t *count_r)
 	while (i < n) {
 		size_t j;
 
-		if (want >= 0 && e[i].state != (enum imap_state)want) {
+		if (e[i].state != want) {
 			i++;
 			continue;
 		}
 		j = i;
 		while (j + 1 < n && e[j + 1].uid == e[j].uid + 1 &&
-		       (want < 0 || e[j + 1].state == (enum imap_state)want))
+		       e[j + 1].state == want)
 			j++;
 		if (mailimap_set_add_interval(set, e[i].uid, e[j].uid) !=
 		    MAILIMAP_NO_ERROR) {
@@ -1809,7 +1810,6 @@ imap_verify(struct imap_run *run, char **error_r, bool *temporary_r)
 	struct mailimap_fetch_type *ft;
 	struct imap_entry *ask = NULL;
 	clist *result = NULL;
-	clistiter *it;
 	size_t count, i, n = 0, cap = 0, held = 0;
 	uint32_t first = 0;
 	int r;
@@ -1853,6 +1853,8 @@ imap_verify(struct imap_run *run, char **error_r, bool *temporary_r)
 		e->state = IMAP_ABSENT;
 	}
 	if (r == MAILIMAP_NO_ERROR) {
+		clistiter *it;
+
 		for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 			uint32_t uid, size;
 			bool has_size, has_body;

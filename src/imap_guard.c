@@ -28,7 +28,6 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <poll.h>
@@ -151,9 +150,9 @@ imap_guard_failf(struct imap_guard *g, const char *fmt, ...)
 static int
 imap_guard_failf(struct imap_guard *g, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (!g->failed) {
+		va_list ap;
+
 		g->failed = true;
 		va_start(ap, fmt);
 		vsnprintf(g->why, sizeof(g->why), fmt, ap);
@@ -251,7 +250,7 @@ imap_guard_head(struct imap_guard *g, unsigned char c)
 	static const char fetch[] = "FETCH";
 	int h = g->head;
 
-	if (h < HEAD_FETCH && h != HEAD_OTHER) {
+	if (h < HEAD_FETCH) {
 		if (h == HEAD_START && c == '*')
 			h = HEAD_STAR;
 		else if (h == HEAD_STAR && c == ' ')
