@@ -515,7 +515,8 @@ static const char queue_usage[] =
 "usage: redress queue list | redress queue retry ID\n"
 "list: every outbound job (ack, ack-plain, followup, escalation, warning)\n"
 "  with its state (queued, sending, sent, failed, suppressed), due time,\n"
-"  attempts and last error.  retry: queue a failed job again, due now.\n";
+"  attempts and last error.  retry: queue a failed job again, due now, with\n"
+"  a whole [smtp] lifetime before it.\n";
 
 int
 cmd_queue(struct app *app, int argc, char **argv)
@@ -565,9 +566,17 @@ cmd_queue(struct app *app, int argc, char **argv)
 			store_close(&st);
 			return EX_DATAERR;
 		}
+		if (j.unconfirmed > 0)
+			fprintf(stderr, "redress: warning: job %lld got no reply to its final "
+				"dot %d time(s): the server may already have it, and the "
+				"retry may deliver another copy\n", id, j.unconfirmed);
 		free(j.state);
 		j.state = xstrdup("queued");
 		j.due = app->now;
+		/* A new start: a whole [smtp] lifetime, and the bound on
+		 * unconfirmed attempts counts again. */
+		j.first_try = 0;
+		j.unconfirmed = 0;
 		if (store_job_update(st, &j, &error) < 0 ||
 		    store_event_add(st, j.case_id, app->now, "retry",
 				    j.kind, &error) < 0) {

@@ -54,6 +54,8 @@ struct config {
 	char *smtp_escalate_to;
 	long smtp_timeout;        /* seconds */
 	char *smtp_lifetime;      /* a duration: give up on a job after it */
+	char *smtp_lease;         /* a duration: the send lock and job claims
+				   * hold this long unless renewed */
 
 	/* [outbox] */
 	char *outbox_path;

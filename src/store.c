@@ -29,7 +29,7 @@
 #include "store.h"
 #include "xmem.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -104,6 +104,15 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * that mails us all day) no longer cost a table lookup each. */
 	"DROP INDEX jobs_rcpt;"
 	"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, state, created);",
+	/* 2 -> 3: what delivery needs to keep its promises (doc/design.md,
+	 * "Delivery"): when a job's lifetime started (its first attempt, not
+	 * its queueing: a follow-up is queued a week ahead), how many of its
+	 * attempts ended with no reply to the final dot (the server may have
+	 * the message), and until when its sender's claim holds (real time):
+	 * a live sender's claim is never taken back. */
+	"ALTER TABLE jobs ADD COLUMN first_try INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN lease INTEGER;",
 };
 
 void store_rollback(struct store *st);
@@ -1007,7 +1016,7 @@ store_events_free(struct store_event **ev, size_t n)
 }
 
 #define STORE_JOB_COLS "id, case_id, kind, state, due, created, sent_at," \
-	" attempts, last_error, rcpt, msgid, detail"
+	" attempts, last_error, rcpt, msgid, detail, first_try, unconfirmed"
 
 static void
 store_job_read(sqlite3_stmt *s, struct store_job *j)
@@ -1024,6 +1033,8 @@ store_job_read(sqlite3_stmt *s, struct store_job *j)
 	j->rcpt = col_text(s, 9);
 	j->msgid = col_text(s, 10);
 	j->detail = col_text(s, 11);
+	j->first_try = col_time(s, 12);
+	j->unconfirmed = sqlite3_column_int(s, 13);
 }
 
 int
@@ -1031,8 +1042,8 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 	      char **error_r)
 {
 	static const char sql[] = "INSERT INTO jobs (case_id, kind, state, due,"
-		" created, sent_at, attempts, last_error, rcpt, msgid, detail)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+		" created, sent_at, attempts, last_error, rcpt, msgid, detail,"
+		" first_try, unconfirmed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1048,6 +1059,8 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 	bind_text(s, 9, j->rcpt);
 	bind_text(s, 10, j->msgid);
 	bind_text(s, 11, j->detail);
+	bind_time(s, 12, j->first_try);
+	sqlite3_bind_int(s, 13, j->unconfirmed);
 	if (store_step_done(st, s, error_r, "add job") < 0)
 		return -1;
 	if (id_r != NULL)
@@ -1058,10 +1071,13 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 int
 store_job_update(struct store *st, const struct store_job *j, char **error_r)
 {
-	static const char sql[] = "UPDATE jobs SET state = ?, due = ?, sent_at = ?,"
-		" attempts = ?, last_error = ?, rcpt = ?, msgid = ?, detail = ?,"
-		" owner = CASE WHEN ? = 'sending' THEN owner ELSE NULL END"
-		" WHERE id = ?";
+	/* Leaving "sending" ends the claim: owner and lease go. */
+	static const char sql[] = "UPDATE jobs SET state = ?1, due = ?2, sent_at = ?3,"
+		" attempts = ?4, last_error = ?5, rcpt = ?6, msgid = ?7, detail = ?8,"
+		" first_try = ?9, unconfirmed = ?10,"
+		" owner = CASE WHEN ?1 = 'sending' THEN owner ELSE NULL END,"
+		" lease = CASE WHEN ?1 = 'sending' THEN lease ELSE NULL END"
+		" WHERE id = ?11";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1074,8 +1090,9 @@ store_job_update(struct store *st, const struct store_job *j, char **error_r)
 	bind_text(s, 6, j->rcpt);
 	bind_text(s, 7, j->msgid);
 	bind_text(s, 8, j->detail);
-	bind_text(s, 9, j->state);
-	sqlite3_bind_int64(s, 10, j->id);
+	bind_time(s, 9, j->first_try);
+	sqlite3_bind_int(s, 10, j->unconfirmed);
+	sqlite3_bind_int64(s, 11, j->id);
 	return store_step_done(st, s, error_r, "update job");
 }
 
@@ -1156,12 +1173,12 @@ store_job_get(struct store *st, long long id, struct store_job *j_r,
 }
 
 int
-store_job_claim(struct store *st, time_t now, const char *owner,
+store_job_claim(struct store *st, time_t now, const char *owner, time_t lease,
 		struct store_job *j_r, char **error_r)
 {
-	static const char sql[] = "UPDATE jobs SET state = 'sending', owner = ?"
-		" WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND due <= ?"
-		" ORDER BY due, id LIMIT 1) RETURNING " STORE_JOB_COLS;
+	static const char sql[] = "UPDATE jobs SET state = 'sending', owner = ?1,"
+		" lease = ?3 WHERE id = (SELECT id FROM jobs WHERE state = 'queued'"
+		" AND due <= ?2 ORDER BY due, id LIMIT 1) RETURNING " STORE_JOB_COLS;
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 	int rc;
 
@@ -1169,6 +1186,7 @@ store_job_claim(struct store *st, time_t now, const char *owner,
 		return -1;
 	bind_text(s, 1, owner);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)lease);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		store_job_read(s, j_r);
@@ -1189,17 +1207,76 @@ store_job_claim(struct store *st, time_t now, const char *owner,
 }
 
 int
-store_jobs_release_stale(struct store *st, const char *owner_prefix,
-			 char **error_r)
+store_jobs_renew(struct store *st, const char *owner, time_t lease, char **error_r)
 {
-	static const char sql[] = "UPDATE jobs SET state = 'queued', owner = NULL"
-		" WHERE state = 'sending' AND (?1 IS NULL OR owner LIKE ?1 || '%')";
+	static const char sql[] = "UPDATE jobs SET lease = ? WHERE state = 'sending'"
+		" AND owner = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, owner_prefix);
-	return store_step_done(st, s, error_r, "release jobs");
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)lease);
+	bind_text(s, 2, owner);
+	return store_step_done(st, s, error_r, "renew claims");
+}
+
+static bool store_lock_holder_dead(const char *holder, const char *owner);
+
+/*
+ * Two passes: the owners of live-looking claims are read first and judged
+ * here (a process of this host that is gone), because SQL cannot ask the
+ * kernel; then every claim that is expired, ownerless, or of an owner so
+ * judged is put back.  Another host's unexpired claim is never touched.
+ */
+int
+store_jobs_release_stale(struct store *st, const char *self, time_t now,
+			 long *n_r, char **error_r)
+{
+	static const char owners[] = "SELECT DISTINCT owner FROM jobs"
+		" WHERE state = 'sending' AND lease >= ? AND owner IS NOT NULL";
+	static const char sql[] = "UPDATE jobs SET state = 'queued', owner = NULL,"
+		" lease = NULL WHERE state = 'sending' AND ((?2 IS NULL AND"
+		" (lease IS NULL OR lease < ?1 OR owner IS NULL)) OR owner = ?2)";
+	sqlite3_stmt *s = store_stmt(st, owners, error_r);
+	char **gone = NULL;
+	size_t n_gone = 0, cap = 0;
+	long n = 0;
+	int rc, ret = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(s, 0);
+
+		if (o != NULL && (strcmp(o, self) == 0 || store_lock_holder_dead(o, self))) {
+			gone = xgrow(gone, &cap, n_gone + 1, sizeof(*gone));
+			gone[n_gone++] = xstrdup(o);
+		}
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, rc, error_r, "read claims");
+		goto out;
+	}
+	for (size_t i = 0; i <= n_gone; i++) {
+		s = store_stmt(st, sql, error_r);
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+		bind_text(s, 2, i < n_gone ? gone[i] : NULL);
+		if (store_step_done(st, s, error_r, "release claims") < 0)
+			goto out;
+		n += sqlite3_changes(st->db);
+	}
+	if (n_r != NULL)
+		*n_r = n;
+	ret = 0;
+out:
+	for (size_t i = 0; i < n_gone; i++)
+		free(gone[i]);
+	free(gone);
+	return ret;
 }
 
 int

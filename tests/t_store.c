@@ -83,31 +83,39 @@ test_schema(void)
 	ok(st != NULL, "a new store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "it is made at schema 2");
+	is_str(v, "3", "it is made at schema 3");
 	free(v);
 
-	/* What schema 1 had: the old rate-limit index. */
+	/* What schema 1 had: the old rate-limit index, and none of the
+	 * delivery columns of schema 3. */
 	raw_sql(path, "DROP INDEX jobs_rcpt;"
 		"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);"
+		"ALTER TABLE jobs DROP COLUMN first_try;"
+		"ALTER TABLE jobs DROP COLUMN unconfirmed;"
+		"ALTER TABLE jobs DROP COLUMN lease;"
 		"INSERT INTO meta (name, value) VALUES ('keep-me', x'01');"
 		"PRAGMA user_version = 1;");
 	st = open_ok(path);
 	ok(st != NULL, "a schema-1 store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "and is migrated to schema 2");
+	is_str(v, "3", "and is migrated to schema 3");
 	free(v);
 	v = raw_text(path, "SELECT sql FROM sqlite_master WHERE name = 'jobs_rcpt'");
 	ok(strstr(v, "rcpt, kind, state, created") != NULL,
 	   "the migration rebuilds the rate-limit index (%s)", v);
 	free(v);
+	v = raw_text(path, "SELECT count(*) FROM pragma_table_info('jobs')"
+		     " WHERE name IN ('first_try', 'unconfirmed', 'lease')");
+	is_str(v, "3", "and adds the delivery columns of schema 3");
+	free(v);
 	v = raw_text(path, "SELECT count(*) FROM meta WHERE name = 'keep-me'");
 	is_str(v, "1", "and keeps the data");
 	free(v);
 
-	raw_sql(path, "PRAGMA user_version = 3;");
+	raw_sql(path, "PRAGMA user_version = 4;");
 	ok(store_open(path, 2000, &st, &err) < 0, "a newer schema is refused");
-	ok(err != NULL && strstr(err, "schema version 3 is newer") != NULL,
+	ok(err != NULL && strstr(err, "schema version 4 is newer") != NULL,
 	   "with a reason (%s)", err != NULL ? err : "none");
 	ok(!store_temporary(st), "and not as a temporary failure (a retry cannot help)");
 	free(err);
