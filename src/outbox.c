@@ -512,19 +512,35 @@ fail:
 	return -1;
 }
 
-/* Why a job should not go out any more, or NULL. */
+/*
+ * Why a job should not go out any more, or NULL.  Asked when the job is
+ * claimed, not only when it was queued: a case moves on while its mail
+ * waits (quiet hours, backoff, a sender that was down).
+ */
 static const char *
 outbox_pointless(const struct store_case *c, const struct store_job *j)
 {
+	bool to_staff = strcmp(j->kind, "escalation") == 0 ||
+			strcmp(j->kind, "warning") == 0;
+
 	if (strcmp(c->state, "held") == 0)
 		return "the case is held";
 	if (j->rcpt == NULL || *j->rcpt == '\0')
 		return "no recipient";
 	if (strcmp(j->kind, "followup") == 0 && strcmp(c->state, "closed") == 0)
 		return "the case is closed";
-	if (strcmp(j->kind, "warning") == 0 && c->first_response_at != 0 &&
-	    j->detail != NULL && strstr(j->detail, "first response") != NULL)
-		return "the first response was made";
+	if (to_staff) {
+		/* A manager paged about a case that is already settled is
+		 * paged for nothing: "State: resolved" in the escalation. */
+		if (strcmp(c->state, "resolved") == 0)
+			return "the case is resolved";
+		if (strcmp(c->state, "closed") == 0)
+			return "the case is closed";
+		if (c->first_response_at != 0 && j->detail != NULL &&
+		    (strcmp(j->detail, "first response") == 0 ||
+		     strcmp(j->detail, "breach:first response") == 0))
+			return "the first response was made";
+	}
 	return NULL;
 }
 

@@ -15,7 +15,8 @@
  *              twice no reply to the final dot ("unconfirmed": the server
  *              may have it)
  *   suppressed not to be sent after all (the case is held, the follow-up
- *              lost its purpose), with the reason
+ *              lost its purpose, the escalation's case is settled), with
+ *              the reason
  *
  * How many copies of one job can reach a server, and why, is in
  * doc/design.md ("Delivery"): the Message-ID is fixed before any copy

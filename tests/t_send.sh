@@ -6,10 +6,11 @@
 # Then the faults smtp-sink cannot make, against tests/lib/hostile_smtp.py:
 # a server that never answers the final dot (at most two copies), a dead
 # server (one timeout per round, exit 75), a server that stops listening
-# mid-round.  And what the sender must get right over time: the lifetime
-# runs from the first attempt (greylisting), a live sender's claim is
-# never taken back.  Every command runs at a pinned
-# --now; the daemon's tests are in t_send_daemon.sh.
+# mid-round.  And what the sender must re-check when it sends: the
+# lifetime runs from the first attempt (greylisting), escalations of a
+# settled case are suppressed, a live sender's claim is never taken back.
+# Every command runs at a pinned --now; the daemon's tests are in
+# t_send_daemon.sh.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/smtp-sink.sh"
 sink_available || skip_all "smtp-sink not installed (apt-get install postfix)"
@@ -202,6 +203,33 @@ NOW=2026-12-01T10:05:00Z; R send --once >/dev/null
 is "$(state_of "$fu")" sent "  and the next try delivers it"
 sink_stop grey
 sink_stop gok
+cd .. || exit 1
+
+# ------------------------------------------- escalations of settled cases
+# Checked when the job is sent, not only when it was queued: a case can be
+# resolved or answered while its escalation waits.
+mkdir esc && cd esc || exit 1
+sink_start esc || exit 1
+conf "$(sink_port esc)"
+NOW=2026-11-23T10:00:00Z; R ingest "$S/05-legal.eml" "$S/02-damaged.eml" "$S/07-out-of-office.eml" >/dev/null
+R case resolve 1 --cause "refund sent" >/dev/null
+NOW=2026-11-26T10:00:00Z; R tick >/dev/null   # case 2 misses its first response
+R case respond 2 >/dev/null
+job() { R --json queue list | jget "[j['id'] for j in d if j['case'] == $1 and j['kind'] == '$2'][0]"; }
+err_of() { R --json queue list | jget "[j['last_error'] for j in d if j['id'] == $1][0]"; }
+esc1=$(job 1 escalation)
+esc2=$(job 2 escalation)
+ooo=$(job 3 ack)
+NOW=2026-11-26T10:01:00Z; R send --once >/dev/null
+is "$(state_of "$esc1")" suppressed "the escalation of a case resolved before it went is suppressed"
+is "$(err_of "$esc1")" "the case is resolved" "  with the reason on the job"
+like "$(R --json case show 1 | jget "[e['detail'] for e in d['events'] if e['kind'] == 'suppressed']")" \
+   "escalation not sent: the case is resolved" "  and on the case"
+is "$(state_of "$esc2")" suppressed "a first-response breach escalation is suppressed once the case is responded to"
+is "$(err_of "$esc2")" "the first response was made" "  with the reason on the job"
+is "$(sink_dumps esc | xargs grep -l '^To: .*duty@example.com' 2>/dev/null | wc -l | tr -d ' ')" 0 \
+   "no escalation reached the duty manager"
+sink_stop esc
 cd .. || exit 1
 
 # ------------------------------------------------------------ dead servers
