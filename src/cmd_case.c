@@ -516,7 +516,8 @@ static const char queue_usage[] =
 "list: every outbound job (ack, ack-plain, followup, escalation, warning)\n"
 "  with its state (queued, sending, sent, failed, suppressed), due time,\n"
 "  attempts and last error.  retry: queue a failed job again, due now, with\n"
-"  a whole [smtp] lifetime before it.\n";
+"  a whole [smtp] lifetime before it (a suppressed job is refused: it was\n"
+"  decided it must not go).\n";
 
 int
 cmd_queue(struct app *app, int argc, char **argv)
@@ -560,8 +561,20 @@ cmd_queue(struct app *app, int argc, char **argv)
 			store_close(&st);
 			return r < 0 ? EX_SOFTWARE : EX_NOINPUT;
 		}
-		if (strcmp(j.state, "failed") != 0 && strcmp(j.state, "suppressed") != 0) {
-			fprintf(stderr, "redress: job %lld is %s, not failed\n", id, j.state);
+		/* A suppressed job was judged not to be sent (an ack to an
+		 * out-of-office, an escalation of a settled case): retrying
+		 * it would send what redress decided must not go. */
+		if (strcmp(j.state, "suppressed") == 0) {
+			fprintf(stderr, "redress: job %lld was suppressed (%s), not failed: "
+				"only a failed job can be retried\n", id,
+				j.last_error != NULL ? j.last_error : "no reason recorded");
+			store_job_clear(&j);
+			store_close(&st);
+			return EX_DATAERR;
+		}
+		if (strcmp(j.state, "failed") != 0) {
+			fprintf(stderr, "redress: job %lld is %s, not failed: only a failed "
+				"job can be retried\n", id, j.state);
 			store_job_clear(&j);
 			store_close(&st);
 			return EX_DATAERR;

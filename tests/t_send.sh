@@ -8,9 +8,9 @@
 # server (one timeout per round, exit 75), a server that stops listening
 # mid-round.  And what the sender must re-check when it sends: the
 # lifetime runs from the first attempt (greylisting), escalations of a
-# settled case are suppressed, a live sender's claim is never taken back.
-# Every command runs at a pinned --now; the daemon's tests are in
-# t_send_daemon.sh.
+# settled case are suppressed, a suppressed job cannot be retried, a live
+# sender's claim is never taken back.  Every command runs at a pinned
+# --now; the daemon's tests are in t_send_daemon.sh.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/smtp-sink.sh"
 sink_available || skip_all "smtp-sink not installed (apt-get install postfix)"
@@ -205,7 +205,7 @@ sink_stop grey
 sink_stop gok
 cd .. || exit 1
 
-# ------------------------------------------- escalations of settled cases
+# ------------------------------------- escalations of settled cases; retry
 # Checked when the job is sent, not only when it was queued: a case can be
 # resolved or answered while its escalation waits.
 mkdir esc && cd esc || exit 1
@@ -229,6 +229,13 @@ is "$(state_of "$esc2")" suppressed "a first-response breach escalation is suppr
 is "$(err_of "$esc2")" "the first response was made" "  with the reason on the job"
 is "$(sink_dumps esc | xargs grep -l '^To: .*duty@example.com' 2>/dev/null | wc -l | tr -d ' ')" 0 \
    "no escalation reached the duty manager"
+is "$(state_of "$ooo")" suppressed "(the ack to the out-of-office was suppressed at intake)"
+R queue retry "$ooo" >/dev/null 2>err; st=$?
+is "$st" 65 "queue retry refuses a suppressed ack (exit 65)"
+like "$(cat err)" "job $ooo was suppressed \\(.*\\), not failed" "  saying why"
+is "$(state_of "$ooo")" suppressed "  and the job stays suppressed"
+R queue retry "$esc1" >/dev/null 2>&1
+is "$?" 65 "and a suppressed escalation"
 sink_stop esc
 cd .. || exit 1
 
