@@ -22,7 +22,8 @@
  *	fetching and ticking: a round cut short is taken up again right after
  *	them) and tick every 60 s.  SIGTERM finishes the message in hand and
  *	exits; SIGHUP reloads the configuration, rules and templates, checking
- *	the new ones first (a bad reload keeps the old ones and says why).
+ *	the new ones first (a bad reload keeps the old ones and says why, and
+ *	so does a change that needs a restart: the store, the mailbox).
  */
 #include "autoconfig.h"
 
@@ -358,6 +359,60 @@ cmd_fetch(struct app *app, int argc, char **argv)
 	return ret;
 }
 
+static bool
+run_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * What a new configuration changes that the running daemon cannot take
+ * over: the store it has open (a reload that went on with the old one
+ * would leave "filter", which reads the new file, queueing acks into a
+ * store nobody sends from), and the mailbox whose fetch lock it holds.
+ * NULL, or an allocated "FILE:LINE: [section] key ..." message.
+ */
+static char *
+run_restart_needed(const struct config *old, const struct config *cfg)
+{
+	const char *section, *key;
+	const char *where;
+
+	if (!run_same(old->store_path, cfg->store_path))
+		section = "store", key = "path";
+	else if (old->store_busy_timeout != cfg->store_busy_timeout)
+		section = "store", key = "busy_timeout";
+	else if (!run_same(old->imap_url, cfg->imap_url))
+		section = "imap", key = "url";
+	else
+		return NULL;
+	where = config_where(cfg, section, key);
+	if (strcmp(where, "(default)") == 0)
+		where = cfg->file != NULL ? cfg->file : "the built-in defaults";
+	return xasprintf("%s: [%s] %s changed, and that takes a restart "
+			 "(systemctl restart redress)", where, section, key);
+}
+
+/* [log] as main sets it up, -v and -q still winning. */
+static void
+run_log_level(const struct app *app, struct config *cfg, enum log_level *level_r)
+{
+	*level_r = LOG_LEVEL_INFO;
+	if (app->verbose > 0) {
+		/* Modules that trace (the SMTP dialogue) read the config. */
+		free(cfg->log_level);
+		cfg->log_level = xstrdup("debug");
+	}
+	if (strcmp(cfg->log_level, "error") == 0)
+		*level_r = LOG_LEVEL_ERROR;
+	else if (strcmp(cfg->log_level, "warning") == 0)
+		*level_r = LOG_LEVEL_WARN;
+	else if (strcmp(cfg->log_level, "debug") == 0)
+		*level_r = LOG_LEVEL_DEBUG;
+	if (app->verbose < 0)
+		*level_r = LOG_LEVEL_ERROR;
+}
+
 /* Loads a new configuration and everything that depends on it; on any
  * error the old ones stay.  Returns 0 when the new ones are in place. */
 static int
@@ -369,8 +424,13 @@ run_reload(struct app *app, struct fetcher *f, struct outbox **ob,
 	struct outbox *nob = NULL;
 	struct sla_policy *nsla = NULL;
 	char *error = NULL, *pw = NULL;
+	enum log_level level = LOG_LEVEL_INFO;
 
-	if (config_find_and_load(app->config_path, &cfg, &error) < 0 ||
+	if (config_find_and_load(app->config_path, &cfg, &error) == 0) {
+		run_log_level(app, cfg, &level);
+		error = run_restart_needed(app->cfg, cfg);
+	}
+	if (error != NULL ||
 	    sla_policy_load(cfg, &nsla, &error) < 0 ||
 	    intake_new(cfg, f->st, false, &in, &error) < 0 ||
 	    outbox_new(cfg, f->st, false, &nob, &error) < 0 ||
@@ -398,6 +458,8 @@ run_reload(struct app *app, struct fetcher *f, struct outbox **ob,
 	config_free(&app->cfg);
 	app->cfg = cfg;
 	f->cfg = cfg;
+	log_init("redress", strcmp(cfg->log_target, "syslog") == 0
+		 ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, level);
 	log_info("configuration reloaded from %s", cfg->file != NULL ? cfg->file
 		 : "the built-in defaults");
 	return 0;
@@ -454,7 +516,8 @@ static const char run_usage[] =
 "jobs every 30 s (in rounds of at most 10 s, so that fetching and ticking go\n"
 "on) and checks the SLA clocks every 60 s.  SIGTERM finishes the message in\n"
 "hand and exits; SIGHUP reloads the configuration, rules and templates (the\n"
-"new ones are checked first; a bad reload keeps the old).\n";
+"new ones are checked first; a bad reload, or a change to [store] or\n"
+"[imap] url, which needs a restart, keeps the old).\n";
 
 int
 cmd_run(struct app *app, int argc, char **argv)

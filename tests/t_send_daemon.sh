@@ -11,6 +11,8 @@
 #   rounds   run bounds a send round (10 s), so that the loop's other work
 #            goes on: a SIGHUP that moves [smtp] url to another server
 #            takes effect mid-backlog, not after it.
+#   SIGHUP   a changed [store] path is refused, saying it needs a restart;
+#            the running configuration stays, and a later good reload works.
 #
 # "redress run" takes no --now: its tests use the real clock (messages
 # ingested at the real time, so their acks are due at once and nothing
@@ -217,6 +219,33 @@ is "$( (msgids slow3; msgids fast3) | sort | uniq -d | wc -l | tr -d ' ')" 0 "  
 like "$(cat run.log)" "the round took its 10 s" "  (the log says the round was cut)"
 sink_stop slow3
 sink_stop fast3
+cd .. || exit 1
+
+# ----------------------------------------------------------------- SIGHUP
+# A changed [store] path cannot be taken over by a running daemon: refused,
+# with the reason in the log; the old configuration stays.
+mkdir hup && cd hup || exit 1
+conf 9 "timeout = 10"
+printf '[store]\npath = old.db\n' >>redress.conf
+env "$KILLABLE" "$REDRESS" run >run.log 2>&1 &
+run=$!
+PIDS="$PIDS $run"
+wait_for 10 'grep -q "running:" run.log 2>/dev/null'
+ok $? "run: started"
+sed -i 's/^path = old.db/path = new.db/' redress.conf
+kill -HUP "$run"
+wait_for 10 'grep -q "reload refused" run.log'
+ok $? "SIGHUP with a new [store] path: the reload is refused"
+like "$(grep 'reload refused' run.log)" "redress.conf:[0-9]+: \[store\] path changed, and that takes a restart" \
+   "  saying which setting needs a restart, and where"
+ok "$(grep -q 'configuration reloaded' run.log; [ $? != 0 ]; echo $?)" "  and not that it reloaded"
+ok "$(kill -0 "$run" 2>/dev/null; echo $?)" "  the daemon goes on"
+sed -i 's/^path = new.db/path = old.db/' redress.conf
+kill -HUP "$run"
+wait_for 10 'grep -q "configuration reloaded" run.log'
+ok $? "a later reload without that change is taken"
+stop_daemon "$run" 10
+ok "$([ ! -e new.db ]; echo $?)" "no store was made at the new path"
 cd .. || exit 1
 
 done_testing
