@@ -53,6 +53,16 @@ caselife_is_active(const char *state)
 	       strcmp(state, "responded") == 0 || strcmp(state, "waiting") == 0;
 }
 
+enum classify_outcome
+caselife_outcome(const struct store_case *c)
+{
+	enum classify_outcome o;
+
+	if (c->outcome != NULL && classify_outcome_parse(c->outcome, &o) == 0)
+		return o;
+	return c->complaint ? CLASSIFY_COMPLAINT : CLASSIFY_QUESTION;
+}
+
 static void
 caselife_set(char **field, const char *value)
 {

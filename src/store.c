@@ -29,7 +29,7 @@
 #include "store.h"
 #include "xmem.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -104,6 +104,16 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * that mails us all day) no longer cost a table lookup each. */
 	"DROP INDEX jobs_rcpt;"
 	"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, state, created);",
+	/* 2 -> 3: a case's outcome (complaint, question, praise: issue 11).
+	 * A case made before it was "not a complaint" had a plain ack and
+	 * an SLA clock: it is a question now, and its queued follow-up,
+	 * which apologised for a complaint there never was, is not sent. */
+	"ALTER TABLE cases ADD COLUMN outcome TEXT;"
+	"UPDATE cases SET outcome = CASE WHEN complaint THEN 'complaint' ELSE 'question' END"
+	"  WHERE state != 'held';"
+	"UPDATE jobs SET state = 'suppressed', last_error = 'not a complaint: no follow-up'"
+	"  WHERE kind = 'followup' AND state = 'queued'"
+	"  AND case_id IN (SELECT id FROM cases WHERE complaint = 0);",
 };
 
 void store_rollback(struct store *st);
@@ -720,8 +730,8 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 	" first_response_due, resolution_due, first_response_at, resolved_at," \
 	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
 	" resolution_cause, held_reason, reply_note, last_active_state," \
-	" customer_msgid, customer_refs"
-#define STORE_CASE_NCOLS 27
+	" customer_msgid, customer_refs, outcome"
+#define STORE_CASE_NCOLS 28
 
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
@@ -753,6 +763,7 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 25, c->last_active_state);
 	bind_text(s, 26, c->customer_msgid);
 	bind_text(s, 27, c->customer_refs);
+	bind_text(s, 28, c->outcome);
 }
 
 /* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS. */
@@ -789,6 +800,7 @@ store_case_read(sqlite3_stmt *s)
 	c->last_active_state = col_text(s, 25);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
+	c->outcome = col_text(s, 28);
 	return c;
 }
 
@@ -797,7 +809,7 @@ store_case_add(struct store *st, const struct store_case *c, long long *id_r,
 	       char **error_r)
 {
 	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -813,7 +825,7 @@ int
 store_case_update(struct store *st, const struct store_case *c, char **error_r)
 {
 	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -928,6 +940,7 @@ store_case_free(struct store_case **cp)
 	free(c->last_active_state);
 	free(c->customer_msgid);
 	free(c->customer_refs);
+	free(c->outcome);
 	free(c);
 	*cp = NULL;
 }

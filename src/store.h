@@ -74,6 +74,8 @@ struct store_case {
 	char *last_active_state;   /* to return to on reopen */
 	char *customer_msgid;      /* the customer's Message-ID of the first message */
 	char *customer_refs;       /* its References, space separated */
+	char *outcome;             /* complaint question praise; NULL: held, or
+				    * from before schema 3 (see caselife_outcome) */
 };
 
 struct store_event {

@@ -83,19 +83,20 @@ test_schema(void)
 	ok(st != NULL, "a new store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "it is made at schema 2");
+	is_str(v, "3", "it is made at schema 3");
 	free(v);
 
-	/* What schema 1 had: the old rate-limit index. */
+	/* What schema 1 had: the old rate-limit index, no outcome. */
 	raw_sql(path, "DROP INDEX jobs_rcpt;"
 		"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);"
+		"ALTER TABLE cases DROP COLUMN outcome;"
 		"INSERT INTO meta (name, value) VALUES ('keep-me', x'01');"
 		"PRAGMA user_version = 1;");
 	st = open_ok(path);
 	ok(st != NULL, "a schema-1 store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "and is migrated to schema 2");
+	is_str(v, "3", "and is migrated to schema 3");
 	free(v);
 	v = raw_text(path, "SELECT sql FROM sqlite_master WHERE name = 'jobs_rcpt'");
 	ok(strstr(v, "rcpt, kind, state, created") != NULL,
@@ -105,11 +106,54 @@ test_schema(void)
 	is_str(v, "1", "and keeps the data");
 	free(v);
 
-	raw_sql(path, "PRAGMA user_version = 3;");
+	raw_sql(path, "PRAGMA user_version = 4;");
 	ok(store_open(path, 2000, &st, &err) < 0, "a newer schema is refused");
-	ok(err != NULL && strstr(err, "schema version 3 is newer") != NULL,
+	ok(err != NULL && strstr(err, "schema version 4 is newer") != NULL,
 	   "with a reason (%s)", err != NULL ? err : "none");
 	ok(!store_temporary(st), "and not as a temporary failure (a retry cannot help)");
+	free(err);
+	store_close(&st);
+	free(path);
+}
+
+/*
+ * Schema 2 -> 3 (issue 11): a case that was "not a complaint" had a plain
+ * ack, an SLA clock and a follow-up that apologised.  It becomes a
+ * question, and its queued follow-up is not sent; a complaint's is.
+ */
+static void
+test_outcome_migration(void)
+{
+	char *path = path_in("outcome.db"), *v;
+	struct store *st = open_ok(path);
+	struct store_case *c = NULL;
+	char *err = NULL;
+
+	store_close(&st);
+	raw_sql(path, "ALTER TABLE cases DROP COLUMN outcome;"
+		"INSERT INTO cases (id, state, created, updated, complaint, first_response_due)"
+		"  VALUES (1, 'acknowledged', 1, 1, 0, 100), (2, 'acknowledged', 1, 1, 1, 100),"
+		"  (3, 'held', 1, 1, 1, NULL);"
+		"INSERT INTO jobs (case_id, kind, state, due, created, rcpt) VALUES"
+		"  (1, 'followup', 'queued', 5, 1, 'a@example.org'),"
+		"  (1, 'ack-plain', 'sent', 1, 1, 'a@example.org'),"
+		"  (2, 'followup', 'queued', 5, 1, 'b@example.org');"
+		"PRAGMA user_version = 2;");
+	st = open_ok(path);
+	ok(st != NULL, "a schema-2 store opens");
+	v = raw_text(path, "SELECT group_concat(id || ':' || coalesce(outcome, '-'), ' ')"
+		     " FROM (SELECT * FROM cases ORDER BY id)");
+	is_str(v, "1:question 2:complaint 3:-",
+	       "a not-complaint case is a question, a complaint a complaint, held none");
+	free(v);
+	v = raw_text(path, "SELECT group_concat(case_id || ':' || kind || ':' || state, ' ')"
+		     " FROM (SELECT * FROM jobs ORDER BY id)");
+	is_str(v, "1:followup:suppressed 1:ack-plain:sent 2:followup:queued",
+	       "the not-complaint's queued follow-up is not sent; the complaint's is");
+	free(v);
+	ok(st != NULL && store_case_get(st, 1, &c, &err) == 1 && c->outcome != NULL &&
+	   strcmp(c->outcome, "question") == 0, "store_case_get reads the outcome");
+	store_case_free(&c);
 	free(err);
 	store_close(&st);
 	free(path);
@@ -464,6 +508,7 @@ main(void)
 		return 1;
 	}
 	test_schema();
+	test_outcome_migration();
 	test_secret();
 	test_counts();
 	test_wal();
