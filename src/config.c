@@ -100,6 +100,7 @@ static const struct config_key config_keys[] = {
 	{ "sla", "low", CONFIG_STR, S(sla_low), "2d 10d", 0, 0, NULL, false },
 	{ "sla", "warn_percent", CONFIG_LONG, S(sla_warn_percent), "80", 0, 100, NULL, false },
 	{ "sla", "quiet_hours", CONFIG_STR, S(sla_quiet_hours), "", 0, 0, NULL, false },
+	{ "sla", "question", CONFIG_STR, S(sla_question), "1d", 0, 0, NULL, false },
 
 	{ "followup", "after", CONFIG_DURATION, S(followup_after), "7d", 0, 0, NULL, false },
 	{ "followup", "from", CONFIG_ENUM, S(followup_from), "intake", 0, 0, "intake resolution", false },

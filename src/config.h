@@ -68,6 +68,7 @@ struct config {
 	char *sla_low;
 	long sla_warn_percent;
 	char *sla_quiet_hours;    /* escalations wait outside these, "" = none */
+	char *sla_question;       /* first-response target of a question, "off" = none */
 
 	/* [followup] */
 	char *followup_after;
