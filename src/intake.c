@@ -14,6 +14,14 @@
  *	     deadlines, the loop guard, and the jobs: ack (or a suppressed
  *	     record with the reason), follow-up, and escalation when the
  *	     rules say so.
+ *	What a new case gets depends on its outcome (doc/design.md):
+ *	  complaint  the apologising ack, both SLA clocks, the follow-up;
+ *	  question   the plain ack, which promises an answer, and one clock,
+ *	             the first response, of [sla] question (none when off);
+ *	  praise     the plain ack (its template is ack-praise): a thank-you,
+ *	             no clock, no follow-up.
+ *	Nothing sent for a question or praise apologises, and neither gets
+ *	the follow-up, which chases a complaint.
  *	Every write happens in the caller's transaction, so a crash leaves
  *	all of it or none.
  * DIAGNOSTICS
@@ -374,6 +382,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.customer_msgid = m->message_id;
 	sc.customer_refs = refs;
 	sc.complaint = cr->complaint;
+	sc.outcome = (char *)classify_outcome_name(cr->outcome);
 	sc.category = cr->category;
 	sc.label = cr->label;
 	sc.priority = (char *)priority_name(prio);
@@ -381,11 +390,15 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.rules = hits;
 	sc.rules_version = (char *)classify_rules_version(in->rules);
 	/* Machines get a case (nothing is dropped) but no SLA clock: an
-	 * out-of-office or a bounce must not page the duty manager. */
-	if (automatic == NULL) {
+	 * out-of-office or a bounce must not page the duty manager.  A
+	 * question has an answer clock only; praise has none. */
+	if (automatic == NULL && cr->outcome == CLASSIFY_COMPLAINT) {
 		sc.first_response_due = sla_add(in->sla->cal, now,
 						 in->sla->target[prio].first_response);
 		sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
+	} else if (automatic == NULL && cr->outcome == CLASSIFY_QUESTION &&
+		   in->sla->question_clock) {
+		sc.first_response_due = sla_add(in->sla->cal, now, in->sla->question);
 	}
 
 	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
@@ -425,7 +438,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	if (store_event_add(st, case_id, now, "classified", detail, error_r) < 0)
 		goto out;
 	if (why == NULL) {
-		time_t fu = outbox_followup_due(in->cfg, now, false);
+		/* The follow-up asks whether a complaint is settled: nothing
+		 * else is chased. */
+		time_t fu = cr->complaint ? outbox_followup_due(in->cfg, now, false) : 0;
 
 		if (intake_enqueue(in, case_id, cr->complaint ? "ack" : "ack-plain",
 				   customer, now, used, now, error_r) < 0)

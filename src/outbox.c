@@ -194,9 +194,9 @@ outbox_free(struct outbox **obp)
 }
 
 static const char *
-outbox_template_kind(const char *job_kind)
+outbox_template_kind(const char *job_kind, const struct store_case *c)
 {
-	return strcmp(job_kind, "warning") == 0 ? "breach-warning" : job_kind;
+	return template_kind_for(job_kind, classify_outcome_name(caselife_outcome(c)));
 }
 
 /* The first lines of the customer's first message, for escalations. */
@@ -324,7 +324,7 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 	int ret = -1;
 
 	outbox_vars(ob, c, j, now, v);
-	if (template_render(ob->templates, outbox_template_kind(j->kind),
+	if (template_render(ob->templates, outbox_template_kind(j->kind, c),
 			    c->category, v, &t, error_r) < 0)
 		goto out;
 	if (j->msgid == NULL)

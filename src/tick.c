@@ -46,9 +46,13 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 	size_t n_jobs = 0;
 	bool changed = false;
 	time_t quiet_due = sla_quiet_next(sla->cal, &sla->quiet, now);
+	struct sla_span fr_span;
 	int ret = -1;
 
 	priority_parse(c->priority != NULL ? c->priority : "normal", &prio);
+	/* A question's answer clock is [sla] question, not its priority's. */
+	fr_span = caselife_outcome(c) == CLASSIFY_QUESTION && sla->question_clock
+		  ? sla->question : sla->target[prio].first_response;
 	if (store_jobs_list(st, c->id, &jobs, &n_jobs, error_r) < 0)
 		return -1;
 	/* First response: the automatic ack does not count; a person's reply does. */
@@ -66,8 +70,7 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 				stats->escalations++;
 			}
 		} else if (!c->first_response_breached && sla->warn_percent > 0 &&
-			   now >= sla_fraction(sla->cal, c->created,
-					       sla->target[prio].first_response,
+			   now >= sla_fraction(sla->cal, c->created, fr_span,
 					       sla->warn_percent) &&
 			   !tick_has_job(jobs, n_jobs, "warning", "first response")) {
 			if (outbox_enqueue(st, c->id, "warning", escalate, now,
