@@ -153,6 +153,9 @@ caselife_apply(struct store *st, const struct config *cfg,
 		}
 		caselife_unpause(sla, c, now);
 		c->resolved_at = 0;
+		/* The cause explained a resolution that did not hold: it stays
+		 * in the "resolved" event, and is no longer the case's. */
+		caselife_set(&c->resolution_cause, NULL);
 		to = c->last_active_state != NULL ? c->last_active_state
 		     : c->first_response_at != 0 ? "responded" : "acknowledged";
 		if (strcmp(from, "waiting") == 0)

@@ -5,6 +5,7 @@
  *   resolved --follow-up sent--> closed
  *   acknowledged/responded --wait--> waiting (resolution clock paused)
  *   any state --customer reply / reopen--> back to its last active state
+ *                (the resolution cause is cleared; the event keeps it)
  *
  * caselife_apply checks that the move is allowed from the case's state,
  * changes the case (times, pause accounting, breaches), writes it and an

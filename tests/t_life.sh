@@ -2,7 +2,8 @@
 # A case's whole life, driven with --now: SLA deadlines in business time,
 # breach and escalation by tick (once), the ack in the outbox, threading of
 # replies (signed Message-ID, tag from the customer, tag quoted by a
-# stranger, staff reply), case moves, the follow-up a week later.
+# stranger, staff reply), case moves, the follow-up a week later, and a
+# reopened case losing its resolution cause.
 . "$top_srcdir/tests/lib/tap.sh"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -129,9 +130,25 @@ printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessag
 NOW=2026-11-30T09:00:00Z; R ingest again.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "responded" "a customer reply reopens a closed case"
 is "$(R --json case show 1 | jget '[e["kind"] for e in d["events"]][-1]')" "reopened" "with an event"
+# The cause explained a resolution that did not hold (issue 11).
+is "$(R --json case show 1 | jget 'd["resolution_cause"]')" "None" \
+   "reopened: the resolution cause is cleared"
+is "$(R --json case show 1 | jget '[e["detail"] for e in d["events"] if e["kind"] == "resolved"]')" \
+   "['duplicate charge refunded']" "and kept in the history"
+NOW=2026-11-30T09:01:00Z; is "$(R --json report | jget 'd["causes"]')" "[]" \
+   "a reopened case's cause is not in the report"
+# The same by hand: resolve with a cause, case reopen.
+NOW=2026-11-30T09:02:00Z; R case resolve 3 --cause "not our customer" >/dev/null
+NOW=2026-11-30T09:03:00Z; R case reopen 3 >/dev/null
+c=$(R --json case show 3)
+is "$(printf '%s\n' "$c" | jget 'd["state"], d["resolution_cause"]')" "acknowledged None" \
+   "case reopen clears the cause"
+R case show 3 | grep -q "^  cause:"; is "$?" 1 "case show (text) prints no cause"
+is "$(R --json case show 3 | jget '[e["detail"] for e in d["events"] if e["kind"] == "resolved"]')" \
+   "['not our customer']" "the resolved event keeps it"
 
 # An out-of-office reply never reopens or changes a case.
-NOW=2026-11-30T09:10:00Z; R case resolve 1 >/dev/null
+NOW=2026-11-30T09:10:00Z; R case resolve 1 --cause "refund sent again" >/dev/null
 printf 'From: maria.lopez@example.net\nSubject: Automatic reply: [case 000001]\nAuto-Submitted: auto-replied\nMessage-ID: <oof@example.net>\n\nI am away.\n' > oof.eml
 NOW=2026-11-30T09:20:00Z; R ingest oof.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "resolved" "an out-of-office reply does not reopen"
@@ -145,7 +162,7 @@ is "$(printf '%s\n' "$rep" | jget 'd["all"]["resolution_decided"], d["all"]["res
 is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" "325800" \
    "report: median first response 90.5 h (Friday 16:30 to Tuesday 11:00, calendar time)"
 is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \
-   "[('duplicate charge refunded', 1)]" "report: the resolution causes"
+   "[('refund sent again', 1)]" "report: the resolution causes (the latest resolution's)"
 NOW=2026-11-30T10:00:00Z; is "$(R --json report --since 2026-11-24 | jget 'd["all"]["cases"]')" 2 \
    "report --since counts cases created since then"
 NOW=2026-11-30T10:00:00Z; like "$(R report)" "SLA compliance" "report as text"
