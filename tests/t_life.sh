@@ -2,8 +2,9 @@
 # A case's whole life, driven with --now: SLA deadlines in business time,
 # breach and escalation by tick (once), the ack in the outbox, threading of
 # replies (signed Message-ID, tag from the customer, tag quoted by a
-# stranger, staff reply), case moves, the follow-up a week later, and a
-# reopened case losing its resolution cause.
+# stranger, staff reply), case moves, the follow-up a week later, a
+# reopened case losing its resolution cause, and the report's medians in
+# business time.
 . "$top_srcdir/tests/lib/tap.sh"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -161,6 +162,16 @@ is "$(printf '%s\n' "$rep" | jget 'd["all"]["resolution_decided"], d["all"]["res
    "1 1" "report: one resolution decided, in time"
 is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" "325800" \
    "report: median first response 90.5 h (Friday 16:30 to Tuesday 11:00, calendar time)"
+# The targets are business time, and so are the medians people read.
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_business_seconds"]')" "37800" \
+   "report: the same in business time: 10.5 h (Fri 0.5, Mon 8, Tue 2)"
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_resolution_business_seconds"]')" "117600" \
+   "report: resolution in business time, the day waiting on the customer left out (40h40m - 8h)"
+NOW=2026-11-30T10:00:00Z; txt=$(R report)
+like "$txt" "business time" "report (text) says the medians are business time"
+like "$txt" "^all +3 +0% +100% +10h30m +32h40m$" "report (text): the business-time medians"
+NOW=2026-11-30T10:00:00Z; like "$(R report --format html)" "median first response \(business time\)" \
+   "report (HTML) labels them too"
 is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \
    "[('refund sent again', 1)]" "report: the resolution causes (the latest resolution's)"
 NOW=2026-11-30T10:00:00Z; is "$(R --json report --since 2026-11-24 | jget 'd["all"]["cases"]')" 2 \
