@@ -3,8 +3,8 @@
 # breach and escalation by tick (once), the ack in the outbox, threading of
 # replies (signed Message-ID, tag from the customer, tag quoted by a
 # stranger, staff reply), case moves, the follow-up a week later, a
-# reopened case losing its resolution cause, and the report's medians in
-# business time.
+# reopened case losing its resolution cause, the report's medians in
+# business time, and a promise of a date that is never in the past.
 . "$top_srcdir/tests/lib/tap.sh"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -178,4 +178,23 @@ NOW=2026-11-30T10:00:00Z; is "$(R --json report --since 2026-11-24 | jget 'd["al
    "report --since counts cases created since then"
 NOW=2026-11-30T10:00:00Z; like "$(R report)" "SLA compliance" "report as text"
 NOW=2026-11-30T10:00:00Z; like "$(R report --format html)" "<table>" "report as HTML"
+
+# A promise to the customer is never in the past (issue 11).  Case 3's
+# resolution was due Tuesday 1 December 10:02; its follow-up, moved by the
+# reopen to Monday 7 December, says when the next update comes.
+is "$(R --json case show 3 | jget 'd["resolution_due"]')" "2026-12-01T10:02:00Z" \
+   "case 3's resolution was due on 1 December"
+NOW=2026-12-09T10:00:00Z; fu=$(R template render followup --case 3)
+like "$fu" "proper update" "the follow-up promises an update"
+if printf '%s\n' "$fu" | grep -q "1 December"; then ok 1 "no promise of 1 December on 9 December"
+else ok 0 "no promise of 1 December on 9 December"; fi
+like "$(printf '%s\n' "$fu" | tr -d '\r' | tr '\n' ' ')" "proper update tomorrow by 10 am" \
+   "but of a fresh date: the first-response target (1d) from now"
+NOW=2026-12-08T09:00:00Z; R send --once >/dev/null
+f3=$(grep -l "^To: someone@example.org" outbox/* | xargs grep -l "^Auto-Submitted: auto-generated" | head -1)
+ok $? "case 3's follow-up went out on 8 December"
+like "$(tr -d '\r' < "$f3" | tr '\n' ' ')" "proper update tomorrow by 9 am" "with a date after the day it is sent"
+# Staff are told the deadlines as they are.
+NOW=2026-12-09T10:00:00Z; like "$(R template render escalation --case 3)" "Resolution: +due by Tuesday 1 December" \
+   "an escalation keeps the real (missed) deadline"
 done_testing
