@@ -156,6 +156,56 @@ intake_free(struct intake **inp)
 	*inp = NULL;
 }
 
+/* True when s has a character other than white space. */
+static bool
+intake_has_words(const char *s)
+{
+	if (s == NULL)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return true;
+	return false;
+}
+
+const char *
+intake_unreadable(const struct message *m, const char *raw, size_t len,
+		  const char *envelope_from)
+{
+	size_t hdr = len;
+	bool sender;
+
+	if (m->problem != NULL)
+		return m->problem;
+	/* The header block ends at the first empty line. */
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (i + 1 < len && raw[i + 1] == '\n') {
+			hdr = i + 1;
+			break;
+		}
+		if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n') {
+			hdr = i + 1;
+			break;
+		}
+	}
+	if (len > 0 && (raw[0] == '\n' || (raw[0] == '\r' && len > 1 && raw[1] == '\n')))
+		hdr = 0;
+	if (memchr(raw, '\0', hdr) != NULL)
+		return "unreadable: a NUL byte in the header (mail is text)";
+	if (m->n_headers == 0)
+		return "unreadable: no header block (this is not a mail message)";
+	sender = m->from.addr != NULL || m->reply_to.addr != NULL ||
+		 message_header(m, "Sender") != NULL ||
+		 (m->return_path != NULL && *m->return_path != '\0') ||
+		 (envelope_from != NULL && *envelope_from != '\0');
+	if (!sender && !intake_has_words(m->subject) && !intake_has_words(m->text) &&
+	    m->n_filenames == 0)
+		return "unreadable: no sender and nothing written";
+	return NULL;
+}
+
 /* Addresses are compared case-insensitively everywhere: keep them lower case. */
 static char *
 intake_lower(const char *s)
@@ -501,7 +551,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	struct store_message sm = { 0 };
 	struct store_case *joined = NULL;
 	struct message *m = NULL;
-	const char *automatic = NULL, *how = NULL;
+	const char *automatic = NULL, *how = NULL, *problem;
 	char fp[65];
 	long long msg_id = 0, case_id = 0;
 	char *sender = NULL;
@@ -523,6 +573,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	}
 
 	m = message_parse(raw, len, &in->limits);
+	problem = intake_unreadable(m, raw, len, src->envelope_from);
 	sm.direction = "in";
 	sm.message_id = m->message_id;
 	sm.fingerprint = fp;
@@ -536,12 +587,13 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	sm.text = m->text;
 	sm.raw = raw;
 	sm.raw_len = len;
-	sm.held_reason = m->problem;
+	sm.held_reason = problem;
 	if (store_message_add(st, &sm, &msg_id, error_r) < 0)
 		goto out;
 	res->msg_id = msg_id;
 
-	if (m->problem != NULL) {
+	/* Held: a person looks at it; no clock runs and nothing is sent. */
+	if (problem != NULL) {
 		struct store_case sc = { 0 };
 
 		sc.state = (char *)"held";
@@ -550,15 +602,15 @@ intake_message(struct intake *in, const char *raw, size_t len,
 		sc.subject = m->subject;
 		sc.customer = m->from.addr;
 		sc.customer_name = m->from.name;
-		sc.held_reason = m->problem;
+		sc.held_reason = (char *)problem;
 		sc.complaint = true;
 		if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
 		    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
-		    store_event_add(st, case_id, now, "held", m->problem, error_r) < 0)
+		    store_event_add(st, case_id, now, "held", problem, error_r) < 0)
 			goto out;
 		res->outcome = INTAKE_HELD;
 		res->case_id = case_id;
-		snprintf(res->note, sizeof(res->note), "held: %s", m->problem);
+		snprintf(res->note, sizeof(res->note), "held: %s", problem);
 		ret = 0;
 		goto out;
 	}

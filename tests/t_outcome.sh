@@ -4,7 +4,8 @@
 # follow-up; a question gets a plain ack that promises an answer, and an
 # answer clock ([sla] question) that warns and escalates to staff; a
 # complaint keeps its apology, clocks and follow-up.  Nothing sent to the
-# customer of a question or of praise apologises.
+# customer of a question or of praise apologises.  And unreadable input is
+# held: no clock, no ack.
 . "$top_srcdir/tests/lib/tap.sh"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -112,4 +113,31 @@ is "$st" 78 "question = 4x is a configuration error"
 like "$(cat err)" "bad.conf:[0-9]+: \[sla\] question: \"4x\"" "with FILE:LINE and the key"
 cd .. || exit 1
 
+# Unreadable input is held: a person looks at it, no clock runs, nothing
+# is sent.  (Before, it became a new case with an SLA clock.)
+mkdir held && cd held || exit 1
+printf '\000garbage\n' > g.eml
+NOW=2026-11-23T10:00:00Z; out=$(R --json ingest g.eml 2>/dev/null)
+is "$(printf '%s\n' "$out" | jget 'd["held"], d["new"]')" "1 0" "NUL garbage is held"
+is "$(show 1 'd["state"], d["first_response_due"], d["resolution_due"], d["jobs"]')" \
+   "held None None []" "held: no clock, no ack"
+like "$(show 1 'd["held_reason"]')" "unreadable: a NUL byte in the header" "with the reason"
+printf 'garbage without a header\n' > nohdr.eml
+: > empty.eml
+printf 'Subject:\n\n\n' > nothing.eml
+NOW=2026-11-23T10:00:01Z; out=$(R --json ingest nohdr.eml empty.eml nothing.eml 2>/dev/null)
+is "$(printf '%s\n' "$out" | jget 'd["held"], d["new"]')" "3 0" \
+   "no header block, an empty file, no sender and no words: held"
+printf '\000other garbage\n' | R filter; st=$?
+is "$st" 0 "filter: unreadable input exits 0 (never a bounce)"
+is "$(R --json case list --state held | jget 'len(d)')" 5 "and is held"
+# Odd but real: no From, but words -- a person can read it.  Not held.
+printf 'To: care@example.com\nSubject: parcel\n\nMy parcel is late.\n' > nofrom.eml
+NOW=2026-11-23T10:00:02Z; out=$(R --json ingest nofrom.eml 2>/dev/null)
+is "$(printf '%s\n' "$out" | jget 'd["held"], d["new"]')" "0 1" "a message without From but with words is a case"
+# A NUL in the body (a binary part sent raw) is not a NUL in the header.
+printf 'From: a@example.org\nSubject: photo\n\nsee \000 this\n' > bodynul.eml
+NOW=2026-11-23T10:00:03Z; out=$(R --json ingest bodynul.eml 2>/dev/null)
+is "$(printf '%s\n' "$out" | jget 'd["held"], d["new"]')" "0 1" "a NUL in the body is not held"
+cd .. || exit 1
 done_testing
