@@ -450,6 +450,8 @@ cmd_filter(struct app *app, int argc, char **argv)
 	 * in bounces and Exim fails deliveries that print. */
 	if (app->verbose <= 0)
 		log_init("redress", LOG_TARGET_SYSLOG, LOG_LEVEL_INFO);
+	if (app->cfg->warning != NULL)
+		log_warn("%s", app->cfg->warning);
 	/* Postfix pipe(8) shows the null sender as MAILER-DAEMON. */
 	if (sender != NULL && strcmp(sender, "MAILER-DAEMON") == 0)
 		sender = "";
