@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "confcheck.h"
 #include "config.h"
 #include "log.h"
 #include "xmem.h"
@@ -204,7 +205,9 @@ main(int argc, char **argv)
 	}
 	app.now = clock_now();
 	if (cmd->needs_config &&
-	    config_find_and_load(app.config_path, &app.cfg, &error) < 0) {
+	    (config_find_and_load(app.config_path, &app.cfg, &error) < 0 ||
+	     confcheck_all(app.cfg, &error) < 0)) {
+		config_free(&app.cfg);
 		/* A delivery filter stays silent and never bounces a complaint
 		 * for our own mistake: the mail server keeps it and retries. */
 		if (cmd->fn == cmd_filter) {
