@@ -406,9 +406,10 @@ def report(a, results, samples_files):
         if x["unlisted"]:
             extra.append("%d cases have jobs but are not in `case list` (not counted in the"
                          " case-based columns)" % len(x["unlisted"]))
-        if isinstance(s.get("new"), int) and s["new"] != x["cases"]:
-            extra.append("ingest made %d new cases, `case list` shows %d"
-                         % (s["new"], x["cases"]))
+        made = s.get("new", 0) + s.get("held", 0)
+        if isinstance(made, int) and made != x["cases"]:
+            extra.append("ingest made %d cases (new and held), `case list` shows %d"
+                         % (made, x["cases"]))
         if x["warnings"]:
             extra.append("ingest logged %d warning(s), e.g. `%s`" % (
                 len(x["warnings"]), x["warnings"][0].replace(a.corpora, "CORPORA")[:160]))
@@ -458,6 +459,10 @@ NOTES = """## Notes
   same Reply-To gets one ack here, where it would get one an hour in real life.
   The figures for acks are a lower bound for repeated senders; escalations from
   repeat counting are not (every earlier case is inside the window anyway).
+- For the same reason the halves (`--half odd`, `--half even`) do not add up
+  to the whole: with half the mail in the store, fewer messages share a sender
+  with an earlier one, so fewer acks are rate-limited and fewer cases count as
+  repeats.  Compare a half only with the same half.
 - *Escalations (after a week)* assume that nobody answers any case during the
   week: every case with a clock then misses its deadlines, so the column is
   roughly the SLA clocks column.  It says how many of these messages would page
