@@ -468,9 +468,10 @@ NOTES = """## Notes
   roughly the SLA clocks column.  It says how many of these messages would page
   the duty manager if left alone, which is what an unattended spam or list
   post is.
-- The table in issue 13 counts as "apologies" the acknowledgement alone (this
-  table's *apologies (ack)*) and as "escalations" those queued at intake.
-  *Apologies (within 8 days)* adds the follow-up, which apologises ("I'm sorry -
+- The table in issue 13 agrees, to its rounding (1.5% shows as 2%, 99.7% as 100%),
+  with this table's *apologies (ack)* and *escalations (at intake)*: its
+  "apologies" are the acknowledgements' and its "escalations" those queued at
+  intake.  *Apologies (within 8 days)* adds the follow-up, which apologises ("I'm sorry -
   you should not have to wait this long") on every case still open, even one
   whose acknowledgement was the plain, apology-free `ack-plain`.
 - The SpamAssassin corpus is mail of 2002; its Date: headers are not used for
