@@ -336,8 +336,9 @@ def report(a, results, samples_files):
         "even": " (even-numbered files; CFPB: even narrative rows, counted from 0)"}[a.half]))
     L.append("- time: every command is pinned with `--now`; T = %s (a Monday, 10:00 in"
              " Europe/London, inside business hours)" % a.now)
-    L.append("- machine: %s, %d CPUs, Python %s" % (platform.machine(), os.cpu_count() or 0,
-                                                  platform.python_version()))
+    L.append("- machine: %s, %d CPUs, load average %.1f when the run began (the"
+             " timings are only as quiet as the machine), Python %s"
+             % (platform.machine(), os.cpu_count() or 0, a.load, platform.python_version()))
     L.append("")
     L.append("## What happens to each set")
     L.append("")
@@ -511,6 +512,7 @@ def main():
     v = subprocess.run([a.redress, "--version"], capture_output=True, text=True, check=False)
     a.version = (v.stdout.strip() or v.stderr.strip() or "version unknown").splitlines()[0]
     a.commit = git_commit(a.top)
+    a.load = os.getloadavg()[0]
     os.environ["REDRESS_DATADIR"] = a.datadir
 
     spam = os.path.join(a.corpora, "spamassassin")
