@@ -59,7 +59,16 @@ struct message {
 	/* Added by the message module (beyond the first agreed interface): */
 	char **filenames;      /* attachment file names, decoded (RFC 2231/2047) */
 	size_t n_filenames;
+	/* The work spent decoding header text, which is bounded: at most
+	 * MESSAGE_MAX_CONVERSIONS conversions through iconv per message
+	 * (charset_costly); past that, encoded words in such charsets are
+	 * left as written.  Everything else is linear in the input. */
+	unsigned encoded_words;  /* RFC 2047 encoded words decoded */
+	unsigned conversions;    /* conversions through iconv for header text */
+	bool decode_capped;      /* some header text was left undecoded */
 };
+
+#define MESSAGE_MAX_CONVERSIONS 1000
 
 /* Parses raw (len bytes, need not be NUL-terminated).  Never NULL. */
 struct message *message_parse(const char *raw, size_t len,
