@@ -63,6 +63,8 @@
 #define MESSAGE_MAX_IDS 1000
 /* Recipients kept from To. */
 #define MESSAGE_MAX_TO 1000
+/* Authentication-Results fields kept (the topmost ones). */
+#define MESSAGE_MAX_AUTH_RESULTS 64
 /* Longest charset name in an encoded word. */
 #define MESSAGE_MAX_CHARSET 78
 
@@ -1981,10 +1983,30 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 		free(v);
 	}
 	for (size_t i = 0; i < h->n; i++) {
-		if (h->f[i].name_len != 2 || strncasecmp(h->f[i].name, "To", 2) != 0)
+		bool to = h->f[i].name_len == 2 && strncasecmp(h->f[i].name, "To", 2) == 0;
+		bool cc = h->f[i].name_len == 2 && strncasecmp(h->f[i].name, "Cc", 2) == 0;
+
+		if (!to && !cc)
 			continue;
 		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
-		parse_addresses(v, vl, safe, &m->to, &m->n_to, MESSAGE_MAX_TO);
+		if (to)
+			parse_addresses(v, vl, safe, &m->to, &m->n_to, MESSAGE_MAX_TO);
+		else
+			parse_addresses(v, vl, safe, &m->cc, &m->n_cc, MESSAGE_MAX_TO);
+		free(v);
+	}
+	/* Authentication-Results as written, top to bottom: they are read
+	 * without RFC 2047 decoding (authres.h says why). */
+	for (size_t i = 0; i < h->n && m->n_auth_results < MESSAGE_MAX_AUTH_RESULTS; i++) {
+		static const char ar[] = "Authentication-Results";
+
+		if (h->f[i].name_len != sizeof(ar) - 1 ||
+		    strncasecmp(h->f[i].name, ar, sizeof(ar) - 1) != 0)
+			continue;
+		if (m->auth_results == NULL)
+			m->auth_results = xcalloc(MESSAGE_MAX_AUTH_RESULTS, sizeof(*m->auth_results));
+		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
+		m->auth_results[m->n_auth_results++] = raw_to_clean(v, vl);
 		free(v);
 	}
 	if ((r = raw_find(h, "Date")) != NULL && safe) {
@@ -2254,6 +2276,14 @@ message_free(struct message **mp)
 		free(m->to[i].addr);
 	}
 	free(m->to);
+	for (size_t i = 0; i < m->n_cc; i++) {
+		free(m->cc[i].name);
+		free(m->cc[i].addr);
+	}
+	free(m->cc);
+	for (size_t i = 0; i < m->n_auth_results; i++)
+		free(m->auth_results[i]);
+	free(m->auth_results);
 	free(m->return_path);
 	for (size_t i = 0; i < m->n_in_reply_to; i++)
 		free(m->in_reply_to[i]);

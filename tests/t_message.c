@@ -498,6 +498,31 @@ test_limits(void)
 	message_free(&m);
 }
 
+/* Cc is read like To; Authentication-Results are kept as written. */
+static void
+test_cc_and_authres(void)
+{
+	struct message *m = parse(
+		"Authentication-Results: mx.example.com;\n\tspf=pass"
+		" smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass?=@evil.example\n"
+		"From: a@example.net\n"
+		"Authentication-Results: second\n"
+		"To: Care <care@example.com>\n"
+		"Cc: =?utf-8?q?Ana_L=C3=B3pez?= <ana@example.net>, bob@example.org\n"
+		"Cc: carol@example.org\n\n.\n");
+
+	is_int((long long)m->n_cc, 3, "three Cc addresses over two Cc headers");
+	is_str(m->n_cc > 0 ? NUL_S(m->cc[0].name) : "", "Ana L\xc3\xb3pez", "Cc name decoded");
+	is_str(m->n_cc > 2 ? NUL_S(m->cc[2].addr) : "", "carol@example.org", "second Cc header");
+	is_int((long long)m->n_to, 1, "To apart");
+	is_int((long long)m->n_auth_results, 2, "two Authentication-Results");
+	is_str(m->n_auth_results > 0 ? m->auth_results[0] : "",
+	       "mx.example.com; spf=pass smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass?=@evil.example",
+	       "kept unfolded but not decoded");
+	is_str(m->n_auth_results > 1 ? m->auth_results[1] : "", "second", "in order");
+	message_free(&m);
+}
+
 /*
  * Decoding work is bounded.  A conversion through iconv costs tens of
  * microseconds whatever its length, so a subject of encoded words that
@@ -738,6 +763,7 @@ main(void)
 	test_report_and_files();
 	test_limits();
 	test_decode_work();
+	test_cc_and_authres();
 	test_mutations();
 	test_fresh_text();
 	test_fingerprint();
