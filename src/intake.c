@@ -127,6 +127,8 @@ intake_new(const struct config *cfg, struct store *st, bool one_message,
 	in->policy.x_loop = in->n_own > 0 ? in->own[0] : NULL;
 	in->policy.per_hour = cfg->autoreply_per_hour;
 	in->policy.per_day = cfg->autoreply_per_day;
+	in->policy.per_domain_hour = cfg->autoreply_per_domain_hour;
+	in->policy.big_domains = cfg->autoreply_big_domains;
 	*in_r = in;
 	return 0;
 fail:
@@ -410,6 +412,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	const char *rcpt, *used = NULL, *why = NULL;
 	char *fresh = NULL, *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
 	char *note = NULL, *detail = NULL;
+	char rate_key[AUTOREPLY_KEY_MAX], rate_domain[AUTOREPLY_KEY_MAX];
 	long long case_id = 0;
 	long earlier = 0;
 	enum priority prio;
@@ -479,17 +482,24 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		/* It could never be sent; queueing the ack and the follow-up
 		 * would only fail twice, later. */
 		why = "the reply address cannot be used in a mail header";
+	} else if (!autoreply_rate_key(customer, rate_key, rate_domain)) {
+		why = "the reply address cannot be used in a mail header";
 	} else {
-		struct autoreply_history h = { 0, 0 };
+		struct autoreply_history h = { 0, 0, 0 };
 
 		/* Counted only up to the caps: a cap of 0 or less is no cap,
-		 * and then the count is not needed at all. */
+		 * and then the count is not needed at all.  The sender is
+		 * its normalised address: victim+1@ and vic.tim@ are victim@. */
 		if ((in->policy.per_hour > 0 &&
-		     store_acks_to(st, customer, now - 3600, in->policy.per_hour,
-				   &h.sent_last_hour, error_r) < 0) ||
+		     store_rate_count(st, "ack", rate_key, NULL, now - 3600, in->policy.per_hour,
+				      &h.sent_last_hour, error_r) < 0) ||
 		    (in->policy.per_day > 0 &&
-		     store_acks_to(st, customer, now - 86400, in->policy.per_day,
-				   &h.sent_last_day, error_r) < 0))
+		     store_rate_count(st, "ack", rate_key, NULL, now - 86400, in->policy.per_day,
+				      &h.sent_last_day, error_r) < 0) ||
+		    (autoreply_domain_capped(&in->policy, rate_domain) &&
+		     store_rate_count(st, "ack", NULL, rate_domain, now - 3600,
+				      in->policy.per_domain_hour, &h.domain_last_hour,
+				      error_r) < 0))
 			goto out;
 		if (autoreply_allowed(m, src->envelope_from, &in->policy, &h, &why))
 			why = NULL;
@@ -510,7 +520,8 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		time_t fu = outbox_followup_due(in->cfg, now, false);
 
 		if (intake_enqueue(in, case_id, cr->complaint ? "ack" : "ack-plain",
-				   customer, now, used, now, error_r) < 0)
+				   customer, now, used, now, error_r) < 0 ||
+		    store_rate_add(st, "ack", rate_key, rate_domain, now, case_id, error_r) < 0)
 			goto out;
 		if (fu != 0 && intake_enqueue(in, case_id, "followup", customer, fu,
 					      "after intake", now, error_r) < 0)
