@@ -36,6 +36,7 @@
 #include "classify.h"
 #include "compose.h"
 #include "config.h"
+#include "escalate.h"
 #include "intake.h"
 #include "json.h"
 #include "message.h"
@@ -540,14 +541,23 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		    store_event_add(st, case_id, now, "ack-suppressed", why, error_r) < 0)
 			goto out;
 	}
-	/* Legal threats and high-priority repeat customers go to a person now. */
+	/* Legal threats and high-priority repeat customers go to a person now,
+	 * unless this sender's cases already went to one often enough. */
 	if (cr->escalate && automatic == NULL) {
 		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
 		time_t due = sla_quiet_next(in->sla->cal, &in->sla->quiet, now);
+		char skip[256];
+		int may = escalate_allowed(st, in->cfg, case_id, customer, NULL, 0, "escalation",
+					   why_esc, now, skip, sizeof(skip), error_r);
 
-		if (intake_enqueue(in, case_id, "escalation", in->escalate_addr, due,
-				   why_esc, now, error_r) < 0 ||
-		    store_event_add(st, case_id, now, "escalated", why_esc, error_r) < 0) {
+		if (may < 0 ||
+		    (may > 0 && (intake_enqueue(in, case_id, "escalation", in->escalate_addr, due,
+						why_esc, now, error_r) < 0 ||
+				 escalate_record(st, case_id, customer, now, error_r) < 0 ||
+				 store_event_add(st, case_id, now, "escalated", why_esc,
+						 error_r) < 0)) ||
+		    (may == 0 && escalate_suppress(st, case_id, "escalation", in->escalate_addr,
+						   why_esc, skip, now, error_r) < 0)) {
 			free(why_esc);
 			goto out;
 		}
