@@ -403,8 +403,9 @@ intake_enqueue(struct intake *in, long long case_id, const char *kind,
 
 static int
 intake_new_case(struct intake *in, const struct message *m, long long msg_id,
-		const struct intake_source *src, const char *automatic,
-		time_t now, struct intake_result *res, char **error_r)
+		const struct intake_source *src, const struct intake_author *a,
+		const char *automatic, time_t now, struct intake_result *res,
+		char **error_r)
 {
 	struct store *st = in->st;
 	struct store_case sc = { 0 };
@@ -477,6 +478,11 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
 	if (automatic != NULL) {
 		why = automatic;
+	} else if (a->claims_staff && !a->staff) {
+		/* Either someone writes as one of us, and the ack would go to
+		 * our own people, or staff write from an unauthenticated
+		 * place and need no ack. */
+		why = "From is a staff address, but not authenticated";
 	} else if (rcpt == NULL) {
 		why = "no address to reply to";
 	} else if (!compose_address_ok(customer)) {
@@ -660,7 +666,8 @@ intake_message(struct intake *in, const char *raw, size_t len,
 		ret = intake_join(in, joined, m, msg_id, &author, automatic, how, now, res,
 				  error_r);
 	else
-		ret = intake_new_case(in, m, msg_id, src, automatic, now, res, error_r);
+		ret = intake_new_case(in, m, msg_id, src, &author, automatic, now, res,
+				      error_r);
 out:
 	store_case_free(&joined);
 	free(author.addr);

@@ -47,6 +47,9 @@ printf 'From: Agent <x@shop.example>\nTo: maria.lopez@example.net\nSubject: Re: 
 NOW=2026-11-23T10:10:00Z
 is "$(new_joined a1.eml)" "1 0" "a staff From without authentication does not join by tag"
 is "$(field 1 state)" "new" "case 1 is not responded"
+is "$(R --json case show 2 | jget "[(j['state'], j['last_error']) for j in d['jobs'] if j['kind'].startswith('ack')]")" \
+   "[('suppressed', 'From is a staff address, but not authenticated')]" \
+   "the new case gets no ack: it would go to our own people"
 # Our server's field says none; a "pass" below it was written by the sender.
 printf 'Authentication-Results: mx.shop.example; dkim=none; spf=softfail smtp.mailfrom=evil.example\nAuthentication-Results: mx.shop.example; dkim=pass header.d=shop.example\nFrom: Agent <x@shop.example>\nTo: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <forged-b@shop.example>\n\nRefund issued.\n' > a2.eml
 is "$(new_joined a2.eml)" "1 0" "a pass below our topmost field is the sender's, not ours"
