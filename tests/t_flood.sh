@@ -64,15 +64,15 @@ cd .. || exit 1
 mkdir a2 && cd a2 || exit 1
 conf > redress.conf
 NOW=2026-11-23T10:00:00Z
-i=1; while [ $i -le 21 ]; do mail "user$i@bigcorp.example" "late parcel" "b$i" > "b$i.eml"; i=$((i + 1)); done
-i=1; while [ $i -le 21 ]; do mail "user$i@gmail.com" "late parcel" "g$i" > "g$i.eml"; i=$((i + 1)); done
+i=1; while [ $i -le 31 ]; do mail "user$i@bigcorp.example" "late parcel" "b$i" > "b$i.eml"; i=$((i + 1)); done
+i=1; while [ $i -le 31 ]; do mail "user$i@gmail.com" "late parcel" "g$i" > "g$i.eml"; i=$((i + 1)); done
 R ingest b*.eml g*.eml >/dev/null
 is "$(R --json queue list | jget "sum(1 for j in d if j['rcpt'].endswith('@bigcorp.example') and j['kind'] == 'ack' and j['state'] == 'queued')")" \
-	20 "21 addresses of one domain in an hour: 20 acks"
+	30 "31 addresses of one domain in an hour: 30 acks"
 like "$(R --json queue list | jget "[j['last_error'] for j in d if j['rcpt'].endswith('@bigcorp.example') and j['state'] == 'suppressed']")" \
-	"rate limit: 20 per hour to one domain" "the 21st is held back by the domain cap"
+	"rate limit: 30 per hour to one domain" "the 31st is held back by the domain cap"
 is "$(R --json queue list | jget "sum(1 for j in d if j['rcpt'].endswith('@gmail.com') and j['kind'] == 'ack' and j['state'] == 'queued')")" \
-	21 "a big mail provider has no domain cap"
+	31 "a big mail provider has no domain cap"
 cd .. || exit 1
 
 # ---- B. what we echo
