@@ -561,8 +561,10 @@ autoreply_rate_key(const char *addr, char key[AUTOREPLY_KEY_MAX],
 	for (const char *c = a; c < at && *c != '+'; c++)
 		if (*c != '.')
 			key[n++] = *c;
+	/* "+x@" or "...@": nothing is left to normalise; keep it whole. */
 	if (n == 0)
-		return false;
+		for (const char *c = a; c < at; c++)
+			key[n++] = *c;
 	dn = strlen(at + 1);
 	if (at[dn] == '.')
 		dn--;

@@ -84,8 +84,9 @@ struct autoreply_history {
  * The key under which a sender is rate-limited: its address in lower
  * case, without "+detail" and without dots in the local part, so that
  * "Vic.Tim+1@Example.COM" and "victim@example.com" are one sender, and
- * its domain (lower case, no trailing dot) in domain.  False when addr is
- * not local@domain or too long.  Used for rate limits only: the dots are
+ * its domain (lower case, no trailing dot) in domain; a local part that
+ * would be left empty ("+x", "...") is kept whole.  False when addr is not
+ * local@domain or too long.  Used for rate limits only: the dots are
  * significant to most mail servers, just not to a flood.
  */
 bool autoreply_rate_key(const char *addr, char key[AUTOREPLY_KEY_MAX],

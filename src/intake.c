@@ -485,11 +485,10 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		why = "From is a staff address, but not authenticated";
 	} else if (rcpt == NULL) {
 		why = "no address to reply to";
-	} else if (!compose_address_ok(customer)) {
+	} else if (!compose_address_ok(customer) ||
+		   !autoreply_rate_key(customer, rate_key, rate_domain)) {
 		/* It could never be sent; queueing the ack and the follow-up
 		 * would only fail twice, later. */
-		why = "the reply address cannot be used in a mail header";
-	} else if (!autoreply_rate_key(customer, rate_key, rate_domain)) {
 		why = "the reply address cannot be used in a mail header";
 	} else {
 		struct autoreply_history h = { 0, 0, 0 };
