@@ -277,7 +277,8 @@ authres_trusted(const char *list, const char *id)
 	return false;
 }
 
-/* The domain part of "local@domain", "@domain" or "domain" equals domain. */
+/* The domain part of "local@domain", "@domain" or "domain" (some servers
+ * add <>) equals domain. */
 static bool
 authres_domain_is(const char *v, const char *domain)
 {
@@ -286,7 +287,11 @@ authres_domain_is(const char *v, const char *domain)
 
 	if (at != NULL)
 		v = at + 1;
+	else if (*v == '<')
+		v++;
 	n = strlen(v);
+	if (n > 0 && v[n - 1] == '>')
+		n--;
 	if (n > 0 && v[n - 1] == '.')
 		n--;
 	if (dn > 0 && domain[dn - 1] == '.')
@@ -353,7 +358,8 @@ authres_judge(const char *const *values, size_t n, const char *trusted_ids,
 
 	if (how_r != NULL)
 		*how_r = NULL;
-	if (trusted_ids == NULL || domain == NULL || *domain == '\0' || n == 0)
+	if (trusted_ids == NULL || trusted_ids[strspn(trusted_ids, ", \t\r\n")] == '\0' ||
+	    domain == NULL || *domain == '\0' || n == 0)
 		return AUTHRES_NONE;
 	ar = xmalloc(sizeof(*ar));
 	for (size_t i = 0; i < n; i++) {

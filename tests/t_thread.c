@@ -442,6 +442,10 @@ test_authres_judge(void)
 		  AUTHRES_PASS, "spf=pass smtp.mailfrom", "spf pass" },
 		{ { "mx.shop.example; spf=pass smtp.mailfrom=shop.example" }, "shop.example",
 		  AUTHRES_PASS, "spf=pass smtp.mailfrom", "spf pass with a bare domain" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=<anna@shop.example>" }, "shop.example",
+		  AUTHRES_PASS, "spf=pass smtp.mailfrom", "spf pass with <> around the address" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=<anna@shop.example>.evil" }, "shop.example",
+		  AUTHRES_NONE, NULL, "<> only at the ends" },
 		{ { "mx.shop.example; dmarc=pass header.from=shop.example" }, "shop.example",
 		  AUTHRES_PASS, "dmarc=pass header.from", "dmarc pass" },
 		{ { "mx.shop.example; dkim=pass header.d=mail.shop.example" }, "shop.example",
@@ -468,6 +472,19 @@ test_authres_judge(void)
 		  "shop.example", AUTHRES_FAIL, "dmarc=fail header.from", "dmarc fail wins" },
 		{ { "mx.shop.example; dmarc=fail header.from=other.example; dkim=pass header.d=shop.example" },
 		  "shop.example", AUTHRES_PASS, "dkim=pass header.d", "dmarc fail of another domain" },
+		/* As real servers write them. */
+		{ { "mx.shop.example; dkim=pass (2048-bit key; unprotected) header.d=shop.example"
+		    " header.i=@shop.example header.a=rsa-sha256 header.s=mail header.b=AbC+/12x;" },
+		  "shop.example", AUTHRES_PASS, "dkim=pass header.d", "OpenDKIM" },
+		{ { "mx.shop.example; dkim=none; dkim-atps=neutral" }, "shop.example",
+		  AUTHRES_NONE, NULL, "OpenDKIM's AlwaysAddARHeader on unsigned mail" },
+		{ { "mx.shop.example; dmarc=pass (p=none dis=none) header.from=shop.example" },
+		  "shop.example", AUTHRES_PASS, "dmarc=pass header.from", "OpenDMARC" },
+		{ { "mx.shop.example; dkim=pass header.d=shop.example header.s=s1 header.b=\"a1\";"
+		    " spf=pass (mx.shop.example: domain of a@shop.example designates 192.0.2.1 as"
+		    " permitted sender) smtp.mailfrom=a@shop.example; dmarc=pass (policy=reject)"
+		    " header.from=shop.example" }, "shop.example", AUTHRES_PASS, "dkim=pass header.d",
+		  "rspamd" },
 		/* Our server quotes what the sender gave in MAIL FROM; encoded
 		 * words there are not decoded into results. */
 		{ { "mx.shop.example; spf=pass smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass_header.d=3Dshop.example?=@evil.example" },
