@@ -298,6 +298,14 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 			}
 		} else {
 			template_vars_set(v, "reason", j->detail);
+			/* An escalation at intake may go out after deadlines have
+			 * passed (quiet hours): it then stands for their
+			 * escalations too (escalate.h), so it names them. */
+			if (c->first_response_breached || c->resolution_breached)
+				template_vars_set(v, "breach_kind",
+						  !c->resolution_breached ? "first response"
+						  : !c->first_response_breached ? "resolution"
+						  : "first response and resolution");
 		}
 	}
 	{

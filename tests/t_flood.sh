@@ -164,5 +164,7 @@ like "$(R --json case show 1 | jget "[e['detail'] for e in d['events'] if e['kin
 	"breach:first response not sent.*breach:resolution not sent" "with events that say so"
 like "$(grep -l "^To:.*manager@shop.example" outbox/*.eml | xargs cat)" "deadline missed" \
 	"the escalation that went out says the deadline was missed"
+like "$(grep -l "^To:.*manager@shop.example" outbox/*.eml | xargs cat)" \
+	"the first response and resolution deadline has been missed" "and which ones"
 cd .. || exit 1
 done_testing
