@@ -107,6 +107,7 @@ timeout = 30
 [autoreply]
 per_hour = 0
 per_day = 0
+per_domain_hour = 0
 EOC
 }
 q() { sqlite3 -cmd '.timeout 10000' redress.db "$1" 2>/dev/null; }
