@@ -107,6 +107,7 @@ timeout = 30
 [autoreply]
 per_hour = 0
 per_day = 0
+per_domain_hour = 0
 EOC
 }
 # (Nothing while there is no store yet: sqlite3 would create an empty

@@ -102,6 +102,8 @@ static const struct config_key config_keys[] = {
 	{ "sla", "low", CONFIG_STR, S(sla_low), "2d 10d", 0, 0, NULL, false },
 	{ "sla", "warn_percent", CONFIG_LONG, S(sla_warn_percent), "80", 0, 100, NULL, false },
 	{ "sla", "quiet_hours", CONFIG_STR, S(sla_quiet_hours), "", 0, 0, NULL, false },
+	{ "sla", "escalate_per_sender", CONFIG_LONG, S(sla_escalate_per_sender), "3", 0, 10000, NULL, false },
+	{ "sla", "escalate_window", CONFIG_DURATION, S(sla_escalate_window), "1d", 0, 0, NULL, false },
 
 	{ "followup", "after", CONFIG_DURATION, S(followup_after), "7d", 0, 0, NULL, false },
 	{ "followup", "from", CONFIG_ENUM, S(followup_from), "intake", 0, 0, "intake resolution", false },
@@ -109,8 +111,21 @@ static const struct config_key config_keys[] = {
 	{ "autoreply", "per_hour", CONFIG_LONG, S(autoreply_per_hour), "1", 0, 1000, NULL, false },
 	{ "autoreply", "per_day", CONFIG_LONG, S(autoreply_per_day), "5", 0, 10000, NULL, false },
 	{ "autoreply", "addresses", CONFIG_STR, S(autoreply_addresses), "", 0, 0, NULL, false },
+	{ "autoreply", "per_domain_hour", CONFIG_LONG, S(autoreply_per_domain_hour), "30", 0, 100000, NULL, false },
+	/* The big mail providers, where many unrelated customers write from. */
+	{ "autoreply", "big_domains", CONFIG_STR, S(autoreply_big_domains),
+	  "gmail.com googlemail.com outlook.com hotmail.com live.com msn.com "
+	  "yahoo.com ymail.com icloud.com me.com mac.com aol.com "
+	  "hotmail.co.uk live.co.uk yahoo.co.uk btinternet.com sky.com virginmedia.com "
+	  "hotmail.fr yahoo.fr orange.fr wanadoo.fr free.fr laposte.net "
+	  "gmx.de gmx.net gmx.at web.de t-online.de yahoo.de outlook.de "
+	  "libero.it mail.ru yandex.ru qq.com 163.com naver.com "
+	  "proton.me protonmail.com comcast.net att.net verizon.net", 0, 0, NULL, false },
 
 	{ "staff", "addresses", CONFIG_STR, S(staff_addresses), "", 0, 0, NULL, false },
+	{ "staff", "mailbox", CONFIG_STR, S(staff_mailbox), "", 0, 0, NULL, false },
+
+	{ "spam", "authserv_id", CONFIG_STR, S(spam_authserv_id), "", 0, 0, NULL, false },
 
 	{ "case", "tag", CONFIG_STR, S(case_tag), "case", 0, 0, NULL, false },
 

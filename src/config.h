@@ -69,6 +69,8 @@ struct config {
 	char *sla_low;
 	long sla_warn_percent;
 	char *sla_quiet_hours;    /* escalations wait outside these, "" = none */
+	long sla_escalate_per_sender; /* escalations about one sender's cases per window; 0: no cap */
+	char *sla_escalate_window;    /* a duration */
 
 	/* [followup] */
 	char *followup_after;
@@ -78,9 +80,15 @@ struct config {
 	long autoreply_per_hour;
 	long autoreply_per_day;
 	char *autoreply_addresses; /* our own addresses besides smtp from */
+	long autoreply_per_domain_hour; /* acks per hour to one domain; 0: no cap */
+	char *autoreply_big_domains;    /* domains without the per-domain cap */
 
 	/* [staff] */
 	char *staff_addresses;    /* patterns like *@example.com */
+	char *staff_mailbox;      /* envelope recipients only staff can reach */
+
+	/* [spam] */
+	char *spam_authserv_id;   /* Authentication-Results from these are believed */
 
 	/* [case] */
 	char *case_tag;           /* prefix of the subject tag: "case" -> [case 000123] */

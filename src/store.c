@@ -33,7 +33,7 @@
 #include "store.h"
 #include "xmem.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -108,6 +108,28 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * that mails us all day) no longer cost a table lookup each. */
 	"DROP INDEX jobs_rcpt;"
 	"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, state, created);",
+	/* 2 -> 3: what one sender (or one domain) has made us send, keyed
+	 * on the normalised address (autoreply_rate_key: case, "+detail"
+	 * and dots in the local part do not make another sender).  Rows for
+	 * the acks and escalations already queued are carried over, their
+	 * key normalised as well as SQL can (the domain is not). */
+	"CREATE TABLE rates (kind TEXT NOT NULL, key TEXT NOT NULL,"
+	"  domain TEXT NOT NULL, at INTEGER NOT NULL, case_id INTEGER);"
+	"CREATE INDEX rates_key ON rates(kind, key, at);"
+	"CREATE INDEX rates_domain ON rates(kind, domain, at);"
+	"INSERT INTO rates (kind, key, domain, at, case_id)"
+	"  SELECT kind, lower(replace(substr(local, 1, instr(local || '+', '+') - 1), '.', ''))"
+	"         || '@' || lower(dom), lower(dom), at, case_id"
+	"  FROM (SELECT kind, substr(addr, 1, instr(addr, '@') - 1) AS local,"
+	"               substr(addr, instr(addr, '@') + 1) AS dom, at, case_id"
+	"        FROM (SELECT 'ack' AS kind, rcpt AS addr, created AS at, case_id FROM jobs"
+	"               WHERE kind IN ('ack', 'ack-plain')"
+	"                 AND state IN ('queued', 'sending', 'sent')"
+	"              UNION ALL SELECT 'escalation', c.customer, j.created, j.case_id"
+	"               FROM jobs j JOIN cases c ON c.id = j.case_id"
+	"               WHERE j.kind = 'escalation'"
+	"                 AND j.state IN ('queued', 'sending', 'sent'))"
+	"        WHERE instr(addr, '@') > 1);",
 };
 
 void store_rollback(struct store *st);
@@ -1370,6 +1392,46 @@ store_acks_to(struct store *st, const char *rcpt, time_t since, long limit, long
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
 	sqlite3_bind_int64(s, 3, limit > 0 ? limit : -1);
 	return store_step_count(st, s, n_r, error_r, "count acks");
+}
+
+int
+store_rate_add(struct store *st, const char *kind, const char *key, const char *domain,
+	       time_t at, long long case_id, char **error_r)
+{
+	static const char sql[] = "INSERT INTO rates (kind, key, domain, at, case_id)"
+		" VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, kind);
+	bind_text(s, 2, key);
+	bind_text(s, 3, domain);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
+	if (case_id > 0)
+		sqlite3_bind_int64(s, 5, case_id);
+	else
+		sqlite3_bind_null(s, 5);
+	return store_step_done(st, s, error_r, "record a rate");
+}
+
+int
+store_rate_count(struct store *st, const char *kind, const char *key, const char *domain,
+		 time_t since, long limit, long *n_r, char **error_r)
+{
+	static const char by_key[] = "SELECT count(*) FROM (SELECT 1 FROM rates"
+		" WHERE kind = ? AND key = ? AND at >= ? LIMIT ?)";
+	static const char by_domain[] = "SELECT count(*) FROM (SELECT 1 FROM rates"
+		" WHERE kind = ? AND domain = ? AND at >= ? LIMIT ?)";
+	sqlite3_stmt *s = store_stmt(st, key != NULL ? by_key : by_domain, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, kind);
+	bind_text(s, 2, key != NULL ? key : domain);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)since);
+	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
+	return store_step_count(st, s, n_r, error_r, "count rates");
 }
 
 int

@@ -94,17 +94,17 @@ is "$(printf '%s\n' "$out" | jget 'd["held"]')" 1 "a message over max_size is he
 # up to date on open, its data kept; a newer schema is refused.
 mkdir mig && cd mig || exit 1
 "$REDRESS" -q ingest "$S/01-refund.eml" >/dev/null
-sqlite3 redress.db "DROP INDEX jobs_rcpt; CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created); PRAGMA user_version = 1;"
+sqlite3 redress.db "DROP INDEX jobs_rcpt; CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created); DROP TABLE rates; PRAGMA user_version = 1;"
 "$REDRESS" --json case list >out 2>err; st=$?
 is "$st" 0 "a schema-1 store opens"
 is "$(jget 'len(d)' < out)" 1 "and keeps its case"
-is "$(sqlite3 redress.db 'PRAGMA user_version')" 2 "it is migrated to schema 2"
+is "$(sqlite3 redress.db 'PRAGMA user_version')" 3 "it is migrated to schema 3"
 like "$(sqlite3 redress.db "SELECT sql FROM sqlite_master WHERE name = 'jobs_rcpt'")" \
 	"rcpt, kind, state, created" "with the rate limit's index on (rcpt, kind, state, created)"
-sqlite3 redress.db "PRAGMA user_version = 3"
+sqlite3 redress.db "PRAGMA user_version = 4"
 "$REDRESS" case list >/dev/null 2>err; st=$?
 ok $([ "$st" != 0 ]; echo $?) "a newer schema is refused (exit $st)"
-like "$(cat err)" "schema version 3 is newer" "and says so"
+like "$(cat err)" "schema version 4 is newer" "and says so"
 cd .. || exit 1
 
 # Disk full in the middle of a run: a group of 200 whose commit fails is

@@ -83,19 +83,20 @@ test_schema(void)
 	ok(st != NULL, "a new store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "it is made at schema 2");
+	is_str(v, "3", "it is made at schema 3");
 	free(v);
 
 	/* What schema 1 had: the old rate-limit index. */
 	raw_sql(path, "DROP INDEX jobs_rcpt;"
 		"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);"
+		"DROP TABLE rates;"
 		"INSERT INTO meta (name, value) VALUES ('keep-me', x'01');"
 		"PRAGMA user_version = 1;");
 	st = open_ok(path);
 	ok(st != NULL, "a schema-1 store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "and is migrated to schema 2");
+	is_str(v, "3", "and is migrated to schema 3");
 	free(v);
 	v = raw_text(path, "SELECT sql FROM sqlite_master WHERE name = 'jobs_rcpt'");
 	ok(strstr(v, "rcpt, kind, state, created") != NULL,
@@ -105,9 +106,9 @@ test_schema(void)
 	is_str(v, "1", "and keeps the data");
 	free(v);
 
-	raw_sql(path, "PRAGMA user_version = 3;");
+	raw_sql(path, "PRAGMA user_version = 4;");
 	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 2000 }, &st, &err) < 0, "a newer schema is refused");
-	ok(err != NULL && strstr(err, "schema version 3 is newer") != NULL,
+	ok(err != NULL && strstr(err, "schema version 4 is newer") != NULL,
 	   "with a reason (%s)", err != NULL ? err : "none");
 	ok(!store_temporary(st), "and not as a temporary failure (a retry cannot help)");
 	free(err);
