@@ -22,6 +22,7 @@ struct config {
 	/* [store] */
 	char *store_path;
 	long store_busy_timeout;  /* milliseconds */
+	bool store_others_may_read; /* accept a store other users can read */
 
 	/* [intake] */
 	long intake_max_size;     /* bytes; a larger message is kept held */
@@ -103,6 +104,10 @@ struct config {
 	/* [log] */
 	char *log_target;         /* stderr | syslog */
 	char *log_level;          /* error | warning | info | debug */
+
+	/* A problem that is not an error (a password in a file others can
+	 * read), for the caller to log; owned, NULL when none. */
+	char *warning;
 
 	/* key positions, for errors found after load; owned */
 	struct config_where *where;

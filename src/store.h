@@ -109,8 +109,20 @@ struct store_case_filter {
 	bool open_only;            /* new, acknowledged, responded, waiting */
 };
 
-int store_open(const char *path, long busy_timeout_ms, struct store **st_r,
-	       char **error_r);
+struct store_options {
+	long busy_timeout_ms;      /* how long a writer waits for another */
+	bool others_may_read;      /* accept a store file other users can read */
+};
+
+/*
+ * Opens the store at path, creating it when there is no file there (made
+ * whole under a temporary name, then linked into place), and migrating an
+ * older schema.  Refuses an empty file (never a store of ours) and, unless
+ * opt->others_may_read, a file that other users can read or write.
+ * *st_r is set also on failure, for store_temporary(); close it.
+ */
+int store_open(const char *path, const struct store_options *opt,
+	       struct store **st_r, char **error_r);
 void store_close(struct store **st);
 bool store_temporary(const struct store *st);
 

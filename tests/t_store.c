@@ -34,7 +34,7 @@ open_ok(const char *path)
 	struct store *st = NULL;
 	char *err = NULL;
 
-	if (store_open(path, 2000, &st, &err) < 0) {
+	if (store_open(path, &(struct store_options){ .busy_timeout_ms = 2000 }, &st, &err) < 0) {
 		diag("store_open %s: %s", path, err);
 		free(err);
 		store_close(&st);
@@ -107,7 +107,7 @@ test_schema(void)
 	free(v);
 
 	raw_sql(path, "PRAGMA user_version = 4;");
-	ok(store_open(path, 2000, &st, &err) < 0, "a newer schema is refused");
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 2000 }, &st, &err) < 0, "a newer schema is refused");
 	ok(err != NULL && strstr(err, "schema version 4 is newer") != NULL,
 	   "with a reason (%s)", err != NULL ? err : "none");
 	ok(!store_temporary(st), "and not as a temporary failure (a retry cannot help)");
@@ -350,7 +350,7 @@ test_locked(void)
 	store_close(&st);
 	sqlite3_open(path, &other);
 	sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
-	if (store_open(path, 50, &st, &err) == 0) {
+	if (store_open(path, &(struct store_options){ .busy_timeout_ms = 50 }, &st, &err) == 0) {
 		ok(store_begin(st, &err) < 0, "a store locked by another process cannot begin");
 	} else {
 		ok(1, "a store locked by another process cannot even be opened");
@@ -381,7 +381,7 @@ parallel_first_opens(void)
 				struct store *st = NULL;
 				unsigned char *key = NULL;
 				char *err = NULL;
-				int rc = store_open(path, 10000, &st, &err) == 0 &&
+				int rc = store_open(path, &(struct store_options){ .busy_timeout_ms = 10000 }, &st, &err) == 0 &&
 					 store_secret(st, "msgid-key", 32, &key, &err) == 0;
 
 				if (!rc)
@@ -441,7 +441,7 @@ test_wal_conversion_waits(void)
 	if (read(fds[0], &c, 1) != 1)
 		diag("the child did not take its lock");
 	close(fds[0]);
-	opened = store_open(path, 5000, &st, &err) == 0;
+	opened = store_open(path, &(struct store_options){ .busy_timeout_ms = 5000 }, &st, &err) == 0;
 	ok(opened, "opening a store while another process writes it in rollback mode waits (%s)",
 	   err != NULL ? err : "opened");
 	free(err);
@@ -457,9 +457,68 @@ test_parallel(void)
 	       "8 processes opening one new store at once, 10 times: all succeed");
 }
 
+/* The store as a file: its mode whatever the umask, and what is refused. */
+static void
+test_file(void)
+{
+	char *path = path_in("file.db"), *err = NULL, *wal;
+	struct store *st = NULL;
+	struct stat sb;
+	mode_t old = umask(022);
+	FILE *f;
+
+	st = open_ok(path);
+	umask(old);
+	ok(st != NULL && stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
+	   "a new store is 0600 under umask 022 (mode %04o)", (unsigned)(sb.st_mode & 07777));
+	wal = xasprintf("%s-wal", path);
+	ok(stat(wal, &sb) == 0 && (sb.st_mode & 0777) == 0600, "and so is its WAL");
+	free(wal);
+	store_close(&st);
+
+	chmod(path, 0644);
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100 }, &st, &err) < 0 &&
+	   !store_temporary(st) && strstr(err, "other users can read it") != NULL,
+	   "a store others can read is refused, for good");
+	free(err);
+	err = NULL;
+	store_close(&st);
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100,
+		      .others_may_read = true }, &st, &err) == 0,
+	   "unless others_may_read");
+	store_close(&st);
+	chmod(path, 0600);
+	free(path);
+
+	path = path_in("empty.db");
+	f = fopen(path, "w");
+	if (f != NULL)
+		fclose(f);
+	chmod(path, 0600);
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100 }, &st, &err) < 0 &&
+	   !store_temporary(st) && strstr(err, "an empty file, not a redress store") != NULL,
+	   "an empty file is not taken for a new store");
+	free(err);
+	err = NULL;
+	store_close(&st);
+	ok(stat(path, &sb) == 0 && sb.st_size == 0, "and is left empty");
+	free(path);
+
+	path = path_in("no/such/dir/x.db");
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100 }, &st, &err) < 0 &&
+	   !store_temporary(st) && strstr(err, "cannot create it: No such file or directory") != NULL,
+	   "a store in a missing directory is a permanent failure, saying why");
+	free(err);
+	store_close(&st);
+	free(path);
+}
+
 int
 main(void)
 {
+	/* As redress's main() does: files made outside store_open (by
+	 * sqlite3 directly, standing in for older versions) are 0600 too. */
+	umask(077);
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -471,6 +530,7 @@ main(void)
 	test_locked();
 	test_wal_conversion_waits();
 	test_parallel();
+	test_file();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", dir);
 
