@@ -12,9 +12,13 @@ so --half odd here is the same held-out half).
 
 Each message has:
 - From: a distinct, plausible private person ("Maria Lopez
-  <maria.lopez@example.net>"), made from the row number, on the reserved
-  example.com/.net/.org domains so that nothing can ever reach a real
-  person; Return-Path: the same address, as a delivering server writes it;
+  <maria.lopez@isp17.example>"), made from the row number, on 400 domains
+  under the reserved .example top-level domain so that nothing can ever
+  reach a real person; Return-Path: the same address, as a delivering
+  server writes it.  Real complaints come from many domains: with all of
+  them on three, the per-domain ack cap ([autoreply] per_domain_hour)
+  would hold back acks that a real inbox would send, since the bench
+  ingests every message at one instant;
 - To: the support address, Customer Care <care@example.com>;
 - Subject: the first words of the narrative (default, as a person writing
   an email would title it), or the filer's Issue or Product column
@@ -49,7 +53,7 @@ LAST = ["Lopez", "Okafor", "Shah", "Baker", "Novak", "Kowalski", "Sato", "Martin
         "Jackson", "White", "Harris", "Clark", "Lewis", "Robinson", "Walker",
         "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill",
         "Flores", "Green", "Adams"]
-DOMAINS = ["example.com", "example.net", "example.org"]
+DOMAINS = ["isp%d.example" % i for i in range(400)]
 NARRATIVE = "Consumer complaint narrative"
 
 
