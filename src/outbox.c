@@ -270,7 +270,7 @@ static void
 outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_job *j,
 	    time_t now, struct template_vars *v)
 {
-	char buf[256], *tag;
+	char buf[256], *tag, *echo;
 	/* Escalations and warnings tell staff the deadlines as they are;
 	 * everything else is read by the customer, as a promise. */
 	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
@@ -287,12 +287,18 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	tag = thread_tag_format(ob->cfg->case_tag, c->id);
 	template_vars_set(v, "case_tag", tag);
 	free(tag);
-	template_vars_set(v, "customer_name", c->customer_name);
+	/* The customer's own words are echoed cut short (compose_echo): a
+	 * 64 KiB display name or a 1000-byte subject is not ours to repeat. */
+	echo = compose_echo(c->customer_name, COMPOSE_ECHO_NAME);
+	template_vars_set(v, "customer_name", echo);
+	free(echo);
 	template_vars_set(v, "customer_email", c->customer);
 	template_vars_set(v, "category", c->category);
 	template_vars_set(v, "category_label", c->label);
 	template_vars_set(v, "priority", c->priority);
-	template_vars_set(v, "original_subject", c->subject);
+	echo = compose_echo(c->subject, COMPOSE_ECHO_SUBJECT);
+	template_vars_set(v, "original_subject", echo);
+	free(echo);
 	template_vars_set(v, "sender_name", ob->from_name != NULL ? ob->from_name
 			  : "Customer Care");
 	template_vars_set(v, "company", ob->from_name != NULL ? ob->from_name
@@ -330,6 +336,14 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 			}
 		} else {
 			template_vars_set(v, "reason", j->detail);
+			/* An escalation at intake may go out after deadlines have
+			 * passed (quiet hours): it then stands for their
+			 * escalations too (escalate.h), so it names them. */
+			if (c->first_response_breached || c->resolution_breached)
+				template_vars_set(v, "breach_kind",
+						  !c->resolution_breached ? "first response"
+						  : !c->first_response_breached ? "resolution"
+						  : "first response and resolution");
 		}
 	}
 	{

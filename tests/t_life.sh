@@ -23,6 +23,8 @@ low = 1d 5d
 warn_percent = 80
 [staff]
 addresses = *@example.com
+[spam]
+authserv_id = mx.example.com
 [followup]
 after = 7d
 EOC
@@ -99,8 +101,9 @@ printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessag
 NOW=2026-11-24T10:03:00Z; out=$(R --json ingest tagged.eml)
 is "$(printf '%s\n' "$out" | jget 'd["joined"]')" 1 "the customer's tag joins the case"
 
-# Staff reply with the tag: the first response.
-printf 'From: Agent Smith <agent@example.com>\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
+# Staff reply with the tag, authenticated by our server, to the customer:
+# the first response.
+printf 'Authentication-Results: mx.example.com; dkim=pass header.d=example.com\nFrom: Agent Smith <agent@example.com>\nTo: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
 NOW=2026-11-24T11:00:00Z; R ingest agent.eml >/dev/null
 c=$(R --json case show 1)
 is "$(printf '%s\n' "$c" | jget 'd["state"], d["first_response_at"]')" "responded 2026-11-24T11:00:00Z" \
