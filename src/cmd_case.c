@@ -16,6 +16,7 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "caselife.h"
 #include "clock.h"
 #include "cmd.h"
 #include "cmd_util.h"
@@ -78,6 +79,9 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_time(b, c->updated);
 	json_key(b, first, "complaint");
 	json_bool(b, c->complaint);
+	json_key(b, first, "outcome");
+	json_str(b, strcmp(c->state, "held") == 0 ? NULL
+		 : classify_outcome_name(caselife_outcome(c)));
 	json_key(b, first, "category");
 	json_str(b, c->category);
 	json_key(b, first, "label");
@@ -279,8 +283,9 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	clock_format_iso8601(c->created, t);
 	buf_printf(b, "  created:   %s\n", t);
 	if (c->category != NULL)
-		buf_printf(b, "  category:  %s (%s)%s\n", c->category,
-			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint");
+		buf_printf(b, "  category:  %s (%s)%s%s\n", c->category,
+			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint: ",
+			   c->complaint ? "" : classify_outcome_name(caselife_outcome(c)));
 	if (c->priority != NULL)
 		buf_printf(b, "  priority:  %s\n", c->priority);
 	if (c->tags != NULL && *c->tags != '\0')

@@ -309,9 +309,9 @@ outbox_free(struct outbox **obp)
 }
 
 static const char *
-outbox_template_kind(const char *job_kind)
+outbox_template_kind(const char *job_kind, const struct store_case *c)
 {
-	return strcmp(job_kind, "warning") == 0 ? "breach-warning" : job_kind;
+	return template_kind_for(job_kind, classify_outcome_name(caselife_outcome(c)));
 }
 
 /* The first lines of the customer's first message, for escalations. */
@@ -353,23 +353,67 @@ outbox_excerpt(struct outbox *ob, long long case_id)
 	return text;
 }
 
+/*
+ * The time to promise the customer for a deadline due.  A promise is never
+ * in the past: when the deadline has passed by the time the message is
+ * built (a follow-up to a case whose resolution is late, an ack held back
+ * by a greylisting server), the promise is made afresh from now, with the
+ * case's first-response target (a question's, [sla] question) in business
+ * time: the time the team allows itself to answer.  0: promise no time.
+ */
+static time_t
+outbox_promise(const struct outbox *ob, const struct store_case *c, time_t due,
+	       time_t now)
+{
+	enum priority prio = PRIORITY_NORMAL;
+
+	if (due == 0 || due > now)
+		return due;
+	switch (caselife_outcome(c)) {
+	case CLASSIFY_COMPLAINT:
+		priority_parse(c->priority != NULL ? c->priority : "normal", &prio);
+		return sla_add(ob->sla->cal, now, ob->sla->target[prio].first_response);
+	case CLASSIFY_QUESTION:
+		return ob->sla->question_clock ? sla_add(ob->sla->cal, now, ob->sla->question)
+		       : 0;
+	default:
+		return 0;
+	}
+}
+
 static void
 outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_job *j,
 	    time_t now, struct template_vars *v)
 {
-	char buf[256], *tag;
+	char buf[256], *tag, *echo;
+	/* Escalations and warnings tell staff the deadlines as they are;
+	 * everything else is read by the customer, as a promise. */
+	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
+			   strcmp(j->kind, "warning") != 0;
+	time_t fr_due = c->first_response_due, res_due = c->resolution_due;
 
-	snprintf(buf, sizeof(buf), "%lld", c->id);
+	if (to_customer) {
+		fr_due = outbox_promise(ob, c, fr_due, now);
+		res_due = outbox_promise(ob, c, res_due, now);
+	}
+	/* One way to write a case number, the subject tag's: 000123. */
+	snprintf(buf, sizeof(buf), "%06lld", c->id);
 	template_vars_set(v, "case_id", buf);
 	tag = thread_tag_format(ob->cfg->case_tag, c->id);
 	template_vars_set(v, "case_tag", tag);
 	free(tag);
-	template_vars_set(v, "customer_name", c->customer_name);
+	/* The customer's own words are echoed cut short (compose_echo): a
+	 * 64 KiB display name or a 1000-byte subject is not ours to repeat. */
+	echo = compose_echo(c->customer_name, COMPOSE_ECHO_NAME);
+	template_vars_set(v, "customer_name", echo);
+	free(echo);
 	template_vars_set(v, "customer_email", c->customer);
 	template_vars_set(v, "category", c->category);
 	template_vars_set(v, "category_label", c->label);
 	template_vars_set(v, "priority", c->priority);
-	template_vars_set(v, "original_subject", c->subject);
+	echo = compose_echo(c->subject, COMPOSE_ECHO_SUBJECT);
+	template_vars_set(v, "original_subject", echo);
+	free(echo);
 	template_vars_set(v, "sender_name", ob->from_name != NULL ? ob->from_name
 			  : "Customer Care");
 	template_vars_set(v, "company", ob->from_name != NULL ? ob->from_name
@@ -380,12 +424,12 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	template_vars_set(v, "resolved", c->resolved_at != 0 ? "yes" : "");
 	template_vars_set(v, "breached", c->first_response_breached ||
 			  c->resolution_breached ? "yes" : "");
-	if (c->first_response_due != 0) {
-		sla_format_deadline(ob->sla->cal, c->first_response_due, now, buf, sizeof(buf));
+	if (fr_due != 0) {
+		sla_format_deadline(ob->sla->cal, fr_due, now, buf, sizeof(buf));
 		template_vars_set(v, "deadline", buf);
 	}
-	if (c->resolution_due != 0) {
-		sla_format_deadline(ob->sla->cal, c->resolution_due, now, buf, sizeof(buf));
+	if (res_due != 0) {
+		sla_format_deadline(ob->sla->cal, res_due, now, buf, sizeof(buf));
 		template_vars_set(v, "resolution_deadline", buf);
 	}
 	/* Escalations and warnings: which clock, and when it runs out (or
@@ -407,6 +451,14 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 			}
 		} else {
 			template_vars_set(v, "reason", j->detail);
+			/* An escalation at intake may go out after deadlines have
+			 * passed (quiet hours): it then stands for their
+			 * escalations too (escalate.h), so it names them. */
+			if (c->first_response_breached || c->resolution_breached)
+				template_vars_set(v, "breach_kind",
+						  !c->resolution_breached ? "first response"
+						  : !c->first_response_breached ? "resolution"
+						  : "first response and resolution");
 		}
 	}
 	{
@@ -439,7 +491,7 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 	int ret = -1;
 
 	outbox_vars(ob, c, j, now, v);
-	if (template_render(ob->templates, outbox_template_kind(j->kind),
+	if (template_render(ob->templates, outbox_template_kind(j->kind, c),
 			    c->category, v, &t, error_r) < 0)
 		goto out;
 	if (j->msgid == NULL)

@@ -74,6 +74,8 @@ struct store_case {
 	char *last_active_state;   /* to return to on reopen */
 	char *customer_msgid;      /* the customer's Message-ID of the first message */
 	char *customer_refs;       /* its References, space separated */
+	char *outcome;             /* complaint question praise; NULL: held, or
+				    * from before schema 3 (see caselife_outcome) */
 };
 
 struct store_event {
@@ -112,8 +114,20 @@ struct store_case_filter {
 	bool open_only;            /* new, acknowledged, responded, waiting */
 };
 
-int store_open(const char *path, long busy_timeout_ms, struct store **st_r,
-	       char **error_r);
+struct store_options {
+	long busy_timeout_ms;      /* how long a writer waits for another */
+	bool others_may_read;      /* accept a store file other users can read */
+};
+
+/*
+ * Opens the store at path, creating it when there is no file there (made
+ * whole under a temporary name, then linked into place), and migrating an
+ * older schema.  Refuses an empty file (never a store of ours) and, unless
+ * opt->others_may_read, a file that other users can read or write.
+ * *st_r is set also on failure, for store_temporary(); close it.
+ */
+int store_open(const char *path, const struct store_options *opt,
+	       struct store **st_r, char **error_r);
 void store_close(struct store **st);
 bool store_temporary(const struct store *st);
 
@@ -223,8 +237,20 @@ int store_jobs_renew(struct store *st, const char *owner, time_t lease,
  */
 int store_jobs_release_stale(struct store *st, const char *self, time_t now,
 			     long *n_r, char **error_r);
-/* Acks (sent or queued) to an address since a time, for the rate limit,
- * counted up to limit (all if limit <= 0). */
+/*
+ * What one sender or domain has made us send, for the rate limits: a row
+ * per ack granted or escalation queued (kind "ack" or "escalation"),
+ * under the sender's normalised address (key) and its domain.
+ * store_rate_count counts the rows of kind since a time for key, or for
+ * domain when key is NULL, up to limit (all if limit <= 0).
+ */
+int store_rate_add(struct store *st, const char *kind, const char *key,
+		   const char *domain, time_t at, long long case_id, char **error_r);
+int store_rate_count(struct store *st, const char *kind, const char *key,
+		     const char *domain, time_t since, long limit, long *n_r,
+		     char **error_r);
+/* Acks (sent or queued) to an address since a time, counted up to limit
+ * (all if limit <= 0).  The rate limit counts store_rate_count now. */
 int store_acks_to(struct store *st, const char *rcpt, time_t since, long limit,
 		  long *n_r, char **error_r);
 /* Reschedules queued jobs of a kind for a case; returns how many moved. */
