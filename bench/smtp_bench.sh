@@ -158,7 +158,7 @@ if [ -x "$BUILDDIR/redress" ]; then
 		i=$((i + 1))
 	done
 	sink_start pipeline || exit 1
-	printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Customer Care <care@example.com>\n[autoreply]\nper_hour = 0\nper_day = 0\n[followup]\nafter = 30d\n' \
+	printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Customer Care <care@example.com>\n[autoreply]\nper_hour = 0\nper_day = 0\nper_domain_hour = 0\n[followup]\nafter = 30d\n' \
 		"$SINK_PORT" >"$WORK/pipe/redress.conf"
 	(cd "$WORK/pipe" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q ingest in >/dev/null)
 	t0=$(now)

@@ -107,9 +107,12 @@ timeout = 30
 [autoreply]
 per_hour = 0
 per_day = 0
+per_domain_hour = 0
 EOC
 }
-q() { sqlite3 -cmd '.timeout 10000' redress.db "$1" 2>/dev/null; }
+# (Nothing while there is no store yet: sqlite3 would create an empty
+# file, which redress refuses to take for a store.)
+q() { [ -s redress.db ] && sqlite3 -cmd '.timeout 10000' redress.db "$1" 2>/dev/null; }
 stored() { q "select count(*) from messages"; }
 acked() { q "select count(*) from jobs where kind in ('ack', 'ack-plain') and state = 'sent'"; }
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }

@@ -6,7 +6,9 @@
 # date-sensitive tests a year ahead).
 # Packages are installed without their Recommends, so every package a
 # test needs is named here, even where another package recommends it
-# (libclang-rt-14-dev is only a Recommends of clang).
+# (libclang-rt-14-dev is only a Recommends of clang; without llvm's
+# llvm-symbolizer the sanitizers cannot match tests/lsan.supp quietly and
+# write warnings into their logs, which fails the ASan run).
 # Runs apt-get as root, or through sudo.
 set -eu
 
@@ -18,7 +20,7 @@ build="build-essential autoconf automake pkg-config libetpan-dev
 	libcurl4-gnutls-dev libpcre2-dev libsqlite3-dev libgnutls28-dev
 	libinih-dev ca-certificates tzdata"
 tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
-	gnutls-bin openssl procmail bc iproute2 clang libclang-rt-14-dev
+	gnutls-bin openssl procmail bc iproute2 clang libclang-rt-14-dev llvm
 	valgrind time dovecot-sieve faketime"
 
 pkgs=$build

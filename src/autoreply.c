@@ -534,11 +534,69 @@ autoreply_allowed(const struct message *m, const char *envelope_sender,
 				 "rate limit: %ld per day per sender",
 				 p->per_day);
 			r = rate_reason;
+		} else if (p->per_domain_hour > 0 &&
+			   h->domain_last_hour >= p->per_domain_hour) {
+			snprintf(rate_reason, sizeof rate_reason,
+				 "rate limit: %ld per hour to one domain",
+				 p->per_domain_hour);
+			r = rate_reason;
 		}
 	}
 	if (reason_r != NULL)
 		*reason_r = r;
 	return r == NULL;
+}
+
+bool
+autoreply_rate_key(const char *addr, char key[AUTOREPLY_KEY_MAX],
+		   char domain[AUTOREPLY_KEY_MAX])
+{
+	char a[ADDR_MAX];
+	char *at;
+	size_t n = 0, dn;
+
+	if (!addr_bare(addr, a) || (at = strrchr(a, '@')) == NULL || at == a ||
+	    at[1] == '\0')
+		return false;
+	for (const char *c = a; c < at && *c != '+'; c++)
+		if (*c != '.')
+			key[n++] = *c;
+	/* "+x@" or "...@": nothing is left to normalise; keep it whole. */
+	if (n == 0)
+		for (const char *c = a; c < at; c++)
+			key[n++] = *c;
+	dn = strlen(at + 1);
+	if (at[dn] == '.')
+		dn--;
+	if (dn == 0)
+		return false;
+	memcpy(domain, at + 1, dn);
+	domain[dn] = '\0';
+	key[n++] = '@';
+	memcpy(key + n, domain, dn + 1);
+	return true;
+}
+
+bool
+autoreply_domain_capped(const struct autoreply_policy *p, const char *domain)
+{
+	static const char seps[] = ", \t;\r\n";
+	size_t dl;
+
+	if (p == NULL || p->per_domain_hour <= 0 || domain == NULL)
+		return false;
+	if (p->big_domains == NULL)
+		return true;
+	dl = strlen(domain);
+	for (const char *b = p->big_domains + strspn(p->big_domains, seps); *b != '\0';
+	     b += strspn(b, seps)) {
+		size_t n = strcspn(b, seps);
+
+		if (n == dl && strncasecmp(b, domain, n) == 0)
+			return false;
+		b += n;
+	}
+	return true;
 }
 
 const char *

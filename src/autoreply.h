@@ -25,7 +25,8 @@
  *     answer to our own ack;
  *   - an unattended sender (see below);
  *   - only in autoreply_allowed: the sender is one of our own addresses,
- *     and the per-sender rate window.
+ *     the per-sender rate windows (per hour and per day, the sender known
+ *     by autoreply_rate_key) and the per-domain window (per hour).
  *
  * Addresses are compared case-insensitively as a whole (local part too).
  * RFC 5321 lets the local part be case-sensitive, but no real mailbox
@@ -64,14 +65,36 @@ struct autoreply_policy {
 	const char *own_domain;      /* domain of our Message-IDs; NULL: none */
 	const char *x_loop;          /* our X-Loop value (our address); NULL: none */
 	long per_hour, per_day;      /* caps per sender; 0 (or less): no limit */
+	long per_domain_hour;        /* cap per domain; 0 (or less): no limit */
+	const char *big_domains;     /* no per-domain cap for these; NULL: none */
 };
 
-/* Acks already sent or queued to this sender: the caller counts them in
- * the store. */
+/* Acks already granted to this sender (per_hour, per_day: under its
+ * autoreply_rate_key) and to its domain: the caller counts them in the
+ * store. */
 struct autoreply_history {
 	long sent_last_hour;
 	long sent_last_day;
+	long domain_last_hour;
 };
+
+#define AUTOREPLY_KEY_MAX 512
+
+/*
+ * The key under which a sender is rate-limited: its address in lower
+ * case, without "+detail" and without dots in the local part, so that
+ * "Vic.Tim+1@Example.COM" and "victim@example.com" are one sender, and
+ * its domain (lower case, no trailing dot) in domain; a local part that
+ * would be left empty ("+x", "...") is kept whole.  False when addr is not
+ * local@domain or too long.  Used for rate limits only: the dots are
+ * significant to most mail servers, just not to a flood.
+ */
+bool autoreply_rate_key(const char *addr, char key[AUTOREPLY_KEY_MAX],
+			char domain[AUTOREPLY_KEY_MAX]);
+
+/* Does the per-domain cap apply to domain (a cap is set and domain is not
+ * one of p's big_domains)? */
+bool autoreply_domain_capped(const struct autoreply_policy *p, const char *domain);
 
 /*
  * Decides whether we may send an automatic reply to m.  Returns true to
@@ -79,7 +102,8 @@ struct autoreply_history {
  * "Auto-Submitted: auto-replied (RFC 3834)", "null envelope sender
  * (bounce)", "mailing list (List-Id)", "Precedence: bulk", "sender looks
  * unattended (noreply)", "our own address", "X-Loop names us",
- * "rate limit: 1 per hour per sender", "delivery status report",
+ * "rate limit: 1 per hour per sender", "rate limit: 20 per hour to one
+ * domain", "delivery status report",
  * "no sender address".  The reason is a static string except for the rate
  * limit reason, which lives in a thread-local buffer valid until the next
  * call in the same thread: copy it to keep it.  On true, *reason_r is set

@@ -53,6 +53,16 @@ caselife_is_active(const char *state)
 	       strcmp(state, "responded") == 0 || strcmp(state, "waiting") == 0;
 }
 
+enum classify_outcome
+caselife_outcome(const struct store_case *c)
+{
+	enum classify_outcome o;
+
+	if (c->outcome != NULL && classify_outcome_parse(c->outcome, &o) == 0)
+		return o;
+	return c->complaint ? CLASSIFY_COMPLAINT : CLASSIFY_QUESTION;
+}
+
 static void
 caselife_set(char **field, const char *value)
 {
@@ -143,6 +153,9 @@ caselife_apply(struct store *st, const struct config *cfg,
 		}
 		caselife_unpause(sla, c, now);
 		c->resolved_at = 0;
+		/* The cause explained a resolution that did not hold: it stays
+		 * in the "resolved" event, and is no longer the case's. */
+		caselife_set(&c->resolution_cause, NULL);
 		to = c->last_active_state != NULL ? c->last_active_state
 		     : c->first_response_at != 0 ? "responded" : "acknowledged";
 		if (strcmp(from, "waiting") == 0)

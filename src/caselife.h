@@ -5,6 +5,7 @@
  *   resolved --follow-up sent--> closed
  *   acknowledged/responded --wait--> waiting (resolution clock paused)
  *   any state --customer reply / reopen--> back to its last active state
+ *                (the resolution cause is cleared; the event keeps it)
  *
  * caselife_apply checks that the move is allowed from the case's state,
  * changes the case (times, pause accounting, breaches), writes it and an
@@ -16,6 +17,8 @@
 #define REDRESS_CASELIFE_H
 
 #include <time.h>
+
+#include "classify.h"
 
 struct config;
 struct sla_policy;
@@ -39,5 +42,11 @@ int caselife_apply(struct store *st, const struct config *cfg,
 		   char **error_r);
 /* True for the states in which a case is still open for work. */
 int caselife_is_active(const char *state);
+/*
+ * What the case is: its stored outcome; for a case stored before outcomes
+ * were kept (and a held one), complaint when it was a complaint, else
+ * question (such a case had a plain ack and an SLA clock).
+ */
+enum classify_outcome caselife_outcome(const struct store_case *c);
 
 #endif

@@ -266,6 +266,15 @@ charset_lookup(const char *charset, char *name, size_t name_size,
 	return CHARSET_ICONV;
 }
 
+bool
+charset_costly(const char *charset)
+{
+	char name[64];
+	const char *iconv_name;
+
+	return charset_lookup(charset, name, sizeof(name), &iconv_name) == CHARSET_ICONV;
+}
+
 static bool
 charset_all_ascii(const char *s, size_t len)
 {

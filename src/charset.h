@@ -34,6 +34,14 @@ char *charset_cp1252(const char *s, size_t len, size_t *out_len);
  */
 char *charset_to_utf8(const char *charset, const char *s, size_t len,
 		      size_t *out_len);
+/*
+ * True when text in charset is converted through iconv (libetpan's
+ * charconv_buffer): a few tens of microseconds per call, whatever the
+ * length, where UTF-8, windows-1252 and the unknown charsets are read by
+ * hand at memory speed.  Callers that convert many small pieces of
+ * hostile text count these.
+ */
+bool charset_costly(const char *charset);
 /* Appends the UTF-8 encoding of code point cp (U+FFFD if invalid). */
 size_t charset_put_utf8(char *out, unsigned long cp);
 

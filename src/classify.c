@@ -4,7 +4,9 @@
  * SYNOPSIS
  *	classify_load, classify_load_opts, classify_load_string,
  *	classify_rules_version, classify_rules_count, classify_rules_jit,
- *	classify_rules_prefiltered,
+ *	classify_rules_prefiltered, classify_rules_n_categories,
+ *	classify_rules_category, classify_rules_category_outcome,
+ *	classify_outcome_name, classify_outcome_parse,
  *	classify_run, classify_apply_repeat, classify_result_json,
  *	classify_result_text, classify_result_free, classify_rules_free
  * DESCRIPTION
@@ -19,7 +21,8 @@
  *	score that is not vetoed, or the fallback category when the best is
  *	below the threshold.  Tags whose score reaches their minimum fire;
  *	they may raise the priority, ask for escalation, or force the
- *	message to count as a complaint.
+ *	message to count as a complaint.  The winning category's outcome
+ *	(complaint, question, praise) is the message's.
  *
  *	A literal prefilter (classify_prefilter.c) skips the rules that cannot
  *	match: at load each caseless pattern is read for ASCII literals one of
@@ -84,7 +87,7 @@ struct classify_target {
 	char *label;              /* owned; categories only */
 	enum priority priority;   /* categories */
 	bool is_tag;
-	bool not_complaint;       /* category: the not-complaint outcome */
+	enum classify_outcome outcome;  /* category: what its messages are */
 	bool fallback;            /* category: below the threshold */
 	bool has_raise;           /* tag: raise priority to at least raise */
 	enum priority raise;
@@ -409,11 +412,66 @@ classify_label(struct classify_parse *p, const char *line, size_t len, size_t *p
 	return classify_perr(p, p->line, i + 1, "unterminated label: no closing '\"'");
 }
 
-/* category ID PRIORITY "LABEL" [fallback] [not-complaint] */
+/* The outcomes by name; keep in step with enum classify_outcome. */
+static const char *const classify_outcome_names[CLASSIFY_OUTCOME_COUNT] = {
+	"complaint", "question", "praise",
+};
+
+const char *
+classify_outcome_name(enum classify_outcome o)
+{
+	return (unsigned)o < CLASSIFY_OUTCOME_COUNT ? classify_outcome_names[o] : "complaint";
+}
+
+int
+classify_outcome_parse(const char *word, enum classify_outcome *o_r)
+{
+	for (int i = 0; i < CLASSIFY_OUTCOME_COUNT; i++) {
+		if (strcmp(word, classify_outcome_names[i]) == 0) {
+			*o_r = (enum classify_outcome)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A category flag that sets the outcome: "question", "praise",
+ * "outcome=NAME", or "not-complaint", the one outcome flag before there
+ * were several, kept for existing rules files: it means question (a
+ * plain ack and an answer clock), the cautious reading of "thanks, praise
+ * or a question".  1 and *o_r, 0 not an outcome flag, -1 a bad NAME.
+ */
+static int
+classify_outcome_flag(const char *tok, size_t n, enum classify_outcome *o_r)
+{
+	char word[32];
+
+	if (classify_tok_is(tok, n, "not-complaint")) {
+		*o_r = CLASSIFY_QUESTION;
+		return 1;
+	}
+	if (n > 8 && strncmp(tok, "outcome=", 8) == 0) {
+		if (n - 8 >= sizeof(word))
+			return -1;
+		memcpy(word, tok + 8, n - 8);
+		word[n - 8] = '\0';
+		return classify_outcome_parse(word, o_r) == 0 ? 1 : -1;
+	}
+	for (int i = CLASSIFY_QUESTION; i < CLASSIFY_OUTCOME_COUNT; i++) {
+		if (classify_tok_is(tok, n, classify_outcome_names[i])) {
+			*o_r = (enum classify_outcome)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* category ID PRIORITY "LABEL" [fallback] [question | praise | outcome=NAME] */
 static int
 classify_category(struct classify_parse *p, const char *line, size_t len, size_t pos)
 {
-	size_t s, n, id_s, id_n;
+	size_t s, n, id_s, id_n, out_s = 0, out_n = 0;
 	enum priority prio;
 	struct classify_target *t;
 	char *label = NULL;
@@ -435,24 +493,42 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 	t->label = label;
 	t->priority = prio;
 	while (classify_token(line, len, &pos, &s, &n)) {
+		enum classify_outcome o;
+		int f;
+
 		if (classify_tok_is(line + s, n, "fallback")) {
-			if (t->not_complaint)
+			if (t->outcome != CLASSIFY_COMPLAINT)
 				return classify_perr(p, p->line, s + 1,
-						     "the fallback category cannot be not-complaint");
+						     "the fallback category cannot be %.*s",
+						     (int)out_n, line + out_s);
 			if (p->n_fallback++ > 0)
 				return classify_perr(p, p->line, s + 1,
 						     "a second fallback category (\"%s\" is one already)",
 						     p->r->targets[p->r->fallback].id);
 			t->fallback = true;
 			p->r->fallback = p->r->n_targets - 1;
-		} else if (classify_tok_is(line + s, n, "not-complaint")) {
-			if (t->fallback)
+		} else if ((f = classify_outcome_flag(line + s, n, &o)) != 0) {
+			if (f < 0)
 				return classify_perr(p, p->line, s + 1,
-						     "the fallback category cannot be not-complaint");
-			t->not_complaint = true;
+						     "unknown outcome \"%.*s\" (complaint, question, "
+						     "praise)", (int)(n - 8 > 80 ? 80 : n - 8),
+						     line + s + 8);
+			if (out_n > 0)
+				return classify_perr(p, p->line, s + 1,
+						     "a second outcome for category \"%s\" "
+						     "(\"%.*s\" is one already)", t->id,
+						     (int)out_n, line + out_s);
+			if (t->fallback && o != CLASSIFY_COMPLAINT)
+				return classify_perr(p, p->line, s + 1,
+						     "the fallback category cannot be %.*s",
+						     (int)(n > 80 ? 80 : n), line + s);
+			t->outcome = o;
+			out_s = s;
+			out_n = n > 80 ? 80 : n;
 		} else {
 			return classify_perr(p, p->line, s + 1,
-					     "unknown category flag \"%.*s\" (fallback, not-complaint)",
+					     "unknown category flag \"%.*s\" (fallback, question, "
+					     "praise, outcome=NAME, not-complaint)",
 					     (int)(n > 80 ? 80 : n), line + s);
 		}
 	}
@@ -907,6 +983,34 @@ classify_rules_version(const struct classify_rules *r)
 }
 
 size_t
+classify_rules_n_categories(const struct classify_rules *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_targets; i++)
+		n += !r->targets[i].is_tag;
+	return n;
+}
+
+const char *
+classify_rules_category(const struct classify_rules *r, size_t i)
+{
+	for (size_t t = 0; t < r->n_targets; t++)
+		if (!r->targets[t].is_tag && i-- == 0)
+			return r->targets[t].id;
+	return NULL;
+}
+
+enum classify_outcome
+classify_rules_category_outcome(const struct classify_rules *r, size_t i)
+{
+	for (size_t t = 0; t < r->n_targets; t++)
+		if (!r->targets[t].is_tag && i-- == 0)
+			return r->targets[t].outcome;
+	return CLASSIFY_COMPLAINT;
+}
+
+size_t
 classify_rules_count(const struct classify_rules *r)
 {
 	return r->n_rules;
@@ -1200,17 +1304,19 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 		if (vetoed[i] || score[i] < r->threshold)
 			continue;
 		if (best < 0 || score[i] > score[best] ||
-		    (score[i] == score[best] && r->targets[best].not_complaint &&
-		     !t->not_complaint))
+		    (score[i] == score[best] && r->targets[best].outcome != CLASSIFY_COMPLAINT &&
+		     t->outcome == CLASSIFY_COMPLAINT))
 			best = (ssize_t)i;
-		if (!t->not_complaint && (best_complaint < 0 || score[i] > score[best_complaint]))
+		if (t->outcome == CLASSIFY_COMPLAINT &&
+		    (best_complaint < 0 || score[i] > score[best_complaint]))
 			best_complaint = (ssize_t)i;
 	}
-	if (best >= 0 && r->targets[best].not_complaint && force_complaint)
+	if (best >= 0 && r->targets[best].outcome != CLASSIFY_COMPLAINT && force_complaint)
 		best = best_complaint;
 	if (best < 0)
 		best = (ssize_t)r->fallback;
-	res->complaint = !r->targets[best].not_complaint;
+	res->outcome = r->targets[best].outcome;
+	res->complaint = res->outcome == CLASSIFY_COMPLAINT;
 	res->category = xstrdup(r->targets[best].id);
 	res->label = xstrdup(r->targets[best].label);
 	res->priority = r->targets[best].priority;
@@ -1275,6 +1381,8 @@ classify_result_json(const struct classify_result *res, bool explain, struct buf
 	buf_putc(out, '{');
 	json_key(out, &first, "complaint");
 	json_bool(out, res->complaint);
+	json_key(out, &first, "outcome");
+	json_str(out, classify_outcome_name(res->outcome));
 	json_key(out, &first, "category");
 	json_str(out, res->category);
 	json_key(out, &first, "label");
@@ -1336,6 +1444,7 @@ void
 classify_result_text(const struct classify_result *res, bool explain, struct buf *out)
 {
 	buf_printf(out, "complaint: %s\n", res->complaint ? "yes" : "no");
+	buf_printf(out, "outcome: %s\n", classify_outcome_name(res->outcome));
 	buf_printf(out, "category: %s (%s)\n", res->category, res->label);
 	buf_printf(out, "priority: %s\n", priority_name(res->priority));
 	buf_puts(out, "tags:");

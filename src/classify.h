@@ -67,8 +67,29 @@ struct classify_score {
 	double score;          /* sum of the weights of its rules that fired */
 };
 
+/*
+ * What a message is, beyond its category: each category of the rules has
+ * one outcome (redress-rules(5)), and intake treats each outcome its own
+ * way (doc/design.md): a complaint gets an apology, SLA clocks and a
+ * follow-up; a question a plain acknowledgement and an answer clock
+ * ([sla] question); praise a thank-you and nothing else.  New outcomes
+ * (spam, say) are added at the end, with their name in classify.c.
+ */
+enum classify_outcome {
+	CLASSIFY_COMPLAINT,
+	CLASSIFY_QUESTION,
+	CLASSIFY_PRAISE,
+	CLASSIFY_OUTCOME_COUNT
+};
+
+/* "complaint", "question", "praise". */
+const char *classify_outcome_name(enum classify_outcome o);
+/* The reverse; 0, or -1 for a word that is no outcome. */
+int classify_outcome_parse(const char *word, enum classify_outcome *o_r);
+
 struct classify_result {
-	bool complaint;        /* false: not-complaint outcome (praise, plain question, thanks) */
+	bool complaint;        /* outcome == CLASSIFY_COMPLAINT */
+	enum classify_outcome outcome;
 	char *category;        /* category id */
 	char *label;           /* human label */
 	enum priority priority;
@@ -98,6 +119,12 @@ int classify_load_string(const char *name, const char *text, size_t len,
 			 struct classify_rules **rules_r, char **error_r);
 /* 16 hex digits: the start of the SHA-256 of the file's bytes. */
 const char *classify_rules_version(const struct classify_rules *r);
+/* The categories, in file order: their number, and the id of the ith
+ * (owned by the rules). */
+size_t classify_rules_n_categories(const struct classify_rules *r);
+const char *classify_rules_category(const struct classify_rules *r, size_t i);
+/* The outcome of the ith category. */
+enum classify_outcome classify_rules_category_outcome(const struct classify_rules *r, size_t i);
 /* Number of rule lines. */
 size_t classify_rules_count(const struct classify_rules *r);
 /* True when the patterns were JIT-compiled. */
@@ -115,14 +142,15 @@ int classify_run(const struct classify_rules *r, const struct classify_input *in
  * Repeat complainant: adds the "repeat" tag and bumps priority one step (not
  * above urgent), and sets escalate if the rules say the repeat tag escalates
  * or priority ends up high or urgent.  A repeat tag declared in the rules
- * with raise= also raises to that level.  Does nothing to a not-complaint
- * result, or to one that already carries the tag.
+ * with raise= also raises to that level.  Does nothing to a result that is
+ * not a complaint, or to one that already carries the tag.
  */
 void classify_apply_repeat(const struct classify_rules *r, struct classify_result *res);
 /*
  * Appends the DESIGN.md classify JSON object (no newline):
- * {"complaint", "category", "label", "priority", "tags", "scores",
- *  "escalate", "rules": [{"rule", "field", "match"}]}; with explain every
+ * {"complaint", "outcome", "category", "label", "priority", "tags",
+ *  "scores", "escalate", "rules": [{"rule", "field", "match"}]}; with
+ * explain every
  * rule also carries "offset", "target", "weight" and "veto".
  */
 void classify_result_json(const struct classify_result *res, bool explain, struct buf *out);

@@ -16,6 +16,7 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "caselife.h"
 #include "clock.h"
 #include "cmd.h"
 #include "cmd_util.h"
@@ -78,6 +79,9 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_time(b, c->updated);
 	json_key(b, first, "complaint");
 	json_bool(b, c->complaint);
+	json_key(b, first, "outcome");
+	json_str(b, strcmp(c->state, "held") == 0 ? NULL
+		 : classify_outcome_name(caselife_outcome(c)));
 	json_key(b, first, "category");
 	json_str(b, c->category);
 	json_key(b, first, "label");
@@ -279,8 +283,9 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	clock_format_iso8601(c->created, t);
 	buf_printf(b, "  created:   %s\n", t);
 	if (c->category != NULL)
-		buf_printf(b, "  category:  %s (%s)%s\n", c->category,
-			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint");
+		buf_printf(b, "  category:  %s (%s)%s%s\n", c->category,
+			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint: ",
+			   c->complaint ? "" : classify_outcome_name(caselife_outcome(c)));
 	if (c->priority != NULL)
 		buf_printf(b, "  priority:  %s\n", c->priority);
 	if (c->tags != NULL && *c->tags != '\0')
@@ -515,7 +520,9 @@ static const char queue_usage[] =
 "usage: redress queue list | redress queue retry ID\n"
 "list: every outbound job (ack, ack-plain, followup, escalation, warning)\n"
 "  with its state (queued, sending, sent, failed, suppressed), due time,\n"
-"  attempts and last error.  retry: queue a failed job again, due now.\n";
+"  attempts and last error.  retry: queue a failed job again, due now, with\n"
+"  a whole [smtp] lifetime before it (a suppressed job is refused: it was\n"
+"  decided it must not go).\n";
 
 int
 cmd_queue(struct app *app, int argc, char **argv)
@@ -559,15 +566,35 @@ cmd_queue(struct app *app, int argc, char **argv)
 			store_close(&st);
 			return r < 0 ? EX_SOFTWARE : EX_NOINPUT;
 		}
-		if (strcmp(j.state, "failed") != 0 && strcmp(j.state, "suppressed") != 0) {
-			fprintf(stderr, "redress: job %lld is %s, not failed\n", id, j.state);
+		/* A suppressed job was judged not to be sent (an ack to an
+		 * out-of-office, an escalation of a settled case): retrying
+		 * it would send what redress decided must not go. */
+		if (strcmp(j.state, "suppressed") == 0) {
+			fprintf(stderr, "redress: job %lld was suppressed (%s), not failed: "
+				"only a failed job can be retried\n", id,
+				j.last_error != NULL ? j.last_error : "no reason recorded");
 			store_job_clear(&j);
 			store_close(&st);
 			return EX_DATAERR;
 		}
+		if (strcmp(j.state, "failed") != 0) {
+			fprintf(stderr, "redress: job %lld is %s, not failed: only a failed "
+				"job can be retried\n", id, j.state);
+			store_job_clear(&j);
+			store_close(&st);
+			return EX_DATAERR;
+		}
+		if (j.unconfirmed > 0)
+			fprintf(stderr, "redress: warning: job %lld got no reply to its final "
+				"dot %d time(s): the server may already have it, and the "
+				"retry may deliver another copy\n", id, j.unconfirmed);
 		free(j.state);
 		j.state = xstrdup("queued");
 		j.due = app->now;
+		/* A new start: a whole [smtp] lifetime, and the bound on
+		 * unconfirmed attempts counts again. */
+		j.first_try = 0;
+		j.unconfirmed = 0;
 		if (store_job_update(st, &j, &error) < 0 ||
 		    store_event_add(st, j.case_id, app->now, "retry",
 				    j.kind, &error) < 0) {

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	The moves a person makes on a case by hand.  Each runs in one
  *	transaction: the case, its event and any job it schedules (the
- *	follow-up after resolution) are stored together or not at all.
+ *	follow-up after resolution, for a complaint) are stored together or
+ *	not at all.  Reopening clears the resolution cause (caselife.c).
  */
 #include "autoconfig.h"
 
@@ -86,7 +87,10 @@ cmd_case_change(struct app *app, struct store *st, int argc, char **argv)
 		sla_policy_free(&sla);
 		return EX_DATAERR;
 	}
-	if (outbox_after_change(st, app->cfg, c, a, app->now, &error) < 0 ||
+	/* Only a complaint is followed up: a question or praise resolved by
+	 * hand gets no "is everything sorted now?". */
+	if ((caselife_outcome(c) == CLASSIFY_COMPLAINT &&
+	     outbox_after_change(st, app->cfg, c, a, app->now, &error) < 0) ||
 	    store_commit(st, &error) < 0)
 		goto fail;
 	if (app->verbose >= 0)

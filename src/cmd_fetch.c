@@ -17,11 +17,13 @@
  *
  *	run does fetch, send and tick in one process: fetch as above (when
  *	[imap] url is set), send every 30 s (each round under the "send" lock
- *	that "redress send" takes, so that the two never send at once) and
- *	tick every 60 s.  SIGTERM
- *	finishes the message in hand and exits; SIGHUP reloads the
- *	configuration, rules and templates, checking the new ones first (a
- *	bad reload keeps the old ones and says why).
+ *	that "redress send" takes, so that the two never send at once, and
+ *	at most RUN_SEND_ROUND seconds long, so that sending never starves
+ *	fetching and ticking: a round cut short is taken up again right after
+ *	them) and tick every 60 s.  SIGTERM finishes the message in hand and
+ *	exits; SIGHUP reloads the configuration, rules and templates, checking
+ *	the new ones first (a bad reload keeps the old ones and says why, and
+ *	so does a change that needs a restart: the store, the mailbox).
  */
 #include "autoconfig.h"
 
@@ -59,7 +61,7 @@
 #define FETCH_BACKOFF_MAX 300
 #define RUN_SEND_EVERY 30
 #define RUN_TICK_EVERY 60
-#define RUN_SEND_LOCK_TTL 600      /* as "redress send" */
+#define RUN_SEND_ROUND 10          /* seconds: claim no job after it */
 
 static volatile bool fetch_stop;
 static volatile bool fetch_reload;
@@ -449,6 +451,60 @@ cmd_fetch(struct app *app, int argc, char **argv)
 	return ret;
 }
 
+static bool
+run_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * What a new configuration changes that the running daemon cannot take
+ * over: the store it has open (a reload that went on with the old one
+ * would leave "filter", which reads the new file, queueing acks into a
+ * store nobody sends from), and the mailbox whose fetch lock it holds.
+ * NULL, or an allocated "FILE:LINE: [section] key ..." message.
+ */
+static char *
+run_restart_needed(const struct config *old, const struct config *cfg)
+{
+	const char *section, *key;
+	const char *where;
+
+	if (!run_same(old->store_path, cfg->store_path))
+		section = "store", key = "path";
+	else if (old->store_busy_timeout != cfg->store_busy_timeout)
+		section = "store", key = "busy_timeout";
+	else if (!run_same(old->imap_url, cfg->imap_url))
+		section = "imap", key = "url";
+	else
+		return NULL;
+	where = config_where(cfg, section, key);
+	if (strcmp(where, "(default)") == 0)
+		where = cfg->file != NULL ? cfg->file : "the built-in defaults";
+	return xasprintf("%s: [%s] %s changed, and that takes a restart "
+			 "(systemctl restart redress)", where, section, key);
+}
+
+/* [log] as main sets it up, -v and -q still winning. */
+static void
+run_log_level(const struct app *app, struct config *cfg, enum log_level *level_r)
+{
+	*level_r = LOG_LEVEL_INFO;
+	if (app->verbose > 0) {
+		/* Modules that trace (the SMTP dialogue) read the config. */
+		free(cfg->log_level);
+		cfg->log_level = xstrdup("debug");
+	}
+	if (strcmp(cfg->log_level, "error") == 0)
+		*level_r = LOG_LEVEL_ERROR;
+	else if (strcmp(cfg->log_level, "warning") == 0)
+		*level_r = LOG_LEVEL_WARN;
+	else if (strcmp(cfg->log_level, "debug") == 0)
+		*level_r = LOG_LEVEL_DEBUG;
+	if (app->verbose < 0)
+		*level_r = LOG_LEVEL_ERROR;
+}
+
 /* Loads a new configuration and everything that depends on it; on any
  * error the old ones stay.  Returns 0 when the new ones are in place. */
 static int
@@ -460,8 +516,13 @@ run_reload(struct app *app, struct fetcher *f, struct outbox **ob,
 	struct outbox *nob = NULL;
 	struct sla_policy *nsla = NULL;
 	char *error = NULL, *pw = NULL;
+	enum log_level level = LOG_LEVEL_INFO;
 
-	if (config_find_and_load(app->config_path, &cfg, &error) < 0 ||
+	if (config_find_and_load(app->config_path, &cfg, &error) == 0) {
+		run_log_level(app, cfg, &level);
+		error = run_restart_needed(app->cfg, cfg);
+	}
+	if (error != NULL ||
 	    sla_policy_load(cfg, &nsla, &error) < 0 ||
 	    intake_new(cfg, f->st, false, &in, &error) < 0 ||
 	    outbox_new(cfg, f->st, false, &nob, &error) < 0 ||
@@ -489,52 +550,66 @@ run_reload(struct app *app, struct fetcher *f, struct outbox **ob,
 	config_free(&app->cfg);
 	app->cfg = cfg;
 	f->cfg = cfg;
+	log_init("redress", strcmp(cfg->log_target, "syslog") == 0
+		 ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, level);
 	log_info("configuration reloaded from %s", cfg->file != NULL ? cfg->file
 		 : "the built-in defaults");
 	return 0;
 }
 
-/*
- * One round of sending under the "send" lock that "redress send" takes:
- * the outbox puts back every claim it finds in hand, so two senders
- * working at once would each send the other's jobs.  Another live sender
- * means no sending this round.
- */
-static void
-run_send(struct fetcher *f, struct outbox *ob, time_t now,
-	 struct outbox_stats *stats)
+static bool
+run_stopping(void)
 {
-	char owner[128], host[64] = "localhost", *error = NULL;
+	return fetch_stop;
+}
+
+/*
+ * One round of sending under the "send" lock that "redress send" takes,
+ * so that the two never send at once.  Another live sender means no
+ * sending this round.  The round claims no job after RUN_SEND_ROUND
+ * seconds and stops after the job in hand on SIGTERM.  Returns true when
+ * it was cut short by its time with jobs left: the caller fetches and
+ * ticks, then comes back at once.
+ */
+static bool
+run_send(struct outbox *ob, time_t now, struct outbox_stats *stats)
+{
+	struct outbox_round round = { 0, RUN_SEND_ROUND, run_stopping };
+	unsigned long down = stats->down, halts = stats->halts;
+	char *error = NULL;
 	int r;
 
-	gethostname(host, sizeof(host) - 1);
-	snprintf(owner, sizeof(owner), "%ld@%s", (long)getpid(), host);
-	r = store_lock(f->st, "send", owner, time(NULL), RUN_SEND_LOCK_TTL, &error);
+	r = outbox_lock(ob, &error);
 	if (r <= 0) {
 		if (r < 0)
 			log_error("send: %s", error);
 		else
 			log_info("send: another sender is running; not sending this round");
 		free(error);
-		return;
+		return false;
 	}
-	if (outbox_send_due(ob, now, 0, stats, &error) < 0) {
-		log_error("send: %s", error);
-		free(error);
-		error = NULL;
-	}
-	if (store_unlock(f->st, "send", owner, &error) < 0) {
+	r = outbox_send_due(ob, now, &round, stats, &error);
+	if (r < 0) {
 		log_error("send: %s", error);
 		free(error);
 	}
+	outbox_unlock(ob);
+	if (r > 0 && stats->down == down && stats->halts == halts && !fetch_stop) {
+		log_debug("send: the round took its %d s; fetching and ticking before "
+			  "the next", RUN_SEND_ROUND);
+		return true;
+	}
+	return false;
 }
 
 static const char run_usage[] =
 "usage: redress run\n"
 "The daemon: fetches mail from [imap] url (IDLE) when one is set, sends due\n"
-"jobs every 30 s and checks the SLA clocks every 60 s.  SIGTERM finishes the\n"
-"message in hand and exits; SIGHUP reloads the configuration, rules and\n"
-"templates (the new ones are checked first; a bad reload keeps the old).\n";
+"jobs every 30 s (in rounds of at most 10 s, so that fetching and ticking go\n"
+"on) and checks the SLA clocks every 60 s.  SIGTERM finishes the message in\n"
+"hand and exits; SIGHUP reloads the configuration, rules and templates (the\n"
+"new ones are checked first; a bad reload, or a change to [store] or\n"
+"[imap] url, which needs a restart, keeps the old).\n";
 
 int
 cmd_run(struct app *app, int argc, char **argv)
@@ -619,7 +694,10 @@ cmd_run(struct app *app, int argc, char **argv)
 			next_tick = now + RUN_TICK_EVERY;
 		}
 		if (now >= next_send) {
-			run_send(&f, ob, now, &ostats);
+			if (run_send(ob, now, &ostats)) {
+				next_send = 0;
+				continue;
+			}
 			next_send = now + RUN_SEND_EVERY;
 		}
 		wait = (next_send < next_tick ? next_send : next_tick) - clock_now();

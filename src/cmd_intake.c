@@ -36,12 +36,21 @@
 
 #define INGEST_GROUP 200     /* messages per transaction */
 
+/* What a run did, by intake outcome. */
+struct ingest_counts {
+	unsigned long seen, fresh, joined, dups, held;
+};
+
 struct ingest {
 	struct app *app;
 	struct store *st;
 	struct intake *in;
 	size_t in_group;
-	unsigned long seen, fresh, joined, dups, held, failed;
+	struct ingest_counts done;   /* committed */
+	struct ingest_counts group;  /* in the open transaction: counted in
+				      * done only once it commits */
+	unsigned long failed;        /* files that could not be read */
+	unsigned long lost;          /* messages of groups rolled back */
 	bool tty;
 	int status;              /* first failure's exit code */
 };
@@ -59,13 +68,24 @@ ingest_progress(struct ingest *g, bool final)
 {
 	if (!g->tty)
 		return;
-	if (!final && g->seen % 100 != 0)
+	if (!final && (g->done.seen + g->group.seen) % 100 != 0)
 		return;
 	fprintf(stderr, "\r%lu messages: %lu new, %lu joined, %lu duplicates, %lu held",
-		g->seen, g->fresh, g->joined, g->dups, g->held);
+		g->done.seen + g->group.seen, g->done.fresh + g->group.fresh,
+		g->done.joined + g->group.joined, g->done.dups + g->group.dups,
+		g->done.held + g->group.held);
 	if (final)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* The open group is gone (rolled back): its messages were not stored. */
+static void
+ingest_drop_group(struct ingest *g)
+{
+	g->lost += g->group.seen;
+	memset(&g->group, 0, sizeof(g->group));
+	g->in_group = 0;
 }
 
 static int
@@ -75,13 +95,20 @@ ingest_flush(struct ingest *g)
 
 	if (g->in_group == 0)
 		return 0;
-	g->in_group = 0;
 	if (store_commit(g->st, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		g->status = store_temporary(g->st) ? EX_TEMPFAIL : EX_SOFTWARE;
+		ingest_drop_group(g);
 		return -1;
 	}
+	g->done.seen += g->group.seen;
+	g->done.fresh += g->group.fresh;
+	g->done.joined += g->group.joined;
+	g->done.dups += g->group.dups;
+	g->done.held += g->group.held;
+	memset(&g->group, 0, sizeof(g->group));
+	g->in_group = 0;
 	return 0;
 }
 
@@ -103,16 +130,17 @@ ingest_one(struct ingest *g, const char *raw, size_t len, const char *source)
 		log_error("%s: %s", source, error);
 		free(error);
 		store_rollback(g->st);
-		g->in_group = 0;
+		g->group.seen++;  /* this one is lost with its group */
+		ingest_drop_group(g);
 		g->status = store_temporary(g->st) ? EX_TEMPFAIL : EX_SOFTWARE;
 		return -1;
 	}
-	g->seen++;
+	g->group.seen++;
 	switch (res.outcome) {
-	case INTAKE_NEW: g->fresh++; break;
-	case INTAKE_JOINED: g->joined++; break;
-	case INTAKE_DUPLICATE: g->dups++; break;
-	case INTAKE_HELD: g->held++; break;
+	case INTAKE_NEW: g->group.fresh++; break;
+	case INTAKE_JOINED: g->group.joined++; break;
+	case INTAKE_DUPLICATE: g->group.dups++; break;
+	case INTAKE_HELD: g->group.held++; break;
 	}
 	if (g->app->verbose > 0)
 		log_info("%s: case %lld: %s", source, res.case_id, res.note);
@@ -349,20 +377,29 @@ cmd_ingest(struct app *app, int argc, char **argv)
 		if (ingest_path(&g, argv[i]) < 0)
 			break;
 	}
-	if (g.status == 0 || g.status == EX_NOINPUT)
+	if (g.status == 0 || g.status == EX_NOINPUT) {
 		ingest_flush(&g);
-	else
+	} else {
 		store_rollback(g.st);
+		ingest_drop_group(&g);
+	}
 	ingest_progress(&g, true);
+	/* The counts are of what was committed: a group that was rolled
+	 * back (disk full, store locked) stored nothing and is "not stored". */
 	if (app->json) {
 		printf("{\"messages\":%lu,\"new\":%lu,\"joined\":%lu,\"duplicates\":%lu,"
-		       "\"held\":%lu,\"unreadable\":%lu}\n", g.seen, g.fresh, g.joined,
-		       g.dups, g.held, g.failed);
+		       "\"held\":%lu,\"unreadable\":%lu,\"not_stored\":%lu}\n",
+		       g.done.seen, g.done.fresh, g.done.joined, g.done.dups, g.done.held,
+		       g.failed, g.lost);
 	} else if (app->verbose >= 0) {
 		printf("ingested %lu messages: %lu new cases, %lu joined, %lu duplicates, "
-		       "%lu held", g.seen, g.fresh, g.joined, g.dups, g.held);
+		       "%lu held", g.done.seen, g.done.fresh, g.done.joined, g.done.dups,
+		       g.done.held);
 		if (g.failed > 0)
 			printf(", %lu unreadable", g.failed);
+		if (g.lost > 0)
+			printf("; %lu read but not stored (run it again: nothing stored is "
+			       "taken twice)", g.lost);
 		putchar('\n');
 	}
 	intake_free(&g.in);
@@ -413,6 +450,8 @@ cmd_filter(struct app *app, int argc, char **argv)
 	 * in bounces and Exim fails deliveries that print. */
 	if (app->verbose <= 0)
 		log_init("redress", LOG_TARGET_SYSLOG, LOG_LEVEL_INFO);
+	if (app->cfg->warning != NULL)
+		log_warn("%s", app->cfg->warning);
 	/* Postfix pipe(8) shows the null sender as MAILER-DAEMON. */
 	if (sender != NULL && strcmp(sender, "MAILER-DAEMON") == 0)
 		sender = "";

@@ -3,10 +3,14 @@
  *	cmd_send - "redress send" and "redress tick"
  * DESCRIPTION
  *	send delivers the jobs that are due: acknowledgements, follow-ups,
- *	escalations and warnings.  One sender runs at a time (a lock in the
- *	store).  --once sends what is due and exits; without it, send keeps
- *	going every 30 seconds until SIGTERM or SIGINT.  --dry-run prints the
- *	due jobs and their messages instead, takes no lock and changes nothing.
+ *	escalations and warnings.  One sender runs at a time (the "send" lock
+ *	in the store, held for the whole run and renewed every third of
+ *	[smtp] lease).  --once sends what is due and exits: 75 when the
+ *	server could not be reached or stopped answering (the other due jobs
+ *	wait), 69 when it refused our setup (login, certificate).  Without
+ *	--once, send keeps going every 30 seconds until SIGTERM or SIGINT,
+ *	which stop it after the job in hand.  --dry-run prints the due jobs
+ *	and their messages instead, takes no lock and changes nothing.
  *
  *	tick checks the SLA clocks: breaches, warnings, escalations.
  */
@@ -32,7 +36,6 @@
 #include "xmem.h"
 
 #define SEND_INTERVAL 30
-#define SEND_LOCK_TTL 600
 
 static volatile sig_atomic_t send_stop;
 
@@ -43,15 +46,23 @@ send_on_signal(int sig)
 	send_stop = 1;
 }
 
+static bool
+send_stopping(void)
+{
+	return send_stop != 0;
+}
+
 static const char send_usage[] =
 "usage: redress send [--once] [--dry-run]\n"
 "Delivers the jobs that are due (acknowledgements, follow-ups, escalations,\n"
 "warnings) over SMTP, or into the outbox directory when [smtp] has no url.\n"
 "  --once     send what is due now and exit (otherwise: every 30 s until\n"
-"             SIGTERM)\n"
+"             SIGTERM, which stops after the job in hand)\n"
 "  --dry-run  print the due jobs and what each would send; change nothing\n"
-"A temporary failure (4xx, dropped connection) leaves the job queued with\n"
-"backoff; a permanent one (5xx) fails it with the server's reply.\n";
+"A temporary failure (4xx) leaves the job queued with backoff until [smtp]\n"
+"lifetime has passed since its first attempt; a permanent one (5xx) fails\n"
+"it with the server's reply.  A server that cannot be reached or stops\n"
+"answering ends the round: the other jobs wait (exit 75 with --once).\n";
 
 int
 cmd_send(struct app *app, int argc, char **argv)
@@ -65,8 +76,8 @@ cmd_send(struct app *app, int argc, char **argv)
 	struct store *st = NULL;
 	struct outbox *ob = NULL;
 	struct outbox_stats stats = { 0 };
-	bool once = false, dry = false;
-	char owner[128], host[64] = "localhost", *error = NULL;
+	bool once = false, dry = false, lost = false;
+	char *error = NULL;
 	int c, r, ret = EX_OK;
 
 	optind = 0;
@@ -87,11 +98,15 @@ cmd_send(struct app *app, int argc, char **argv)
 		store_close(&st);
 		return ret;
 	}
-	gethostname(host, sizeof(host) - 1);
-	snprintf(owner, sizeof(owner), "%ld@%s", (long)getpid(), host);
+	if (outbox_new(app->cfg, st, dry, &ob, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		store_close(&st);
+		return EX_CONFIG;
+	}
 	/* A dry run only reads: it takes no lock, so it can show what a
 	 * running daemon is about to send. */
-	r = dry ? 1 : store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
+	r = dry ? 1 : outbox_lock(ob, &error);
 	if (r <= 0) {
 		if (r < 0)
 			log_error("%s", error);
@@ -99,50 +114,48 @@ cmd_send(struct app *app, int argc, char **argv)
 			log_error("another sender is running (lock \"send\" in %s)",
 				  app->cfg->store_path);
 		free(error);
+		outbox_free(&ob);
 		store_close(&st);
 		return EX_TEMPFAIL;
-	}
-	if (outbox_new(app->cfg, st, dry, &ob, &error) < 0) {
-		log_error("%s", error);
-		free(error);
-		error = NULL;
-		if (!dry)
-			store_unlock(st, "send", owner, &error);
-		free(error);
-		store_close(&st);
-		return EX_CONFIG;
 	}
 	signal(SIGTERM, send_on_signal);
 	signal(SIGINT, send_on_signal);
 	do {
 		time_t now = app->now_given ? app->now : clock_now();
+		struct outbox_round round = { 0, 0, send_stopping };
 
-		if (outbox_send_due(ob, now, 0, &stats, &error) < 0) {
+		r = outbox_send_due(ob, now, &round, &stats, &error);
+		if (r < 0) {
 			log_error("%s", error);
 			free(error);
 			error = NULL;
 			ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 			break;
 		}
-		/* Keep the lock fresh for as long as we run. */
-		if (!dry) {
-			store_lock(st, "send", owner, time(NULL), SEND_LOCK_TTL, &error);
-			free(error);
-			error = NULL;
-		}
-		for (int i = 0; !once && i < SEND_INTERVAL && !send_stop; i++)
+		/* Between rounds the lock is kept fresh, so that nobody takes
+		 * it from a sender that is only waiting. */
+		lost = !dry && outbox_renew(ob, true) == 0;
+		for (int i = 0; !once && !lost && i < SEND_INTERVAL && !send_stop; i++) {
 			sleep(1);
-	} while (!once && !send_stop);
+			lost = outbox_renew(ob, false) == 0;
+		}
+	} while (!once && !send_stop && !lost);
+	if (ret == EX_OK && lost)
+		ret = EX_TEMPFAIL;
+	else if (ret == EX_OK && once && stats.halts > 0)
+		ret = EX_UNAVAILABLE;   /* our setup was refused: fix it first */
+	else if (ret == EX_OK && once && stats.down > 0)
+		ret = EX_TEMPFAIL;      /* the server: try again later */
 	if (app->json)
-		printf("{\"sent\":%lu,\"deferred\":%lu,\"failed\":%lu,\"suppressed\":%lu}\n",
-		       stats.sent, stats.deferred, stats.failed, stats.suppressed);
+		printf("{\"sent\":%lu,\"deferred\":%lu,\"failed\":%lu,\"suppressed\":%lu,"
+		       "\"unconfirmed\":%lu}\n", stats.sent, stats.deferred, stats.failed,
+		       stats.suppressed, stats.unconfirmed);
 	else if (app->verbose >= 0 && !dry)
-		printf("%lu sent, %lu deferred, %lu failed, %lu suppressed\n",
-		       stats.sent, stats.deferred, stats.failed, stats.suppressed);
+		printf("%lu sent, %lu deferred, %lu failed, %lu suppressed%s\n",
+		       stats.sent, stats.deferred, stats.failed, stats.suppressed,
+		       stats.down > 0 ? " (the server could not be reached or stopped "
+		       "answering: the other due jobs wait)" : "");
 	outbox_free(&ob);
-	if (!dry)
-		store_unlock(st, "send", owner, &error);
-	free(error);
 	store_close(&st);
 	return ret;
 }

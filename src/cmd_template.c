@@ -4,9 +4,12 @@
  *
  * lint checks every template in a directory (default: [paths] templates)
  * and prints each problem as FILE:LINE: reason on stderr; it exits 78
- * (EX_CONFIG) when there is any, so it can guard a deployment.  render
- * shows what a template produces: with --sample from realistic made-up
- * values, with --case from a stored case.
+ * (EX_CONFIG) when there is any, so it can guard a deployment.  It reads
+ * the rules ([paths] rules) to check that every KIND-CATEGORY.txt names
+ * one of their categories.  render shows what a template produces: with
+ * --sample from realistic made-up values, with --case from a stored case
+ * -- and then only a template that case could be sent: the named one, or
+ * a refusal that says which applies.
  */
 #include "autoconfig.h"
 
@@ -15,13 +18,18 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "caselife.h"
+#include "classify.h"
 #include "cmd.h"
 #include "cmd_util.h"
+#include "compose.h"
 #include "outbox.h"
 #include "store.h"
 #include "config.h"
 #include "template.h"
 #include "xmem.h"
+
+#define CMD_TEMPLATE_KINDS "ack, ack-plain, ack-praise, followup, escalation, breach-warning"
 
 static const char cmd_template_usage[] =
 "usage: redress template lint [DIR]\n"
@@ -29,26 +37,32 @@ static const char cmd_template_usage[] =
 "\n"
 "lint    checks every *.txt template in DIR (default: [paths] templates):\n"
 "        unknown placeholders, unclosed or stray conditionals, a missing\n"
-"        Subject:, a missing blank line after the headers.  Prints each\n"
-"        problem as FILE:LINE: reason and exits 78 if there is any.\n"
+"        Subject:, a missing blank line after the headers, a KIND-CATEGORY\n"
+"        whose CATEGORY is not in the rules.  Prints each problem as\n"
+"        FILE:LINE: reason and exits 78 if there is any.\n"
 "render  prints the Subject: and body that template NAME produces.  NAME\n"
-"        is a kind (ack, ack-plain, followup, escalation, breach-warning)\n"
+"        is a kind (" CMD_TEMPLATE_KINDS ")\n"
 "        or a file's base name like ack-billing; a KIND-CATEGORY without its\n"
 "        own file falls back to KIND.  --sample uses made-up values;\n"
-"        --case ID uses the stored case ID.\n"
+"        --case ID uses the stored case ID, and refuses a NAME that case\n"
+"        would never be sent.\n"
 "See redress-templates(5).\n";
 
 static const char cmd_template_lint_usage[] =
 "usage: redress template lint [DIR]\n"
 "Checks every *.txt template in DIR (default: [paths] templates) and prints\n"
-"each problem as FILE:LINE: reason.  Exit 0 when all are good, 78 if not.\n";
+"each problem as FILE:LINE: reason.  KIND-CATEGORY.txt must name a category\n"
+"of the rules ([paths] rules).  Exit 0 when all are good, 78 if not.\n";
 
 static const char cmd_template_render_usage[] =
 "usage: redress template render NAME (--case ID | --sample) [--dir DIR]\n"
 "Prints the Subject: and body that template NAME produces.  NAME is a kind\n"
-"(ack, ack-plain, followup, escalation, breach-warning) or a base name like\n"
-"ack-billing; KIND-CATEGORY without its own file falls back to KIND.\n"
-"--sample fills in made-up values; --case ID uses the stored case ID.\n"
+"(" CMD_TEMPLATE_KINDS ") or a base name\n"
+"like ack-billing; KIND-CATEGORY without its own file falls back to KIND.\n"
+"--sample fills in made-up values (and [smtp] from); --case ID uses the\n"
+"stored case ID: exactly the message it would be sent now, and only for a\n"
+"NAME that applies to it (its category; ack for a complaint, ack-plain for a\n"
+"question, ack-praise for praise; followup for a complaint).\n"
 "--dir DIR reads the templates from DIR instead of [paths] templates.\n";
 
 /* Labels for the sample, so that rendering ack-billing talks of refunds and billing. */
@@ -59,6 +73,8 @@ static const char *const cmd_template_sample_labels[][2] = {
 	{ "service", "how we treated you" },
 	{ "account", "account or technical problem" },
 	{ "general", "general complaint" },
+	{ "question", "a question" },
+	{ "praise", "thanks or praise" },
 	{ "not-complaint", "not a complaint" },
 };
 
@@ -66,8 +82,11 @@ static int
 cmd_template_lint(struct app *app, int argc, char **argv)
 {
 	const char *dir = app->cfg->paths_templates;
-	char **errors = NULL;
+	struct classify_rules *rules = NULL;
+	const char **cats;
+	char **errors = NULL, *error = NULL;
 	size_t n = 0, n_templates = 0;
+	int r;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(cmd_template_lint_usage, stdout);
@@ -77,7 +96,22 @@ cmd_template_lint(struct app *app, int argc, char **argv)
 		return cmd_usage(cmd_template_lint_usage);
 	if (argc == 2)
 		dir = argv[1];
-	if (template_lint_dir_count(dir, &errors, &n, &n_templates) < 0) {
+	/* The rules say which categories exist: a template for any other
+	 * would never be sent. */
+	if (classify_load(app->cfg->paths_rules, &rules, &error) < 0) {
+		fprintf(stderr, "redress: template lint: cannot check the template names "
+			"against the rules: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	cats = xcalloc(classify_rules_n_categories(rules) + 1, sizeof(*cats));
+	for (size_t i = 0; i < classify_rules_n_categories(rules); i++)
+		cats[i] = classify_rules_category(rules, i);
+	r = template_lint_dir_categories(dir, cats, classify_rules_n_categories(rules),
+					 &errors, &n, &n_templates);
+	free(cats);
+	classify_rules_free(&rules);
+	if (r < 0) {
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr, "%s\n", errors[i]);
 		template_errors_free(&errors, n);
@@ -96,22 +130,34 @@ cmd_template_lint(struct app *app, int argc, char **argv)
 static int
 cmd_template_split(const char *name, char **kind_r, char **category_r)
 {
-	size_t best = 0;
+	return template_name_split(name, NULL, 0, kind_r, category_r) > 0 ? 0 : -1;
+}
 
-	*kind_r = *category_r = NULL;
-	for (size_t k = 0; template_kinds[k] != NULL; k++) {
-		size_t kl = strlen(template_kinds[k]);
+/*
+ * Whether the template kind (and category, NULL for any) applies to case
+ * c: NULL, or why not, allocated.  A case is sent the ack of its outcome,
+ * the follow-up only when it is a complaint, and its own category's
+ * files; escalations and warnings go to staff about any case.
+ */
+static char *
+cmd_template_applies(const struct store_case *c, const char *kind, const char *category)
+{
+	enum classify_outcome o = caselife_outcome(c);
+	const char *on = classify_outcome_name(o);
+	const char *ack = template_kind_for(o == CLASSIFY_COMPLAINT ? "ack" : "ack-plain", on);
 
-		if (strncmp(name, template_kinds[k], kl) == 0 &&
-		    (name[kl] == '\0' || name[kl] == '-') && kl > best)
-			best = kl;
-	}
-	if (best == 0)
-		return -1;
-	*kind_r = xstrndup(name, best);
-	if (name[best] == '-' && name[best + 1] != '\0')
-		*category_r = xstrdup(name + best + 1);
-	return 0;
+	if (category != NULL && (c->category == NULL || strcmp(category, c->category) != 0))
+		return xasprintf("%s-%s is for category %s, and case %lld is %s: render "
+				 "%s --case %lld for what it gets, or %s-%s --sample",
+				 kind, category, category, c->id,
+				 c->category != NULL ? c->category : "in no category", kind,
+				 c->id, kind, category);
+	if (strncmp(kind, "ack", 3) == 0 && strcmp(kind, ack) != 0)
+		return xasprintf("case %lld is %s%s: its acknowledgement is %s, never %s",
+				 c->id, o == CLASSIFY_COMPLAINT ? "a " : "", on, ack, kind);
+	if (strcmp(kind, "followup") == 0 && o != CLASSIFY_COMPLAINT)
+		return xasprintf("case %lld is %s: only a complaint is followed up", c->id, on);
+	return NULL;
 }
 
 /*
@@ -123,7 +169,8 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 {
 	struct store *st = NULL;
 	struct outbox *ob = NULL;
-	char *error = NULL, *msg = NULL, *kind = NULL, *category = NULL;
+	struct store_case *c = NULL;
+	char *error = NULL, *msg = NULL, *kind = NULL, *category = NULL, *why = NULL;
 	long long id;
 	size_t len;
 	int ret;
@@ -132,10 +179,25 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 		return cmd_usage(cmd_template_render_usage);
 	if (cmd_template_split(name, &kind, &category) < 0) {
 		fprintf(stderr, "redress: template render: \"%s\" is not a kind "
-			"(ack, ack-plain, followup, escalation, breach-warning)\n", name);
+			"(" CMD_TEMPLATE_KINDS ")\n", name);
 		return EX_USAGE;
 	}
 	ret = cmd_open_store(app, &st);
+	if (ret == EX_OK) {
+		int r = store_case_get(st, id, &c, &error);
+
+		if (r < 0) {
+			fprintf(stderr, "redress: %s\n", error);
+			ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+		} else if (r == 0) {
+			fprintf(stderr, "redress: template render --case %lld: no case %lld\n",
+				id, id);
+			ret = EX_DATAERR;
+		} else if ((why = cmd_template_applies(c, kind, category)) != NULL) {
+			fprintf(stderr, "redress: template render: %s\n", why);
+			ret = EX_DATAERR;
+		}
+	}
 	if (ret == EX_OK && outbox_new(app->cfg, st, true, &ob, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);
 		ret = EX_CONFIG;
@@ -151,9 +213,26 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 	free(msg);
 	free(kind);
 	free(category);
+	free(why);
+	store_case_free(&c);
 	outbox_free(&ob);
 	store_close(&st);
 	return ret;
+}
+
+/* --sample signs as the configuration's [smtp] from, as real mail does. */
+static void
+cmd_template_sample_sender(const struct config *cfg, struct template_vars *vars)
+{
+	char *name = NULL, *addr = NULL;
+
+	if (compose_parse_mailbox(cfg->smtp_from, &name, &addr) == 0 && name != NULL &&
+	    *name != '\0') {
+		template_vars_set(vars, "sender_name", name);
+		template_vars_set(vars, "company", name);
+	}
+	free(name);
+	free(addr);
 }
 
 static int
@@ -196,11 +275,12 @@ cmd_template_render(struct app *app, int argc, char **argv)
 	}
 	vars = template_vars_new();
 	template_vars_sample(vars);
+	cmd_template_sample_sender(app->cfg, vars);
 	if (template_set_has(set, name)) {
 		cmd_template_split(name, &kind, &category);
 	} else if (cmd_template_split(name, &kind, &category) < 0) {
 		fprintf(stderr, "redress: template render: no template \"%s\" in %s "
-			"(kinds: ack, ack-plain, followup, escalation, breach-warning)\n",
+			"(kinds: " CMD_TEMPLATE_KINDS ")\n",
 			name, dir);
 		template_vars_free(&vars);
 		template_set_free(&set);

@@ -79,10 +79,13 @@ cmd_looks_like_mbox(const char *data, size_t len)
 int
 cmd_open_store(struct app *app, struct store **st_r)
 {
+	struct store_options opt = {
+		.busy_timeout_ms = app->cfg->store_busy_timeout,
+		.others_may_read = app->cfg->store_others_may_read,
+	};
 	char *error = NULL;
 
-	if (store_open(app->cfg->store_path, app->cfg->store_busy_timeout, st_r,
-		       &error) < 0) {
+	if (store_open(app->cfg->store_path, &opt, st_r, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		return store_temporary(*st_r) ? EX_TEMPFAIL : EX_UNAVAILABLE;

@@ -62,18 +62,52 @@ compose_utf8(const unsigned char *s, size_t n, unsigned *cp_r)
 }
 
 /*
+ * Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt):
+ * characters that a renderer shows as nothing.  In a name or a subject
+ * they only serve to deceive: the bidirectional marks, embeddings,
+ * overrides and isolates (U+061C, U+200E/F, U+202A-E, U+2066-9) reorder
+ * what the reader sees; the zero-width ones (U+200B-D, U+2060, U+FEFF,
+ * U+180E, U+00AD), the fillers (Hangul, U+3164), variation selectors and
+ * tag characters (U+E0000-E0FFF) hide text or make two different names
+ * look the same.
+ */
+static bool
+compose_ignorable(unsigned cp)
+{
+	static const unsigned ranges[][2] = {
+		{ 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x061c, 0x061c },
+		{ 0x115f, 0x1160 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f },
+		{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x206f },
+		{ 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+		{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfff8 }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+	};
+
+	if (cp < 0xad)
+		return false;
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return true;
+	return false;
+}
+
+/*
  * Header-safe text: valid UTF-8, no control characters (they become
- * spaces: CR and LF must never reach a header), no line separators or
- * bidirectional overrides, white space collapsed and trimmed, at most max
- * bytes cut at a character boundary.  Allocated.
+ * spaces: CR and LF must never reach a header), no line separators, no
+ * invisible characters (compose_ignorable), white space collapsed and
+ * trimmed, at most max_bytes bytes and max_chars characters, cut at a
+ * character boundary.  When it had to be cut and ellipsis is true, the
+ * last character is "\u2026" (within both caps).  Allocated.
  */
 static char *
-compose_clean(const char *in, size_t max)
+compose_clean_cut(const char *in, size_t max_bytes, size_t max_chars, bool ellipsis)
 {
+	static const char dots[] = "\xe2\x80\xa6";  /* U+2026 */
 	const unsigned char *s = (const unsigned char *)(in != NULL ? in : "");
-	size_t n = strlen((const char *)s), o = 0;
-	char *r = xmalloc(max + 4);
-	bool space = false;
+	size_t n = strlen((const char *)s), o = 0, chars = 0;
+	size_t keep_o = 0;     /* where the text ends if the ellipsis must go */
+	char *r = xmalloc(max_bytes + 4);
+	bool space = false, cut = false;
 
 	for (size_t i = 0; i < n;) {
 		unsigned cp = 0xfffd;
@@ -93,19 +127,49 @@ compose_clean(const char *in, size_t max)
 			space = o > 0;
 			continue;
 		}
-		if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-		    cp == 0x200e || cp == 0x200f || cp == 0xfeff)
+		if (compose_ignorable(cp))
 			continue;
-		if (o + (space ? 1 : 0) + blen > max)
+		if (o + (space ? 1 : 0) + blen > max_bytes ||
+		    chars + (space ? 1 : 0) + 1 > max_chars) {
+			cut = true;
 			break;
-		if (space)
+		}
+		/* Room for " ..." after what is kept so far, for a cut later. */
+		if (o + (space ? 1 : 0) + blen + sizeof(dots) - 1 <= max_bytes &&
+		    chars + (space ? 1 : 0) + 2 <= max_chars)
+			keep_o = o + (space ? 1 : 0) + blen;
+		if (space) {
 			r[o++] = ' ';
+			chars++;
+		}
 		space = false;
 		memcpy(r + o, bytes, blen);
 		o += blen;
+		chars++;
+	}
+	if (cut && ellipsis) {
+		o = keep_o;
+		while (o > 0 && r[o - 1] == ' ')
+			o--;
+		memcpy(r + o, dots, sizeof(dots) - 1);
+		o += sizeof(dots) - 1;
 	}
 	r[o] = '\0';
 	return r;
+}
+
+static char *
+compose_clean(const char *in, size_t max)
+{
+	return compose_clean_cut(in, max, (size_t)-1, false);
+}
+
+char *
+compose_echo(const char *text, size_t max_chars)
+{
+	if (text == NULL)
+		return NULL;
+	return compose_clean_cut(text, max_chars * 4, max_chars, true);
 }
 
 /* ---- addresses and ids ----------------------------------------------- */
@@ -733,7 +797,7 @@ compose_message(const struct compose_input *in, struct buf *out, char **error_r)
 	buf_puts(&m, "\r\n");
 	compose_hdr_mailbox(&h, &m, "From", from_name, from_addr);
 	if (in->to_name != NULL)
-		to_name = compose_clean(in->to_name, COMPOSE_MAX_NAME);
+		to_name = compose_echo(in->to_name, COMPOSE_ECHO_NAME);
 	compose_hdr_mailbox(&h, &m, "To", to_name, in->to_addr);
 	subject = compose_clean(in->subject, COMPOSE_MAX_SUBJECT);
 	compose_hdr_start(&h, &m, "Subject");

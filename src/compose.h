@@ -13,8 +13,12 @@
  *
  * Customer text never shapes a header: in names and the subject, invalid
  * UTF-8 becomes U+FFFD, control characters (CR and LF among them) and
- * Unicode line separators become spaces, bidirectional overrides are
- * dropped, and runs of white space become one space.  Addresses are parsed,
+ * Unicode line separators become spaces, invisible characters (Unicode's
+ * Default_Ignorable_Code_Point set: bidirectional marks, embeddings,
+ * overrides and isolates, zero-width spaces and joiners, U+2060, U+FEFF,
+ * U+180E, the soft hyphen, fillers, variation selectors, tag characters)
+ * are dropped, and runs of white space become one space.  The recipient's
+ * display name is cut to COMPOSE_ECHO_NAME characters (compose_echo).  Addresses are parsed,
  * validated and written again from their parts; an address that is not a
  * plain local@domain (spaces, quotes, angle brackets, control or non-ASCII
  * characters, no "@") is refused.  Message-IDs from the customer that are
@@ -34,6 +38,9 @@
 #define COMPOSE_MAX_SUBJECT 1000        /* bytes kept of the subject */
 #define COMPOSE_MAX_NAME 200            /* bytes kept of a display name */
 #define COMPOSE_MAX_REFERENCES 20       /* the first and the last 19 are kept */
+/* What we echo of a customer's own words, in characters (compose_echo). */
+#define COMPOSE_ECHO_NAME 64
+#define COMPOSE_ECHO_SUBJECT 120
 
 struct compose_input {
 	const char *from;            /* "Customer Care <care@example.com>" or an address */
@@ -68,6 +75,15 @@ int compose_message(const struct compose_input *in, struct buf *out,
  * the address is not acceptable (see above); nothing is allocated then.
  */
 int compose_parse_mailbox(const char *s, char **name_r, char **addr_r);
+
+/*
+ * Customer text as we may echo it (a name, a subject), in a header or a
+ * body: cleaned as described above (one line, no control or invisible
+ * characters) and cut to at most max_chars characters at a character
+ * boundary; a cut text ends in "\u2026" (an ellipsis, counted in
+ * max_chars).  NULL for NULL; otherwise allocated, the caller frees.
+ */
+char *compose_echo(const char *text, size_t max_chars);
 
 /* 1 when addr is an address compose accepts, else 0. */
 int compose_address_ok(const char *addr);

@@ -35,6 +35,7 @@ enum config_type {
 	CONFIG_SIZE,    /* bytes, with optional K, M, G suffix */
 	CONFIG_ENUM,    /* one of the words in choices */
 	CONFIG_DURATION,
+	CONFIG_BOOL,    /* yes/no, true/false, on/off, 1/0 */
 };
 
 struct config_key {
@@ -59,6 +60,7 @@ struct config_where {
 static const struct config_key config_keys[] = {
 	{ "store", "path", CONFIG_STR, S(store_path), "redress.db", 0, 0, NULL, false },
 	{ "store", "busy_timeout", CONFIG_LONG, S(store_busy_timeout), "10000", 0, 600000, NULL, false },
+	{ "store", "others_may_read", CONFIG_BOOL, S(store_others_may_read), "no", 0, 0, NULL, false },
 
 	{ "intake", "max_size", CONFIG_SIZE, S(intake_max_size), "25M", 1024, 1L << 30, NULL, false },
 	{ "intake", "max_depth", CONFIG_LONG, S(intake_max_depth), "20", 1, 1000, NULL, false },
@@ -88,6 +90,7 @@ static const struct config_key config_keys[] = {
 	{ "smtp", "escalate_to", CONFIG_STR, S(smtp_escalate_to), "Duty Manager <manager@localhost>", 0, 0, NULL, false },
 	{ "smtp", "timeout", CONFIG_LONG, S(smtp_timeout), "60", 1, 3600, NULL, false },
 	{ "smtp", "lifetime", CONFIG_DURATION, S(smtp_lifetime), "5d", 0, 0, NULL, false },
+	{ "smtp", "lease", CONFIG_DURATION, S(smtp_lease), "10m", 0, 0, NULL, false },
 
 	{ "outbox", "path", CONFIG_STR, S(outbox_path), "outbox", 0, 0, NULL, false },
 
@@ -100,6 +103,9 @@ static const struct config_key config_keys[] = {
 	{ "sla", "low", CONFIG_STR, S(sla_low), "2d 10d", 0, 0, NULL, false },
 	{ "sla", "warn_percent", CONFIG_LONG, S(sla_warn_percent), "80", 0, 100, NULL, false },
 	{ "sla", "quiet_hours", CONFIG_STR, S(sla_quiet_hours), "", 0, 0, NULL, false },
+	{ "sla", "question", CONFIG_STR, S(sla_question), "1d", 0, 0, NULL, false },
+	{ "sla", "escalate_per_sender", CONFIG_LONG, S(sla_escalate_per_sender), "3", 0, 10000, NULL, false },
+	{ "sla", "escalate_window", CONFIG_DURATION, S(sla_escalate_window), "1d", 0, 0, NULL, false },
 
 	{ "followup", "after", CONFIG_DURATION, S(followup_after), "7d", 0, 0, NULL, false },
 	{ "followup", "from", CONFIG_ENUM, S(followup_from), "intake", 0, 0, "intake resolution", false },
@@ -107,8 +113,21 @@ static const struct config_key config_keys[] = {
 	{ "autoreply", "per_hour", CONFIG_LONG, S(autoreply_per_hour), "1", 0, 1000, NULL, false },
 	{ "autoreply", "per_day", CONFIG_LONG, S(autoreply_per_day), "5", 0, 10000, NULL, false },
 	{ "autoreply", "addresses", CONFIG_STR, S(autoreply_addresses), "", 0, 0, NULL, false },
+	{ "autoreply", "per_domain_hour", CONFIG_LONG, S(autoreply_per_domain_hour), "30", 0, 100000, NULL, false },
+	/* The big mail providers, where many unrelated customers write from. */
+	{ "autoreply", "big_domains", CONFIG_STR, S(autoreply_big_domains),
+	  "gmail.com googlemail.com outlook.com hotmail.com live.com msn.com "
+	  "yahoo.com ymail.com icloud.com me.com mac.com aol.com "
+	  "hotmail.co.uk live.co.uk yahoo.co.uk btinternet.com sky.com virginmedia.com "
+	  "hotmail.fr yahoo.fr orange.fr wanadoo.fr free.fr laposte.net "
+	  "gmx.de gmx.net gmx.at web.de t-online.de yahoo.de outlook.de "
+	  "libero.it mail.ru yandex.ru qq.com 163.com naver.com "
+	  "proton.me protonmail.com comcast.net att.net verizon.net", 0, 0, NULL, false },
 
 	{ "staff", "addresses", CONFIG_STR, S(staff_addresses), "", 0, 0, NULL, false },
+	{ "staff", "mailbox", CONFIG_STR, S(staff_mailbox), "", 0, 0, NULL, false },
+
+	{ "spam", "authserv_id", CONFIG_STR, S(spam_authserv_id), "", 0, 0, NULL, false },
 
 	{ "case", "tag", CONFIG_STR, S(case_tag), "case", 0, 0, NULL, false },
 
@@ -251,6 +270,18 @@ config_set(struct config *cfg, const struct config_key *k, const char *value)
 			return xasprintf("[%s] %s: \"%s\" is not a size (like 25M)",
 					 k->section, k->key, value);
 		break;
+	case CONFIG_BOOL: {
+		bool *bp = (bool *)(void *)field;
+
+		if (config_word_in(value, "yes true on 1"))
+			*bp = true;
+		else if (config_word_in(value, "no false off 0"))
+			*bp = false;
+		else
+			return xasprintf("[%s] %s must be yes or no (not \"%s\")",
+					 k->section, k->key, value);
+		return NULL;
+	}
 	}
 	if (v < k->min || v > k->max)
 		return xasprintf("[%s] %s must be between %ld and %ld (not %ld)",
@@ -352,6 +383,26 @@ config_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* An inline password in a file that other users can read is theirs too:
+ * say so (the file may be shared for good reasons, so it is not refused;
+ * password_file is the way to keep the secret apart). */
+static void
+config_check_secrets(struct config *cfg)
+{
+	struct stat sb;
+	const char *where = NULL;
+
+	if (cfg->imap_password != NULL)
+		where = "[imap] password";
+	else if (cfg->smtp_password != NULL)
+		where = "[smtp] password";
+	if (where == NULL || stat(cfg->file, &sb) < 0 || (sb.st_mode & S_IROTH) == 0)
+		return;
+	cfg->warning = xasprintf("%s: other users can read this file, and it holds %s: "
+				 "chmod o-r it, or move the password to a password_file",
+				 cfg->file, where);
+}
+
 int
 config_load(const char *path, struct config **cfg_r, char **error_r)
 {
@@ -386,6 +437,7 @@ config_load(const char *path, struct config **cfg_r, char **error_r)
 		config_free(&p.cfg);
 		return -1;
 	}
+	config_check_secrets(p.cfg);
 	*cfg_r = p.cfg;
 	return 0;
 }
@@ -493,6 +545,9 @@ config_dump(const struct config *cfg)
 		}
 		if (k->type == CONFIG_LONG || k->type == CONFIG_SIZE) {
 			buf_printf(&b, "%s = %ld\n", k->key, *(const long *)(const void *)field);
+		} else if (k->type == CONFIG_BOOL) {
+			buf_printf(&b, "%s = %s\n", k->key,
+				   *(const bool *)(const void *)field ? "yes" : "no");
 		} else {
 			const char *v = *(char *const *)(const void *)field;
 
@@ -515,7 +570,8 @@ config_free(struct config **cfgp)
 	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 
-		if (k->type != CONFIG_LONG && k->type != CONFIG_SIZE) {
+		if (k->type != CONFIG_LONG && k->type != CONFIG_SIZE &&
+		    k->type != CONFIG_BOOL) {
 			char **sp = (char **)(void *)((char *)cfg + k->offset);
 
 			if (k->secret && *sp != NULL)
@@ -524,6 +580,7 @@ config_free(struct config **cfgp)
 		}
 	}
 	free(cfg->file);
+	free(cfg->warning);
 	free(cfg->where);
 	free(cfg);
 	*cfgp = NULL;

@@ -22,6 +22,7 @@ struct config {
 	/* [store] */
 	char *store_path;
 	long store_busy_timeout;  /* milliseconds */
+	bool store_others_may_read; /* accept a store other users can read */
 
 	/* [intake] */
 	long intake_max_size;     /* bytes; a larger message is kept held */
@@ -54,6 +55,8 @@ struct config {
 	char *smtp_escalate_to;
 	long smtp_timeout;        /* seconds */
 	char *smtp_lifetime;      /* a duration: give up on a job after it */
+	char *smtp_lease;         /* a duration: the send lock and job claims
+				   * hold this long unless renewed */
 
 	/* [outbox] */
 	char *outbox_path;
@@ -68,6 +71,9 @@ struct config {
 	char *sla_low;
 	long sla_warn_percent;
 	char *sla_quiet_hours;    /* escalations wait outside these, "" = none */
+	char *sla_question;       /* first-response target of a question, "off" = none */
+	long sla_escalate_per_sender; /* escalations about one sender's cases per window; 0: no cap */
+	char *sla_escalate_window;    /* a duration */
 
 	/* [followup] */
 	char *followup_after;
@@ -77,9 +83,15 @@ struct config {
 	long autoreply_per_hour;
 	long autoreply_per_day;
 	char *autoreply_addresses; /* our own addresses besides smtp from */
+	long autoreply_per_domain_hour; /* acks per hour to one domain; 0: no cap */
+	char *autoreply_big_domains;    /* domains without the per-domain cap */
 
 	/* [staff] */
 	char *staff_addresses;    /* patterns like *@example.com */
+	char *staff_mailbox;      /* envelope recipients only staff can reach */
+
+	/* [spam] */
+	char *spam_authserv_id;   /* Authentication-Results from these are believed */
 
 	/* [case] */
 	char *case_tag;           /* prefix of the subject tag: "case" -> [case 000123] */
@@ -95,6 +107,10 @@ struct config {
 	/* [log] */
 	char *log_target;         /* stderr | syslog */
 	char *log_level;          /* error | warning | info | debug */
+
+	/* A problem that is not an error (a password in a file others can
+	 * read), for the caller to log; owned, NULL when none. */
+	char *warning;
 
 	/* key positions, for errors found after load; owned */
 	struct config_where *where;

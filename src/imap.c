@@ -2219,3 +2219,20 @@ imap_close(struct imap_session **sp)
 	free(s);
 	*sp = NULL;
 }
+
+int
+imap_check_config(const struct config *cfg, char **error_r)
+{
+	struct imap_session *s = xcalloc(1, sizeof(*s));
+	enum imap_tls_mode mode;
+	char *user = NULL, *err = NULL;
+	int ret = imap_setup(s, cfg, &mode, &user, &err);
+
+	free(user);
+	imap_close(&s);
+	if (ret < 0) {
+		*error_r = xasprintf("%s: %s", config_where(cfg, "imap", "url"), err);
+		free(err);
+	}
+	return ret;
+}

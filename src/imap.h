@@ -166,6 +166,13 @@ int imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 void imap_close(struct imap_session **s);
 
 /*
+ * Checks the [imap] settings as imap_connect would read them (URL, tls,
+ * user, keyword, processed), without connecting: 0, or -1 and *error_r
+ * (allocated) starting with the URL's FILE:LINE.
+ */
+int imap_check_config(const struct config *cfg, char **error_r);
+
+/*
  * Splits an imap:// or imaps:// URL.  On success returns 0 with
  * *implicit_tls_r (true for imaps), *host_r (allocated; brackets of an IPv6
  * literal removed), *port_r (0 when the URL has none), *user_r (allocated

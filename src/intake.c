@@ -9,11 +9,21 @@
  *	  3. thread: a reply to one of our messages (a valid signed
  *	     Message-ID in In-Reply-To/References), or a subject tag from the
  *	     case's customer or from staff, joins its case and gets no ack;
- *	     automatic mail (out-of-office, bounces) joins but changes nothing;
+ *	     automatic mail (out-of-office, bounces) joins but changes nothing.
+ *	     Staff are known by more than From (intake_author); staff mail
+ *	     that does not go to the customer is a note, not a response;
  *	  4. otherwise a new case: classify, repeat-complainant check, SLA
  *	     deadlines, the loop guard, and the jobs: ack (or a suppressed
  *	     record with the reason), follow-up, and escalation when the
  *	     rules say so.
+ *	What a new case gets depends on its outcome (doc/design.md):
+ *	  complaint  the apologising ack, both SLA clocks, the follow-up;
+ *	  question   the plain ack, which promises an answer, and one clock,
+ *	             the first response, of [sla] question (none when off);
+ *	  praise     the plain ack (its template is ack-praise): a thank-you,
+ *	             no clock, no follow-up.
+ *	Nothing sent for a question or praise apologises, and neither gets
+ *	the follow-up, which chases a complaint.
  *	Every write happens in the caller's transaction, so a crash leaves
  *	all of it or none.
  * DIAGNOSTICS
@@ -25,13 +35,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "authres.h"
 #include "autoreply.h"
 #include "buf.h"
 #include "caselife.h"
 #include "classify.h"
 #include "compose.h"
 #include "config.h"
+#include "escalate.h"
 #include "intake.h"
 #include "json.h"
 #include "message.h"
@@ -123,6 +136,8 @@ intake_new(const struct config *cfg, struct store *st, bool one_message,
 	in->policy.x_loop = in->n_own > 0 ? in->own[0] : NULL;
 	in->policy.per_hour = cfg->autoreply_per_hour;
 	in->policy.per_day = cfg->autoreply_per_day;
+	in->policy.per_domain_hour = cfg->autoreply_per_domain_hour;
+	in->policy.big_domains = cfg->autoreply_big_domains;
 	*in_r = in;
 	return 0;
 fail:
@@ -146,6 +161,56 @@ intake_free(struct intake **inp)
 		free(in->own[i]);
 	free(in);
 	*inp = NULL;
+}
+
+/* True when s has a character other than white space. */
+static bool
+intake_has_words(const char *s)
+{
+	if (s == NULL)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return true;
+	return false;
+}
+
+const char *
+intake_unreadable(const struct message *m, const char *raw, size_t len,
+		  const char *envelope_from)
+{
+	size_t hdr = len;
+	bool sender;
+
+	if (m->problem != NULL)
+		return m->problem;
+	/* The header block ends at the first empty line. */
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (i + 1 < len && raw[i + 1] == '\n') {
+			hdr = i + 1;
+			break;
+		}
+		if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n') {
+			hdr = i + 1;
+			break;
+		}
+	}
+	if (len > 0 && (raw[0] == '\n' || (raw[0] == '\r' && len > 1 && raw[1] == '\n')))
+		hdr = 0;
+	if (memchr(raw, '\0', hdr) != NULL)
+		return "unreadable: a NUL byte in the header (mail is text)";
+	if (m->n_headers == 0)
+		return "unreadable: no header block (this is not a mail message)";
+	sender = m->from.addr != NULL || m->reply_to.addr != NULL ||
+		 message_header(m, "Sender") != NULL ||
+		 (m->return_path != NULL && *m->return_path != '\0') ||
+		 (envelope_from != NULL && *envelope_from != '\0');
+	if (!sender && !intake_has_words(m->subject) && !intake_has_words(m->text) &&
+	    m->n_filenames == 0)
+		return "unreadable: no sender and nothing written";
+	return NULL;
 }
 
 /* Addresses are compared case-insensitively everywhere: keep them lower case. */
@@ -219,13 +284,77 @@ intake_hits_json(const struct classify_result *r)
 }
 
 /*
+ * Who wrote a message, as far as redress can tell.  From is only a claim:
+ * anyone can write any From.  Staff are those whose From matches [staff]
+ * addresses AND whom something a sender cannot forge backs up: our own
+ * mail server's Authentication-Results pass for the From domain
+ * ([spam] authserv_id, see authres.h), or delivery to an envelope
+ * recipient that only staff can reach ([staff] mailbox).
+ */
+struct intake_author {
+	char *addr;           /* From, lower case; NULL if none; owned */
+	bool staff;           /* staff, backed up */
+	bool claims_staff;    /* From matches [staff] addresses */
+	bool forged;          /* our server says From's domain failed DMARC */
+	const char *how;      /* what backed the staff claim up (static) */
+};
+
+static void
+intake_author(struct intake *in, const struct message *m,
+	      const struct intake_source *src, struct intake_author *a)
+{
+	const struct config *cfg = in->cfg;
+	const char *how = NULL;
+	enum authres_verdict v;
+	char *domain;
+
+	memset(a, 0, sizeof(*a));
+	a->addr = intake_lower(m->from.addr);
+	if (a->addr == NULL)
+		return;
+	domain = thread_address_domain(a->addr);
+	v = authres_judge((const char *const *)m->auth_results, m->n_auth_results,
+			  cfg->spam_authserv_id, domain, &how);
+	free(domain);
+	a->forged = v == AUTHRES_FAIL;
+	a->claims_staff = *cfg->staff_addresses != '\0' &&
+			  thread_address_matches(cfg->staff_addresses, a->addr);
+	if (!a->claims_staff)
+		return;
+	if (src->envelope_to != NULL && *cfg->staff_mailbox != '\0' &&
+	    thread_address_matches(cfg->staff_mailbox, src->envelope_to)) {
+		a->staff = true;
+		a->how = "delivered to a staff-only address";
+	} else if (v == AUTHRES_PASS) {
+		a->staff = true;
+		a->how = how;
+	}
+}
+
+/* Did m go to the case's customer (To or Cc)? */
+static bool
+intake_reaches(const struct message *m, const char *customer)
+{
+	if (customer == NULL || *customer == '\0')
+		return false;
+	for (size_t i = 0; i < m->n_to; i++)
+		if (m->to[i].addr != NULL && strcasecmp(m->to[i].addr, customer) == 0)
+			return true;
+	for (size_t i = 0; i < m->n_cc; i++)
+		if (m->cc[i].addr != NULL && strcasecmp(m->cc[i].addr, customer) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Finds the case a reply belongs to: 1 and the case (loaded), 0 none.
- * A subject tag is trusted only from the case's customer or from staff:
- * anyone can quote or forge "[case 000123]".
+ * A subject tag is trusted only from staff or from the case's customer
+ * (whose domain our server did not see fail DMARC): anyone can quote or
+ * forge "[case 000123]", and case numbers are sequential.
  */
 static int
-intake_thread(struct intake *in, const struct message *m, const char *sender,
-	      bool staff, struct store_case **c_r, const char **how_r, char **error_r)
+intake_thread(struct intake *in, const struct message *m, const struct intake_author *a,
+	      struct store_case **c_r, const char **how_r, char **error_r)
 {
 	long long id;
 	int r;
@@ -241,8 +370,8 @@ intake_thread(struct intake *in, const struct message *m, const char *sender,
 		r = store_case_get(in->st, id, c_r, error_r);
 		if (r <= 0)
 			return r;
-		if (staff || (sender != NULL && (*c_r)->customer != NULL &&
-			      strcmp(sender, (*c_r)->customer) == 0)) {
+		if (a->staff || (a->addr != NULL && !a->forged && (*c_r)->customer != NULL &&
+				 strcmp(a->addr, (*c_r)->customer) == 0)) {
 			*how_r = "case tag in the subject";
 			return 1;
 		}
@@ -254,9 +383,10 @@ intake_thread(struct intake *in, const struct message *m, const char *sender,
 /* A message joins case c: record it, and move the case as its author means. */
 static int
 intake_join(struct intake *in, struct store_case *c, const struct message *m,
-	    long long msg_id, bool staff, const char *automatic, const char *how,
-	    time_t now, struct intake_result *res, char **error_r)
+	    long long msg_id, const struct intake_author *a, const char *automatic,
+	    const char *how, time_t now, struct intake_result *res, char **error_r)
 {
+	const char *who = a->addr != NULL ? a->addr : "?";
 	char *detail;
 	int r = 0;
 
@@ -272,16 +402,29 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 		free(detail);
 		return r;
 	}
-	if (staff) {
-		detail = xasprintf("reply from staff %s (%s)",
-				   m->from.addr != NULL ? m->from.addr : "?", how);
-		if (caselife_is_active(c->state))
+	if (a->staff) {
+		/* Only what reaches the customer answers the customer: a
+		 * manager's answer to an escalation is a note on the case. */
+		bool reaches = intake_reaches(m, c->customer);
+
+		if (reaches && caselife_is_active(c->state)) {
+			detail = xasprintf("reply from staff %s to the customer (%s; %s)",
+					   who, how, a->how);
 			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_RESPOND,
 					   detail, now, error_r);
-		else
+		} else {
+			detail = xasprintf(reaches ? "reply from staff %s (%s; %s)"
+					   : "note from staff %s, not sent to the customer (%s; %s)",
+					   who, how, a->how);
 			r = store_event_add(in->st, c->id, now, "staff-note", detail, error_r);
+		}
 	} else {
-		detail = xasprintf("customer replied (%s)", how);
+		if (a->addr != NULL && c->customer != NULL && strcmp(a->addr, c->customer) == 0)
+			detail = xasprintf("customer replied (%s)", how);
+		else
+			detail = xasprintf("reply from %s, not the customer (%s%s)", who, how,
+					   a->claims_staff ? "; a staff address, but not"
+					   " authenticated: not a response" : "");
 		if (!caselife_is_active(c->state) || strcmp(c->state, "waiting") == 0) {
 			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_REOPEN,
 					   detail, now, error_r);
@@ -318,8 +461,9 @@ intake_enqueue(struct intake *in, long long case_id, const char *kind,
 
 static int
 intake_new_case(struct intake *in, const struct message *m, long long msg_id,
-		const struct intake_source *src, const char *automatic,
-		time_t now, struct intake_result *res, char **error_r)
+		const struct intake_source *src, const struct intake_author *a,
+		const char *automatic, time_t now, struct intake_result *res,
+		char **error_r)
 {
 	struct store *st = in->st;
 	struct store_case sc = { 0 };
@@ -328,6 +472,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	const char *rcpt, *used = NULL, *why = NULL;
 	char *fresh = NULL, *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
 	char *note = NULL, *detail = NULL;
+	char rate_key[AUTOREPLY_KEY_MAX], rate_domain[AUTOREPLY_KEY_MAX];
 	long long case_id = 0;
 	long earlier = 0;
 	enum priority prio;
@@ -374,6 +519,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.customer_msgid = m->message_id;
 	sc.customer_refs = refs;
 	sc.complaint = cr->complaint;
+	sc.outcome = (char *)classify_outcome_name(cr->outcome);
 	sc.category = cr->category;
 	sc.label = cr->label;
 	sc.priority = (char *)priority_name(prio);
@@ -381,33 +527,48 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.rules = hits;
 	sc.rules_version = (char *)classify_rules_version(in->rules);
 	/* Machines get a case (nothing is dropped) but no SLA clock: an
-	 * out-of-office or a bounce must not page the duty manager. */
-	if (automatic == NULL) {
+	 * out-of-office or a bounce must not page the duty manager.  A
+	 * question has an answer clock only; praise has none. */
+	if (automatic == NULL && cr->outcome == CLASSIFY_COMPLAINT) {
 		sc.first_response_due = sla_add(in->sla->cal, now,
 						 in->sla->target[prio].first_response);
 		sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
+	} else if (automatic == NULL && cr->outcome == CLASSIFY_QUESTION &&
+		   in->sla->question_clock) {
+		sc.first_response_due = sla_add(in->sla->cal, now, in->sla->question);
 	}
 
 	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
 	if (automatic != NULL) {
 		why = automatic;
+	} else if (a->claims_staff && !a->staff) {
+		/* Either someone writes as one of us, and the ack would go to
+		 * our own people, or staff write from an unauthenticated
+		 * place and need no ack. */
+		why = "From is a staff address, but not authenticated";
 	} else if (rcpt == NULL) {
 		why = "no address to reply to";
-	} else if (!compose_address_ok(customer)) {
+	} else if (!compose_address_ok(customer) ||
+		   !autoreply_rate_key(customer, rate_key, rate_domain)) {
 		/* It could never be sent; queueing the ack and the follow-up
 		 * would only fail twice, later. */
 		why = "the reply address cannot be used in a mail header";
 	} else {
-		struct autoreply_history h = { 0, 0 };
+		struct autoreply_history h = { 0, 0, 0 };
 
 		/* Counted only up to the caps: a cap of 0 or less is no cap,
-		 * and then the count is not needed at all. */
+		 * and then the count is not needed at all.  The sender is
+		 * its normalised address: victim+1@ and vic.tim@ are victim@. */
 		if ((in->policy.per_hour > 0 &&
-		     store_acks_to(st, customer, now - 3600, in->policy.per_hour,
-				   &h.sent_last_hour, error_r) < 0) ||
+		     store_rate_count(st, "ack", rate_key, NULL, now - 3600, in->policy.per_hour,
+				      &h.sent_last_hour, error_r) < 0) ||
 		    (in->policy.per_day > 0 &&
-		     store_acks_to(st, customer, now - 86400, in->policy.per_day,
-				   &h.sent_last_day, error_r) < 0))
+		     store_rate_count(st, "ack", rate_key, NULL, now - 86400, in->policy.per_day,
+				      &h.sent_last_day, error_r) < 0) ||
+		    (autoreply_domain_capped(&in->policy, rate_domain) &&
+		     store_rate_count(st, "ack", NULL, rate_domain, now - 3600,
+				      in->policy.per_domain_hour, &h.domain_last_hour,
+				      error_r) < 0))
 			goto out;
 		if (autoreply_allowed(m, src->envelope_from, &in->policy, &h, &why))
 			why = NULL;
@@ -425,10 +586,13 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	if (store_event_add(st, case_id, now, "classified", detail, error_r) < 0)
 		goto out;
 	if (why == NULL) {
-		time_t fu = outbox_followup_due(in->cfg, now, false);
+		/* The follow-up asks whether a complaint is settled: nothing
+		 * else is chased. */
+		time_t fu = cr->complaint ? outbox_followup_due(in->cfg, now, false) : 0;
 
 		if (intake_enqueue(in, case_id, cr->complaint ? "ack" : "ack-plain",
-				   customer, now, used, now, error_r) < 0)
+				   customer, now, used, now, error_r) < 0 ||
+		    store_rate_add(st, "ack", rate_key, rate_domain, now, case_id, error_r) < 0)
 			goto out;
 		if (fu != 0 && intake_enqueue(in, case_id, "followup", customer, fu,
 					      "after intake", now, error_r) < 0)
@@ -447,14 +611,23 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		    store_event_add(st, case_id, now, "ack-suppressed", why, error_r) < 0)
 			goto out;
 	}
-	/* Legal threats and high-priority repeat customers go to a person now. */
+	/* Legal threats and high-priority repeat customers go to a person now,
+	 * unless this sender's cases already went to one often enough. */
 	if (cr->escalate && automatic == NULL) {
 		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
 		time_t due = sla_quiet_next(in->sla->cal, &in->sla->quiet, now);
+		char skip[256];
+		int may = escalate_allowed(st, in->cfg, case_id, customer, NULL, 0, "escalation",
+					   why_esc, now, skip, sizeof(skip), error_r);
 
-		if (intake_enqueue(in, case_id, "escalation", in->escalate_addr, due,
-				   why_esc, now, error_r) < 0 ||
-		    store_event_add(st, case_id, now, "escalated", why_esc, error_r) < 0) {
+		if (may < 0 ||
+		    (may > 0 && (intake_enqueue(in, case_id, "escalation", in->escalate_addr, due,
+						why_esc, now, error_r) < 0 ||
+				 escalate_record(st, case_id, customer, now, error_r) < 0 ||
+				 store_event_add(st, case_id, now, "escalated", why_esc,
+						 error_r) < 0)) ||
+		    (may == 0 && escalate_suppress(st, case_id, "escalation", in->escalate_addr,
+						   why_esc, skip, now, error_r) < 0)) {
 			free(why_esc);
 			goto out;
 		}
@@ -486,11 +659,10 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	struct store_message sm = { 0 };
 	struct store_case *joined = NULL;
 	struct message *m = NULL;
-	const char *automatic = NULL, *how = NULL;
+	const char *automatic = NULL, *how = NULL, *problem;
 	char fp[65];
 	long long msg_id = 0, case_id = 0;
-	char *sender = NULL;
-	bool staff;
+	struct intake_author author = { 0 };
 	int found, ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -508,6 +680,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	}
 
 	m = message_parse(raw, len, &in->limits);
+	problem = intake_unreadable(m, raw, len, src->envelope_from);
 	sm.direction = "in";
 	sm.message_id = m->message_id;
 	sm.fingerprint = fp;
@@ -521,12 +694,13 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	sm.text = m->text;
 	sm.raw = raw;
 	sm.raw_len = len;
-	sm.held_reason = m->problem;
+	sm.held_reason = problem;
 	if (store_message_add(st, &sm, &msg_id, error_r) < 0)
 		goto out;
 	res->msg_id = msg_id;
 
-	if (m->problem != NULL) {
+	/* Held: a person looks at it; no clock runs and nothing is sent. */
+	if (problem != NULL) {
 		struct store_case sc = { 0 };
 
 		sc.state = (char *)"held";
@@ -535,35 +709,34 @@ intake_message(struct intake *in, const char *raw, size_t len,
 		sc.subject = m->subject;
 		sc.customer = m->from.addr;
 		sc.customer_name = m->from.name;
-		sc.held_reason = m->problem;
+		sc.held_reason = (char *)problem;
 		sc.complaint = true;
 		if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
 		    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
-		    store_event_add(st, case_id, now, "held", m->problem, error_r) < 0)
+		    store_event_add(st, case_id, now, "held", problem, error_r) < 0)
 			goto out;
 		res->outcome = INTAKE_HELD;
 		res->case_id = case_id;
-		snprintf(res->note, sizeof(res->note), "held: %s", m->problem);
+		snprintf(res->note, sizeof(res->note), "held: %s", problem);
 		ret = 0;
 		goto out;
 	}
 
-	sender = intake_lower(m->from.addr);
-	staff = sender != NULL && *in->cfg->staff_addresses != '\0' &&
-		thread_address_matches(in->cfg->staff_addresses, sender);
+	intake_author(in, m, src, &author);
 	if (!autoreply_is_automatic_for(m, src->envelope_from, &in->policy, &automatic))
 		automatic = NULL;
-	found = intake_thread(in, m, sender, staff, &joined, &how, error_r);
+	found = intake_thread(in, m, &author, &joined, &how, error_r);
 	if (found < 0)
 		goto out;
 	if (found > 0)
-		ret = intake_join(in, joined, m, msg_id, staff, automatic, how, now, res,
+		ret = intake_join(in, joined, m, msg_id, &author, automatic, how, now, res,
 				  error_r);
 	else
-		ret = intake_new_case(in, m, msg_id, src, automatic, now, res, error_r);
+		ret = intake_new_case(in, m, msg_id, src, &author, automatic, now, res,
+				      error_r);
 out:
 	store_case_free(&joined);
-	free(sender);
+	free(author.addr);
 	message_free(&m);
 	return ret;
 }

@@ -69,4 +69,16 @@ int intake_held(struct intake *in, const char *reason,
 		struct intake_result *res, char **error_r);
 void intake_free(struct intake **in);
 
+struct message;
+/*
+ * Why a parsed message is held, or NULL: message_parse's own problem, or
+ * input that is no mail a person could act on -- a NUL byte in the header
+ * block, no header field at all, or neither a sender (From, Reply-To,
+ * Sender, Return-Path, the envelope) nor any words (subject, text,
+ * attachment).  raw and len are the bytes m was parsed from; a pure
+ * function, so that real but odd mail can be checked against it.
+ */
+const char *intake_unreadable(const struct message *m, const char *raw, size_t len,
+			      const char *envelope_from);
+
 #endif

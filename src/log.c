@@ -5,7 +5,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -43,4 +45,22 @@ log_msg(enum log_level level, const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	va_end(ap);
+}
+
+void
+log_fatal_in_handler(const char *msg)
+{
+	if (log_target == LOG_TARGET_SYSLOG) {
+		/* syslog(3) is not async-signal-safe, but the process ends
+		 * right after, and the alternative is to say nothing. */
+		syslog(LOG_CRIT, "%s", msg);
+	} else if (log_target == LOG_TARGET_STDERR) {
+		ssize_t r;
+
+		r = write(STDERR_FILENO, log_ident, strlen(log_ident));
+		r = write(STDERR_FILENO, ": fatal: ", 9);
+		r = write(STDERR_FILENO, msg, strlen(msg));
+		r = write(STDERR_FILENO, "\n", 1);
+		(void)r;
+	}
 }

@@ -25,6 +25,9 @@ enum log_level {
 void log_init(const char *ident, enum log_target target, enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* For a signal handler about to end the process: writes msg with write(2)
+ * (stderr), or with syslog(3) when that is the target. */
+void log_fatal_in_handler(const char *msg);
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

@@ -187,6 +187,13 @@ mailer_send(struct mailer *m, const char *envelope_from, const char *rcpt,
 	return outboxdir_send(m->outbox, envelope_from, rcpt, data, len, error_r);
 }
 
+void
+mailer_set_progress(struct mailer *m, int (*fn)(void *ctx, int committed), void *ctx)
+{
+	if (m->smtp != NULL)
+		smtp_set_progress(m->smtp, fn, ctx);
+}
+
 const char *
 mailer_kind(const struct mailer *m)
 {
@@ -211,6 +218,12 @@ mailer_status_name(enum mailer_status status)
 		return "permfail";
 	case MAILER_CONFIG:
 		return "config";
+	case MAILER_DOWN:
+		return "down";
+	case MAILER_UNCERTAIN:
+		return "uncertain";
+	case MAILER_STOPPED:
+		return "stopped";
 	}
 	return "unknown";
 }

@@ -8,11 +8,17 @@
  * embedded default and what tests and dry runs use.
  *
  * Every failure is classed so that the caller can act without parsing text:
- * MAILER_TEMPFAIL (a 4xx reply, a refused or dropped connection, a timeout,
- * a full disk: try again later), MAILER_PERMFAIL (a 5xx reply to this
- * message or recipient: do not retry), MAILER_CONFIG (the setup is wrong:
- * bad certificate, login refused, STARTTLS missing; every later message
- * would fail the same way, so alert the operator).
+ * MAILER_TEMPFAIL (a 4xx reply to this message, a full disk: try this one
+ * again later), MAILER_PERMFAIL (a 5xx reply to this message or recipient:
+ * do not retry), MAILER_CONFIG (the setup is wrong: bad certificate, login
+ * refused, STARTTLS missing; every later message would fail the same way,
+ * so alert the operator), MAILER_DOWN (the server could not be reached,
+ * did not answer in time, hung up, or refused the session for now: try
+ * later, and do not make every other message wait the same way now),
+ * MAILER_UNCERTAIN (the whole message went out, final dot included, and no
+ * reply came: the server may have accepted it, RFC 1047, so a retry may
+ * deliver a second copy) and MAILER_STOPPED (the progress hook asked to
+ * stop before the message was complete: nothing was delivered).
  *
  * Ownership: the caller owns the struct mailer from mailer_open until
  * mailer_close (which NULLs the pointer), and frees every *error_r string.
@@ -30,6 +36,9 @@ enum mailer_status {
 	MAILER_TEMPFAIL,
 	MAILER_PERMFAIL,
 	MAILER_CONFIG,
+	MAILER_DOWN,
+	MAILER_UNCERTAIN,
+	MAILER_STOPPED,
 };
 
 struct mailer;
@@ -66,10 +75,23 @@ enum mailer_status mailer_send(struct mailer *m, const char *envelope_from,
 			       const char *rcpt, const char *data, size_t len,
 			       char **error_r);
 
+/*
+ * A hook called about once a second while a message is on its way over
+ * SMTP (not at all for the outbox directory, which does not wait):
+ * committed is 0 until the final dot may have left, 1 after.  The hook may
+ * do other work (the outbox renews its claims there); returning non-zero
+ * while committed is 0 abandons the message (MAILER_STOPPED); once
+ * committed, the reply is awaited whatever the hook returns, since
+ * abandoning it then could not undo a delivery.  fn NULL: no hook.
+ */
+void mailer_set_progress(struct mailer *m, int (*fn)(void *ctx, int committed),
+			 void *ctx);
+
 /* "smtp" or "outbox"; static. */
 const char *mailer_kind(const struct mailer *m);
 
-/* "ok", "tempfail", "permfail" or "config"; static. */
+/* "ok", "tempfail", "permfail", "config", "down", "uncertain" or
+ * "stopped"; static. */
 const char *mailer_status_name(enum mailer_status status);
 
 /* SMTP connections opened so far (0 for the outbox): a batch that kept

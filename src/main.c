@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 #include "clock.h"
 #include "cmd.h"
+#include "confcheck.h"
 #include "config.h"
 #include "log.h"
 #include "xmem.h"
@@ -104,6 +107,28 @@ cmd_usage(const char *usage)
 	return EX_USAGE;
 }
 
+/*
+ * SQLite maps the store's -shm file into memory.  When that file can no
+ * longer be written (its file system remounted read-only after an error,
+ * or the file truncated by another process), the next access to the
+ * mapping raises SIGBUS inside SQLite, and the process died with no word.
+ * Nothing can be resumed from inside that access; the transaction in hand
+ * was not committed (a commit that completed is not undone).  So: say
+ * what happened, and exit 75 (a mail server retries a filter; systemd
+ * restarts the daemon, which then finds the store's state at open).
+ */
+static void
+main_on_sigbus(int sig)
+{
+	(void)sig;
+	log_fatal_in_handler("SIGBUS: a memory-mapped file became inaccessible: most "
+			     "likely the store's -shm file (its file system turned "
+			     "read-only or full, or the file was truncated); the "
+			     "transaction in progress was not committed; exiting with "
+			     "75 (temporary failure)");
+	_exit(EX_TEMPFAIL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -123,8 +148,12 @@ main(int argc, char **argv)
 	int c, ret;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
+	/* Everything redress creates (the store and its -wal and -shm, the
+	 * outbox's messages) holds complaints: no one else may read it. */
+	umask(077);
 	/* libetpan and libcurl write to sockets without MSG_NOSIGNAL. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGBUS, main_on_sigbus);
 	log_init("redress", LOG_TARGET_STDERR, LOG_LEVEL_INFO);
 
 	/* "+" stops at the command name: what follows is the command's. */
@@ -176,7 +205,9 @@ main(int argc, char **argv)
 	}
 	app.now = clock_now();
 	if (cmd->needs_config &&
-	    config_find_and_load(app.config_path, &app.cfg, &error) < 0) {
+	    (config_find_and_load(app.config_path, &app.cfg, &error) < 0 ||
+	     confcheck_all(app.cfg, &error) < 0)) {
+		config_free(&app.cfg);
 		/* A delivery filter stays silent and never bounces a complaint
 		 * for our own mistake: the mail server keeps it and retries. */
 		if (cmd->fn == cmd_filter) {
@@ -208,6 +239,9 @@ main(int argc, char **argv)
 			lvl = LOG_LEVEL_ERROR;
 		log_init("redress", strcmp(app.cfg->log_target, "syslog") == 0
 			 ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, lvl);
+		/* The filter must print nothing: it logs this to syslog. */
+		if (app.cfg->warning != NULL && cmd->fn != cmd_filter)
+			log_warn("%s", app.cfg->warning);
 	}
 	optind++;
 	ret = cmd->fn(&app, argc - optind + 1, argv + optind - 1);

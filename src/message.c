@@ -63,6 +63,10 @@
 #define MESSAGE_MAX_IDS 1000
 /* Recipients kept from To. */
 #define MESSAGE_MAX_TO 1000
+/* Authentication-Results fields kept (the topmost ones). */
+#define MESSAGE_MAX_AUTH_RESULTS 64
+/* Longest charset name in an encoded word. */
+#define MESSAGE_MAX_CHARSET 78
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -174,12 +178,44 @@ clean_text(char *s, size_t len)
  */
 static _Thread_local const char *message_header_charset;
 
+/*
+ * The work spent on one message's header text, counted while it is read
+ * (message_parse resets it and copies it into struct message).  A
+ * conversion through iconv costs 30 to 40 microseconds whatever its
+ * length (glibc opens the converter's module each time), so a subject of
+ * 110,000 encoded words alternating between charsets cost 7 s.  Only
+ * MESSAGE_MAX_CONVERSIONS such conversions are made per message; after
+ * that an encoded word in such a charset is left as written, and raw
+ * 8-bit bytes are read as UTF-8 or windows-1252.  Everything else that
+ * decoding does is linear in the length of the header.
+ */
+static _Thread_local struct {
+	unsigned words;        /* encoded words decoded */
+	unsigned conversions;  /* conversions through iconv */
+	bool capped;           /* the budget ran out */
+} message_work;
+
+/* May one more conversion from charset be made?  Counts it when it may. */
+static bool
+convert_allowed(const char *charset)
+{
+	if (!charset_costly(charset))
+		return true;
+	if (message_work.conversions >= MESSAGE_MAX_CONVERSIONS) {
+		message_work.capped = true;
+		return false;
+	}
+	message_work.conversions++;
+	return true;
+}
+
 /* Raw 8-bit header bytes: UTF-8 if valid, else the body's charset, else
  * windows-1252. */
 static char *
 raw_header_utf8(const char *s, size_t len, size_t *out_len)
 {
-	if (message_header_charset != NULL && !charset_utf8_valid(s, len))
+	if (message_header_charset != NULL && !charset_utf8_valid(s, len) &&
+	    convert_allowed(message_header_charset))
 		return charset_to_utf8(message_header_charset, s, len, out_len);
 	return charset_to_utf8(NULL, s, len, out_len);
 }
@@ -389,7 +425,7 @@ ew_parse(const char *s, size_t len, size_t i, struct ew *w)
 	if (i + 2 >= len || s[i] != '=' || s[i + 1] != '?')
 		return false;
 	while (j < len && s[j] != '?' && (unsigned char)s[j] > 32 &&
-	       (unsigned char)s[j] < 127 && j - i < 80)
+	       (unsigned char)s[j] < 127 && j - (i + 2) < MESSAGE_MAX_CHARSET)
 		j++;
 	if (j >= len || s[j] != '?' || j == i + 2)
 		return false;
@@ -412,6 +448,9 @@ ew_parse(const char *s, size_t len, size_t i, struct ew *w)
 	return true;
 }
 
+/* Appends s converted from charset (NULL: raw header bytes).  The words
+ * of an encoded charset were admitted by decode_words: their conversion
+ * was counted then. */
 static void
 append_converted(struct buf *out, const char *charset, const char *s,
 		 size_t len)
@@ -438,7 +477,7 @@ static char *
 decode_words(const char *s, size_t len, size_t *out_len)
 {
 	struct buf out, pend;
-	char pend_cs[80] = "";
+	char pend_cs[MESSAGE_MAX_CHARSET + 1] = "", cs[MESSAGE_MAX_CHARSET + 1];
 	size_t raw_start = 0;
 	bool after_word = false;
 
@@ -448,7 +487,7 @@ decode_words(const char *s, size_t len, size_t *out_len)
 	buf_init(&pend, BUF_NO_LIMIT);
 	for (size_t i = 0; i + 1 < len;) {
 		struct ew w;
-		bool blank;
+		bool blank, same;
 
 		w.no_more = false;
 		if (s[i] != '=' || s[i + 1] != '?' || !ew_parse(s, len, i, &w)) {
@@ -457,26 +496,34 @@ decode_words(const char *s, size_t len, size_t *out_len)
 			i++;
 			continue;
 		}
+		memcpy(cs, w.charset, w.charset_len);
+		cs[w.charset_len] = '\0';
 		blank = true;
 		for (size_t k = raw_start; k < i; k++)
 			if (!is_wsp(s[k]) && s[k] != '\r' && s[k] != '\n')
 				blank = false;
+		/* Does this word start a new conversion, and may it? */
+		same = strcasecmp(pend_cs, cs) == 0;
+		if (!(after_word && blank && same && pend.len > 0) && !convert_allowed(cs)) {
+			/* Left as written, and what came before it flushed, so
+			 * that the next word's scan for blanks starts after it. */
+			append_converted(&out, pend_cs, pend.data, pend.len);
+			buf_reset(&pend);
+			append_converted(&out, NULL, s + raw_start, w.end - raw_start);
+			i = raw_start = w.end;
+			after_word = false;
+			continue;
+		}
+		message_work.words++;
 		if (!(after_word && blank)) {
 			append_converted(&out, pend_cs, pend.data, pend.len);
 			buf_reset(&pend);
 			append_converted(&out, NULL, s + raw_start, i - raw_start);
 		}
-		if (w.charset_len + 1 > sizeof(pend_cs) ||
-		    strncasecmp(pend_cs, w.charset, w.charset_len) != 0 ||
-		    pend_cs[w.charset_len] != '\0') {
+		if (!same) {
 			append_converted(&out, pend_cs, pend.data, pend.len);
 			buf_reset(&pend);
-			if (w.charset_len < sizeof(pend_cs)) {
-				memcpy(pend_cs, w.charset, w.charset_len);
-				pend_cs[w.charset_len] = '\0';
-			} else {
-				pend_cs[0] = '\0';
-			}
+			memcpy(pend_cs, cs, w.charset_len + 1);
 		}
 		if (w.enc == 'B')
 			b64_decode(w.text, w.text_len, &pend);
@@ -1902,19 +1949,8 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 			message_header_charset = hint;
 		}
 	}
-	m->headers = xcalloc(h->n > 0 ? h->n : 1, sizeof(*m->headers));
-	for (size_t i = 0; i < h->n; i++) {
-		struct message_header *mh = &m->headers[m->n_headers++];
-		char *dv;
-		size_t dn;
-
-		mh->name = raw_to_clean(h->f[i].name, h->f[i].name_len);
-		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
-		dv = decode_words(v, vl, &dn);
-		clean_header(dv, dn);
-		mh->value = dv;
-		free(v);
-	}
+	/* Subject, From and Reply-To first: if a hostile header uses up the
+	 * decoding budget, these are still read. */
 	if ((r = raw_find(h, "Subject")) != NULL) {
 		v = unfold(r->value, r->value_len, &vl);
 		free(m->subject);
@@ -1933,11 +1969,44 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 		parse_one_address(v, vl, safe, &m->reply_to);
 		free(v);
 	}
+	m->headers = xcalloc(h->n > 0 ? h->n : 1, sizeof(*m->headers));
 	for (size_t i = 0; i < h->n; i++) {
-		if (h->f[i].name_len != 2 || strncasecmp(h->f[i].name, "To", 2) != 0)
+		struct message_header *mh = &m->headers[m->n_headers++];
+		char *dv;
+		size_t dn;
+
+		mh->name = raw_to_clean(h->f[i].name, h->f[i].name_len);
+		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
+		dv = decode_words(v, vl, &dn);
+		clean_header(dv, dn);
+		mh->value = dv;
+		free(v);
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		bool to = h->f[i].name_len == 2 && strncasecmp(h->f[i].name, "To", 2) == 0;
+		bool cc = h->f[i].name_len == 2 && strncasecmp(h->f[i].name, "Cc", 2) == 0;
+
+		if (!to && !cc)
 			continue;
 		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
-		parse_addresses(v, vl, safe, &m->to, &m->n_to, MESSAGE_MAX_TO);
+		if (to)
+			parse_addresses(v, vl, safe, &m->to, &m->n_to, MESSAGE_MAX_TO);
+		else
+			parse_addresses(v, vl, safe, &m->cc, &m->n_cc, MESSAGE_MAX_TO);
+		free(v);
+	}
+	/* Authentication-Results as written, top to bottom: they are read
+	 * without RFC 2047 decoding (authres.h says why). */
+	for (size_t i = 0; i < h->n && m->n_auth_results < MESSAGE_MAX_AUTH_RESULTS; i++) {
+		static const char ar[] = "Authentication-Results";
+
+		if (h->f[i].name_len != sizeof(ar) - 1 ||
+		    strncasecmp(h->f[i].name, ar, sizeof(ar) - 1) != 0)
+			continue;
+		if (m->auth_results == NULL)
+			m->auth_results = xcalloc(MESSAGE_MAX_AUTH_RESULTS, sizeof(*m->auth_results));
+		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
+		m->auth_results[m->n_auth_results++] = raw_to_clean(v, vl);
 		free(v);
 	}
 	if ((r = raw_find(h, "Date")) != NULL && safe) {
@@ -2049,8 +2118,8 @@ mime_header_copy(struct buf *b, const struct rawhdrs *h, const char *body,
 	buf_append(b, body, len);
 }
 
-struct message *
-message_parse(const char *raw, size_t len, const struct message_limits *in_lim)
+static struct message *
+message_parse_work(const char *raw, size_t len, const struct message_limits *in_lim)
 {
 	struct message *m = xcalloc(1, sizeof(*m));
 	struct limits lim;
@@ -2164,6 +2233,19 @@ message_parse(const char *raw, size_t len, const struct message_limits *in_lim)
 	return m;
 }
 
+struct message *
+message_parse(const char *raw, size_t len, const struct message_limits *in_lim)
+{
+	struct message *m;
+
+	memset(&message_work, 0, sizeof(message_work));
+	m = message_parse_work(raw, len, in_lim);
+	m->encoded_words = message_work.words;
+	m->conversions = message_work.conversions;
+	m->decode_capped = message_work.capped;
+	return m;
+}
+
 const char *
 message_header(const struct message *m, const char *name)
 {
@@ -2194,6 +2276,14 @@ message_free(struct message **mp)
 		free(m->to[i].addr);
 	}
 	free(m->to);
+	for (size_t i = 0; i < m->n_cc; i++) {
+		free(m->cc[i].name);
+		free(m->cc[i].addr);
+	}
+	free(m->cc);
+	for (size_t i = 0; i < m->n_auth_results; i++)
+		free(m->auth_results[i]);
+	free(m->auth_results);
 	free(m->return_path);
 	for (size_t i = 0; i < m->n_in_reply_to; i++)
 		free(m->in_reply_to[i]);

@@ -42,6 +42,8 @@ struct message {
 	struct message_address reply_to;   /* both NULL if absent */
 	struct message_address *to;
 	size_t n_to;
+	struct message_address *cc;        /* Cc, read like To */
+	size_t n_cc;
 	char *return_path;     /* address in Return-Path: NULL absent, "" for <> */
 	time_t date;           /* 0 if absent or unreadable */
 	char **in_reply_to;    /* message ids without <> */
@@ -59,7 +61,20 @@ struct message {
 	/* Added by the message module (beyond the first agreed interface): */
 	char **filenames;      /* attachment file names, decoded (RFC 2231/2047) */
 	size_t n_filenames;
+	/* Authentication-Results values, top to bottom, unfolded and cleaned
+	 * of control characters but NOT decoded (authres.h); at most 64. */
+	char **auth_results;
+	size_t n_auth_results;
+	/* The work spent decoding header text, which is bounded: at most
+	 * MESSAGE_MAX_CONVERSIONS conversions through iconv per message
+	 * (charset_costly); past that, encoded words in such charsets are
+	 * left as written.  Everything else is linear in the input. */
+	unsigned encoded_words;  /* RFC 2047 encoded words decoded */
+	unsigned conversions;    /* conversions through iconv for header text */
+	bool decode_capped;      /* some header text was left undecoded */
 };
+
+#define MESSAGE_MAX_CONVERSIONS 1000
 
 /* Parses raw (len bytes, need not be NUL-terminated).  Never NULL. */
 struct message *message_parse(const char *raw, size_t len,

@@ -1165,6 +1165,21 @@ sla_policy_load(const struct config *cfg, struct sla_policy **policy_r,
 	if (sla_quiet_parse(cfg->sla_quiet_hours != NULL ? cfg->sla_quiet_hours : "",
 			    &p->quiet, &why) < 0)
 		goto fail;
+	/* A question's answer clock: one span, or "off" for none. */
+	key = "question";
+	{
+		char *v = sla_trimmed(cfg->sla_question != NULL ? cfg->sla_question : "off");
+		int r = 0;
+
+		p->question_clock = strcasecmp(v, "off") != 0;
+		if (p->question_clock && (r = sla_span_parse(v, &p->question, &why)) < 0) {
+			free(why);
+			why = xasprintf("\"%.40s\": expected a span like 4h or 1d, or off", v);
+		}
+		free(v);
+		if (r < 0)
+			goto fail;
+	}
 	*policy_r = p;
 	return 0;
 fail:

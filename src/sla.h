@@ -138,6 +138,8 @@ struct sla_policy {
 	struct sla_target target[PRIORITY_COUNT]; /* by enum priority */
 	int warn_percent;                         /* 0: no warning */
 	struct sla_quiet quiet;
+	int question_clock;                       /* 0: [sla] question = off */
+	struct sla_span question;                 /* a question's first response */
 };
 
 /*

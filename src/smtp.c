@@ -11,7 +11,16 @@
  *  - with no reply code, connection trouble (resolve, connect, timeout,
  *    TLS handshake, send/receive, nothing received) is temporary;
  *  - certificate, STARTTLS-missing and login failures are configuration
- *    errors: retrying will not help until someone fixes the setup.
+ *    errors: retrying will not help until someone fixes the setup;
+ *  - a failure with no reply at all (connection refused, timeout, hang-up),
+ *    a 421, or a 4xx before MAIL FROM says the server, not the message, is
+ *    in trouble: MAILER_DOWN, so that the caller stops its batch instead of
+ *    waiting once per message;
+ *  - once the read callback has handed over the end of the message,
+ *    libcurl sends the final dot: a failure with no reply after that point
+ *    is MAILER_UNCERTAIN (the server may have taken the message, RFC 1047),
+ *    whatever the curl code.  Until then the progress hook may abandon the
+ *    message (MAILER_STOPPED): nothing has been delivered.
  *
  * The server's reply lines reach the header callback (libcurl passes every
  * SMTP response line there); the last 4xx/5xx line is kept for the error,
@@ -69,6 +78,14 @@ struct smtp {
 	bool in_transaction;
 	/* the last transfer failed: do not trust its connection */
 	bool reconnect;
+	/* the end of the message was handed over: the final dot may be out */
+	bool data_done;
+	/* a reply line arrived after that */
+	bool reply_after_data;
+	/* the progress hook abandoned the message */
+	bool stopped;
+	int (*progress)(void *ctx, int committed);
+	void *progress_ctx;
 };
 
 static bool smtp_curl_ready;
@@ -102,7 +119,31 @@ smtp_read(char *buf, size_t size, size_t nitems, void *userp)
 
 	memcpy(buf, s->data + s->off, n);
 	s->off += n;
+	/* libcurl knows the size: with the last bytes handed over, it sends
+	 * them and the final dot without asking again. */
+	if (s->off == s->len)
+		s->data_done = true;
 	return n;
+}
+
+/* libcurl calls this about once a second, and more often while busy. */
+static int
+smtp_xferinfo(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+	      curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct smtp *s = userp;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (s->progress == NULL)
+		return 0;
+	if (s->progress(s->progress_ctx, s->data_done ? 1 : 0) != 0 && !s->data_done) {
+		s->stopped = true;
+		return 1;
+	}
+	return 0;
 }
 
 /* Copies one protocol line without its CRLF, non-printing bytes as '?'. */
@@ -131,6 +172,8 @@ smtp_header(char *data, size_t size, size_t nitems, void *userp)
 	/* A SASL challenge is never kept: it may be derived from secrets. */
 	if (len >= 3 && memcmp(data, "334", 3) == 0)
 		return len;
+	if (s->data_done)
+		s->reply_after_data = true;
 	smtp_copy_line(s->reply, sizeof(s->reply), data, len);
 	/* Kept apart: libcurl may still say QUIT and read "221" after it. */
 	if (len > 0 && (data[0] == '4' || data[0] == '5'))
@@ -375,6 +418,9 @@ smtp_open(const struct smtp_options *opt, struct smtp **s_r, char **error_r)
 	SMTP_SETOPT(s, CURLOPT_SERVER_RESPONSE_TIMEOUT, opt->timeout);
 	SMTP_SETOPT(s, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SMTP_SETOPT(s, CURLOPT_LOW_SPEED_TIME, opt->timeout);
+	SMTP_SETOPT(s, CURLOPT_TIMEOUT, SMTP_ATTEMPT_TIMEOUTS * opt->timeout);
+	SMTP_SETOPT(s, CURLOPT_XFERINFOFUNCTION, smtp_xferinfo);
+	SMTP_SETOPT(s, CURLOPT_XFERINFODATA, s);
 	SMTP_SETOPT(s, CURLOPT_TCP_KEEPALIVE, 1L);
 	SMTP_SETOPT(s, CURLOPT_MAXCONNECTS, 1L);
 	SMTP_SETOPT(s, CURLOPT_ERRORBUFFER, s->errbuf);
@@ -512,6 +558,33 @@ smtp_error_text(struct smtp *s, CURLcode rc, long code)
 	}
 }
 
+/* One transfer of the message set up in s; *connects_r: connections
+ * it opened (0: it reused the kept one). */
+static CURLcode
+smtp_perform(struct smtp *s, long *connects_r)
+{
+	CURLcode rc;
+
+	s->off = 0;
+	s->errbuf[0] = '\0';
+	s->reply[0] = '\0';
+	s->fail_reply[0] = '\0';
+	s->in_auth = false;
+	s->last_was_334 = false;
+	s->in_transaction = false;
+	s->data_done = false;
+	s->reply_after_data = false;
+	s->stopped = false;
+	*connects_r = 0;
+	if (curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT,
+			     s->reconnect ? 1L : 0L) != CURLE_OK)
+		return CURLE_FAILED_INIT;
+	rc = curl_easy_perform(s->curl);
+	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, connects_r);
+	s->connections += *connects_r;
+	return rc;
+}
+
 enum mailer_status
 smtp_send(struct smtp *s, const char *from, const char *rcpt,
 	  const char *data, size_t len, char **error_r)
@@ -533,27 +606,34 @@ smtp_send(struct smtp *s, const char *from, const char *rcpt,
 	}
 	s->data = data;
 	s->len = len;
-	s->off = 0;
-	s->errbuf[0] = '\0';
-	s->reply[0] = '\0';
-	s->fail_reply[0] = '\0';
-	s->in_auth = false;
-	s->last_was_334 = false;
-	s->in_transaction = false;
-
 	if (curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from) != CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts) != CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
-			     (curl_off_t)len) != CURLE_OK ||
-	    curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT,
-			     s->reconnect ? 1L : 0L) != CURLE_OK) {
+			     (curl_off_t)len) != CURLE_OK) {
 		*error_r = xstrdup("libcurl refused the envelope");
 		status = MAILER_TEMPFAIL;
 		goto out;
 	}
-	rc = curl_easy_perform(s->curl);
-	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &connects);
-	s->connections += connects;
+	rc = smtp_perform(s, &connects);
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	/*
+	 * A kept connection may have died while idle: servers close idle
+	 * sessions (Postfix after 300 s, often saying 421 first), and
+	 * libcurl does not always notice before it reuses one.  When such a
+	 * connection failed at once, without a timeout and before any of the
+	 * message went out, this is not the server being down: the message
+	 * goes once more, on a fresh connection.
+	 */
+	if (rc != CURLE_OK && connects == 0 && !s->data_done && !s->stopped &&
+	    rc != CURLE_OPERATION_TIMEDOUT &&
+	    (s->reply[0] == '\0' || strncmp(s->reply, "421", 3) == 0)) {
+		log_debug("smtp: %s: the kept connection is gone (curl error %d, "
+			  "reply code %ld); connecting afresh", s->hostport, (int)rc, code);
+		s->reconnect = true;
+		rc = smtp_perform(s, &connects);
+		code = 0;
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	}
 	/*
 	 * libcurl 7.88 may keep a connection after a failed transfer, even one
 	 * the server closed with 421: the next message would then fail on a
@@ -562,11 +642,35 @@ smtp_send(struct smtp *s, const char *from, const char *rcpt,
 	 */
 	s->reconnect = rc != CURLE_OK;
 	if (rc != CURLE_OK) {
-		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+		char *text;
+
+		log_debug("smtp: %s: curl error %d, reply code %ld%s",
+			  s->hostport, (int)rc, code,
+			  s->data_done ? " (after the end of the data)" : "");
+		if (s->stopped) {
+			status = MAILER_STOPPED;
+			*error_r = xasprintf("%s: stopped before the message was "
+					     "complete; nothing was delivered",
+					     s->hostport);
+			goto out;
+		}
+		text = smtp_error_text(s, rc, code);
+		if (s->data_done && !s->reply_after_data) {
+			status = MAILER_UNCERTAIN;
+			*error_r = xasprintf("no reply to the final dot (%s): the "
+					     "server may have accepted the message",
+					     text);
+			free(text);
+			goto out;
+		}
+		*error_r = text;
 		status = smtp_classify(rc, code, s->in_transaction);
-		*error_r = smtp_error_text(s, rc, code);
-		log_debug("smtp: %s: curl error %d, reply code %ld",
-			  s->hostport, (int)rc, code);
+		/* CURLINFO_RESPONSE_CODE is the last reply of any kind (a 250
+		 * to RCPT before a timeout at DATA): whether the server refused
+		 * is whether a 4xx line came in this transfer. */
+		if (status == MAILER_TEMPFAIL &&
+		    (s->fail_reply[0] == '\0' || code == 421 || !s->in_transaction))
+			status = MAILER_DOWN;
 	}
 out:
 	/* The list is not copied by libcurl: detach it before freeing. */
@@ -577,6 +681,15 @@ out:
 	s->data = NULL;
 	s->len = s->off = 0;
 	return status;
+}
+
+void
+smtp_set_progress(struct smtp *s, int (*fn)(void *ctx, int committed), void *ctx)
+{
+	s->progress = fn;
+	s->progress_ctx = ctx;
+	/* The callback costs a call per loop of libcurl's: only with a hook. */
+	curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, fn != NULL ? 0L : 1L);
 }
 
 long

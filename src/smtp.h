@@ -28,13 +28,20 @@
 
 struct smtp;
 
+/* One message, from connecting to the reply to its final dot, is given up
+ * after this many [smtp] timeouts in all (a server that drips its replies
+ * byte by byte defeats every per-reply timeout). */
+#define SMTP_ATTEMPT_TIMEOUTS 4
+
 struct smtp_options {
 	const char *url;      /* smtp://host[:port][/ehlo-name] or smtps:// */
 	const char *user;     /* NULL or "": no AUTH */
 	const char *password; /* with user */
 	const char *tls;      /* "implicit", "starttls", "none" or NULL: by scheme */
 	const char *ca_file;  /* NULL: the system store */
-	long timeout;         /* seconds: connect, each reply, a stalled upload */
+	long timeout;         /* seconds: connect, each reply, a stalled upload;
+			       * one message takes SMTP_ATTEMPT_TIMEOUTS times
+			       * it at most, whatever the server does */
 	const char *where;    /* "FILE:LINE" of the url, for errors; may be NULL */
 	int trace;            /* log the dialogue (AUTH hidden) at debug level */
 };
@@ -52,6 +59,10 @@ int smtp_open(const struct smtp_options *opt, struct smtp **s_r,
 enum mailer_status smtp_send(struct smtp *s, const char *from,
 			     const char *rcpt, const char *data, size_t len,
 			     char **error_r);
+
+/* As mailer_set_progress. */
+void smtp_set_progress(struct smtp *s, int (*fn)(void *ctx, int committed),
+		       void *ctx);
 
 /* Connections opened so far (1 for a batch that reused its connection). */
 long smtp_connections(const struct smtp *s);

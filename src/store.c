@@ -18,18 +18,22 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <libgen.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "xmem.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 5
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -104,6 +108,47 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * that mails us all day) no longer cost a table lookup each. */
 	"DROP INDEX jobs_rcpt;"
 	"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, state, created);",
+	/* 2 -> 3: what one sender (or one domain) has made us send, keyed
+	 * on the normalised address (autoreply_rate_key: case, "+detail"
+	 * and dots in the local part do not make another sender).  Rows for
+	 * the acks and escalations already queued are carried over, their
+	 * key normalised as well as SQL can (the domain is not). */
+	"CREATE TABLE rates (kind TEXT NOT NULL, key TEXT NOT NULL,"
+	"  domain TEXT NOT NULL, at INTEGER NOT NULL, case_id INTEGER);"
+	"CREATE INDEX rates_key ON rates(kind, key, at);"
+	"CREATE INDEX rates_domain ON rates(kind, domain, at);"
+	"INSERT INTO rates (kind, key, domain, at, case_id)"
+	"  SELECT kind, lower(replace(substr(local, 1, instr(local || '+', '+') - 1), '.', ''))"
+	"         || '@' || lower(dom), lower(dom), at, case_id"
+	"  FROM (SELECT kind, substr(addr, 1, instr(addr, '@') - 1) AS local,"
+	"               substr(addr, instr(addr, '@') + 1) AS dom, at, case_id"
+	"        FROM (SELECT 'ack' AS kind, rcpt AS addr, created AS at, case_id FROM jobs"
+	"               WHERE kind IN ('ack', 'ack-plain')"
+	"                 AND state IN ('queued', 'sending', 'sent')"
+	"              UNION ALL SELECT 'escalation', c.customer, j.created, j.case_id"
+	"               FROM jobs j JOIN cases c ON c.id = j.case_id"
+	"               WHERE j.kind = 'escalation'"
+	"                 AND j.state IN ('queued', 'sending', 'sent'))"
+	"        WHERE instr(addr, '@') > 1);",
+	/* 3 -> 4: a case's outcome (complaint, question, praise: issue 11).
+	 * A case made before it was "not a complaint" had a plain ack and
+	 * an SLA clock: it is a question now, and its queued follow-up,
+	 * which apologised for a complaint there never was, is not sent. */
+	"ALTER TABLE cases ADD COLUMN outcome TEXT;"
+	"UPDATE cases SET outcome = CASE WHEN complaint THEN 'complaint' ELSE 'question' END"
+	"  WHERE state != 'held';"
+	"UPDATE jobs SET state = 'suppressed', last_error = 'not a complaint: no follow-up'"
+	"  WHERE kind = 'followup' AND state = 'queued'"
+	"  AND case_id IN (SELECT id FROM cases WHERE complaint = 0);",
+	/* 4 -> 5: what delivery needs to keep its promises (doc/design.md,
+	 * "Delivery"): when a job's lifetime started (its first attempt, not
+	 * its queueing: a follow-up is queued a week ahead), how many of its
+	 * attempts ended with no reply to the final dot (the server may have
+	 * the message), and until when its sender's claim holds (real time):
+	 * a live sender's claim is never taken back. */
+	"ALTER TABLE jobs ADD COLUMN first_try INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN lease INTEGER;",
 };
 
 void store_rollback(struct store *st);
@@ -119,6 +164,7 @@ store_code_temporary(int rc)
 	case SQLITE_CANTOPEN:
 	case SQLITE_NOMEM:
 	case SQLITE_PROTOCOL:
+	case SQLITE_READONLY:   /* a file system remounted read-only, for now */
 		return true;
 	default:
 		return false;
@@ -246,6 +292,25 @@ store_step_row(struct store *st, sqlite3_stmt *s, char **error_r, const char *wh
 }
 
 /* Steps a "SELECT count(*)" and stores the count: 0, or -1. */
+/* A system error of opening or creating the store: a missing directory or
+ * a permission is for the admin to fix; the rest may pass. */
+static bool
+errno_temporary(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+	case EACCES:
+	case EPERM:
+	case EISDIR:
+	case ELOOP:
+	case ENAMETOOLONG:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static int
 store_step_count(struct store *st, sqlite3_stmt *s, long *n_r, char **error_r,
 		 const char *what)
@@ -340,37 +405,166 @@ store_wal_mode(struct store *st, long busy_timeout_ms, char **error_r)
 	return 0;
 }
 
+/* Opens a connection to path with the settings every connection has. */
+static int
+store_connect(struct store *st, const char *path, int flags, long busy_timeout_ms,
+	      char **error_r)
+{
+	int rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail(st, rc, error_r, "open");
+	sqlite3_busy_timeout(st->db, (int)busy_timeout_ms);
+	sqlite3_extended_result_codes(st->db, 1);
+	return 0;
+}
+
+/* fsync of the directory that holds path, so that a new name in it lasts. */
+static int
+store_sync_dir(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY), ret = -1;
+
+	free(copy);
+	if (fd >= 0) {
+		ret = fsync(fd);
+		close(fd);
+	}
+	return ret;
+}
+
+/*
+ * A new store is made whole under a temporary name -- schema, WAL mode,
+ * synced -- and then linked to its path.  So the path never names a
+ * half-made store, and a file there that is empty is not one of ours (a
+ * truncated store, or a file made by something else): store_open refuses
+ * it instead of silently starting afresh.  Processes that create the store
+ * at the same moment (an MTA's parallel first deliveries) each make their
+ * own; the first link wins and the others open the winner's.
+ */
+static int
+store_create(struct store *st, const char *path, long busy_timeout_ms,
+	     char **error_r)
+{
+	char *tmp = xasprintf("%s.new-%ld", path, (long)getpid());
+	struct store *t = xcalloc(1, sizeof(*t));
+	int fd, ret = -1;
+
+	t->path = xstrdup(tmp);
+	unlink(tmp);  /* a leftover of a process that died, with our pid */
+	/* Made here rather than by SQLite, so that a missing directory is
+	 * told apart from the rest; SQLite opens it as a new database. */
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*error_r = xasprintf("store %s: cannot create it: %s", path, strerror(errno));
+		st->temporary = errno_temporary(errno);
+		goto out;
+	}
+	close(fd);
+	if (store_connect(t, tmp, SQLITE_OPEN_READWRITE, busy_timeout_ms, error_r) < 0 ||
+	    store_exec(t, "PRAGMA journal_mode=WAL", error_r) < 0 ||
+	    store_exec(t, "PRAGMA synchronous=FULL", error_r) < 0 ||
+	    store_migrate(t, error_r) < 0) {
+		st->temporary = t->temporary;
+		goto out;
+	}
+	/* Closing the last connection checkpoints the WAL into the file
+	 * (synced: synchronous=FULL) and removes the WAL. */
+	sqlite3_close(t->db);
+	t->db = NULL;
+	/* 0600 whatever the umask.  (SQLite itself gives an empty database
+	 * file its default mode, 0644, with fchmod, which the umask does not
+	 * touch.)  The -wal and -shm files take the database file's mode. */
+	if (chmod(tmp, 0600) < 0) {
+		*error_r = xasprintf("store %s: cannot chmod it: %s", tmp, strerror(errno));
+		st->temporary = errno_temporary(errno);
+		goto out;
+	}
+	if (link(tmp, path) < 0 && errno != EEXIST) {
+		*error_r = xasprintf("store %s: cannot create it: %s", path, strerror(errno));
+		st->temporary = errno_temporary(errno);
+		goto out;
+	}
+	if (store_sync_dir(path) < 0) {
+		*error_r = xasprintf("store %s: cannot sync its directory: %s", path,
+				     strerror(errno));
+		st->temporary = true;
+		goto out;
+	}
+	ret = 0;
+out:
+	if (t->db != NULL)
+		sqlite3_close(t->db);
+	unlink(tmp);
+	free(t->path);
+	free(t);
+	free(tmp);
+	return ret;
+}
+
+/* Refuses a store that is an empty file, or that other users may read
+ * (unless opt allows it): it holds every complaint, and the key that
+ * signs our Message-IDs. */
+static int
+store_check_file(struct store *st, const char *path, const struct store_options *opt,
+		 char **error_r)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0) {
+		*error_r = xasprintf("store %s: %s", path, strerror(errno));
+		st->temporary = errno_temporary(errno);
+		return -1;
+	}
+	st->temporary = false;
+	if (!S_ISREG(sb.st_mode)) {
+		*error_r = xasprintf("store %s: not a regular file", path);
+		return -1;
+	}
+	if (sb.st_size == 0) {
+		*error_r = xasprintf("store %s: an empty file, not a redress store (a "
+				     "store is never empty: was it truncated?); restore it "
+				     "from a backup, or remove it to start a new store", path);
+		return -1;
+	}
+	if ((sb.st_mode & (S_IROTH | S_IWOTH)) != 0 && !opt->others_may_read) {
+		*error_r = xasprintf("store %s: other users can read it (mode %04o), and "
+				     "it holds every complaint and the key that signs our "
+				     "Message-IDs: chmod o-rw %s %s-wal %s-shm, or set "
+				     "[store] others_may_read = yes", path,
+				     (unsigned)(sb.st_mode & 07777), path, path, path);
+		return -1;
+	}
+	return 0;
+}
+
 int
-store_open(const char *path, long busy_timeout_ms, struct store **st_r,
+store_open(const char *path, const struct store_options *opt, struct store **st_r,
 	   char **error_r)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
-	int rc;
+	struct stat sb;
 
-	*st_r = NULL;
+	*st_r = st;  /* also on failure, so the caller can ask store_temporary */
 	st->path = xstrdup(path);
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail(st, rc, error_r, "open");
-		*st_r = st;  /* so the caller can ask store_temporary */
+	if (stat(path, &sb) < 0 && errno == ENOENT &&
+	    store_create(st, path, opt->busy_timeout_ms, error_r) < 0)
 		return -1;
-	}
-	sqlite3_busy_timeout(st->db, (int)busy_timeout_ms);
+	if (store_check_file(st, path, opt, error_r) < 0 ||
+	    store_connect(st, path, SQLITE_OPEN_READWRITE, opt->busy_timeout_ms,
+			  error_r) < 0)
+		return -1;
 	/* A delivery filter opens the store for one message.  Checkpointing
 	 * the WAL on every close would cost three more fsyncs and a new WAL
 	 * file (and a directory fsync) per message; store_close trims it only
 	 * once it is large (see store_trim_wal). */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_extended_result_codes(st->db, 1);
-	if (store_wal_mode(st, busy_timeout_ms, error_r) < 0 ||
+	if (store_wal_mode(st, opt->busy_timeout_ms, error_r) < 0 ||
 	    store_exec(st, "PRAGMA synchronous=FULL", error_r) < 0 ||
 	    store_exec(st, "PRAGMA foreign_keys=ON", error_r) < 0 ||
-	    store_migrate(st, error_r) < 0) {
-		*st_r = st;
+	    store_migrate(st, error_r) < 0)
 		return -1;
-	}
-	*st_r = st;
 	return 0;
 }
 
@@ -720,8 +914,8 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 	" first_response_due, resolution_due, first_response_at, resolved_at," \
 	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
 	" resolution_cause, held_reason, reply_note, last_active_state," \
-	" customer_msgid, customer_refs"
-#define STORE_CASE_NCOLS 27
+	" customer_msgid, customer_refs, outcome"
+#define STORE_CASE_NCOLS 28
 
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
@@ -753,6 +947,7 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 25, c->last_active_state);
 	bind_text(s, 26, c->customer_msgid);
 	bind_text(s, 27, c->customer_refs);
+	bind_text(s, 28, c->outcome);
 }
 
 /* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS. */
@@ -789,6 +984,7 @@ store_case_read(sqlite3_stmt *s)
 	c->last_active_state = col_text(s, 25);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
+	c->outcome = col_text(s, 28);
 	return c;
 }
 
@@ -797,7 +993,7 @@ store_case_add(struct store *st, const struct store_case *c, long long *id_r,
 	       char **error_r)
 {
 	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -813,7 +1009,7 @@ int
 store_case_update(struct store *st, const struct store_case *c, char **error_r)
 {
 	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -928,6 +1124,7 @@ store_case_free(struct store_case **cp)
 	free(c->last_active_state);
 	free(c->customer_msgid);
 	free(c->customer_refs);
+	free(c->outcome);
 	free(c);
 	*cp = NULL;
 }
@@ -1007,7 +1204,7 @@ store_events_free(struct store_event **ev, size_t n)
 }
 
 #define STORE_JOB_COLS "id, case_id, kind, state, due, created, sent_at," \
-	" attempts, last_error, rcpt, msgid, detail"
+	" attempts, last_error, rcpt, msgid, detail, first_try, unconfirmed"
 
 static void
 store_job_read(sqlite3_stmt *s, struct store_job *j)
@@ -1024,6 +1221,8 @@ store_job_read(sqlite3_stmt *s, struct store_job *j)
 	j->rcpt = col_text(s, 9);
 	j->msgid = col_text(s, 10);
 	j->detail = col_text(s, 11);
+	j->first_try = col_time(s, 12);
+	j->unconfirmed = sqlite3_column_int(s, 13);
 }
 
 int
@@ -1031,8 +1230,8 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 	      char **error_r)
 {
 	static const char sql[] = "INSERT INTO jobs (case_id, kind, state, due,"
-		" created, sent_at, attempts, last_error, rcpt, msgid, detail)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+		" created, sent_at, attempts, last_error, rcpt, msgid, detail,"
+		" first_try, unconfirmed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1048,6 +1247,8 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 	bind_text(s, 9, j->rcpt);
 	bind_text(s, 10, j->msgid);
 	bind_text(s, 11, j->detail);
+	bind_time(s, 12, j->first_try);
+	sqlite3_bind_int(s, 13, j->unconfirmed);
 	if (store_step_done(st, s, error_r, "add job") < 0)
 		return -1;
 	if (id_r != NULL)
@@ -1058,10 +1259,13 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 int
 store_job_update(struct store *st, const struct store_job *j, char **error_r)
 {
-	static const char sql[] = "UPDATE jobs SET state = ?, due = ?, sent_at = ?,"
-		" attempts = ?, last_error = ?, rcpt = ?, msgid = ?, detail = ?,"
-		" owner = CASE WHEN ? = 'sending' THEN owner ELSE NULL END"
-		" WHERE id = ?";
+	/* Leaving "sending" ends the claim: owner and lease go. */
+	static const char sql[] = "UPDATE jobs SET state = ?1, due = ?2, sent_at = ?3,"
+		" attempts = ?4, last_error = ?5, rcpt = ?6, msgid = ?7, detail = ?8,"
+		" first_try = ?9, unconfirmed = ?10,"
+		" owner = CASE WHEN ?1 = 'sending' THEN owner ELSE NULL END,"
+		" lease = CASE WHEN ?1 = 'sending' THEN lease ELSE NULL END"
+		" WHERE id = ?11";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1074,8 +1278,9 @@ store_job_update(struct store *st, const struct store_job *j, char **error_r)
 	bind_text(s, 6, j->rcpt);
 	bind_text(s, 7, j->msgid);
 	bind_text(s, 8, j->detail);
-	bind_text(s, 9, j->state);
-	sqlite3_bind_int64(s, 10, j->id);
+	bind_time(s, 9, j->first_try);
+	sqlite3_bind_int(s, 10, j->unconfirmed);
+	sqlite3_bind_int64(s, 11, j->id);
 	return store_step_done(st, s, error_r, "update job");
 }
 
@@ -1156,12 +1361,12 @@ store_job_get(struct store *st, long long id, struct store_job *j_r,
 }
 
 int
-store_job_claim(struct store *st, time_t now, const char *owner,
+store_job_claim(struct store *st, time_t now, const char *owner, time_t lease,
 		struct store_job *j_r, char **error_r)
 {
-	static const char sql[] = "UPDATE jobs SET state = 'sending', owner = ?"
-		" WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND due <= ?"
-		" ORDER BY due, id LIMIT 1) RETURNING " STORE_JOB_COLS;
+	static const char sql[] = "UPDATE jobs SET state = 'sending', owner = ?1,"
+		" lease = ?3 WHERE id = (SELECT id FROM jobs WHERE state = 'queued'"
+		" AND due <= ?2 ORDER BY due, id LIMIT 1) RETURNING " STORE_JOB_COLS;
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 	int rc;
 
@@ -1169,6 +1374,7 @@ store_job_claim(struct store *st, time_t now, const char *owner,
 		return -1;
 	bind_text(s, 1, owner);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)lease);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		store_job_read(s, j_r);
@@ -1189,17 +1395,76 @@ store_job_claim(struct store *st, time_t now, const char *owner,
 }
 
 int
-store_jobs_release_stale(struct store *st, const char *owner_prefix,
-			 char **error_r)
+store_jobs_renew(struct store *st, const char *owner, time_t lease, char **error_r)
 {
-	static const char sql[] = "UPDATE jobs SET state = 'queued', owner = NULL"
-		" WHERE state = 'sending' AND (?1 IS NULL OR owner LIKE ?1 || '%')";
+	static const char sql[] = "UPDATE jobs SET lease = ? WHERE state = 'sending'"
+		" AND owner = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, owner_prefix);
-	return store_step_done(st, s, error_r, "release jobs");
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)lease);
+	bind_text(s, 2, owner);
+	return store_step_done(st, s, error_r, "renew claims");
+}
+
+static bool store_lock_holder_dead(const char *holder, const char *owner);
+
+/*
+ * Two passes: the owners of live-looking claims are read first and judged
+ * here (a process of this host that is gone), because SQL cannot ask the
+ * kernel; then every claim that is expired, ownerless, or of an owner so
+ * judged is put back.  Another host's unexpired claim is never touched.
+ */
+int
+store_jobs_release_stale(struct store *st, const char *self, time_t now,
+			 long *n_r, char **error_r)
+{
+	static const char owners[] = "SELECT DISTINCT owner FROM jobs"
+		" WHERE state = 'sending' AND lease >= ? AND owner IS NOT NULL";
+	static const char sql[] = "UPDATE jobs SET state = 'queued', owner = NULL,"
+		" lease = NULL WHERE state = 'sending' AND ((?2 IS NULL AND"
+		" (lease IS NULL OR lease < ?1 OR owner IS NULL)) OR owner = ?2)";
+	sqlite3_stmt *s = store_stmt(st, owners, error_r);
+	char **gone = NULL;
+	size_t n_gone = 0, cap = 0;
+	long n = 0;
+	int rc, ret = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(s, 0);
+
+		if (o != NULL && (strcmp(o, self) == 0 || store_lock_holder_dead(o, self))) {
+			gone = xgrow(gone, &cap, n_gone + 1, sizeof(*gone));
+			gone[n_gone++] = xstrdup(o);
+		}
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, rc, error_r, "read claims");
+		goto out;
+	}
+	for (size_t i = 0; i <= n_gone; i++) {
+		s = store_stmt(st, sql, error_r);
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+		bind_text(s, 2, i < n_gone ? gone[i] : NULL);
+		if (store_step_done(st, s, error_r, "release claims") < 0)
+			goto out;
+		n += sqlite3_changes(st->db);
+	}
+	if (n_r != NULL)
+		*n_r = n;
+	ret = 0;
+out:
+	for (size_t i = 0; i < n_gone; i++)
+		free(gone[i]);
+	free(gone);
+	return ret;
 }
 
 int
@@ -1217,6 +1482,46 @@ store_acks_to(struct store *st, const char *rcpt, time_t since, long limit, long
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
 	sqlite3_bind_int64(s, 3, limit > 0 ? limit : -1);
 	return store_step_count(st, s, n_r, error_r, "count acks");
+}
+
+int
+store_rate_add(struct store *st, const char *kind, const char *key, const char *domain,
+	       time_t at, long long case_id, char **error_r)
+{
+	static const char sql[] = "INSERT INTO rates (kind, key, domain, at, case_id)"
+		" VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, kind);
+	bind_text(s, 2, key);
+	bind_text(s, 3, domain);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
+	if (case_id > 0)
+		sqlite3_bind_int64(s, 5, case_id);
+	else
+		sqlite3_bind_null(s, 5);
+	return store_step_done(st, s, error_r, "record a rate");
+}
+
+int
+store_rate_count(struct store *st, const char *kind, const char *key, const char *domain,
+		 time_t since, long limit, long *n_r, char **error_r)
+{
+	static const char by_key[] = "SELECT count(*) FROM (SELECT 1 FROM rates"
+		" WHERE kind = ? AND key = ? AND at >= ? LIMIT ?)";
+	static const char by_domain[] = "SELECT count(*) FROM (SELECT 1 FROM rates"
+		" WHERE kind = ? AND domain = ? AND at >= ? LIMIT ?)";
+	sqlite3_stmt *s = store_stmt(st, key != NULL ? by_key : by_domain, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, kind);
+	bind_text(s, 2, key != NULL ? key : domain);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)since);
+	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
+	return store_step_count(st, s, n_r, error_r, "count rates");
 }
 
 int

@@ -74,6 +74,8 @@ struct store_case {
 	char *last_active_state;   /* to return to on reopen */
 	char *customer_msgid;      /* the customer's Message-ID of the first message */
 	char *customer_refs;       /* its References, space separated */
+	char *outcome;             /* complaint question praise; NULL: held, or
+				    * from before schema 3 (see caselife_outcome) */
 };
 
 struct store_event {
@@ -97,6 +99,9 @@ struct store_job {
 	char *rcpt;                /* envelope recipient */
 	char *msgid;               /* our Message-ID for it, set at enqueue */
 	char *detail;              /* e.g. which breach an escalation is about */
+	time_t first_try;          /* its first attempt since queued or retried
+				    * (0: none yet): [smtp] lifetime runs from it */
+	int unconfirmed;           /* attempts that got no reply to the final dot */
 };
 
 struct store_case_filter {
@@ -109,8 +114,20 @@ struct store_case_filter {
 	bool open_only;            /* new, acknowledged, responded, waiting */
 };
 
-int store_open(const char *path, long busy_timeout_ms, struct store **st_r,
-	       char **error_r);
+struct store_options {
+	long busy_timeout_ms;      /* how long a writer waits for another */
+	bool others_may_read;      /* accept a store file other users can read */
+};
+
+/*
+ * Opens the store at path, creating it when there is no file there (made
+ * whole under a temporary name, then linked into place), and migrating an
+ * older schema.  Refuses an empty file (never a store of ours) and, unless
+ * opt->others_may_read, a file that other users can read or write.
+ * *st_r is set also on failure, for store_temporary(); close it.
+ */
+int store_open(const char *path, const struct store_options *opt,
+	       struct store **st_r, char **error_r);
 void store_close(struct store **st);
 bool store_temporary(const struct store *st);
 
@@ -202,15 +219,38 @@ int store_job_get(struct store *st, long long id, struct store_job *j_r,
 		  char **error_r);
 /*
  * Claims the next queued job due at or before now: marks it "sending"
- * with owner and returns 1 and the job; 0 when none is due.
+ * with owner and a lease until lease (real time, like locks), and returns
+ * 1 and the job; 0 when none is due.  The claim ends when the job is
+ * updated to any other state.
  */
-int store_job_claim(struct store *st, time_t now, const char *owner,
+int store_job_claim(struct store *st, time_t now, const char *owner, time_t lease,
 		    struct store_job *j_r, char **error_r);
-/* Jobs left "sending" by a process that died go back to the queue. */
-int store_jobs_release_stale(struct store *st, const char *owner_prefix,
-			     char **error_r);
-/* Acks (sent or queued) to an address since a time, for the rate limit,
- * counted up to limit (all if limit <= 0). */
+/* Extends the lease of every claim owner holds to lease (real time). */
+int store_jobs_renew(struct store *st, const char *owner, time_t lease,
+		     char **error_r);
+/*
+ * Puts claims back in the queue whose holder cannot be sending them: the
+ * lease ran out before now (real time), the owner is a process of self's
+ * host that no longer runs, or the owner is self (a claim of our own left
+ * by a round that failed).  A live sender's unexpired claim stays, even
+ * when its lock was taken over.  *n_r (may be NULL): how many.
+ */
+int store_jobs_release_stale(struct store *st, const char *self, time_t now,
+			     long *n_r, char **error_r);
+/*
+ * What one sender or domain has made us send, for the rate limits: a row
+ * per ack granted or escalation queued (kind "ack" or "escalation"),
+ * under the sender's normalised address (key) and its domain.
+ * store_rate_count counts the rows of kind since a time for key, or for
+ * domain when key is NULL, up to limit (all if limit <= 0).
+ */
+int store_rate_add(struct store *st, const char *kind, const char *key,
+		   const char *domain, time_t at, long long case_id, char **error_r);
+int store_rate_count(struct store *st, const char *kind, const char *key,
+		     const char *domain, time_t since, long limit, long *n_r,
+		     char **error_r);
+/* Acks (sent or queued) to an address since a time, counted up to limit
+ * (all if limit <= 0).  The rate limit counts store_rate_count now. */
 int store_acks_to(struct store *st, const char *rcpt, time_t since, long limit,
 		  long *n_r, char **error_r);
 /* Reschedules queued jobs of a kind for a case; returns how many moved. */
@@ -226,8 +266,11 @@ int store_imap_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
 		   uint32_t last_uid, char **error_r);
 
 /*
- * A named lock row (one fetcher per mailbox): 1 taken, 0 held by another
- * live owner.  Owners are "PID@HOST"; a lock older than ttl is taken over.
+ * A named lock row (one fetcher per mailbox, one sender): 1 taken (or
+ * renewed: the owner calls it again), 0 held by another live owner.
+ * Owners are "PID@HOST"; a lock not renewed for ttl seconds, or held by a
+ * process of this host that no longer runs, is taken over.  now is real
+ * time.
  */
 int store_lock(struct store *st, const char *name, const char *owner,
 	       time_t now, long ttl, char **error_r);

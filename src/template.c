@@ -6,7 +6,9 @@
  *
  *	template_set_load(), template_set_free(), template_set_pick(),
  *	template_set_has(), template_set_count(), template_set_dir(),
- *	template_lint_dir(), template_lint_dir_count(), template_errors_free(),
+ *	template_kind_for(), template_name_split(),
+ *	template_lint_dir(), template_lint_dir_count(),
+ *	template_lint_dir_categories(), template_errors_free(),
  *	template_vars_new(), template_vars_set(), template_vars_get(),
  *	template_vars_free(), template_vars_sample(),
  *	template_render(), template_render_name(), template_output_clear()
@@ -43,8 +45,83 @@
 #include "xmem.h"
 
 const char *const template_kinds[] = {
-	"ack", "ack-plain", "followup", "escalation", "breach-warning", NULL,
+	"ack", "ack-plain", "ack-praise", "followup", "escalation", "breach-warning", NULL,
 };
+
+/*
+ * Kinds that came later and need no file of their own, and what they
+ * fall back to: a templates directory copied before ack-praise existed
+ * still loads, and thanks the customer with ack-plain.
+ */
+static const char *
+template_kind_fallback(const char *kind)
+{
+	return strcmp(kind, "ack-praise") == 0 ? "ack-plain" : NULL;
+}
+
+/* For messages: the kinds, as a list to print. */
+#define TEMPLATE_KIND_LIST "ack, ack-plain, ack-praise, followup, escalation, breach-warning"
+
+const char *
+template_kind_for(const char *job_kind, const char *outcome)
+{
+	if (strcmp(job_kind, "warning") == 0)
+		return "breach-warning";
+	/* Praise is thanked, not promised an answer: its plain ack has a
+	 * template of its own. */
+	if (strcmp(job_kind, "ack-plain") == 0 && outcome != NULL &&
+	    strcmp(outcome, "praise") == 0)
+		return "ack-praise";
+	return job_kind;
+}
+
+static bool
+template_is_kind(const char *s, size_t n)
+{
+	for (size_t k = 0; template_kinds[k] != NULL; k++)
+		if (strlen(template_kinds[k]) == n && strncmp(s, template_kinds[k], n) == 0)
+			return true;
+	return false;
+}
+
+int
+template_name_split(const char *name, const char *const *categories, size_t n_categories,
+		    char **kind_r, char **category_r)
+{
+	size_t best = 0, len = strlen(name);
+	bool any = false;
+
+	*kind_r = *category_r = NULL;
+	/* The longest kind that leaves a known category (or nothing); with no
+	 * list of categories, the longest kind. */
+	for (size_t k = 0; template_kinds[k] != NULL; k++) {
+		size_t kl = strlen(template_kinds[k]);
+		bool fits;
+
+		if (kl > len || strncmp(name, template_kinds[k], kl) != 0)
+			continue;
+		if (name[kl] == '\0') {
+			fits = true;
+		} else if (name[kl] != '-' || name[kl + 1] == '\0') {
+			continue;
+		} else if (categories == NULL) {
+			fits = true;
+		} else {
+			fits = false;
+			for (size_t c = 0; c < n_categories && !fits; c++)
+				fits = strcmp(name + kl + 1, categories[c]) == 0;
+		}
+		any = true;
+		if (fits && kl > best)
+			best = kl;
+	}
+	if (best == 0)
+		return any ? 0 : -1;
+	*kind_r = xstrndup(name, best);
+	if (name[best] == '-')
+		*category_r = xstrdup(name + best + 1);
+	return 1;
+}
 
 /* Keep in step with redress-templates(5) and template_vars_sample(). */
 const char *const template_placeholders[] = {
@@ -713,13 +790,31 @@ template_cmp(const void *a, const void *b)
 		      ((const struct template *)b)->name);
 }
 
+/* "billing, damaged, ..." for a message; allocated. */
+static char *
+template_category_list(const char *const *categories, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	buf_append(&b, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_puts(&b, ", ");
+		buf_puts(&b, categories[i]);
+	}
+	return buf_steal(&b, NULL);
+}
+
 /*
  * Compiles every template in dir into set (may be NULL for lint only).
  * stop_at_first: stop after the first file with errors.  *n_files_r gets
- * the number of *.txt files seen.
+ * the number of *.txt files seen.  categories (NULL: not checked): the
+ * rules' category ids, which every KIND-CATEGORY name must end in.
  */
 static void
 template_load_dir(const char *dir, struct template_set *set, bool stop_at_first,
+		  const char *const *categories, size_t n_categories,
 		  struct template_errors *errs, size_t *n_files_r)
 {
 	char **names = NULL;
@@ -755,11 +850,32 @@ template_load_dir(const char *dir, struct template_set *set, bool stop_at_first,
 		char *path = xasprintf("%s/%s.txt", dir, names[i]);
 		struct template t;
 
+		char *kind = NULL, *cat = NULL;
+
 		if (!template_name_ok(names[i])) {
 			template_error_add(errs, path, 0,
 					   "unknown template name \"%s\" (a template is KIND.txt or "
-					   "KIND-CATEGORY.txt; kinds: ack, ack-plain, followup, "
-					   "escalation, breach-warning)", names[i]);
+					   "KIND-CATEGORY.txt; kinds: " TEMPLATE_KIND_LIST ")",
+					   names[i]);
+		} else if (categories != NULL &&
+			   template_name_split(names[i], categories, n_categories, &kind,
+					       &cat) == 0) {
+			/* It would never be used: no case has that category. */
+			char *list = template_category_list(categories, n_categories);
+			size_t kl = 0;
+
+			for (size_t k = 0; template_kinds[k] != NULL; k++) {
+				size_t l = strlen(template_kinds[k]);
+
+				if (l > kl && strncmp(names[i], template_kinds[k], l) == 0 &&
+				    names[i][l] == '-')
+					kl = l;
+			}
+			template_error_add(errs, path, 0,
+					   "no category \"%s\" in the rules, so no case would ever "
+					   "get it (KIND-CATEGORY.txt names a category of the "
+					   "rules: %s)", names[i] + kl + 1, list);
+			free(list);
 		} else if (template_load_file(path, names[i], &t, errs) == 0 && set != NULL) {
 			set->t = xrealloc(set->t, (set->n + 1) * sizeof(*set->t));
 			set->t[set->n++] = t;
@@ -768,13 +884,15 @@ template_load_dir(const char *dir, struct template_set *set, bool stop_at_first,
 			template_nodes_free(t.subject);
 			template_nodes_free(t.body);
 		}
+		free(kind);
+		free(cat);
 		free(path);
 		if (stop_at_first && errs->n > 0)
 			break;
 	}
 	/* Every kind needs its default, or rendering it would fail later. */
 	for (size_t k = 0; template_kinds[k] != NULL && !(stop_at_first && errs->n > 0); k++) {
-		bool found = false;
+		bool found = template_kind_fallback(template_kinds[k]) != NULL;
 
 		for (size_t i = 0; i < n && !found; i++)
 			found = strcmp(names[i], template_kinds[k]) == 0;
@@ -801,7 +919,7 @@ template_set_load(const char *dir, struct template_set **set_r, char **error_r)
 	*set_r = NULL;
 	set = xcalloc(1, sizeof(*set));
 	set->dir = xstrdup(dir);
-	template_load_dir(dir, set, true, &errs, &n_files);
+	template_load_dir(dir, set, true, NULL, 0, &errs, &n_files);
 	if (errs.n > 0) {
 		*error_r = errs.e[0];
 		errs.e[0] = NULL;
@@ -819,10 +937,18 @@ int
 template_lint_dir_count(const char *dir, char ***errors_r, size_t *n_r,
 			size_t *n_templates_r)
 {
+	return template_lint_dir_categories(dir, NULL, 0, errors_r, n_r, n_templates_r);
+}
+
+int
+template_lint_dir_categories(const char *dir, const char *const *categories,
+			     size_t n_categories, char ***errors_r, size_t *n_r,
+			     size_t *n_templates_r)
+{
 	struct template_errors errs = { 0 };
 	size_t n_files;
 
-	template_load_dir(dir, NULL, false, &errs, &n_files);
+	template_load_dir(dir, NULL, false, categories, n_categories, &errs, &n_files);
 	*errors_r = errs.e;
 	*n_r = errs.n;
 	if (n_templates_r != NULL)
@@ -891,7 +1017,10 @@ template_set_pick(const struct template_set *set, const char *kind,
 	if (category != NULL && category[0] != '\0' && strlen(category) < 200) {
 		char *name = xasprintf("%s-%s", kind, category);
 
-		t = template_find(set, name);
+		/* ack-plain and ack-praise are kinds, never the ack of a
+		 * category called "plain" or "praise". */
+		if (!template_is_kind(name, strlen(name)))
+			t = template_find(set, name);
 		free(name);
 	}
 	/*
@@ -903,6 +1032,8 @@ template_set_pick(const struct template_set *set, const char *kind,
 		t = template_find(set, "ack-plain");
 	if (t == NULL)
 		t = template_find(set, kind);
+	if (t == NULL && template_kind_fallback(kind) != NULL)
+		return template_set_pick(set, template_kind_fallback(kind), category);
 	return t != NULL ? t->name : NULL;
 }
 
@@ -1001,7 +1132,7 @@ template_vars_sample(struct template_vars *v)
 	static const char *const sample[][2] = {
 		{ "customer_name", "Jane Doe" },
 		{ "customer_email", "jane.doe@example.net" },
-		{ "case_id", "000123" },
+		{ "case_id", "000123" },     /* as cases are written everywhere: 6 digits */
 		{ "case_tag", "[case 000123]" },
 		{ "category", "damaged" },
 		{ "category_label", "damaged or faulty item" },

@@ -11,9 +11,12 @@
  *
  * One file per kind and category: KIND.txt is the default for a kind,
  * KIND-CATEGORY.txt overrides it for one category (the classifier's ids).
- * Kinds: ack, ack-plain, followup, escalation, breach-warning.  Rendering
- * picks KIND-CATEGORY.txt, else KIND.txt (and ack for "not-complaint"
- * picks ack-plain.txt before ack.txt).
+ * Kinds: ack (a complaint's: it apologises), ack-plain (a question's: it
+ * promises an answer), ack-praise (praise and thanks: it thanks), followup
+ * (complaints only), escalation, breach-warning.  Rendering picks
+ * KIND-CATEGORY.txt, else KIND.txt (and ack for "not-complaint" picks
+ * ack-plain.txt before ack.txt).  Every kind needs its KIND.txt except
+ * ack-praise, which falls back to ack-plain's files.
  *
  * Every template in a directory is compiled at load, so a bad one is found
  * before any mail is touched; errors read "FILE:LINE: reason".
@@ -48,8 +51,25 @@ struct template_output {
 	char *body;     /* owned; UTF-8, LF line ends, ends with a newline */
 };
 
-/* The kinds, NULL-terminated: "ack", "ack-plain", "followup", ... */
+/* The kinds, NULL-terminated: "ack", "ack-plain", "ack-praise", ... */
 extern const char *const template_kinds[];
+/*
+ * The template kind for a job of kind job_kind on a case whose outcome is
+ * outcome ("complaint", "question", "praise"; NULL counts as complaint):
+ * warning -> breach-warning, ack-plain for praise -> ack-praise, else
+ * job_kind itself.  Returns job_kind or a static string.
+ */
+const char *template_kind_for(const char *job_kind, const char *outcome);
+/*
+ * Splits a template name into KIND and CATEGORY: the longest known kind
+ * that the name is, or that is followed by "-" and one of categories
+ * (when categories is NULL, by anything).  Returns 1 with *kind_r and
+ * *category_r (NULL for a bare kind) allocated for the caller; 0 when the
+ * name starts with a kind but what follows is no category; -1 when it
+ * starts with no kind.
+ */
+int template_name_split(const char *name, const char *const *categories, size_t n_categories,
+			char **kind_r, char **category_r);
 /*
  * The placeholders a template may use, NULL-terminated.  Anything else is
  * refused at load.
@@ -73,9 +93,10 @@ int template_set_has(const struct template_set *set, const char *name);
 /*
  * The base name rendering would use for kind and category (category may
  * be NULL or ""): "KIND-CATEGORY" if that file exists, else "KIND", else
- * NULL.  One exception: kind "ack" with category "not-complaint" falls
- * back to "ack-plain" before "ack", so that a non-complaint is never sent
- * an apology.  The string is owned by the set.
+ * NULL.  KIND-CATEGORY that is itself a kind (ack + plain) is never
+ * taken as a category's file.  One exception: kind "ack" with category
+ * "not-complaint" falls back to "ack-plain" before "ack", so that a
+ * non-complaint is never sent an apology.  The string is owned by the set.
  */
 const char *template_set_pick(const struct template_set *set,
 			      const char *kind, const char *category);
@@ -91,6 +112,11 @@ int template_lint_dir(const char *dir, char ***errors_r, size_t *n_r);
 /* The same, also counting the *.txt files seen into *n_templates_r. */
 int template_lint_dir_count(const char *dir, char ***errors_r, size_t *n_r,
 			    size_t *n_templates_r);
+/* The same, also refusing a KIND-CATEGORY.txt whose CATEGORY is not one of
+ * categories (the rules' category ids): no case would ever get it. */
+int template_lint_dir_categories(const char *dir, const char *const *categories,
+				 size_t n_categories, char ***errors_r, size_t *n_r,
+				 size_t *n_templates_r);
 void template_errors_free(char ***errors, size_t n);
 
 struct template_vars *template_vars_new(void);

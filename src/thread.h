@@ -14,8 +14,11 @@
  *      quote each other's mails, so a tag alone proves nothing:
  *      thread_tag_find only reports what the subject says.  THE CALLER
  *      DECIDES TRUST: a tag joins a message to its case only when the
- *      sender is that case's customer or matches the staff patterns
- *      (thread_address_matches); a tag from anyone else opens a new case.
+ *      sender is that case's customer or is staff; a tag from anyone else
+ *      opens a new case.  Matching the staff patterns
+ *      (thread_address_matches) is not enough to be staff: From can be
+ *      forged, so intake also wants our server's Authentication-Results
+ *      (authres.h) or a staff-only envelope recipient.
  *      A tag inside quoted text or after "Re:"/"Fwd:"/"AW:" is still
  *      found; that is by design, trust is decided by the sender.
  *

@@ -15,6 +15,7 @@
 #include "caselife.h"
 #include "compose.h"
 #include "config.h"
+#include "escalate.h"
 #include "outbox.h"
 #include "priority.h"
 #include "sla.h"
@@ -36,19 +37,60 @@ tick_has_job(const struct store_job *jobs, size_t n, const char *kind,
 	return false;
 }
 
+/*
+ * Queues a job of kind (escalation or warning) about case c, unless one
+ * for the same reason exists; through the caps of escalate.h, which may
+ * record it as suppressed instead.  *jobs is reloaded after a change, so
+ * that the rest of this tick sees it.
+ */
 static int
-tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
-	  struct store_case *c, time_t now, struct tick_stats *stats,
-	  char **error_r)
+tick_escalate(struct store *st, const struct config *cfg, const char *escalate,
+	      struct store_case *c, struct store_job **jobs, size_t *n_jobs,
+	      const char *kind, const char *detail, time_t due, time_t now,
+	      bool *queued_r, char **error_r)
+{
+	char why[256];
+	int may;
+
+	*queued_r = false;
+	if (tick_has_job(*jobs, *n_jobs, kind, detail))
+		return 0;
+	may = escalate_allowed(st, cfg, c->id, c->customer, *jobs, *n_jobs, kind, detail,
+			       now, why, sizeof(why), error_r);
+	if (may < 0)
+		return -1;
+	if (may == 0) {
+		if (escalate_suppress(st, c->id, kind, escalate, detail, why, now, error_r) < 0)
+			return -1;
+	} else {
+		if (outbox_enqueue(st, c->id, kind, escalate, due, detail, NULL, now, NULL,
+				   error_r) < 0 ||
+		    escalate_record(st, c->id, c->customer, now, error_r) < 0)
+			return -1;
+		*queued_r = true;
+	}
+	store_jobs_free(jobs, *n_jobs);
+	*n_jobs = 0;
+	return store_jobs_list(st, c->id, jobs, n_jobs, error_r);
+}
+
+static int
+tick_case(struct store *st, const struct config *cfg, const struct sla_policy *sla,
+	  const char *escalate, struct store_case *c, time_t now,
+	  struct tick_stats *stats, char **error_r)
 {
 	enum priority prio = PRIORITY_NORMAL;
 	struct store_job *jobs = NULL;
 	size_t n_jobs = 0;
-	bool changed = false;
+	bool changed = false, queued;
 	time_t quiet_due = sla_quiet_next(sla->cal, &sla->quiet, now);
+	struct sla_span fr_span;
 	int ret = -1;
 
 	priority_parse(c->priority != NULL ? c->priority : "normal", &prio);
+	/* A question's answer clock is [sla] question, not its priority's. */
+	fr_span = caselife_outcome(c) == CLASSIFY_QUESTION && sla->question_clock
+		  ? sla->question : sla->target[prio].first_response;
 	if (store_jobs_list(st, c->id, &jobs, &n_jobs, error_r) < 0)
 		return -1;
 	/* First response: the automatic ack does not count; a person's reply does. */
@@ -57,24 +99,24 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 			c->first_response_breached = true;
 			changed = true;
 			stats->breaches++;
-			if (store_event_add(st, c->id, now, "breach", "first response", error_r) < 0)
+			if (store_event_add(st, c->id, now, "breach", "first response", error_r) < 0 ||
+			    tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "escalation",
+					  "breach:first response", quiet_due, now, &queued,
+					  error_r) < 0)
 				goto out;
-			if (!tick_has_job(jobs, n_jobs, "escalation", "breach:first response")) {
-				if (outbox_enqueue(st, c->id, "escalation", escalate, quiet_due,
-						   "breach:first response", NULL, now, NULL, error_r) < 0)
-					goto out;
+			if (queued)
 				stats->escalations++;
-			}
 		} else if (!c->first_response_breached && sla->warn_percent > 0 &&
-			   now >= sla_fraction(sla->cal, c->created,
-					       sla->target[prio].first_response,
+			   now >= sla_fraction(sla->cal, c->created, fr_span,
 					       sla->warn_percent) &&
 			   !tick_has_job(jobs, n_jobs, "warning", "first response")) {
-			if (outbox_enqueue(st, c->id, "warning", escalate, now,
-					   "first response", NULL, now, NULL, error_r) < 0 ||
-			    store_event_add(st, c->id, now, "warning", "first response", error_r) < 0)
+			if (tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "warning",
+					  "first response", now, now, &queued, error_r) < 0 ||
+			    (queued && store_event_add(st, c->id, now, "warning", "first response",
+						       error_r) < 0))
 				goto out;
-			stats->warnings++;
+			if (queued)
+				stats->warnings++;
 		}
 	}
 	/* Resolution: paused while the case waits on the customer. */
@@ -84,14 +126,12 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 			c->resolution_breached = true;
 			changed = true;
 			stats->breaches++;
-			if (store_event_add(st, c->id, now, "breach", "resolution", error_r) < 0)
+			if (store_event_add(st, c->id, now, "breach", "resolution", error_r) < 0 ||
+			    tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "escalation",
+					  "breach:resolution", quiet_due, now, &queued, error_r) < 0)
 				goto out;
-			if (!tick_has_job(jobs, n_jobs, "escalation", "breach:resolution")) {
-				if (outbox_enqueue(st, c->id, "escalation", escalate, quiet_due,
-						   "breach:resolution", NULL, now, NULL, error_r) < 0)
-					goto out;
+			if (queued)
 				stats->escalations++;
-			}
 		} else if (!c->resolution_breached && sla->warn_percent > 0 &&
 			   now >= sla_add_seconds(sla->cal,
 						  sla_fraction(sla->cal, c->created,
@@ -99,11 +139,13 @@ tick_case(struct store *st, const struct sla_policy *sla, const char *escalate,
 							       sla->warn_percent),
 						  c->paused_seconds) &&
 			   !tick_has_job(jobs, n_jobs, "warning", "resolution")) {
-			if (outbox_enqueue(st, c->id, "warning", escalate, now,
-					   "resolution", NULL, now, NULL, error_r) < 0 ||
-			    store_event_add(st, c->id, now, "warning", "resolution", error_r) < 0)
+			if (tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "warning",
+					  "resolution", now, now, &queued, error_r) < 0 ||
+			    (queued && store_event_add(st, c->id, now, "warning", "resolution",
+						       error_r) < 0))
 				goto out;
-			stats->warnings++;
+			if (queued)
+				stats->warnings++;
 		}
 	}
 	if (changed) {
@@ -148,7 +190,7 @@ tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sl
 			stats->checked++;
 			if (store_begin(st, error_r) < 0)
 				goto out;
-			if (tick_case(st, sla, escalate, cases[i], now, stats, error_r) < 0) {
+			if (tick_case(st, cfg, sla, escalate, cases[i], now, stats, error_r) < 0) {
 				store_rollback(st);
 				goto out;
 			}

@@ -5,6 +5,9 @@
  * marked breached (once), and one escalation per breach is queued to
  * [smtp] escalate_to, held back to the end of quiet hours if any; a case
  * [sla] warn_percent of the way to a deadline gets one breach warning.
+ * Both go through the caps of escalate.h (one open per case, a number per
+ * sender and window); one that is held back is recorded as a suppressed
+ * job with the reason.
  * Waiting cases have their resolution clock paused and are not checked for
  * it.  Running tick twice at the same time queues nothing the second time.
  */

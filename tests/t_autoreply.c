@@ -287,7 +287,7 @@ msg_free(struct message *m)
 static void
 test_rules(void)
 {
-	struct autoreply_history none = { 0, 0 };
+	struct autoreply_history none = { 0, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -340,7 +340,7 @@ test_rate(void)
 	msg_build(&base, &m);
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		struct autoreply_policy p = policy;
-		struct autoreply_history h = { t[i].hour, t[i].day };
+		struct autoreply_history h = { t[i].hour, t[i].day, 0 };
 		const char *why = "unset";
 		bool yes;
 
@@ -354,6 +354,71 @@ test_rate(void)
 	}
 	/* no policy, no history: only the message decides */
 	ok(autoreply_allowed(&m, C, NULL, NULL, NULL), "NULL policy allowed");
+	msg_free(&m);
+}
+
+/* One sender, however its address is written; one domain's burst. */
+static void
+test_rate_key(void)
+{
+	static const struct {
+		const char *addr, *key, *domain;
+	} t[] = {
+		{ "victim@example.com", "victim@example.com", "example.com" },
+		{ "VICTIM@Example.COM", "victim@example.com", "example.com" },
+		{ "victim+1@example.com", "victim@example.com", "example.com" },
+		{ "victim+a+b@example.com", "victim@example.com", "example.com" },
+		{ "vic.tim@example.com", "victim@example.com", "example.com" },
+		{ "V.i.C.t.I.m+x.y@example.com.", "victim@example.com", "example.com" },
+		{ "Victim <vic.tim+2@example.com>", "victim@example.com", "example.com" },
+		{ "other@example.com", "other@example.com", "example.com" },
+		{ "victim@example.org", "victim@example.org", "example.org" },
+		{ "+x@example.com", "+x@example.com", "example.com" },
+		{ "...@example.com", "...@example.com", "example.com" },
+		{ "victim@", NULL, NULL },
+		{ "@example.com", NULL, NULL },
+		{ "no address", NULL, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct autoreply_policy p = policy;
+	struct row base = rows[0];
+	struct message m;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char key[AUTOREPLY_KEY_MAX] = "", dom[AUTOREPLY_KEY_MAX] = "";
+		bool got = autoreply_rate_key(t[i].addr, key, dom);
+
+		ok(got == (t[i].key != NULL), "rate key of %s: %s", t[i].addr ? t[i].addr : "NULL",
+		   t[i].key != NULL ? "made" : "none");
+		if (t[i].key != NULL && got) {
+			is_str(key, t[i].key, "rate key of %s", t[i].addr);
+			is_str(dom, t[i].domain, "rate domain of %s", t[i].addr);
+		}
+	}
+
+	p.per_domain_hour = 20;
+	p.big_domains = "gmail.com, Outlook.com hotmail.com";
+	ok(autoreply_domain_capped(&p, "example.com"), "a domain is capped");
+	ok(!autoreply_domain_capped(&p, "gmail.com"), "a big domain is not");
+	ok(!autoreply_domain_capped(&p, "outlook.com"), "big domains without regard to case");
+	ok(autoreply_domain_capped(&p, "mail.com"), "a suffix of a big domain is not one");
+	ok(autoreply_domain_capped(&p, "gmail.co"), "a prefix of a big domain is not one");
+	p.big_domains = NULL;
+	ok(autoreply_domain_capped(&p, "gmail.com"), "no big domains: all capped");
+	p.per_domain_hour = 0;
+	ok(!autoreply_domain_capped(&p, "example.com"), "no cap: nothing capped");
+
+	msg_build(&base, &m);
+	p.per_domain_hour = 20;
+	{
+		struct autoreply_history h = { 0, 0, 19 };
+		const char *why = "unset";
+
+		ok(autoreply_allowed(&m, C, &p, &h, &why), "19 acks to the domain this hour: allowed");
+		h.domain_last_hour = 20;
+		ok(!autoreply_allowed(&m, C, &p, &h, &why), "20: refused");
+		is_str(why, "rate limit: 20 per hour to one domain", "the domain reason");
+	}
 	msg_free(&m);
 }
 
@@ -422,6 +487,7 @@ main(void)
 {
 	test_rules();
 	test_rate();
+	test_rate_key();
 	test_recipient();
 	return tap_exit();
 }

@@ -90,7 +90,16 @@ static const struct err_case err_cases[] = {
 	{ "category a normal \"A\n", "t.rules:1:19: unterminated label: no closing '\"'" },
 	{ "category a normal \"\"\n", "t.rules:1:19: a label must have 1 to 200 bytes" },
 	{ "category a normal \"A\" loud\n",
-	  "t.rules:1:23: unknown category flag \"loud\" (fallback, not-complaint)" },
+	  "t.rules:1:23: unknown category flag \"loud\" (fallback, question, praise, "
+	  "outcome=NAME, not-complaint)" },
+	{ "category a normal \"A\" outcome=spam\n",
+	  "t.rules:1:23: unknown outcome \"spam\" (complaint, question, praise)" },
+	{ "category a normal \"A\" question praise\n",
+	  "t.rules:1:32: a second outcome for category \"a\" (\"question\" is one already)" },
+	{ "category a normal \"A\" praise fallback\n",
+	  "t.rules:1:30: the fallback category cannot be praise" },
+	{ "category a normal \"A\" fallback outcome=question\n",
+	  "t.rules:1:32: the fallback category cannot be outcome=question" },
 	{ "category a normal \"A\" not-complaint fallback\n",
 	  "t.rules:1:37: the fallback category cannot be not-complaint" },
 	{ "category a normal \"A\" fallback not-complaint\n",
@@ -415,7 +424,7 @@ test_output(void)
 	buf_init(&b, BUF_NO_LIMIT);
 	classify_result_json(res, false, &b);
 	is_str(buf_str(&b),
-	       "{\"complaint\":true,\"category\":\"money\",\"label\":\"Money problem\","
+	       "{\"complaint\":true,\"outcome\":\"complaint\",\"category\":\"money\",\"label\":\"Money problem\","
 	       "\"priority\":\"normal\",\"tags\":[],\"escalate\":false,"
 	       "\"scores\":{\"money\":3,\"broken\":3,\"minor\":0,\"other\":0,\"thanks\":0},"
 	       "\"rules\":[{\"rule\":\"refund\",\"field\":\"body\",\"match\":\"refund\"},"
@@ -431,6 +440,7 @@ test_output(void)
 	classify_result_text(res, true, &b);
 	is_str(buf_str(&b),
 	       "complaint: yes\n"
+	       "outcome: complaint\n"
 	       "category: money (Money problem)\n"
 	       "priority: normal\n"
 	       "tags: none\n"
@@ -501,6 +511,88 @@ test_version(void)
 		classify_result_free(&res);
 		classify_rules_free(&r1);
 	}
+}
+
+/*
+ * Outcomes (issue 11): each category has one -- complaint by default,
+ * question, praise, or not-complaint (the old flag, read as question) --
+ * and the winning category's is the message's.
+ */
+static void
+test_outcomes(void)
+{
+	static const char rules[] =
+		"threshold 1\n"
+		"category money normal \"Money\"\n"
+		"category other normal \"Other\" fallback\n"
+		"category ask low \"A question\" question\n"
+		"category thanks low \"Thanks\" praise\n"
+		"category old low \"Old style\" not-complaint\n"
+		"category plain low \"Complaint, said so\" outcome=complaint\n"
+		"category also-ask low \"Asked twice\" outcome=question\n"
+		"tag legal escalate complaint\n"
+		"rule refund any money 2 : refund\n"
+		"rule ask any ask 2 : do you\n"
+		"rule thanks any thanks 2 : thank you\n"
+		"rule old any old 2 : cheers\n"
+		"rule plain any plain 2 : plainly\n"
+		"rule ask2 any also-ask 2 : wondering\n"
+		"rule lawyer any legal 1 : lawyer\n";
+	static const struct {
+		const char *body, *category, *outcome;
+		bool complaint;
+	} cases[] = {
+		{ "I want a refund", "money", "complaint", true },
+		{ "nothing at all", "other", "complaint", true },
+		{ "do you sell hats", "ask", "question", false },
+		{ "thank you", "thanks", "praise", false },
+		{ "cheers", "old", "question", false },
+		{ "plainly", "plain", "complaint", true },
+		{ "just wondering", "also-ask", "question", false },
+		/* Ties: a complaint beats any other outcome; between two other
+		 * outcomes the one declared first wins. */
+		{ "refund, thank you", "money", "complaint", true },
+		{ "thank you, do you", "ask", "question", false },
+		/* A complaint tag turns praise into a complaint. */
+		{ "thank you, my lawyer", "other", "complaint", true },
+	};
+	struct classify_rules *r = NULL;
+	char *err = NULL;
+	enum classify_outcome o;
+
+	if (classify_load_string("o.rules", rules, sizeof(rules) - 1, NULL, &r, &err) < 0) {
+		ok(false, "outcome rules load: %s", err);
+		free(err);
+		return;
+	}
+	is_int((long long)classify_rules_n_categories(r), 7, "seven categories");
+	is_str(classify_rules_category(r, 2), "ask", "the third category is ask");
+	ok(classify_rules_category(r, 7) == NULL, "no eighth category");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct classify_input in = { .body = cases[i].body };
+		struct classify_result *res = NULL;
+		struct buf b;
+
+		in.body_len = strlen(in.body);
+		classify_run(r, &in, &res);
+		is_str(res->category, cases[i].category, "outcome: \"%s\": category", cases[i].body);
+		is_str(classify_outcome_name(res->outcome), cases[i].outcome,
+		       "outcome: \"%s\": outcome", cases[i].body);
+		ok(res->complaint == cases[i].complaint, "outcome: \"%s\": complaint=%d",
+		   cases[i].body, cases[i].complaint);
+		buf_init(&b, BUF_NO_LIMIT);
+		classify_result_json(res, false, &b);
+		ok(strstr(buf_str(&b), cases[i].complaint ? "\"complaint\":true,\"outcome\":\""
+			  : "\"complaint\":false,\"outcome\":\"") != NULL &&
+		   strstr(buf_str(&b), cases[i].outcome) != NULL,
+		   "outcome: \"%s\": JSON has complaint and outcome", cases[i].body);
+		buf_free(&b);
+		classify_result_free(&res);
+	}
+	classify_rules_free(&r);
+	ok(classify_outcome_parse("praise", &o) == 0 && o == CLASSIFY_PRAISE, "parse praise");
+	ok(classify_outcome_parse("not-complaint", &o) < 0, "not-complaint is a flag, no outcome");
+	is_str(classify_outcome_name(CLASSIFY_QUESTION), "question", "name of question");
 }
 
 static void
@@ -820,10 +912,13 @@ static const struct real_case real_cases[] = {
 	{ "thank-you note", "Thank you!",
 	  "Just wanted to say thank you to Sam on your support team, who sorted out my "
 	  "exchange really quickly. Great service!",
-	  "not-complaint", false, "low", "", false },
+	  "praise", false, "low", "", false },
 	{ "plain question", "Question",
 	  "Hi, do you deliver to Ireland? And what are your opening hours on Sundays?",
-	  "not-complaint", false, "low", "", false },
+	  "question", false, "low", "", false },
+	{ "thanks and a question", "Quick question",
+	  "Thanks for the quick delivery last week. Do you sell gift cards?",
+	  "question", false, "low", "", false },
 	{ "churn", "Internet again",
 	  "This is the third time this week my connection keeps dropping. I want to cancel "
 	  "my contract and switch to another provider.",
@@ -837,7 +932,7 @@ static const struct real_case real_cases[] = {
 	  "general", true, "urgent", "safety", true },
 	{ "Sue is a name", "Hello",
 	  "Hi, this is Sue from the office, thank you so much for the quick reply!",
-	  "not-complaint", false, "low", "", false },
+	  "praise", false, "low", "", false },
 	{ "sarcastic thanks", "Thanks for nothing",
 	  "Thanks for nothing. Three calls and still no refund.",
 	  "billing", true, "normal", "", false },
@@ -911,6 +1006,7 @@ main(void)
 	test_features(true);
 	test_output();
 	test_version();
+	test_outcomes();
 	test_repeat();
 	test_limits(false);
 	test_limits(true);

@@ -15,14 +15,15 @@ like "$out" "^escalate: yes$" "text: escalate"
 
 out=$("$REDRESS" --json classify "$D/complaint.eml")
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d.keys()))')" \
-   "category,complaint,escalate,label,priority,rules,scores,tags" "JSON keys (DESIGN.md)"
-is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["category"], d["priority"], d["tags"], d["escalate"]')" \
-   "True billing urgent ['legal'] True" "JSON values"
+   "category,complaint,escalate,label,outcome,priority,rules,scores,tags" \
+   "JSON keys (DESIGN.md, and outcome beside complaint)"
+is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["outcome"], d["category"], d["priority"], d["tags"], d["escalate"]')" \
+   "True complaint billing urgent ['legal'] True" "JSON values"
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d["rules"][0].keys()))')" \
    "field,match,rule" "JSON rules without --explain: rule, field, match"
 is "$(printf '%s\n' "$out" | jget '[r["match"] for r in d["rules"] if r["rule"] == "lawyer"]')" \
    "['solicitor']" "the legal rule matched 'solicitor'"
-is "$(printf '%s\n' "$out" | jget 'd["scores"]["not-complaint"]')" "0" \
+is "$(printf '%s\n' "$out" | jget 'd["scores"]["praise"]')" "0" \
    "the quoted thank-you in the reply history is not read"
 
 out=$("$REDRESS" --json classify "$D/complaint.eml" --explain)
@@ -33,8 +34,27 @@ like "$out" '^  lawyer: body at byte [0-9]+ -> legal \+2: "solicitor"$' "text --
 like "$out" '^rules file: .*rules.conf \(version [0-9a-f]{16}, [0-9]+ rules\)$' "text --explain: rules version"
 
 out=$("$REDRESS" --json classify "$D/thanks.eml")
-is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["category"], d["priority"], d["tags"]')" \
-   "False not-complaint low []" "a thank-you note is not a complaint"
+is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["outcome"], d["category"], d["priority"], d["tags"]')" \
+   "False praise praise low []" "a thank-you note is not a complaint: it is praise"
+like "$("$REDRESS" classify "$D/thanks.eml")" "^outcome: praise$" "text: the outcome"
+
+# The outcomes of the samples (contrib/samples), and a question.
+S="$top_srcdir/contrib/samples"
+for f in "$S"/*.eml; do
+	printf '%s %s\n' "$(basename "$f")" "$("$REDRESS" --json classify "$f" | jget 'd["outcome"]')"
+done > outcomes
+is "$(tr '\n' ' ' < outcomes)" "01-refund.eml complaint 02-damaged.eml complaint 03-late.eml complaint \
+04-rude.eml complaint 05-legal.eml complaint 06-thanks.eml praise 07-out-of-office.eml complaint \
+08-html-only.eml complaint " "the samples: a thank-you is praise, the rest complaints"
+printf 'From: a@example.org\nSubject: Opening hours\n\nHello, what are your opening hours on Sunday? Thanks!\n' > q.eml
+is "$("$REDRESS" --json classify q.eml | jget 'd["outcome"], d["category"]')" "question question" \
+   "a question with thanks in it is a question"
+
+# A rules file of before outcomes: not-complaint still loads, as question.
+printf 'category c normal "C" fallback\ncategory n low "N" not-complaint\nrule t any n 2 : thank\n' > old.rules
+printf '[paths]\nrules = %s\n' "$T/old.rules" > old.conf
+is "$("$REDRESS" -c old.conf --json classify "$D/thanks.eml" | jget 'd["complaint"], d["outcome"], d["category"]')" \
+   "False question n" "an old not-complaint category is a question"
 "$REDRESS" classify - < "$D/thanks.eml" | grep -q '^complaint: no$'
 ok $? "classify - reads standard input"
 

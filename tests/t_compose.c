@@ -13,6 +13,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "charset.h"
 #include "compose.h"
 #include "tap.h"
 #include "xmem.h"
@@ -572,6 +573,110 @@ test_injection(void)
 	free(msg);
 }
 
+/*
+ * Invisible characters (bidi controls, zero-width and other format
+ * characters) never reach the Subject or the To name: each one between
+ * "a" and "b" leaves "ab".
+ */
+static void
+test_invisible(void)
+{
+	static const unsigned cps[] = {
+		0x00ad, 0x034f, 0x061c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b,
+		0x180e, 0x180f, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a,
+		0x202b, 0x202c, 0x202d, 0x202e, 0x2060, 0x2061, 0x2064, 0x2066,
+		0x2067, 0x2068, 0x2069, 0x206a, 0x206f, 0x3164, 0xfe00, 0xfe0f,
+		0xfeff, 0xffa0, 0xfff0, 0x1bca0, 0x1d173, 0xe0001, 0xe0041,
+		0xe007f,
+	};
+	/* Visible neighbours of those ranges stay. */
+	static const unsigned kept[] = { 0x00ac, 0x061b, 0x200a, 0x2010, 0x2070, 0xfefe };
+
+	for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+		struct compose_input in = t_input();
+		char text[16], *msg, *v;
+		size_t n = 0;
+
+		text[n++] = 'a';
+		n += charset_put_utf8(text + n, cps[i]);
+		text[n++] = 'b';
+		text[n] = '\0';
+		in.subject = text;
+		in.to_name = text;
+		msg = t_compose(&in, NULL);
+		v = t_header(msg, "Subject");
+		is_str(v, "ab", "U+%04X is not in the Subject", cps[i]);
+		free(v);
+		v = t_header(msg, "To");
+		is_str(v, "ab <jane@example.net>", "U+%04X is not in the To name", cps[i]);
+		free(v);
+		free(msg);
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		char text[16], *e;
+		size_t n = 0;
+
+		text[n++] = 'a';
+		n += charset_put_utf8(text + n, kept[i]);
+		text[n++] = 'b';
+		text[n] = '\0';
+		e = compose_echo(text, 10);
+		is_str(e, text, "U+%04X is kept", kept[i]);
+		free(e);
+	}
+}
+
+/* What we echo of the customer's words is capped, at a character. */
+static void
+test_echo(void)
+{
+	char *big = t_rep('x', 64 * 1024), *e, *msg, *v;
+	struct compose_input in = t_input();
+
+	e = compose_echo(NULL, 10);
+	ok(e == NULL, "echo of nothing is nothing");
+	e = compose_echo("Jane Doe", 64);
+	is_str(e, "Jane Doe", "a short name is echoed whole");
+	free(e);
+	e = compose_echo("  Jane \r\n Doe\xe2\x80\x8b ", 64);
+	is_str(e, "Jane Doe", "echo is cleaned like a header");
+	free(e);
+	e = compose_echo("abcdefghij", 10);
+	is_str(e, "abcdefghij", "exactly the cap: not cut");
+	free(e);
+	e = compose_echo("abcdefghijk", 10);
+	is_str(e, "abcdefghi\xe2\x80\xa6", "one over the cap: 9 characters and an ellipsis");
+	free(e);
+	e = compose_echo("abcd efghijk", 6);
+	is_str(e, "abcd\xe2\x80\xa6", "no space before the ellipsis");
+	free(e);
+	/* Cut between characters, never inside one: 12 three-byte characters. */
+	e = compose_echo("\xe6\xb3\xa8\xe6\x96\x87\xe3\x81\x97\xe3\x81\x9f\xe5\x95\x86"
+			 "\xe5\x93\x81\xe3\x81\x8c\xe5\xa3\x8a\xe3\x82\x8c\xe3\x81\xa6"
+			 "\xe5\xb1\x8a\xe3\x81\x8d", 5);
+	is_str(e, "\xe6\xb3\xa8\xe6\x96\x87\xe3\x81\x97\xe3\x81\x9f\xe2\x80\xa6",
+	       "CJK cut at the fifth character");
+	free(e);
+	e = compose_echo(big, COMPOSE_ECHO_NAME);
+	ok(strlen(e) == COMPOSE_ECHO_NAME - 1 + 3, "a 64 KiB name echoes as 64 characters (%zu bytes)",
+	   strlen(e));
+	free(e);
+
+	/* The To name of a composed message is capped the same way. */
+	in.to_name = big;
+	msg = t_compose(&in, NULL);
+	ok(msg != NULL, "composes with a 64 KiB name");
+	v = msg != NULL ? t_header(msg, "To") : NULL;
+	ok(v != NULL && strlen(v) < 200, "the To header is short (%zu bytes)",
+	   v != NULL ? strlen(v) : 0);
+	ok(v != NULL && strstr(v, "=?UTF-8?") != NULL, "with the ellipsis encoded");
+	free(v);
+	ok(msg != NULL && strlen(msg) < 2048, "the whole message is small (%zu bytes)",
+	   msg != NULL ? strlen(msg) : 0);
+	free(msg);
+	free(big);
+}
+
 /* Lines stay short for long subjects and names; words stay within 75. */
 static void
 test_folding(void)
@@ -785,6 +890,8 @@ main(void)
 	test_headers();
 	test_refusals();
 	test_injection();
+	test_invisible();
+	test_echo();
 	test_folding();
 	test_roundtrip();
 	test_random();

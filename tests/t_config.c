@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confcheck.h"
 #include "config.h"
 #include "tap.h"
 
@@ -320,6 +321,76 @@ test_durations(void)
 	}
 }
 
+/* Values whose form belongs to another module, checked at load by
+ * confcheck_all: each must be refused with its FILE:LINE. */
+static void
+test_confcheck(void)
+{
+	static const struct {
+		const char *text, *want;  /* want: after "DIR/redress.conf:" */
+	} bad[] = {
+		{ "[sla]\nhours = mon-fri 9-17\n", "2: [sla] hours: \"mon-fri 9-17\": expected HH:MM-HH:MM" },
+		{ "[sla]\nholidays = 2026-13-01\n", "2: [sla] holidays" },
+		{ "[sla]\ntimezone = Mars/Olympus\n", "2: [sla] timezone" },
+		{ "[sla]\nhigh = 4x 2d\n", "2: [sla] high" },
+		{ "[sla]\nquiet_hours = 22-07\n", "2: [sla] quiet_hours" },
+		{ "\n[smtp]\nfrom = not an address\n", "3: [smtp] from: \"not an address\" is not an address" },
+		{ "[smtp]\nescalate_to = <>\n", "2: [smtp] escalate_to" },
+		{ "[smtp]\nenvelope_from = a b@c\n", "2: [smtp] envelope_from" },
+		{ "[smtp]\nurl = http://mail.example.com\n", "2: [smtp] url: \"http://mail.example.com\" is not an SMTP URL" },
+		{ "[smtp]\nurl = smtp://\n", "2: [smtp] url" },
+		{ "[staff]\naddresses = *@shop.example, shop.example\n",
+		  "2: [staff] addresses: \"shop.example\" is not an address pattern" },
+		{ "[autoreply]\naddresses = care@\n", "2: [autoreply] addresses: \"care@\"" },
+		{ "[case]\ntag = case id\n", "2: [case] tag: \"case id\" must be" },
+		{ "[imap]\nurl = imap://h/INBOX\nuser = u\nprocessed = delete\n",
+		  "2: imap processed = delete: expected flag or move:FOLDER" },
+		{ "[imap]\nurl = pop3://h/INBOX\nuser = u\n", "2: " },
+		{ "[imap]\nurl = imap://h/INBOX\n", "2: no imap user configured" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		struct config *cfg = load(bad[i].text, &err);
+		const char *prefix = in_dir("redress.conf:");
+
+		if (cfg == NULL) {
+			ok(0, "confcheck: %s loads (%s)", bad[i].want, err);
+			free(err);
+			continue;
+		}
+		if (confcheck_all(cfg, &err) == 0) {
+			ok(0, "confcheck refuses: %s", bad[i].want);
+		} else {
+			ok(strncmp(err, prefix, strlen(prefix)) == 0 &&
+			   strncmp(err + strlen(prefix), bad[i].want, strlen(bad[i].want)) == 0,
+			   "confcheck refuses: %s (%s)", bad[i].want, err);
+			free(err);
+		}
+		config_free(&cfg);
+	}
+	{
+		char *err = NULL;
+		struct config *cfg = config_new_default();
+
+		ok(confcheck_all(cfg, &err) == 0, "confcheck accepts the embedded defaults (%s)",
+		   err != NULL ? err : "");
+		free(err);
+		config_free(&cfg);
+		err = NULL;
+		cfg = load("[sla]\ntimezone = Europe/London\nhours = mon-fri 09:00-17:00, sat 10:00-14:00\n"
+			   "holidays = 2026-12-25, 2026-12-26\nquiet_hours = 22:00-07:00\n"
+			   "[smtp]\nurl = smtps://mail.example.com\nenvelope_from = bounces@example.com\n"
+			   "[staff]\naddresses = *@shop.example <boss@example.org>\n"
+			   "[imap]\nurl = imaps://care%40shop.example@imap.example.com/INBOX\n"
+			   "processed = move:Done\n", &err);
+		ok(cfg != NULL && confcheck_all(cfg, &err) == 0, "and a full, good configuration (%s)",
+		   err != NULL ? err : "");
+		free(err);
+		config_free(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -336,6 +407,7 @@ main(void)
 	test_find();
 	test_secret();
 	test_durations();
+	test_confcheck();
 	{
 		char cmd[PATH_MAX + 16];
 

@@ -131,7 +131,9 @@ phase() { # phase: zero the counters, start the budget clock
 	PHASE_START=$(date +%s)
 }
 
-q() { # q DIR SQL: sqlite3 on DIR/redress.db
+q() { # q DIR SQL: sqlite3 on DIR/redress.db (fails, creating nothing, while
+	# there is no store yet: redress refuses an empty file at its path)
+	[ -s "$1/redress.db" ] || return 1
 	sqlite3 "$1/redress.db" "$2"
 }
 

@@ -2,7 +2,9 @@
 # A case's whole life, driven with --now: SLA deadlines in business time,
 # breach and escalation by tick (once), the ack in the outbox, threading of
 # replies (signed Message-ID, tag from the customer, tag quoted by a
-# stranger, staff reply), case moves, the follow-up a week later.
+# stranger, staff reply), case moves, the follow-up a week later, a
+# reopened case losing its resolution cause, the report's medians in
+# business time, and a promise of a date that is never in the past.
 . "$top_srcdir/tests/lib/tap.sh"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -21,6 +23,8 @@ low = 1d 5d
 warn_percent = 80
 [staff]
 addresses = *@example.com
+[spam]
+authserv_id = mx.example.com
 [followup]
 after = 7d
 EOC
@@ -97,8 +101,9 @@ printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessag
 NOW=2026-11-24T10:03:00Z; out=$(R --json ingest tagged.eml)
 is "$(printf '%s\n' "$out" | jget 'd["joined"]')" 1 "the customer's tag joins the case"
 
-# Staff reply with the tag: the first response.
-printf 'From: Agent Smith <agent@example.com>\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
+# Staff reply with the tag, authenticated by our server, to the customer:
+# the first response.
+printf 'Authentication-Results: mx.example.com; dkim=pass header.d=example.com\nFrom: Agent Smith <agent@example.com>\nTo: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <agent1@example.com>\n\nRefund issued today.\n' > agent.eml
 NOW=2026-11-24T11:00:00Z; R ingest agent.eml >/dev/null
 c=$(R --json case show 1)
 is "$(printf '%s\n' "$c" | jget 'd["state"], d["first_response_at"]')" "responded 2026-11-24T11:00:00Z" \
@@ -129,9 +134,25 @@ printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessag
 NOW=2026-11-30T09:00:00Z; R ingest again.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "responded" "a customer reply reopens a closed case"
 is "$(R --json case show 1 | jget '[e["kind"] for e in d["events"]][-1]')" "reopened" "with an event"
+# The cause explained a resolution that did not hold (issue 11).
+is "$(R --json case show 1 | jget 'd["resolution_cause"]')" "None" \
+   "reopened: the resolution cause is cleared"
+is "$(R --json case show 1 | jget '[e["detail"] for e in d["events"] if e["kind"] == "resolved"]')" \
+   "['duplicate charge refunded']" "and kept in the history"
+NOW=2026-11-30T09:01:00Z; is "$(R --json report | jget 'd["causes"]')" "[]" \
+   "a reopened case's cause is not in the report"
+# The same by hand: resolve with a cause, case reopen.
+NOW=2026-11-30T09:02:00Z; R case resolve 3 --cause "not our customer" >/dev/null
+NOW=2026-11-30T09:03:00Z; R case reopen 3 >/dev/null
+c=$(R --json case show 3)
+is "$(printf '%s\n' "$c" | jget 'd["state"], d["resolution_cause"]')" "acknowledged None" \
+   "case reopen clears the cause"
+R case show 3 | grep -q "^  cause:"; is "$?" 1 "case show (text) prints no cause"
+is "$(R --json case show 3 | jget '[e["detail"] for e in d["events"] if e["kind"] == "resolved"]')" \
+   "['not our customer']" "the resolved event keeps it"
 
 # An out-of-office reply never reopens or changes a case.
-NOW=2026-11-30T09:10:00Z; R case resolve 1 >/dev/null
+NOW=2026-11-30T09:10:00Z; R case resolve 1 --cause "refund sent again" >/dev/null
 printf 'From: maria.lopez@example.net\nSubject: Automatic reply: [case 000001]\nAuto-Submitted: auto-replied\nMessage-ID: <oof@example.net>\n\nI am away.\n' > oof.eml
 NOW=2026-11-30T09:20:00Z; R ingest oof.eml >/dev/null
 is "$(R --json case show 1 | jget 'd["state"]')" "resolved" "an out-of-office reply does not reopen"
@@ -144,10 +165,39 @@ is "$(printf '%s\n' "$rep" | jget 'd["all"]["resolution_decided"], d["all"]["res
    "1 1" "report: one resolution decided, in time"
 is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_seconds"]')" "325800" \
    "report: median first response 90.5 h (Friday 16:30 to Tuesday 11:00, calendar time)"
+# The targets are business time, and so are the medians people read.
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_first_response_business_seconds"]')" "37800" \
+   "report: the same in business time: 10.5 h (Fri 0.5, Mon 8, Tue 2)"
+is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_resolution_business_seconds"]')" "117600" \
+   "report: resolution in business time, the day waiting on the customer left out (40h40m - 8h)"
+NOW=2026-11-30T10:00:00Z; txt=$(R report)
+like "$txt" "business time" "report (text) says the medians are business time"
+like "$txt" "^all +3 +0% +100% +10h30m +32h40m$" "report (text): the business-time medians"
+NOW=2026-11-30T10:00:00Z; like "$(R report --format html)" "median first response \(business time\)" \
+   "report (HTML) labels them too"
 is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \
-   "[('duplicate charge refunded', 1)]" "report: the resolution causes"
+   "[('refund sent again', 1)]" "report: the resolution causes (the latest resolution's)"
 NOW=2026-11-30T10:00:00Z; is "$(R --json report --since 2026-11-24 | jget 'd["all"]["cases"]')" 2 \
    "report --since counts cases created since then"
 NOW=2026-11-30T10:00:00Z; like "$(R report)" "SLA compliance" "report as text"
 NOW=2026-11-30T10:00:00Z; like "$(R report --format html)" "<table>" "report as HTML"
+
+# A promise to the customer is never in the past (issue 11).  Case 3's
+# resolution was due Tuesday 1 December 10:02; its follow-up, moved by the
+# reopen to Monday 7 December, says when the next update comes.
+is "$(R --json case show 3 | jget 'd["resolution_due"]')" "2026-12-01T10:02:00Z" \
+   "case 3's resolution was due on 1 December"
+NOW=2026-12-09T10:00:00Z; fu=$(R template render followup --case 3)
+like "$fu" "proper update" "the follow-up promises an update"
+if printf '%s\n' "$fu" | grep -q "1 December"; then ok 1 "no promise of 1 December on 9 December"
+else ok 0 "no promise of 1 December on 9 December"; fi
+like "$(printf '%s\n' "$fu" | tr -d '\r' | tr '\n' ' ')" "proper update tomorrow by 10 am" \
+   "but of a fresh date: the first-response target (1d) from now"
+NOW=2026-12-08T09:00:00Z; R send --once >/dev/null
+f3=$(grep -l "^To: someone@example.org" outbox/* | xargs grep -l "^Auto-Submitted: auto-generated" | head -1)
+ok $? "case 3's follow-up went out on 8 December"
+like "$(tr -d '\r' < "$f3" | tr '\n' ' ')" "proper update tomorrow by 9 am" "with a date after the day it is sent"
+# Staff are told the deadlines as they are.
+NOW=2026-12-09T10:00:00Z; like "$(R template render escalation --case 3)" "Resolution: +due by Tuesday 1 December" \
+   "an escalation keeps the real (missed) deadline"
 done_testing

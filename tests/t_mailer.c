@@ -264,8 +264,8 @@ test_refused(void)
 	cfg = smtp_config(url, "none");
 	is_int(mailer_open(cfg, &m, &error), 0, "open does not connect yet");
 	is_int(mailer_send(m, "bounces@example.com", "c@example.org", msg,
-			   sizeof(msg) - 1, &error), MAILER_TEMPFAIL,
-	       "nothing listening: tempfail");
+			   sizeof(msg) - 1, &error), MAILER_DOWN,
+	       "nothing listening: down (the server, not this message)");
 	want = xasprintf("connection to 127.0.0.1:%d failed: Connection refused", port);
 	is_str(error, want, "  error names host, port and reason");
 	is_int(mailer_connections(m), 0, "  no connection counted");
@@ -448,6 +448,9 @@ test_status_names(void)
 	is_str(mailer_status_name(MAILER_TEMPFAIL), "tempfail", "status name tempfail");
 	is_str(mailer_status_name(MAILER_PERMFAIL), "permfail", "status name permfail");
 	is_str(mailer_status_name(MAILER_CONFIG), "config", "status name config");
+	is_str(mailer_status_name(MAILER_DOWN), "down", "status name down");
+	is_str(mailer_status_name(MAILER_UNCERTAIN), "uncertain", "status name uncertain");
+	is_str(mailer_status_name(MAILER_STOPPED), "stopped", "status name stopped");
 }
 
 int

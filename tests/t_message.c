@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "charset.h"
 #include "message.h"
 #include "tap.h"
@@ -497,6 +498,115 @@ test_limits(void)
 	message_free(&m);
 }
 
+/* Cc is read like To; Authentication-Results are kept as written. */
+static void
+test_cc_and_authres(void)
+{
+	struct message *m = parse(
+		"Authentication-Results: mx.example.com;\n\tspf=pass"
+		" smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass?=@evil.example\n"
+		"From: a@example.net\n"
+		"Authentication-Results: second\n"
+		"To: Care <care@example.com>\n"
+		"Cc: =?utf-8?q?Ana_L=C3=B3pez?= <ana@example.net>, bob@example.org\n"
+		"Cc: carol@example.org\n\n.\n");
+
+	is_int((long long)m->n_cc, 3, "three Cc addresses over two Cc headers");
+	is_str(m->n_cc > 0 ? NUL_S(m->cc[0].name) : "", "Ana L\xc3\xb3pez", "Cc name decoded");
+	is_str(m->n_cc > 2 ? NUL_S(m->cc[2].addr) : "", "carol@example.org", "second Cc header");
+	is_int((long long)m->n_to, 1, "To apart");
+	is_int((long long)m->n_auth_results, 2, "two Authentication-Results");
+	is_str(m->n_auth_results > 0 ? m->auth_results[0] : "",
+	       "mx.example.com; spf=pass smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass?=@evil.example",
+	       "kept unfolded but not decoded");
+	is_str(m->n_auth_results > 1 ? m->auth_results[1] : "", "second", "in order");
+	message_free(&m);
+}
+
+/*
+ * Decoding work is bounded.  A conversion through iconv costs tens of
+ * microseconds whatever its length, so a subject of encoded words that
+ * alternate between charsets cost 7 s per 2.5 MB: the count of those
+ * conversions per message is capped, and what is left over stays as
+ * written.  The bound is checked by counting the conversions, not by
+ * timing them.
+ */
+static void
+test_decode_work(void)
+{
+	static const char *const cs[] = { "koi8-r", "iso-8859-5", "iso-8859-2",
+					   "windows-1251", "iso-8859-7" };
+	struct message_limits big = { 25u << 20, 10, 100 };
+	struct buf b;
+	struct message *m;
+	char *raw;
+	size_t words = 20000;
+
+	/* An ordinary subject in two charsets: decoded, each word counted. */
+	m = parse("Subject: =?KOI8-R?B?8NLJ18XU?= =?iso-8859-2?q?=B9?= =?utf-8?q?ok?=\n\n.\n");
+	is_str(m->subject, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\xc5\xa1ok",
+	       "mixed charsets decode");
+	is_int(m->encoded_words, 6, "3 words, read for the subject and for the header list");
+	is_int(m->conversions, 4, "2 iconv conversions each time (UTF-8 is read by hand)");
+	ok(!m->decode_capped, "an ordinary message is not capped");
+	message_free(&m);
+
+	/* Adjacent words in one charset are converted together. */
+	m = parse("Subject: =?koi8-r?q?=F0?= =?koi8-r?q?=D2?= =?koi8-r?q?=C9?=\n\n.\n");
+	is_str(m->subject, "\xd0\x9f\xd1\x80\xd0\xb8", "three adjacent koi8-r words");
+	is_int(m->conversions, 2, "one conversion per reading");
+	message_free(&m);
+
+	/* 300 recipients with names in KOI8-R: every name is read. */
+	buf_init(&b, BUF_NO_LIMIT);
+	buf_puts(&b, "From: a@example.net\nTo: ");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&b, "%s=?koi8-r?q?=F0=D2=C9?= <r%d@example.net>", i > 0 ? ",\n " : "", i);
+	buf_puts(&b, "\nSubject: =?koi8-r?q?=F0?=\n\n.\n");
+	m = message_parse(b.data, b.len, &big);
+	is_int((long long)m->n_to, 300, "300 recipients");
+	ok(m->n_to == 300 && strcmp(NUL_S(m->to[299].name), "\xd0\x9f\xd1\x80\xd0\xb8") == 0,
+	   "the last name is decoded");
+	ok(!m->decode_capped, "300 names are within the budget (%u conversions)", m->conversions);
+	message_free(&m);
+	buf_free(&b);
+
+	/* The hostile subject: 20,000 words, the charset changing each time. */
+	buf_init(&b, BUF_NO_LIMIT);
+	buf_puts(&b, "From: a@example.net\nSubject:");
+	for (size_t i = 0; i < words; i++)
+		buf_printf(&b, " =?%s?Q?a=E9?=", cs[i % 5]);
+	buf_puts(&b, "\nContent-Type: text/plain; charset=koi8-r\n\nhello\n");
+	raw = buf_steal(&b, NULL);
+	m = message_parse(raw, strlen(raw), &big);
+	ok(m->problem == NULL, "the message is read");
+	ok(m->conversions <= MESSAGE_MAX_CONVERSIONS, "at most %d conversions (%u; 80,000 unbounded)",
+	   MESSAGE_MAX_CONVERSIONS, m->conversions);
+	ok(m->decode_capped, "the budget ran out");
+	ok(strncmp(m->subject, "a\xd0\x98" "a", 4) == 0, "the first words are decoded");
+	ok(strstr(m->subject, "=?windows-1251?Q?a=E9?=") != NULL,
+	   "words past the budget are left as written");
+	ok(charset_utf8_valid(m->subject, strlen(m->subject)), "the subject is valid UTF-8");
+	ok(strcmp(NUL_S(m->from.addr), "a@example.net") == 0, "From is read");
+	message_free(&m);
+	free(raw);
+
+	/* Raw 8-bit bytes between words, in the body's (iconv) charset. */
+	buf_init(&b, BUF_NO_LIMIT);
+	buf_puts(&b, "Subject:");
+	for (size_t i = 0; i < words; i++)
+		buf_puts(&b, " =?utf-8?q?a?= \xf0\xd2");
+	buf_puts(&b, "\nContent-Type: text/plain; charset=koi8-r\n\nhello\n");
+	raw = buf_steal(&b, NULL);
+	m = message_parse(raw, strlen(raw), &big);
+	ok(m->conversions <= MESSAGE_MAX_CONVERSIONS, "raw bytes: at most %d conversions (%u)",
+	   MESSAGE_MAX_CONVERSIONS, m->conversions);
+	ok(strncmp(m->subject, "a \xd0\x9f\xd1\x80", 6) == 0, "raw koi8-r bytes read as koi8-r");
+	ok(charset_utf8_valid(m->subject, strlen(m->subject)), "and the rest is valid UTF-8");
+	message_free(&m);
+	free(raw);
+}
+
 /* Random damage to a real-looking message: nothing crashes, all UTF-8. */
 static void
 test_mutations(void)
@@ -652,6 +762,8 @@ main(void)
 	test_bodies();
 	test_report_and_files();
 	test_limits();
+	test_decode_work();
+	test_cc_and_authres();
 	test_mutations();
 	test_fresh_text();
 	test_fingerprint();

@@ -34,7 +34,7 @@ open_ok(const char *path)
 	struct store *st = NULL;
 	char *err = NULL;
 
-	if (store_open(path, 2000, &st, &err) < 0) {
+	if (store_open(path, &(struct store_options){ .busy_timeout_ms = 2000 }, &st, &err) < 0) {
 		diag("store_open %s: %s", path, err);
 		free(err);
 		store_close(&st);
@@ -83,33 +83,89 @@ test_schema(void)
 	ok(st != NULL, "a new store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "it is made at schema 2");
+	is_str(v, "5", "it is made at schema 5");
 	free(v);
 
-	/* What schema 1 had: the old rate-limit index. */
+	/* What schema 1 had: the old rate-limit index, none of the rates
+	 * table (3), the outcome (4) or the delivery columns (5). */
 	raw_sql(path, "DROP INDEX jobs_rcpt;"
 		"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);"
+		"ALTER TABLE cases DROP COLUMN outcome;"
+		"DROP TABLE rates;"
+		"ALTER TABLE jobs DROP COLUMN first_try;"
+		"ALTER TABLE jobs DROP COLUMN unconfirmed;"
+		"ALTER TABLE jobs DROP COLUMN lease;"
 		"INSERT INTO meta (name, value) VALUES ('keep-me', x'01');"
 		"PRAGMA user_version = 1;");
 	st = open_ok(path);
 	ok(st != NULL, "a schema-1 store opens");
 	store_close(&st);
 	v = raw_text(path, "PRAGMA user_version");
-	is_str(v, "2", "and is migrated to schema 2");
+	is_str(v, "5", "and is migrated to schema 5");
 	free(v);
 	v = raw_text(path, "SELECT sql FROM sqlite_master WHERE name = 'jobs_rcpt'");
 	ok(strstr(v, "rcpt, kind, state, created") != NULL,
 	   "the migration rebuilds the rate-limit index (%s)", v);
 	free(v);
+	v = raw_text(path, "SELECT count(*) FROM pragma_table_info('jobs')"
+		     " WHERE name IN ('first_try', 'unconfirmed', 'lease')");
+	is_str(v, "3", "and adds the delivery columns of schema 3");
+	free(v);
 	v = raw_text(path, "SELECT count(*) FROM meta WHERE name = 'keep-me'");
 	is_str(v, "1", "and keeps the data");
 	free(v);
 
-	raw_sql(path, "PRAGMA user_version = 3;");
-	ok(store_open(path, 2000, &st, &err) < 0, "a newer schema is refused");
-	ok(err != NULL && strstr(err, "schema version 3 is newer") != NULL,
+	raw_sql(path, "PRAGMA user_version = 6;");
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 2000 }, &st, &err) < 0, "a newer schema is refused");
+	ok(err != NULL && strstr(err, "schema version 6 is newer") != NULL,
 	   "with a reason (%s)", err != NULL ? err : "none");
 	ok(!store_temporary(st), "and not as a temporary failure (a retry cannot help)");
+	free(err);
+	store_close(&st);
+	free(path);
+}
+
+/*
+ * Schema 3 -> 4 (issue 11): a case that was "not a complaint" had a plain
+ * ack, an SLA clock and a follow-up that apologised.  It becomes a
+ * question, and its queued follow-up is not sent; a complaint's is.
+ */
+static void
+test_outcome_migration(void)
+{
+	char *path = path_in("outcome.db"), *v;
+	struct store *st = open_ok(path);
+	struct store_case *c = NULL;
+	char *err = NULL;
+
+	store_close(&st);
+	raw_sql(path, "ALTER TABLE cases DROP COLUMN outcome;"
+		"ALTER TABLE jobs DROP COLUMN first_try;"
+		"ALTER TABLE jobs DROP COLUMN unconfirmed;"
+		"ALTER TABLE jobs DROP COLUMN lease;"
+		"INSERT INTO cases (id, state, created, updated, complaint, first_response_due)"
+		"  VALUES (1, 'acknowledged', 1, 1, 0, 100), (2, 'acknowledged', 1, 1, 1, 100),"
+		"  (3, 'held', 1, 1, 1, NULL);"
+		"INSERT INTO jobs (case_id, kind, state, due, created, rcpt) VALUES"
+		"  (1, 'followup', 'queued', 5, 1, 'a@example.org'),"
+		"  (1, 'ack-plain', 'sent', 1, 1, 'a@example.org'),"
+		"  (2, 'followup', 'queued', 5, 1, 'b@example.org');"
+		"PRAGMA user_version = 3;");
+	st = open_ok(path);
+	ok(st != NULL, "a schema-3 store opens");
+	v = raw_text(path, "SELECT group_concat(id || ':' || coalesce(outcome, '-'), ' ')"
+		     " FROM (SELECT * FROM cases ORDER BY id)");
+	is_str(v, "1:question 2:complaint 3:-",
+	       "a not-complaint case is a question, a complaint a complaint, held none");
+	free(v);
+	v = raw_text(path, "SELECT group_concat(case_id || ':' || kind || ':' || state, ' ')"
+		     " FROM (SELECT * FROM jobs ORDER BY id)");
+	is_str(v, "1:followup:suppressed 1:ack-plain:sent 2:followup:queued",
+	       "the not-complaint's queued follow-up is not sent; the complaint's is");
+	free(v);
+	ok(st != NULL && store_case_get(st, 1, &c, &err) == 1 && c->outcome != NULL &&
+	   strcmp(c->outcome, "question") == 0, "store_case_get reads the outcome");
+	store_case_free(&c);
 	free(err);
 	store_close(&st);
 	free(path);
@@ -349,7 +405,7 @@ test_locked(void)
 	store_close(&st);
 	sqlite3_open(path, &other);
 	sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
-	if (store_open(path, 50, &st, &err) == 0) {
+	if (store_open(path, &(struct store_options){ .busy_timeout_ms = 50 }, &st, &err) == 0) {
 		ok(store_begin(st, &err) < 0, "a store locked by another process cannot begin");
 	} else {
 		ok(1, "a store locked by another process cannot even be opened");
@@ -380,7 +436,7 @@ parallel_first_opens(void)
 				struct store *st = NULL;
 				unsigned char *key = NULL;
 				char *err = NULL;
-				int rc = store_open(path, 10000, &st, &err) == 0 &&
+				int rc = store_open(path, &(struct store_options){ .busy_timeout_ms = 10000 }, &st, &err) == 0 &&
 					 store_secret(st, "msgid-key", 32, &key, &err) == 0;
 
 				if (!rc)
@@ -440,7 +496,7 @@ test_wal_conversion_waits(void)
 	if (read(fds[0], &c, 1) != 1)
 		diag("the child did not take its lock");
 	close(fds[0]);
-	opened = store_open(path, 5000, &st, &err) == 0;
+	opened = store_open(path, &(struct store_options){ .busy_timeout_ms = 5000 }, &st, &err) == 0;
 	ok(opened, "opening a store while another process writes it in rollback mode waits (%s)",
 	   err != NULL ? err : "opened");
 	free(err);
@@ -456,20 +512,81 @@ test_parallel(void)
 	       "8 processes opening one new store at once, 10 times: all succeed");
 }
 
+/* The store as a file: its mode whatever the umask, and what is refused. */
+static void
+test_file(void)
+{
+	char *path = path_in("file.db"), *err = NULL, *wal;
+	struct store *st = NULL;
+	struct stat sb;
+	mode_t old = umask(022);
+	FILE *f;
+
+	st = open_ok(path);
+	umask(old);
+	ok(st != NULL && stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
+	   "a new store is 0600 under umask 022 (mode %04o)", (unsigned)(sb.st_mode & 07777));
+	wal = xasprintf("%s-wal", path);
+	ok(stat(wal, &sb) == 0 && (sb.st_mode & 0777) == 0600, "and so is its WAL");
+	free(wal);
+	store_close(&st);
+
+	chmod(path, 0644);
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100 }, &st, &err) < 0 &&
+	   !store_temporary(st) && strstr(err, "other users can read it") != NULL,
+	   "a store others can read is refused, for good");
+	free(err);
+	err = NULL;
+	store_close(&st);
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100,
+		      .others_may_read = true }, &st, &err) == 0,
+	   "unless others_may_read");
+	store_close(&st);
+	chmod(path, 0600);
+	free(path);
+
+	path = path_in("empty.db");
+	f = fopen(path, "w");
+	if (f != NULL)
+		fclose(f);
+	chmod(path, 0600);
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100 }, &st, &err) < 0 &&
+	   !store_temporary(st) && strstr(err, "an empty file, not a redress store") != NULL,
+	   "an empty file is not taken for a new store");
+	free(err);
+	err = NULL;
+	store_close(&st);
+	ok(stat(path, &sb) == 0 && sb.st_size == 0, "and is left empty");
+	free(path);
+
+	path = path_in("no/such/dir/x.db");
+	ok(store_open(path, &(struct store_options){ .busy_timeout_ms = 100 }, &st, &err) < 0 &&
+	   !store_temporary(st) && strstr(err, "cannot create it: No such file or directory") != NULL,
+	   "a store in a missing directory is a permanent failure, saying why");
+	free(err);
+	store_close(&st);
+	free(path);
+}
+
 int
 main(void)
 {
+	/* As redress's main() does: files made outside store_open (by
+	 * sqlite3 directly, standing in for older versions) are 0600 too. */
+	umask(077);
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
 	test_schema();
+	test_outcome_migration();
 	test_secret();
 	test_counts();
 	test_wal();
 	test_locked();
 	test_wal_conversion_waits();
 	test_parallel();
+	test_file();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", dir);
 

@@ -1,6 +1,8 @@
 /*
  * t_template - the template language, the fallback chain, lint errors
- * with their exact FILE:LINE text, and the default templates.
+ * with their exact FILE:LINE text, template names against the rules'
+ * categories, and the default templates -- among them, that nothing a
+ * question or praise can be sent apologises.
  *
  * REDRESS_DATADIR names the source tree (templates/ and tests/data/).
  */
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "classify.h"
 #include "tap.h"
 #include "template.h"
 #include "xmem.h"
@@ -359,7 +362,8 @@ test_lint(void)
 {
 	static const char *const bad[] = {
 		"Bad-Name.txt: unknown template name \"Bad-Name\" (a template is KIND.txt or "
-		"KIND-CATEGORY.txt; kinds: ack, ack-plain, followup, escalation, breach-warning)",
+		"KIND-CATEGORY.txt; kinds: ack, ack-plain, ack-praise, followup, escalation, "
+		"breach-warning)",
 		"ack-blankfirst.txt:1: missing Subject: (a template starts with \"Subject: ...\", "
 		"then a blank line, then the body)",
 		"ack-blocks.txt:3: {{#if}} needs a placeholder name, like {{#if resolved}}",
@@ -383,7 +387,8 @@ test_lint(void)
 		"write \\{{ for a literal {{)",
 		"ack-utf8.txt:3: not valid UTF-8",
 		"notes.txt: unknown template name \"notes\" (a template is KIND.txt or "
-		"KIND-CATEGORY.txt; kinds: ack, ack-plain, followup, escalation, breach-warning)",
+		"KIND-CATEGORY.txt; kinds: ack, ack-plain, ack-praise, followup, escalation, "
+		"breach-warning)",
 	};
 	static const char *const missing[] = {
 		"ack-plain.txt: missing (every kind needs its default template)",
@@ -471,11 +476,11 @@ static void
 test_defaults(void)
 {
 	static const char *const kinds[] = {
-		"ack", "ack-plain", "followup", "escalation", "breach-warning",
+		"ack", "ack-plain", "ack-praise", "followup", "escalation", "breach-warning",
 	};
 	static const char *const categories[] = {
 		"billing", "damaged", "delivery", "service", "account", "general",
-		"not-complaint", NULL,
+		"not-complaint", "question", "praise", NULL,
 	};
 	char *dir = xasprintf("%s/templates", t_datadir), *err = NULL;
 	struct template_set *set = NULL;
@@ -492,7 +497,7 @@ test_defaults(void)
 		free(dir);
 		return;
 	}
-	is_int((long long)template_set_count(set), 10, "ten default templates");
+	is_int((long long)template_set_count(set), 11, "eleven default templates");
 	template_vars_sample(v);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		for (size_t c = 0; c < sizeof(categories) / sizeof(categories[0]); c++) {
@@ -523,7 +528,15 @@ test_defaults(void)
 		const char *name = template_set_pick(set, "ack", categories[c]);
 
 		template_render(set, "ack", categories[c], v, &out, &err);
-		if (strcmp(categories[c], "not-complaint") == 0) {
+		if (strcmp(categories[c], "not-complaint") == 0 ||
+		    strcmp(categories[c], "question") == 0 || strcmp(categories[c], "praise") == 0) {
+			/* Never asked for: the outbox sends these ack-plain or
+			 * ack-praise (test_no_apology); only not-complaint has
+			 * the old safety net. */
+			if (strcmp(categories[c], "not-complaint") != 0) {
+				template_output_clear(&out);
+				continue;
+			}
 			is_str(name, "ack-plain", "a non-complaint's ack is ack-plain");
 			ok(strstr(out.body, "orry") == NULL, "no apology to a non-complaint");
 			template_output_clear(&out);
@@ -582,6 +595,202 @@ test_defaults(void)
 	free(dir);
 }
 
+/* ---- names: kinds, categories, and what each job is sent -------------- */
+
+static void
+test_names(void)
+{
+	static const char *const cats[] = { "billing", "delivery", "praise", "question" };
+	static const struct {
+		const char *name;
+		int r;
+		const char *kind, *category;
+	} splits[] = {
+		{ "ack", 1, "ack", NULL },
+		{ "ack-billing", 1, "ack", "billing" },
+		{ "ack-plain", 1, "ack-plain", NULL },
+		{ "ack-praise", 1, "ack-praise", NULL },
+		{ "ack-plain-question", 1, "ack-plain", "question" },
+		{ "ack-praise-praise", 1, "ack-praise", "praise" },
+		{ "breach-warning-delivery", 1, "breach-warning", "delivery" },
+		{ "ack-refunds", 0, NULL, NULL },
+		{ "followup-plain", 0, NULL, NULL },
+		{ "notes", -1, NULL, NULL },
+	};
+	static const char *const lint_want[] = {
+		"ack-refunds.txt: no category \"refunds\" in the rules, so no case would ever "
+		"get it (KIND-CATEGORY.txt names a category of the rules: billing, delivery, "
+		"praise, question)",
+		"followup-plain-x.txt: no category \"plain-x\" in the rules, so no case would ever "
+		"get it (KIND-CATEGORY.txt names a category of the rules: billing, delivery, "
+		"praise, question)",
+	};
+	struct template_set *set = NULL;
+	struct template_vars *v = template_vars_new();
+	struct template_output out = { 0 };
+	char *dir = t_tmpdir(), *err = NULL, **errors = NULL;
+	size_t n = 0, n_templates = 0;
+
+	for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		char *kind = NULL, *cat = NULL;
+		int r = template_name_split(splits[i].name, cats, 4, &kind, &cat);
+
+		is_int(r, splits[i].r, "split %s: result", splits[i].name);
+		is_str(kind, splits[i].kind, "split %s: kind", splits[i].name);
+		is_str(cat, splits[i].category, "split %s: category", splits[i].name);
+		free(kind);
+		free(cat);
+	}
+	is_str(template_kind_for("ack", "complaint"), "ack", "a complaint's ack is ack");
+	is_str(template_kind_for("ack-plain", "question"), "ack-plain", "a question's is ack-plain");
+	is_str(template_kind_for("ack-plain", "praise"), "ack-praise", "praise's is ack-praise");
+	is_str(template_kind_for("warning", "question"), "breach-warning", "warning");
+	is_str(template_kind_for("followup", NULL), "followup", "followup");
+
+	/* lint: a KIND-CATEGORY for no category of the rules is refused, with
+	 * FILE and the reason; the load itself does not know the rules. */
+	t_write_kinds(dir);
+	t_write(dir, "ack-billing.txt", "Subject: b\n\nb\n");
+	t_write(dir, "ack-refunds.txt", "Subject: r\n\nr\n");
+	t_write(dir, "ack-plain-question.txt", "Subject: q\n\nq\n");
+	t_write(dir, "followup-plain-x.txt", "Subject: f\n\nf\n");
+	is_int(template_lint_dir_categories(dir, cats, 4, &errors, &n, &n_templates), -1,
+	       "lint with the rules' categories refuses ack-refunds");
+	is_int((long long)n, 2, "two errors");
+	for (size_t i = 0; i < 2; i++) {
+		char *w = xasprintf("%s/%s", dir, lint_want[i]);
+
+		is_str(i < n ? errors[i] : NULL, w, "lint error %zu", i);
+		free(w);
+	}
+	template_errors_free(&errors, n);
+	is_int(template_lint_dir_count(dir, &errors, &n, NULL), 0,
+	       "without the categories the names are not checked");
+	template_errors_free(&errors, n);
+
+	/* ack-praise needs no file: an older templates directory thanks
+	 * praise with ack-plain; a category called "plain" or "praise" never
+	 * turns ack into ack-plain or ack-praise. */
+	ok(template_set_load(dir, &set, &err) == 0, "a set without ack-praise.txt loads");
+	is_str(template_set_pick(set, "ack-praise", "praise"), "ack-plain",
+	       "ack-praise falls back to ack-plain");
+	is_str(template_set_pick(set, "ack-praise", "question"), "ack-plain-question",
+	       "through ack-plain's category file");
+	is_str(template_set_pick(set, "ack", "plain"), "ack", "ack + plain is not ack-plain");
+	template_set_free(&set);
+	t_write(dir, "ack-praise.txt", "Subject: thanks\n\nthanks\n");
+	template_set_load(dir, &set, &err);
+	is_str(template_set_pick(set, "ack-praise", "praise"), "ack-praise",
+	       "with its file, ack-praise is used");
+	is_str(template_set_pick(set, "ack", "praise"), "ack", "ack + praise is not ack-praise");
+	ok(template_render(set, "ack-praise", "praise", v, &out, &err) == 0 &&
+	   strcmp(out.subject, "thanks") == 0, "and rendered");
+	template_output_clear(&out);
+	template_set_free(&set);
+	template_vars_free(&v);
+	t_rmdir(dir);
+}
+
+/* True when s says sorry or apologises, in any case. */
+static bool
+t_apologises(const char *s)
+{
+	char *l = xstrdup(s != NULL ? s : "");
+	bool r;
+
+	for (char *p = l; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	r = strstr(l, "sorry") != NULL || strstr(l, "apolog") != NULL;
+	free(l);
+	return r;
+}
+
+/*
+ * Issue 11: nothing sent for a question or praise apologises.  Every
+ * template the default set can pick for them is rendered: for each
+ * category of the default rules whose outcome is not complaint, each job
+ * intake and tick can queue for such a case (the plain ack, and to staff
+ * the warning and the escalation of a question's clock; no follow-up is
+ * queued for them), as the outbox maps it to a template kind -- with
+ * sample values, with none, and with every condition true, so that every
+ * branch of every {{#if}} is read.
+ */
+static void
+test_no_apology(void)
+{
+	static const char *const jobs[] = { "ack-plain", "warning", "escalation" };
+	char *dir = xasprintf("%s/templates", t_datadir);
+	char *rules_path = xasprintf("%s/rules.conf", t_datadir), *err = NULL;
+	struct classify_rules *rules = NULL;
+	struct template_set *set = NULL;
+	struct template_vars *vars[3];
+	size_t rendered = 0, non = 0;
+
+	if (classify_load(rules_path, &rules, &err) < 0 ||
+	    template_set_load(dir, &set, &err) < 0) {
+		ok(false, "default rules and templates load: %s", err);
+		free(err);
+		classify_rules_free(&rules);
+		free(dir);
+		free(rules_path);
+		return;
+	}
+	vars[0] = template_vars_new();
+	template_vars_sample(vars[0]);
+	vars[1] = template_vars_new();
+	vars[2] = template_vars_new();
+	template_vars_sample(vars[2]);
+	template_vars_set(vars[2], "resolved", "yes");
+	template_vars_set(vars[2], "resolution_cause", "answered");
+	template_vars_set(vars[2], "breached", "yes");
+	for (size_t c = 0; c < classify_rules_n_categories(rules); c++) {
+		enum classify_outcome o = classify_rules_category_outcome(rules, c);
+		const char *cat = classify_rules_category(rules, c);
+
+		if (o == CLASSIFY_COMPLAINT)
+			continue;
+		non++;
+		for (size_t j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
+			const char *kind = template_kind_for(jobs[j], classify_outcome_name(o));
+
+			for (size_t k = 0; k < 3; k++) {
+				struct template_output out = { 0 };
+
+				template_vars_set(vars[k], "category", cat);
+				if (template_render(set, kind, cat, vars[k], &out, &err) < 0) {
+					ok(false, "%s for %s renders: %s", kind, cat, err);
+					free(err);
+					err = NULL;
+					continue;
+				}
+				ok(!t_apologises(out.subject) && !t_apologises(out.body),
+				   "%s (%s.txt) for %s, %s: no sorry, no apology", kind,
+				   template_set_pick(set, kind, cat), cat,
+				   k == 0 ? "sample values" : k == 1 ? "no values" : "every condition");
+				template_output_clear(&out);
+				rendered++;
+			}
+		}
+	}
+	is_int((long long)non, 2, "the default rules have two non-complaint categories");
+	ok(rendered == non * 9, "%zu renderings checked", rendered);
+	/* The check can fail: the complaint's ack does apologise. */
+	{
+		struct template_output out = { 0 };
+
+		template_render(set, "ack", "billing", vars[0], &out, &err);
+		ok(t_apologises(out.body), "(the check sees the apology in a complaint's ack)");
+		template_output_clear(&out);
+	}
+	for (size_t k = 0; k < 3; k++)
+		template_vars_free(&vars[k]);
+	template_set_free(&set);
+	classify_rules_free(&rules);
+	free(dir);
+	free(rules_path);
+}
+
 int
 main(void)
 {
@@ -595,5 +804,7 @@ main(void)
 	test_fallback();
 	test_lint();
 	test_defaults();
+	test_names();
+	test_no_apology();
 	return tap_exit();
 }

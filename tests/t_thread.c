@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authres.h"
 #include "tap.h"
 #include "thread.h"
 #include "xmem.h"
@@ -372,6 +373,150 @@ test_address_domain(void)
 	}
 }
 
+/* RFC 8601 fields, read by hand: the grammar, comments, quoting. */
+static void
+test_authres_parse(void)
+{
+	struct authres *ar = xmalloc(sizeof(*ar));
+
+	is_int(authres_parse("mx.example.com 1; dkim/1=pass (good) reason=\"ok fine\""
+			     " header.d=example.com header.i=@example.com;"
+			     " spf = pass smtp . mailfrom = \"a b\"@example.com; (end)", ar), 0,
+	       "version, method version, reason, spaces, quoted local part");
+	is_str(ar->authserv_id, "mx.example.com", "authserv-id");
+	is_int((long long)ar->n_results, 2, "two results");
+	is_str(ar->results[0].method, "dkim", "method without its version");
+	is_str(ar->results[0].result, "pass", "result");
+	is_int((long long)ar->results[0].n_props, 2, "two properties");
+	is_str(ar->results[0].props[0].name, "header.d", "ptype.property");
+	is_str(ar->results[0].props[0].value, "example.com", "pvalue");
+	is_str(ar->results[0].props[1].value, "@example.com", "pvalue with @");
+	is_str(ar->results[1].props[0].name, "smtp.mailfrom", "blanks around the dot");
+	is_str(ar->results[1].props[0].value, "a b@example.com", "quoted local part unquoted");
+
+	is_int(authres_parse("(first) \"mx (quoted)\" (c (nested) c); none", ar), 0,
+	       "comments and a quoted authserv-id");
+	is_str(ar->authserv_id, "mx (quoted)", "quoted authserv-id");
+	ok(ar->none && ar->n_results == 0, "none");
+
+	is_int(authres_parse("mx.outlook.com; spf=pass (sender IP is 192.0.2.1)"
+			     " smtp.mailfrom=example.com; dkim=pass (signature was verified)"
+			     " header.d=example.com;dmarc=pass action=none"
+			     " header.from=example.com;compauth=pass reason=100", ar), 0,
+	       "Microsoft's field with action=none");
+	is_int((long long)ar->n_results, 4, "its four results");
+	is_str(ar->results[2].props[0].value, "example.com", "dmarc header.from after action=none");
+
+	is_int(authres_parse("", ar), -1, "empty: refused");
+	is_int(authres_parse("mx.example.com", ar), -1, "no result and no none: refused");
+	is_int(authres_parse("mx.example.com; dkim", ar), -1, "method without result: refused");
+	is_int(authres_parse("mx.example.com; dkim=pass header.d", ar), -1, "property without value");
+	is_int(authres_parse("mx.example.com; dkim=pass header.d=\"x", ar), -1,
+	       "unterminated quote: refused");
+	is_str(ar->authserv_id, "mx.example.com", "the authserv-id is still read");
+	is_int(authres_parse("mx.example.com; dkim=pass (unterminated header.d=x", ar), 0,
+	       "an unterminated comment runs to the end");
+	is_int((long long)ar->results[0].n_props, 0, "and hides what follows");
+	free(ar);
+}
+
+/* What is believed: the topmost field of a trusted authserv-id only. */
+static void
+test_authres_judge(void)
+{
+	static const char *const trusted = "mx.shop.example, mx2.shop.example";
+	struct {
+		const char *fields[3];
+		const char *domain;
+		enum authres_verdict want;
+		const char *how;
+		const char *desc;
+	} t[] = {
+		{ { "mx.shop.example; dkim=pass header.d=shop.example" }, "shop.example",
+		  AUTHRES_PASS, "dkim=pass header.d", "dkim pass for the domain" },
+		{ { "MX.Shop.Example; DKIM=Pass header.d=SHOP.example." }, "shop.example",
+		  AUTHRES_PASS, "dkim=pass header.d", "case-insensitive, trailing dot" },
+		{ { "mx2.shop.example; dkim=pass header.i=anna@shop.example" }, "shop.example",
+		  AUTHRES_PASS, "dkim=pass header.i", "header.i, second trusted id" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=anna@shop.example" }, "shop.example",
+		  AUTHRES_PASS, "spf=pass smtp.mailfrom", "spf pass" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=shop.example" }, "shop.example",
+		  AUTHRES_PASS, "spf=pass smtp.mailfrom", "spf pass with a bare domain" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=<anna@shop.example>" }, "shop.example",
+		  AUTHRES_PASS, "spf=pass smtp.mailfrom", "spf pass with <> around the address" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=<anna@shop.example>.evil" }, "shop.example",
+		  AUTHRES_NONE, NULL, "<> only at the ends" },
+		{ { "mx.shop.example; dmarc=pass header.from=shop.example" }, "shop.example",
+		  AUTHRES_PASS, "dmarc=pass header.from", "dmarc pass" },
+		{ { "mx.shop.example; dkim=pass header.d=mail.shop.example" }, "shop.example",
+		  AUTHRES_NONE, NULL, "a subdomain is another domain" },
+		{ { "mx.shop.example; dkim=pass header.d=shop.example.evil.org" }, "shop.example",
+		  AUTHRES_NONE, NULL, "a longer domain is another domain" },
+		{ { "mx.shop.example; dkim=fail header.d=shop.example" }, "shop.example",
+		  AUTHRES_NONE, NULL, "dkim fail" },
+		{ { "mx.shop.example; dkim=pass header.b=shop.example" }, "shop.example",
+		  AUTHRES_NONE, NULL, "the wrong property" },
+		{ { "mx.shop.example; spf=pass smtp.helo=shop.example" }, "shop.example",
+		  AUTHRES_NONE, NULL, "spf for the HELO name" },
+		{ { "mx.evil.example; dkim=pass header.d=shop.example" }, "shop.example",
+		  AUTHRES_NONE, NULL, "an authserv-id not in the list" },
+		{ { "mx.shop.example.evil; dkim=pass header.d=shop.example" }, "shop.example",
+		  AUTHRES_NONE, NULL, "an authserv-id that only starts like ours" },
+		{ { "mx.shop.example; none", "mx.shop.example; dkim=pass header.d=shop.example" },
+		  "shop.example", AUTHRES_NONE, NULL, "a pass below our topmost field" },
+		{ { "mx.evil.example; none", "mx.shop.example; dkim=pass header.d=shop.example" },
+		  "shop.example", AUTHRES_PASS, "dkim=pass header.d", "other ids above are skipped" },
+		{ { "mx.shop.example; dkim=pass header.d=\"x", "mx.shop.example; dkim=pass header.d=shop.example" },
+		  "shop.example", AUTHRES_NONE, NULL, "an unreadable topmost field says nothing" },
+		{ { "mx.shop.example; dkim=pass header.d=shop.example; dmarc=fail header.from=shop.example" },
+		  "shop.example", AUTHRES_FAIL, "dmarc=fail header.from", "dmarc fail wins" },
+		{ { "mx.shop.example; dmarc=fail header.from=other.example; dkim=pass header.d=shop.example" },
+		  "shop.example", AUTHRES_PASS, "dkim=pass header.d", "dmarc fail of another domain" },
+		/* As real servers write them. */
+		{ { "mx.shop.example; dkim=pass (2048-bit key; unprotected) header.d=shop.example"
+		    " header.i=@shop.example header.a=rsa-sha256 header.s=mail header.b=AbC+/12x;" },
+		  "shop.example", AUTHRES_PASS, "dkim=pass header.d", "OpenDKIM" },
+		{ { "mx.shop.example; dkim=none; dkim-atps=neutral" }, "shop.example",
+		  AUTHRES_NONE, NULL, "OpenDKIM's AlwaysAddARHeader on unsigned mail" },
+		{ { "mx.shop.example; dmarc=pass (p=none dis=none) header.from=shop.example" },
+		  "shop.example", AUTHRES_PASS, "dmarc=pass header.from", "OpenDMARC" },
+		{ { "mx.shop.example; dkim=pass header.d=shop.example header.s=s1 header.b=\"a1\";"
+		    " spf=pass (mx.shop.example: domain of a@shop.example designates 192.0.2.1 as"
+		    " permitted sender) smtp.mailfrom=a@shop.example; dmarc=pass (policy=reject)"
+		    " header.from=shop.example" }, "shop.example", AUTHRES_PASS, "dkim=pass header.d",
+		  "rspamd" },
+		/* Our server quotes what the sender gave in MAIL FROM; encoded
+		 * words there are not decoded into results. */
+		{ { "mx.shop.example; spf=pass smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass_header.d=3Dshop.example?=@evil.example" },
+		  "shop.example", AUTHRES_NONE, NULL, "an encoded word in MAIL FROM stays a value" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=x@evil.example (dkim=pass header.d=shop.example)" },
+		  "shop.example", AUTHRES_NONE, NULL, "results in a comment are a comment" },
+		{ { "mx.shop.example; spf=pass smtp.mailfrom=\"x;dkim=pass header.d=shop.example\"@evil.example" },
+		  "shop.example", AUTHRES_NONE, NULL, "results in a quoted local part are a value" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = 0;
+		const char *how = "unset";
+
+		while (n < 3 && t[i].fields[n] != NULL)
+			n++;
+		is_int(authres_judge(t[i].fields, n, trusted, t[i].domain, &how), t[i].want,
+		       "judge: %s", t[i].desc);
+		is_str(how != NULL ? how : "(null)", t[i].how != NULL ? t[i].how : "(null)",
+		       "judge: %s: how", t[i].desc);
+	}
+	{
+		const char *f[] = { "mx.shop.example; dkim=pass header.d=shop.example" };
+
+		is_int(authres_judge(f, 1, "", "shop.example", NULL), AUTHRES_NONE,
+		       "no trusted id configured: nothing is believed");
+		is_int(authres_judge(f, 1, trusted, NULL, NULL), AUTHRES_NONE, "no domain");
+		is_int(authres_judge(NULL, 0, trusted, "shop.example", NULL), AUTHRES_NONE,
+		       "no field");
+	}
+}
+
 int
 main(void)
 {
@@ -382,5 +527,7 @@ main(void)
 	test_find_case();
 	test_address_matches();
 	test_address_domain();
+	test_authres_parse();
+	test_authres_judge();
 	return tap_exit();
 }

@@ -43,6 +43,15 @@ check_message(const struct message *m)
 	check_str("from.addr", m->from.addr, true);
 	check_str("reply_to.name", m->reply_to.name, true);
 	check_str("reply_to.addr", m->reply_to.addr, true);
+	for (size_t i = 0; i < m->n_cc; i++) {
+		check_str("cc.name", m->cc[i].name, true);
+		check_str("cc.addr", m->cc[i].addr, true);
+	}
+	for (size_t i = 0; i < m->n_auth_results; i++)
+		check_str("auth_results", m->auth_results[i], false);
+	if (m->conversions > MESSAGE_MAX_CONVERSIONS)
+		fuzz_fail("message", "%u iconv conversions, more than %d", m->conversions,
+			  MESSAGE_MAX_CONVERSIONS);
 	for (size_t i = 0; i < m->n_to; i++) {
 		check_str("to.name", m->to[i].name, true);
 		check_str("to.addr", m->to[i].addr, true);
