@@ -5,6 +5,33 @@
  * print to stdout, and it returns a <sysexits.h> code that main() exits
  * with.  argv[0] is the command's own name; options after it are the
  * command's.  struct app carries the global options and what main loaded.
+ *
+ * Exit codes: one table for every command (redress(1), EXIT STATUS, says
+ * the same; tests/t_exit.sh checks it across the commands):
+ *
+ *   0  EX_OK           done
+ *   64 EX_USAGE        the command line is wrong: an unknown command or
+ *                      option, a missing or extra argument, a malformed
+ *                      value (an id, a state, a date, a duration)
+ *   65 EX_DATAERR      what was asked cannot be done to what exists: a
+ *                      message file that cannot be classified, a change a
+ *                      case's state refuses (resolving a resolved case),
+ *                      a job that is not failed retried, a template that
+ *                      does not apply to the case
+ *   66 EX_NOINPUT      what was named does not exist: a file or directory
+ *                      given on the command line or to lint, a case, a
+ *                      job, a message of a case, a template name
+ *   69 EX_UNAVAILABLE  a service refused for good: a bad login or
+ *                      certificate, a store that cannot be created or is
+ *                      refused (mode, empty file, newer schema)
+ *   70 EX_SOFTWARE     an internal error
+ *   75 EX_TEMPFAIL     try again later: the store locked or the disk full,
+ *                      a server unreachable, another sender running
+ *   78 EX_CONFIG       the configuration is wrong: redress.conf, or the
+ *                      rules and templates it names (and what lint finds)
+ *
+ * In filter mode only 0 and 75 are used: a mail server bounces the
+ * message on any other code (cmd_filter).
  */
 #ifndef REDRESS_CMD_H
 #define REDRESS_CMD_H
@@ -36,6 +63,14 @@ int cmd_case(struct app *app, int argc, char **argv);
 int cmd_queue(struct app *app, int argc, char **argv);
 int cmd_report(struct app *app, int argc, char **argv);
 int cmd_config(struct app *app, int argc, char **argv);
+
+/*
+ * Reads a case or job id (noun: "case" or "job") given to cmd ("case
+ * show"): EX_OK and *id_r, or EX_USAGE after saying what is wrong.
+ */
+int cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r);
+/* Says that there is no case (or job) id; returns EX_NOINPUT. */
+int cmd_no_such(const char *noun, long long id);
 
 /* True when argv holds -h or --help before any "--". */
 bool cmd_wants_help(int argc, char **argv);

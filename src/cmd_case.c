@@ -119,6 +119,22 @@ case_print_out(struct buf *b)
 	buf_free(b);
 }
 
+/* The states a case can be in (doc/redress.1, "Case life"). */
+#define CASE_STATES "new, acknowledged, responded, waiting, resolved, closed, held"
+
+static bool
+case_state_known(const char *state)
+{
+	static const char *const states[] = {
+		"new", "acknowledged", "responded", "waiting", "resolved", "closed", "held",
+	};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(state, states[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 case_list(struct app *app, struct store *st, int argc, char **argv)
 {
@@ -144,6 +160,11 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(case_usage);
+	if (f.state != NULL && !case_state_known(f.state)) {
+		fprintf(stderr, "redress: case list: --state %s: no such state (%s)\n",
+			f.state, CASE_STATES);
+		return EX_USAGE;
+	}
 	if (store_case_list(st, &f, &cases, &n, &error) < 0) {
 		log_error("%s", error);
 		free(error);
@@ -380,18 +401,18 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 			return cmd_usage(case_usage);
 		raw = optarg;
 	}
-	if (optind + 1 != argc || cmd_parse_id(argv[optind], &id) < 0)
+	if (optind + 1 != argc)
 		return cmd_usage(case_usage);
+	if (cmd_id_arg("case show", "case", argv[optind], &id) != EX_OK)
+		return EX_USAGE;
 	r = store_case_get(st, id, &c, &error);
 	if (r < 0) {
 		log_error("%s", error);
 		free(error);
 		return EX_SOFTWARE;
 	}
-	if (r == 0) {
-		fprintf(stderr, "redress: no case %lld\n", id);
-		return EX_NOINPUT;
-	}
+	if (r == 0)
+		return cmd_no_such("case", id);
 	if (raw != NULL) {
 		store_case_free(&c);
 		return case_show_raw(st, id, raw);
@@ -552,9 +573,9 @@ cmd_queue(struct app *app, int argc, char **argv)
 		long long id;
 		int r;
 
-		if (cmd_parse_id(argv[2], &id) < 0) {
+		if (cmd_id_arg("queue retry", "job", argv[2], &id) != EX_OK) {
 			store_close(&st);
-			return cmd_usage(queue_usage);
+			return EX_USAGE;
 		}
 		r = store_job_get(st, id, &j, &error);
 		if (r <= 0) {

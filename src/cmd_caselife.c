@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "sla.h"
 #include "store.h"
+#include "xmem.h"
 
 int
 cmd_case_change(struct app *app, struct store *st, int argc, char **argv)
@@ -54,10 +55,18 @@ cmd_case_change(struct app *app, struct store *st, int argc, char **argv)
 		}
 		cause = optarg;
 	}
-	if (optind + 1 != argc || cmd_parse_id(argv[optind], &id) < 0) {
+	if (optind + 1 != argc) {
 		fprintf(stderr, "redress: usage: redress case %s ID%s\n", argv[0],
 			a == CASELIFE_RESOLVE ? " [--cause TEXT]" : "");
 		return EX_USAGE;
+	}
+	{
+		char *what = xasprintf("case %s", argv[0]);
+		int bad = cmd_id_arg(what, "case", argv[optind], &id);
+
+		free(what);
+		if (bad != EX_OK)
+			return bad;
 	}
 	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);

@@ -13,9 +13,11 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "caselife.h"
@@ -86,6 +88,7 @@ cmd_template_lint(struct app *app, int argc, char **argv)
 	const char **cats;
 	char **errors = NULL, *error = NULL;
 	size_t n = 0, n_templates = 0;
+	struct stat sb;
 	int r;
 
 	if (cmd_wants_help(argc, argv)) {
@@ -96,6 +99,15 @@ cmd_template_lint(struct app *app, int argc, char **argv)
 		return cmd_usage(cmd_template_lint_usage);
 	if (argc == 2)
 		dir = argv[1];
+	/* What lint is to read does not exist: 66, as for rules lint. */
+	if (stat(dir, &sb) < 0) {
+		fprintf(stderr, "redress: template lint: %s: %s\n", dir, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "redress: template lint: %s: not a directory\n", dir);
+		return EX_NOINPUT;
+	}
 	/* The rules say which categories exist: a template for any other
 	 * would never be sent. */
 	if (classify_load(app->cfg->paths_rules, &rules, &error) < 0) {
@@ -175,8 +187,8 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 	size_t len;
 	int ret;
 
-	if (cmd_parse_id(case_id, &id) < 0)
-		return cmd_usage(cmd_template_render_usage);
+	if (cmd_id_arg("template render --case", "case", case_id, &id) != EX_OK)
+		return EX_USAGE;
 	if (cmd_template_split(name, &kind, &category) < 0) {
 		fprintf(stderr, "redress: template render: \"%s\" is not a kind "
 			"(" CMD_TEMPLATE_KINDS ")\n", name);
@@ -190,9 +202,7 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 			fprintf(stderr, "redress: %s\n", error);
 			ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 		} else if (r == 0) {
-			fprintf(stderr, "redress: template render --case %lld: no case %lld\n",
-				id, id);
-			ret = EX_DATAERR;
+			ret = cmd_no_such("case", id);
 		} else if ((why = cmd_template_applies(c, kind, category)) != NULL) {
 			fprintf(stderr, "redress: template render: %s\n", why);
 			ret = EX_DATAERR;
@@ -284,7 +294,7 @@ cmd_template_render(struct app *app, int argc, char **argv)
 			name, dir);
 		template_vars_free(&vars);
 		template_set_free(&set);
-		return EX_USAGE;
+		return EX_NOINPUT;
 	}
 	if (category != NULL) {
 		template_vars_set(vars, "category", category);

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -109,4 +110,21 @@ cmd_parse_id(const char *s, long long *id_r)
 		return -1;
 	*id_r = v;
 	return 0;
+}
+
+int
+cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r)
+{
+	if (cmd_parse_id(s, id_r) == 0)
+		return EX_OK;
+	fprintf(stderr, "redress: %s: \"%s\" is not a %s id (a number, such as 12 "
+		"or 000012)\n", cmd, s, noun);
+	return EX_USAGE;
+}
+
+int
+cmd_no_such(const char *noun, long long id)
+{
+	fprintf(stderr, "redress: no %s %lld\n", noun, id);
+	return EX_NOINPUT;
 }

@@ -11,6 +11,7 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -204,6 +205,13 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	app.now = clock_now();
+	/* -c FILE names a file: when it is not there, that is input missing
+	 * (66), not a wrong configuration.  The filter says 75, as always. */
+	if (cmd->needs_config && app.config_path != NULL &&
+	    access(app.config_path, F_OK) < 0 && cmd->fn != cmd_filter) {
+		fprintf(stderr, "redress: -c %s: %s\n", app.config_path, strerror(errno));
+		return EX_NOINPUT;
+	}
 	if (cmd->needs_config &&
 	    (config_find_and_load(app.config_path, &app.cfg, &error) < 0 ||
 	     confcheck_all(app.cfg, &error) < 0)) {

@@ -42,7 +42,7 @@ like "$(grep '^Subject:' out)" "kind words" "the thank-you"
 NOW=2026-11-23T10:00:00Z; R template render escalation --case 2 >/dev/null; st=$?
 is "$st" 0 "an escalation about any case renders"
 NOW=2026-11-23T10:00:00Z; R template render ack --case 9 >/dev/null 2>err; st=$?
-is "$st" 65 "no such case"
+is "$st" 66 "no such case (66, as for case show)"
 like "$(cat err)" "no case 9" "says so"
 
 # One way to write a case number: as in the tag, 000001.
