@@ -6,7 +6,7 @@
  *   imap_fetch_driver -c redress.conf -d DIR [--die-after N] [--wait SECONDS]
  *                     [--fsync] [--discard]
  *   imap_fetch_driver --parse-url URL
- *   imap_fetch_driver            (prints a TAP skip: it runs under make check)
+ *   imap_fetch_driver            (prints a TAP skip line)
  *
  * DESCRIPTION
  *   Connects with the [imap] section of the config, fetches every message

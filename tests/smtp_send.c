@@ -1,7 +1,7 @@
 /*
  * smtp_send - a small driver for the mailer, used by tests/t_smtp.sh and
- * bench/smtp_bench.sh.  Not a test by itself: run without arguments (as
- * "make check" does) it prints a TAP skip line and exits 0.
+ * bench/smtp_bench.sh.  Not a test by itself (not in TESTS): run without
+ * arguments it prints a TAP skip line and exits 0.
  *
  *   smtp_send [-v] [-f FROM] [-t RCPT] [-n COUNT] [-m FILE] CONFIG
  *
