@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "classify.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "base/xmem.h"
+#include "policy/classify.h"
 
 #define BATCH_MAX_RECORD (16 * 1024 * 1024)
 

@@ -33,9 +33,8 @@ H
 # shellcheck disable=SC2046
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$tmp" -I"$top/src" \
 	$(pkg-config --cflags libpcre2-8 gnutls) \
-	"$top/bench/classify_batch.c" "$top/src/classify.c" "$top/src/classify_prefilter.c" \
-	"$top/src/buf.c" \
-	"$top/src/json.c" "$top/src/log.c" "$top/src/xmem.c" "$top/src/clock.c" \
+	"$top/bench/classify_batch.c" "$top"/src/policy/classify*.c \
+	"$top"/src/base/*.c \
 	-o "$tmp/classify_batch" $(pkg-config --libs libpcre2-8 gnutls)
 
 python3 "$top/bench/classify_quality.py" --driver "$tmp/classify_batch" \

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "classify.h"
-#include "xmem.h"
+#include "base/xmem.h"
+#include "policy/classify.h"
 
 #define SPEED_MAX_TEXT (16 * 1024 * 1024)
 

@@ -29,9 +29,8 @@ H
 # shellcheck disable=SC2046
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$tmp" -I"$top/src" \
 	$(pkg-config --cflags libpcre2-8 gnutls) \
-	"$top/bench/classify_speed.c" "$top/src/classify.c" "$top/src/classify_prefilter.c" \
-	"$top/src/buf.c" \
-	"$top/src/json.c" "$top/src/log.c" "$top/src/xmem.c" "$top/src/clock.c" \
+	"$top/bench/classify_speed.c" "$top"/src/policy/classify*.c \
+	"$top"/src/base/*.c \
 	-o "$tmp/classify_speed" $(pkg-config --libs libpcre2-8 gnutls)
 
 "$cc" -std=c11 -O2 $(pkg-config --cflags libpcre2-8) "$top/bench/pcre2_engines.c" \

@@ -5,7 +5,7 @@
 # puts N messages (default 10000) in a mailbox "Bench", primes Dovecot's
 # index and cache, then fetches the whole mailbox RUNS times (default 3)
 # with each client into a fresh directory:
-#   redress: tests/imap_fetch_driver (src/imap.c; batches of BATCH, default
+#   redress: tests/imap_fetch_driver (src/net/imap.c; batches of BATCH, default
 #            100; every batch committed and marked \Seen + keyword on the
 #            server, as redress fetch does; one file per message)
 #   mbsync:  Sync Pull into a maildir (one file per message)

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "message.h"
-#include "xmem.h"
+#include "base/xmem.h"
+#include "mail/message.h"
 
 struct blob {
 	char *data;

@@ -22,12 +22,12 @@
 #include <unistd.h>
 #include <sysexits.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "confcheck.h"
-#include "config.h"
-#include "log.h"
-#include "xmem.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmem.h"
+#include "cmd/cmd.h"
+#include "config/confcheck.h"
+#include "config/config.h"
 
 #ifndef REDRESS_SYSCONFDIR
 #define REDRESS_SYSCONFDIR "/usr/local/etc"

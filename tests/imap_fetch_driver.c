@@ -1,5 +1,5 @@
 /*
- * imap_fetch_driver - drives src/imap.c against a real server for
+ * imap_fetch_driver - drives src/net/imap.c against a real server for
  * tests/t_imap.sh and bench/imap_bench.sh.
  *
  * SYNOPSIS
@@ -46,9 +46,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "imap.h"
-#include "xmem.h"
+#include "base/xmem.h"
+#include "config/config.h"
+#include "net/imap.h"
 
 struct driver {
 	const char *dir;

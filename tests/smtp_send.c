@@ -23,12 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "config.h"
-#include "log.h"
-#include "mailer.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "net/mailer.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 static char *
 generate(const char *rcpt, long n)

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autoreply.h"
+#include "policy/autoreply.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define MAX_HDR 6
 

@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "classify.h"
-#include "log.h"
-#include "message.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "mail/message.h"
+#include "policy/classify.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 static char *
 data_path(const char *rel)

@@ -13,10 +13,10 @@
 
 #include <libetpan/libetpan.h>
 
-#include "charset.h"
-#include "compose.h"
+#include "mail/charset.h"
+#include "mail/compose.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 static const char *const t_refs[] = { "root@example.net", "mid1@example.net" };
 

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confcheck.h"
-#include "config.h"
+#include "config/confcheck.h"
+#include "config/config.h"
 #include "tap.h"
 
 static char dir[PATH_MAX];

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "charset.h"
-#include "message.h"
+#include "mail/charset.h"
+#include "mail/message.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define NUL_S(s) ((s) != NULL ? (s) : "(null)")
 #define PYDATA "/usr/lib/python3.11/test/test_email/data"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t_exit.sh - one table of exit codes (src/cmd.h; redress(1), EXIT
+# t_exit.sh - one table of exit codes (src/cmd/cmd.h; redress(1), EXIT
 # STATUS), the same for every command: each row is a situation and the
 # code it must give, whichever command meets it.
 . "$top_srcdir/tests/lib/tap.sh"

@@ -16,7 +16,7 @@
 
 #include "fuzz.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 struct target {
 	const char *name;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t_imap.sh - src/imap.c against a real Dovecot on loopback (TAP).
+# t_imap.sh - src/net/imap.c against a real Dovecot on loopback (TAP).
 #
 # Drives tests/imap_fetch_driver (see its header) through: plain fetch of
 # 200 messages exactly once and marked; a second fetch finding nothing; a

@@ -1,5 +1,5 @@
 /*
- * t_imap_guard - src/imap_guard.c on its own (TAP).
+ * t_imap_guard - src/net/imap_guard.c on its own (TAP).
  *
  * Each case writes a server's bytes into one end of a socket pair (in
  * pieces, as a network would deliver them), closes it, and reads the
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "imap_guard.h"
+#include "net/imap_guard.h"
 #include "tap.h"
 
 struct scan_case {

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "intake.h"
-#include "message.h"
+#include "case/intake.h"
+#include "mail/message.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define PYDATA "/usr/lib/python3.11/test/test_email/data"
 

@@ -20,12 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "config.h"
-#include "log.h"
-#include "mailer.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "net/mailer.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 static char tmpdir[] = "/tmp/t_mailer.XXXXXX";
 

@@ -1,5 +1,5 @@
 /*
- * t_message - unit tests for message parsing (src/message.c, charset.c,
+ * t_message - unit tests for message parsing (src/mail/message.c, charset.c,
  * html.c): header fields, encoded words, charsets, transfer encodings,
  * HTML, MIME structure, limits and hostile input, fresh text, fingerprint.
  */
@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "charset.h"
-#include "message.h"
+#include "base/buf.h"
+#include "mail/charset.h"
+#include "mail/message.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define NUL_S(s) ((s) != NULL ? (s) : "(null)")
 

@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "config.h"
-#include "sla.h"
+#include "base/clock.h"
+#include "config/config.h"
+#include "policy/sla.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define LON "Europe/London"
 #define NYC "America/New_York"

@@ -16,9 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "tap.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 static char dir[] = "/tmp/t_store.XXXXXX";
 

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "classify.h"
+#include "policy/classify.h"
 #include "tap.h"
-#include "template.h"
-#include "xmem.h"
+#include "base/xmem.h"
+#include "policy/template.h"
 
 static const char *t_datadir;
 

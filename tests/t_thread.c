@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authres.h"
+#include "mail/authres.h"
 #include "tap.h"
-#include "thread.h"
-#include "xmem.h"
+#include "base/xmem.h"
+#include "case/thread.h"
 
 #define DOMAIN "mail.example.com"
 

@@ -5,8 +5,8 @@
 #
 # SRCDIR is the source tree (default: this script's ../..; or $top_srcdir),
 # BUILDDIR a configured build directory holding autoconfig.h (default
-# $top_builddir, else SRCDIR).  Every src/*.c except main.c and cmd_*.c
-# (the library that redress itself is made of) is compiled with
+# $top_builddir, else SRCDIR).  Every src/*/*.c except src/cmd/ (the
+# library that redress itself is made of) is compiled with
 # -fsanitize=fuzzer-no-link,address,undefined into OUTDIR/obj, and each
 # target OUTDIR/fuzz_{message,rules,template,compose} is linked against it.
 # Objects are rebuilt only when a source or header under src/ or
@@ -37,13 +37,13 @@ cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,$san \
 
 mkdir -p "$out/obj"
 # The newest header: an object older than it is rebuilt.
-newest=$(ls -t "$src"/src/*.h "$src"/tests/fuzz/*.h "$bld/autoconfig.h" | head -1)
+newest=$(ls -t "$src"/src/*/*.h "$src"/tests/fuzz/*.h "$bld/autoconfig.h" | head -1)
 
 list=$out/obj/sources
 : > "$list"
-for f in "$src"/src/*.c "$src"/tests/fuzz/*.c; do
+for f in "$src"/src/*/*.c "$src"/tests/fuzz/*.c; do
+	case $f in "$src"/src/cmd/*) continue ;; esac
 	b=$(basename "$f" .c)
-	case $b in main|cmd_*) continue ;; esac
 	o=$out/obj/$b.o
 	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$newest" -nt "$o" ]; then
 		printf '%s\n' "$f" >> "$list"

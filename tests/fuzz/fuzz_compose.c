@@ -23,10 +23,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "compose.h"
+#include "base/buf.h"
+#include "mail/compose.h"
 #include "fuzz.h"
-#include "message.h"
+#include "mail/message.h"
 
 #define FUZZ_COMPOSE_MAX_REFS 64
 

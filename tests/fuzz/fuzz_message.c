@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "message.h"
+#include "mail/message.h"
 
 static void
 check_str(const char *what, const char *s, bool may_be_null)

@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "classify.h"
+#include "base/buf.h"
+#include "policy/classify.h"
 #include "fuzz.h"
-#include "message.h"
+#include "mail/message.h"
 
 #define FUZZ_RULES_MAX_HEADERS 8
 

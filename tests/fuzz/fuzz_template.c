@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "template.h"
+#include "policy/template.h"
 
 static char *fuzz_template_dir;
 static char *fuzz_template_file;

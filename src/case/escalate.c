@@ -1,0 +1,124 @@
+/*
+ * NAME
+ *	escalate - caps on the mail that goes to [smtp] escalate_to
+ * SYNOPSIS
+ *	#include "case/escalate.h"
+ *
+ *	escalate_allowed(), escalate_record(), escalate_suppress()
+ * DESCRIPTION
+ *	See escalate.h.  The per-sender count lives in the store's rates
+ *	table (kind "escalation"), keyed like the ack rate limit, so that
+ *	victim+1@ and vic.tim@ are one sender here too.  A case without a
+ *	customer address counts under the empty key: mail with no usable
+ *	sender is one sender for this purpose.
+ * DIAGNOSTICS
+ *	Store errors through error_r.
+ */
+#include "autoconfig.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmem.h"
+#include "case/escalate.h"
+#include "config/config.h"
+#include "policy/autoreply.h"
+#include "store/store.h"
+
+static bool
+escalate_to_manager(const struct store_job *j)
+{
+	return strcmp(j->kind, "escalation") == 0 || strcmp(j->kind, "warning") == 0;
+}
+
+static void
+escalate_key(const char *customer, char key[AUTOREPLY_KEY_MAX],
+	     char domain[AUTOREPLY_KEY_MAX])
+{
+	if (customer == NULL || !autoreply_rate_key(customer, key, domain))
+		key[0] = domain[0] = '\0';
+}
+
+int
+escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
+		 const char *customer, const struct store_job *jobs, size_t n_jobs,
+		 const char *kind, const char *detail, time_t now, char *why,
+		 size_t why_size, char **error_r)
+{
+	char key[AUTOREPLY_KEY_MAX], domain[AUTOREPLY_KEY_MAX];
+	long window = 0, n = 0;
+
+	(void)case_id;
+	for (size_t i = 0; i < n_jobs; i++) {
+		const struct store_job *j = &jobs[i];
+
+		if (!escalate_to_manager(j))
+			continue;
+		if (strcmp(j->kind, kind) == 0 && j->detail != NULL && detail != NULL &&
+		    strcmp(j->detail, detail) == 0) {
+			snprintf(why, why_size, "a %s for this reason exists (job %lld, %s)",
+				 kind, j->id, j->state);
+			return 0;
+		}
+		/* An open warning does not hold back an escalation: the
+		 * deadline it warned of has now passed, which is news. */
+		if ((strcmp(j->state, "queued") == 0 || strcmp(j->state, "sending") == 0) &&
+		    (strcmp(j->kind, "escalation") == 0 || strcmp(kind, "warning") == 0)) {
+			snprintf(why, why_size, "the case has one open already (job %lld, %s)",
+				 j->id, j->detail != NULL ? j->detail : j->kind);
+			return 0;
+		}
+	}
+	if (cfg->sla_escalate_per_sender <= 0)
+		return 1;
+	if (config_parse_duration(cfg->sla_escalate_window, &window) < 0)
+		window = 86400;
+	escalate_key(customer, key, domain);
+	if (store_rate_count(st, "escalation", key, NULL, now - window,
+			     cfg->sla_escalate_per_sender, &n, error_r) < 0)
+		return -1;
+	if (n >= cfg->sla_escalate_per_sender) {
+		snprintf(why, why_size, "%ld about %s's cases in %s already ([sla] "
+			 "escalate_per_sender)", n, *key != '\0' ? key : "an unknown sender",
+			 cfg->sla_escalate_window);
+		return 0;
+	}
+	return 1;
+}
+
+int
+escalate_record(struct store *st, long long case_id, const char *customer,
+		time_t now, char **error_r)
+{
+	char key[AUTOREPLY_KEY_MAX], domain[AUTOREPLY_KEY_MAX];
+
+	escalate_key(customer, key, domain);
+	return store_rate_add(st, "escalation", key, domain, now, case_id, error_r);
+}
+
+int
+escalate_suppress(struct store *st, long long case_id, const char *kind,
+		  const char *rcpt, const char *detail, const char *why, time_t now,
+		  char **error_r)
+{
+	struct store_job j = { 0 };
+	char *event;
+	int ret;
+
+	j.case_id = case_id;
+	j.kind = (char *)kind;
+	j.state = (char *)"suppressed";
+	j.due = now;
+	j.created = now;
+	j.rcpt = (char *)rcpt;
+	j.detail = (char *)detail;
+	j.last_error = (char *)why;
+	event = xasprintf("%s %s not sent: %s", kind, detail != NULL ? detail : "", why);
+	ret = store_job_add(st, &j, NULL, error_r) < 0 ||
+	      store_event_add(st, case_id, now, "escalation-skipped", event, error_r) < 0
+	      ? -1 : 0;
+	free(event);
+	return ret;
+}

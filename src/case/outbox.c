@@ -1,0 +1,977 @@
+/*
+ * NAME
+ *	outbox - the queue of mail redress owes people, and its delivery
+ * DESCRIPTION
+ *	See outbox.h.  Sending a job: claim it (state "sending", with this
+ *	sender's name and a lease, in its own short transaction, so that two
+ *	senders never take the same job), build the message outside any
+ *	transaction, deliver it, and record the result in a second transaction
+ *	together with the case's move (an ack sent makes a new case
+ *	acknowledged; a follow-up sent closes a resolved case).  The claim
+ *	also fixes the job's Message-ID, so that a message sent again after a
+ *	crash keeps it.
+ *
+ *	One sender at a time holds the "send" lock.  Both the lock and this
+ *	sender's claims last [smtp] lease unless renewed, and they are renewed
+ *	every third of it: between jobs, and during a delivery from the
+ *	mailer's progress hook, so that a slow server cannot make a live
+ *	sender look dead.  A round starts by putting back only the claims
+ *	that nobody can be sending: expired, or of a process of this host
+ *	that is gone.
+ *
+ *	A round ends early, leaving the other due jobs queued for the next
+ *	one: on request (SIGTERM: after the job in hand, which is abandoned
+ *	if nothing of it can have been delivered yet), when its time is up
+ *	(the daemon bounds it so that fetching and ticking go on), when the
+ *	server cannot be reached or stops answering (one timeout per round,
+ *	not one per job), and after a configuration failure.
+ *
+ *	Backoff for temporary failures: 1, 2, 4, ... minutes, at most 1 hour
+ *	apart, until [smtp] lifetime has passed since the job's first attempt
+ *	(a follow-up is queued a week before it is due: its lifetime must not
+ *	be spent before it is tried).  A delivery whose final dot got no reply
+ *	may have reached the server: it is tried again at most once more, and
+ *	no sooner than OUTBOX_UNCONFIRMED_WAIT (doc/design.md, "Delivery").
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmem.h"
+#include "case/caselife.h"
+#include "case/outbox.h"
+#include "case/thread.h"
+#include "config/config.h"
+#include "mail/compose.h"
+#include "net/mailer.h"
+#include "policy/sla.h"
+#include "policy/template.h"
+#include "store/store.h"
+
+#define OUTBOX_EXCERPT 600      /* bytes of the customer's text in escalations */
+#define OUTBOX_MAX_BACKOFF 3600
+#define OUTBOX_LOCK "send"
+/* Attempts of one job that may end with no reply to the final dot: each
+ * may have delivered a copy, so the server holds at most this many. */
+#define OUTBOX_MAX_UNCONFIRMED 2
+/* The least wait after such an attempt: a server that stalls after the
+ * dot is often busy filtering, and answers the next one in time. */
+#define OUTBOX_UNCONFIRMED_WAIT (15 * 60)
+#define OUTBOX_MIN_LEASE 3
+
+struct outbox {
+	const struct config *cfg;
+	struct store *st;
+	struct template_set *templates;
+	struct sla_policy *sla;
+	struct mailer *mailer;      /* NULL for a dry run */
+	bool dry_run;
+	bool halted;                /* a configuration problem stopped the batch */
+	bool down;                  /* the server is unreachable: end the round */
+	unsigned char *key;         /* HMAC key for our Message-IDs */
+	char *domain;               /* of our Message-IDs */
+	char *from_addr;            /* our From address */
+	char *from_name;
+	char *envelope_from;
+	char *escalate_addr;
+	char *escalate_name;
+	char owner[128];            /* PID@HOST for claims and the lock */
+	long lifetime;
+	long lease;                 /* seconds the lock and claims hold unrenewed */
+	time_t renewed;             /* real time of the last renewal */
+	bool locked;                /* we hold the send lock */
+	bool lost_lock;             /* a renewal found it taken: end the round */
+	bool (*stop)(void);         /* the round's stop request, or NULL */
+};
+
+int
+outbox_enqueue(struct store *st, long long case_id, const char *kind,
+	       const char *rcpt, time_t due, const char *detail,
+	       const char *msgid, time_t now, long long *job_id_r,
+	       char **error_r)
+{
+	struct store_job j = { 0 };
+
+	j.case_id = case_id;
+	j.kind = (char *)kind;
+	j.state = (char *)"queued";
+	j.due = due;
+	j.created = now;
+	j.rcpt = (char *)rcpt;
+	j.detail = (char *)detail;
+	j.msgid = (char *)msgid;
+	return store_job_add(st, &j, job_id_r, error_r);
+}
+
+time_t
+outbox_followup_due(const struct config *cfg, time_t now, bool at_resolution)
+{
+	long after = 0;
+	bool from_resolution = strcmp(cfg->followup_from, "resolution") == 0;
+
+	if (from_resolution != at_resolution)
+		return 0;
+	if (config_parse_duration(cfg->followup_after, &after) < 0)
+		after = 7 * 86400;
+	return now + after;
+}
+
+int
+outbox_after_change(struct store *st, const struct config *cfg,
+		    const struct store_case *c, enum caselife_action a,
+		    time_t now, char **error_r)
+{
+	time_t due;
+	long moved = 0;
+
+	switch (a) {
+	case CASELIFE_RESOLVE:
+		due = outbox_followup_due(cfg, now, true);
+		if (due == 0 || c->customer == NULL)
+			return 0;
+		/* One follow-up per case: move a queued one rather than add. */
+		if (store_jobs_reschedule(st, c->id, "followup", due, &moved, error_r) < 0)
+			return -1;
+		if (moved > 0)
+			return 0;
+		return outbox_enqueue(st, c->id, "followup", c->customer, due,
+				      "after resolution", NULL, now, NULL, error_r);
+	case CASELIFE_REOPEN:
+		/* The customer is not done: the follow-up waits for the new end. */
+		due = outbox_followup_due(cfg, now, false);
+		if (due == 0)
+			due = outbox_followup_due(cfg, now, true);
+		return store_jobs_reschedule(st, c->id, "followup", due, &moved, error_r);
+	default:
+		return 0;
+	}
+}
+
+int
+outbox_lock(struct outbox *ob, char **error_r)
+{
+	time_t t = time(NULL);
+	int r = store_lock(ob->st, OUTBOX_LOCK, ob->owner, t, ob->lease, error_r);
+
+	if (r > 0) {
+		ob->locked = true;
+		ob->lost_lock = false;
+		ob->renewed = t;
+	}
+	return r;
+}
+
+void
+outbox_unlock(struct outbox *ob)
+{
+	char *error = NULL;
+
+	if (!ob->locked)
+		return;
+	ob->locked = false;
+	if (store_unlock(ob->st, OUTBOX_LOCK, ob->owner, &error) < 0) {
+		log_warn("send: %s", error);
+		free(error);
+	}
+}
+
+int
+outbox_renew(struct outbox *ob, bool force)
+{
+	time_t t = time(NULL);
+	char *error = NULL;
+	int r = 1;
+
+	if (ob->lost_lock)
+		return 0;
+	if (!force && t - ob->renewed < ob->lease / 3)
+		return 1;
+	/* The claims first: they are what a takeover would send twice. */
+	if (store_jobs_renew(ob->st, ob->owner, t + ob->lease, &error) < 0 ||
+	    (ob->locked &&
+	     (r = store_lock(ob->st, OUTBOX_LOCK, ob->owner, t, ob->lease, &error)) < 0)) {
+		/* A busy store: the lease still has two thirds to run. */
+		log_warn("send: cannot renew the lock and claims: %s", error);
+		free(error);
+		return 1;
+	}
+	ob->renewed = t;
+	if (r == 0) {
+		log_error("send: another sender took the \"%s\" lock (it was not "
+			  "renewed for [smtp] lease); this one stops after the job "
+			  "in hand", OUTBOX_LOCK);
+		ob->lost_lock = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* The mailer's hook during a delivery: renew, and stop while it is safe. */
+static int
+outbox_progress(void *ctx, int committed)
+{
+	struct outbox *ob = ctx;
+
+	outbox_renew(ob, false);
+	return !committed && ob->stop != NULL && ob->stop();
+}
+
+int
+outbox_new(const struct config *cfg, struct store *st, bool dry_run,
+	   struct outbox **ob_r, char **error_r)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	char host[64] = "localhost";
+	char *name = NULL, *addr = NULL;
+
+	*ob_r = NULL;
+	ob->cfg = cfg;
+	ob->st = st;
+	ob->dry_run = dry_run;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(ob->owner, sizeof(ob->owner), "%ld@%s", (long)getpid(), host);
+	if (config_parse_duration(cfg->smtp_lifetime, &ob->lifetime) < 0)
+		ob->lifetime = 5 * 86400;
+	if (config_parse_duration(cfg->smtp_lease, &ob->lease) < 0)
+		ob->lease = 600;
+	if (ob->lease < OUTBOX_MIN_LEASE) {
+		*error_r = xasprintf("%s: [smtp] lease = %s: at least %ds (it is "
+				     "renewed every third of it)",
+				     config_where(cfg, "smtp", "lease"), cfg->smtp_lease,
+				     OUTBOX_MIN_LEASE);
+		goto fail;
+	}
+	if (compose_parse_mailbox(cfg->smtp_from, &name, &addr) < 0) {
+		*error_r = xasprintf("%s: [smtp] from: \"%s\" is not an address",
+				     config_where(cfg, "smtp", "from"), cfg->smtp_from);
+		goto fail;
+	}
+	ob->from_name = name;
+	ob->from_addr = addr;
+	name = addr = NULL;
+	if (compose_parse_mailbox(cfg->smtp_escalate_to, &name, &addr) < 0) {
+		*error_r = xasprintf("%s: [smtp] escalate_to: \"%s\" is not an address",
+				     config_where(cfg, "smtp", "escalate_to"),
+				     cfg->smtp_escalate_to);
+		goto fail;
+	}
+	ob->escalate_name = name;
+	ob->escalate_addr = addr;
+	ob->envelope_from = xstrdup(cfg->smtp_envelope_from != NULL
+				    ? cfg->smtp_envelope_from : ob->from_addr);
+	ob->domain = thread_address_domain(ob->from_addr);
+	if (ob->domain == NULL)
+		ob->domain = xstrdup("localhost");
+	if (store_secret(st, "msgid-key", 32, &ob->key, error_r) < 0)
+		goto fail;
+	if (template_set_load(cfg->paths_templates, &ob->templates, error_r) < 0)
+		goto fail;
+	if (sla_policy_load(cfg, &ob->sla, error_r) < 0)
+		goto fail;
+	if (!dry_run && mailer_open(cfg, &ob->mailer, error_r) < 0)
+		goto fail;
+	if (ob->mailer != NULL)
+		mailer_set_progress(ob->mailer, outbox_progress, ob);
+	*ob_r = ob;
+	return 0;
+fail:
+	outbox_free(&ob);
+	return -1;
+}
+
+void
+outbox_free(struct outbox **obp)
+{
+	struct outbox *ob = *obp;
+
+	if (ob == NULL)
+		return;
+	outbox_unlock(ob);
+	template_set_free(&ob->templates);
+	sla_policy_free(&ob->sla);
+	mailer_close(&ob->mailer);
+	free(ob->key);
+	free(ob->domain);
+	free(ob->from_addr);
+	free(ob->from_name);
+	free(ob->envelope_from);
+	free(ob->escalate_addr);
+	free(ob->escalate_name);
+	free(ob);
+	*obp = NULL;
+}
+
+static const char *
+outbox_template_kind(const char *job_kind, const struct store_case *c)
+{
+	return template_kind_for(job_kind, classify_outcome_name(caselife_outcome(c)));
+}
+
+/* The first lines of the customer's first message, for escalations. */
+static char *
+outbox_excerpt(struct outbox *ob, long long case_id)
+{
+	struct store_message_info *msgs = NULL;
+	size_t n = 0, len = 0;
+	char *raw = NULL, *error = NULL, *text = NULL;
+
+	if (store_case_messages(ob->st, case_id, &msgs, &n, &error) < 0 || n == 0 ||
+	    store_message_raw(ob->st, msgs[0].id, &raw, &len, &error) <= 0) {
+		free(error);
+		store_message_infos_free(&msgs, n);
+		return xstrdup("");
+	}
+	{
+		struct message_limits lim = {
+			(size_t)ob->cfg->intake_max_size, (unsigned)ob->cfg->intake_max_depth,
+			(unsigned)ob->cfg->intake_max_parts,
+		};
+		struct message *m = message_parse(raw, len, &lim);
+		char *fresh = message_fresh_text(m->text, m->text_len);
+		size_t cut = strlen(fresh);
+
+		if (cut > OUTBOX_EXCERPT) {
+			cut = OUTBOX_EXCERPT;
+			/* Do not split a UTF-8 sequence. */
+			while (cut > 0 && ((unsigned char)fresh[cut] & 0xc0) == 0x80)
+				cut--;
+		}
+		text = xasprintf("%.*s%s", (int)cut, fresh,
+				 cut < strlen(fresh) ? " [...]" : "");
+		free(fresh);
+		message_free(&m);
+	}
+	free(raw);
+	store_message_infos_free(&msgs, n);
+	return text;
+}
+
+/*
+ * The time to promise the customer for a deadline due.  A promise is never
+ * in the past: when the deadline has passed by the time the message is
+ * built (a follow-up to a case whose resolution is late, an ack held back
+ * by a greylisting server), the promise is made afresh from now, with the
+ * case's first-response target (a question's, [sla] question) in business
+ * time: the time the team allows itself to answer.  0: promise no time.
+ */
+static time_t
+outbox_promise(const struct outbox *ob, const struct store_case *c, time_t due,
+	       time_t now)
+{
+	enum priority prio = PRIORITY_NORMAL;
+
+	if (due == 0 || due > now)
+		return due;
+	switch (caselife_outcome(c)) {
+	case CLASSIFY_COMPLAINT:
+		priority_parse(c->priority != NULL ? c->priority : "normal", &prio);
+		return sla_add(ob->sla->cal, now, ob->sla->target[prio].first_response);
+	case CLASSIFY_QUESTION:
+		return ob->sla->question_clock ? sla_add(ob->sla->cal, now, ob->sla->question)
+		       : 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_job *j,
+	    time_t now, struct template_vars *v)
+{
+	char buf[256], *tag, *echo;
+	/* Escalations and warnings tell staff the deadlines as they are;
+	 * everything else is read by the customer, as a promise. */
+	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
+			   strcmp(j->kind, "warning") != 0;
+	time_t fr_due = c->first_response_due, res_due = c->resolution_due;
+
+	if (to_customer) {
+		fr_due = outbox_promise(ob, c, fr_due, now);
+		res_due = outbox_promise(ob, c, res_due, now);
+	}
+	/* One way to write a case number, the subject tag's: 000123. */
+	snprintf(buf, sizeof(buf), "%06lld", c->id);
+	template_vars_set(v, "case_id", buf);
+	tag = thread_tag_format(ob->cfg->case_tag, c->id);
+	template_vars_set(v, "case_tag", tag);
+	free(tag);
+	/* The customer's own words are echoed cut short (compose_echo): a
+	 * 64 KiB display name or a 1000-byte subject is not ours to repeat. */
+	echo = compose_echo(c->customer_name, COMPOSE_ECHO_NAME);
+	template_vars_set(v, "customer_name", echo);
+	free(echo);
+	template_vars_set(v, "customer_email", c->customer);
+	template_vars_set(v, "category", c->category);
+	template_vars_set(v, "category_label", c->label);
+	template_vars_set(v, "priority", c->priority);
+	echo = compose_echo(c->subject, COMPOSE_ECHO_SUBJECT);
+	template_vars_set(v, "original_subject", echo);
+	free(echo);
+	template_vars_set(v, "sender_name", ob->from_name != NULL ? ob->from_name
+			  : "Customer Care");
+	template_vars_set(v, "company", ob->from_name != NULL ? ob->from_name
+			  : "Customer Care");
+	template_vars_set(v, "state", c->state);
+	template_vars_set(v, "tags", c->tags);
+	template_vars_set(v, "resolution_cause", c->resolution_cause);
+	template_vars_set(v, "resolved", c->resolved_at != 0 ? "yes" : "");
+	template_vars_set(v, "breached", c->first_response_breached ||
+			  c->resolution_breached ? "yes" : "");
+	if (fr_due != 0) {
+		sla_format_deadline(ob->sla->cal, fr_due, now, buf, sizeof(buf));
+		template_vars_set(v, "deadline", buf);
+	}
+	if (res_due != 0) {
+		sla_format_deadline(ob->sla->cal, res_due, now, buf, sizeof(buf));
+		template_vars_set(v, "resolution_deadline", buf);
+	}
+	/* Escalations and warnings: which clock, and when it runs out (or
+	 * ran out), in words; a rule-based escalation says why instead. */
+	if (j->detail != NULL && (strcmp(j->kind, "escalation") == 0 ||
+				  strcmp(j->kind, "warning") == 0)) {
+		const char *clock = strncmp(j->detail, "breach:", 7) == 0 ? j->detail + 7
+				    : j->detail;
+		bool first = strcmp(clock, "first response") == 0;
+		bool res = strcmp(clock, "resolution") == 0;
+
+		if (first || res) {
+			time_t due = first ? c->first_response_due : c->resolution_due;
+
+			template_vars_set(v, "breach_kind", clock);
+			if (due != 0) {
+				sla_format_deadline(ob->sla->cal, due, now, buf, sizeof(buf));
+				template_vars_set(v, "due", buf);
+			}
+		} else {
+			template_vars_set(v, "reason", j->detail);
+			/* An escalation at intake may go out after deadlines have
+			 * passed (quiet hours): it then stands for their
+			 * escalations too (escalate.h), so it names them. */
+			if (c->first_response_breached || c->resolution_breached)
+				template_vars_set(v, "breach_kind",
+						  !c->resolution_breached ? "first response"
+						  : !c->first_response_breached ? "resolution"
+						  : "first response and resolution");
+		}
+	}
+	{
+		char iso[CLOCK_ISO_LEN];
+
+		clock_format_iso8601(c->created, iso);
+		template_vars_set(v, "received", iso);
+	}
+	if (strcmp(j->kind, "escalation") == 0 || strcmp(j->kind, "warning") == 0) {
+		char *ex = outbox_excerpt(ob, c->id);
+
+		template_vars_set(v, "customer_excerpt", ex);
+		free(ex);
+	}
+}
+
+/* Builds the whole message for a job; 0, or -1 with error (permanent). */
+static int
+outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
+	     time_t now, struct buf *out, char **error_r)
+{
+	struct template_vars *v = template_vars_new();
+	struct template_output t = { 0 };
+	struct compose_input in = { 0 };
+	const char *refs[64];
+	size_t n_refs = 0;
+	char *refs_copy = NULL;
+	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
+			   strcmp(j->kind, "warning") != 0;
+	int ret = -1;
+
+	outbox_vars(ob, c, j, now, v);
+	if (template_render(ob->templates, outbox_template_kind(j->kind, c),
+			    c->category, v, &t, error_r) < 0)
+		goto out;
+	if (j->msgid == NULL)
+		j->msgid = thread_msgid_new(ob->key, 32, c->id, ob->domain);
+	in.from = ob->cfg->smtp_from;
+	in.to_addr = j->rcpt;
+	in.to_name = to_customer ? c->customer_name : ob->escalate_name;
+	in.subject = t.subject;
+	in.body = t.body;
+	in.message_id = j->msgid;
+	in.date = now;
+	in.x_loop = ob->from_addr;
+	if (to_customer) {
+		in.auto_submitted = strcmp(j->kind, "followup") == 0 ? "auto-generated"
+				    : "auto-replied";
+		in.in_reply_to = c->customer_msgid;
+		if (c->customer_refs != NULL) {
+			/* Space-separated ids: cut them apart in a copy. */
+			refs_copy = xstrdup(c->customer_refs);
+			for (char *p = refs_copy; *p != '\0' && n_refs < 64;) {
+				size_t len = strcspn(p, " ");
+
+				if (len > 0)
+					refs[n_refs++] = p;
+				p += len;
+				if (*p != '\0')
+					*p++ = '\0';
+			}
+		}
+		in.references = refs;
+		in.n_references = n_refs;
+	} else {
+		in.auto_submitted = "auto-generated";
+	}
+	ret = compose_message(&in, out, error_r);
+out:
+	free(refs_copy);
+	template_output_clear(&t);
+	template_vars_free(&v);
+	return ret;
+}
+
+/* Records a job's outcome and the case's move in one transaction. */
+static int
+outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
+	      const char *event, const char *detail, time_t now, char **error_r)
+{
+	struct store *st = ob->st;
+
+	if (store_begin(st, error_r) < 0)
+		return -1;
+	if (store_job_update(st, j, error_r) < 0 ||
+	    (event != NULL && store_event_add(st, j->case_id, now, event, detail,
+					      error_r) < 0))
+		goto fail;
+	if (c != NULL && strcmp(j->state, "sent") == 0) {
+		enum caselife_action a = strcmp(j->kind, "followup") == 0
+					 ? CASELIFE_CLOSE : CASELIFE_ACK_SENT;
+
+		if (strcmp(j->kind, "ack") == 0 || strcmp(j->kind, "ack-plain") == 0 ||
+		    strcmp(j->kind, "followup") == 0) {
+			if (caselife_apply(st, ob->cfg, ob->sla, c, a, j->kind, now,
+					   error_r) < 0)
+				goto fail;
+		}
+	}
+	return store_commit(st, error_r);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+/*
+ * Why a job should not go out any more, or NULL.  Asked when the job is
+ * claimed, not only when it was queued: a case moves on while its mail
+ * waits (quiet hours, backoff, a sender that was down).
+ */
+static const char *
+outbox_pointless(const struct store_case *c, const struct store_job *j)
+{
+	bool to_staff = strcmp(j->kind, "escalation") == 0 ||
+			strcmp(j->kind, "warning") == 0;
+
+	if (strcmp(c->state, "held") == 0)
+		return "the case is held";
+	if (j->rcpt == NULL || *j->rcpt == '\0')
+		return "no recipient";
+	if (strcmp(j->kind, "followup") == 0 && strcmp(c->state, "closed") == 0)
+		return "the case is closed";
+	if (to_staff) {
+		/* A manager paged about a case that is already settled is
+		 * paged for nothing: "State: resolved" in the escalation. */
+		if (strcmp(c->state, "resolved") == 0)
+			return "the case is resolved";
+		if (strcmp(c->state, "closed") == 0)
+			return "the case is closed";
+		if (c->first_response_at != 0 && j->detail != NULL &&
+		    (strcmp(j->detail, "first response") == 0 ||
+		     strcmp(j->detail, "breach:first response") == 0))
+			return "the first response was made";
+	}
+	return NULL;
+}
+
+/* The case a job belongs to; a job whose case is gone is an error. */
+static int
+outbox_job_case(struct outbox *ob, const struct store_job *j, struct store_case **c_r,
+		char **error_r)
+{
+	int r = store_case_get(ob->st, j->case_id, c_r, error_r);
+
+	if (r == 0)
+		*error_r = xasprintf("job %lld: case %lld is gone", j->id, j->case_id);
+	return r > 0 ? 0 : -1;
+}
+
+/* The next wait after attempt number attempts failed: 1, 2, 4 ... min. */
+static long
+outbox_backoff(int attempts)
+{
+	long backoff = 60L << (attempts > 0 && attempts < 7 ? attempts - 1 : 6);
+
+	return backoff > OUTBOX_MAX_BACKOFF ? OUTBOX_MAX_BACKOFF : backoff;
+}
+
+static void
+outbox_set(char **field, char *value)
+{
+	free(*field);
+	*field = value;
+}
+
+static int
+outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
+		struct outbox_stats *stats, char **error_r)
+{
+	struct store_case *c = NULL;
+	struct buf msg;
+	char *err = NULL, *detail = NULL;
+	const char *why, *event = NULL;
+	enum mailer_status status;
+	bool expired;
+	int ret = 0;
+
+	if (outbox_job_case(ob, j, &c, error_r) < 0)
+		return -1;
+	buf_init(&msg, MAILER_MAX_MESSAGE);
+	why = outbox_pointless(c, j);
+	if (why != NULL) {
+		outbox_set(&j->state, xstrdup("suppressed"));
+		outbox_set(&j->last_error, xstrdup(why));
+		detail = xasprintf("%s not sent: %s", j->kind, why);
+		stats->suppressed++;
+		ret = outbox_record(ob, j, NULL, "suppressed", detail, now, error_r);
+		goto out;
+	}
+	if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
+		/* A template or address that cannot make a message will not
+		 * get better by waiting. */
+		outbox_set(&j->state, xstrdup("failed"));
+		outbox_set(&j->last_error, err);
+		err = NULL;
+		detail = xasprintf("%s failed: %s", j->kind, j->last_error);
+		log_error("job %lld (case %lld): %s", j->id, j->case_id, j->last_error);
+		stats->failed++;
+		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		goto out;
+	}
+	status = mailer_send(ob->mailer, ob->envelope_from, j->rcpt, msg.data, msg.len, &err);
+	if (status == MAILER_STOPPED) {
+		/* Abandoned before anything could be delivered: as it was. */
+		log_info("job %lld (case %lld): left for the next sender: %s", j->id,
+			 j->case_id, err);
+		outbox_set(&j->state, xstrdup("queued"));
+		ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
+		goto out;
+	}
+	j->attempts++;
+	/* The lifetime runs from the first attempt since the job was queued
+	 * (or retried), not from its queueing. */
+	if (j->first_try == 0)
+		j->first_try = now;
+	expired = now - j->first_try >= ob->lifetime;
+	switch (status) {
+	case MAILER_OK:
+		outbox_set(&j->state, xstrdup("sent"));
+		j->sent_at = now;
+		outbox_set(&j->last_error, NULL);
+		detail = xasprintf("%s sent to %s (%s)", j->kind, j->rcpt, mailer_kind(ob->mailer));
+		stats->sent++;
+		log_debug("case %lld: %s", j->case_id, detail);
+		ret = outbox_record(ob, j, c, "sent", detail, now, error_r);
+		break;
+	case MAILER_UNCERTAIN:
+		/* The server may have the message: every retry may be a copy.
+		 * The server stalls, too: the rest of the round waits. */
+		j->unconfirmed++;
+		stats->unconfirmed++;
+		ob->down = true;
+		if (j->unconfirmed >= OUTBOX_MAX_UNCONFIRMED || expired) {
+			outbox_set(&j->state, xstrdup("failed"));
+			outbox_set(&j->last_error,
+				   xasprintf("unconfirmed: %s (%d attempt(s) without a "
+					     "reply to the final dot, each of which may "
+					     "have delivered a copy: not tried again)",
+					     err, j->unconfirmed));
+			detail = xasprintf("%s to %s unconfirmed: %s", j->kind, j->rcpt,
+					   j->last_error);
+			log_error("case %lld: %s", j->case_id, detail);
+			stats->failed++;
+			ret = outbox_record(ob, j, NULL, "send-unconfirmed", detail, now,
+					    error_r);
+		} else {
+			long wait = outbox_backoff(j->attempts);
+
+			outbox_set(&j->state, xstrdup("queued"));
+			outbox_set(&j->last_error, err);
+			err = NULL;
+			j->due = now + (wait > OUTBOX_UNCONFIRMED_WAIT ? wait
+					: OUTBOX_UNCONFIRMED_WAIT);
+			stats->deferred++;
+			log_warn("job %lld (case %lld): deferred: %s", j->id, j->case_id,
+				 j->last_error);
+			ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
+		}
+		break;
+	case MAILER_CONFIG:
+		/* A wrong password or an untrusted certificate fails every job
+		 * alike, and retrying each one can get the account locked:
+		 * stop this batch, keep the job, and say so loudly. */
+		log_error("send: stopping this batch: %s (check [smtp] in %s)", err,
+			  ob->cfg->file != NULL ? ob->cfg->file : "the configuration");
+		ob->halted = true;
+		stats->halts++;
+		/* fall through */
+	case MAILER_DOWN:
+	case MAILER_TEMPFAIL:
+		outbox_set(&j->last_error, err);
+		err = NULL;
+		if (status == MAILER_DOWN) {
+			/* One timeout per round, not one per job: a dead server
+			 * must not hold fetching and ticking for hours. */
+			log_warn("send: %s; the due jobs wait for the next round",
+				 j->last_error);
+			ob->down = true;
+		}
+		if (expired) {
+			outbox_set(&j->state, xstrdup("failed"));
+			detail = xasprintf("%s failed after %d attempts: %s", j->kind,
+					   j->attempts, j->last_error);
+			stats->failed++;
+			event = "send-failed";
+		} else {
+			outbox_set(&j->state, xstrdup("queued"));
+			j->due = now + outbox_backoff(j->attempts);
+			stats->deferred++;
+			log_warn("job %lld (case %lld): deferred: %s", j->id, j->case_id,
+				 j->last_error);
+		}
+		ret = outbox_record(ob, j, NULL, event, detail, now, error_r);
+		break;
+	case MAILER_STOPPED:
+		break; /* handled above */
+	case MAILER_PERMFAIL:
+		outbox_set(&j->state, xstrdup("failed"));
+		outbox_set(&j->last_error, err);
+		err = NULL;
+		detail = xasprintf("%s to %s refused: %s", j->kind, j->rcpt, j->last_error);
+		log_error("case %lld: %s", j->case_id, detail);
+		stats->failed++;
+		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		break;
+	}
+out:
+	free(err);
+	free(detail);
+	buf_free(&msg);
+	store_case_free(&c);
+	return ret;
+}
+
+static int outbox_send_loop(struct outbox *ob, time_t now,
+			    const struct outbox_round *round,
+			    struct outbox_stats *stats, char **error_r);
+
+/* What the sender would do with one job, printed; nothing is written. */
+static int
+outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
+	       struct outbox_stats *stats, char **error_r)
+{
+	struct store_case *c = NULL;
+	struct buf msg;
+	char *err = NULL;
+	const char *why;
+
+	if (outbox_job_case(ob, j, &c, error_r) < 0)
+		return -1;
+	printf("--- job %lld: %s for case %lld to %s", j->id, j->kind, j->case_id,
+	       j->rcpt != NULL ? j->rcpt : "(nobody)");
+	buf_init(&msg, MAILER_MAX_MESSAGE);
+	if ((why = outbox_pointless(c, j)) != NULL) {
+		printf(": would be suppressed: %s\n", why);
+		stats->suppressed++;
+	} else if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
+		printf(": would fail: %s\n", err);
+		free(err);
+		stats->failed++;
+	} else {
+		putchar('\n');
+		fwrite(msg.data, 1, msg.len, stdout);
+		stats->sent++;
+	}
+	buf_free(&msg);
+	store_case_free(&c);
+	return 0;
+}
+
+/*
+ * A dry run reads the due jobs and claims none.  (It used to claim each
+ * job and undo the claim, and the undone job was at once the next to
+ * claim: it printed its first job for ever.)  Jobs without a Message-ID
+ * show one made for the occasion; the real send makes its own.
+ */
+static int
+outbox_dry_run(struct outbox *ob, time_t now, size_t max,
+	       struct outbox_stats *stats, char **error_r)
+{
+	struct store_job *jobs = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (store_jobs_due(ob->st, now, max, &jobs, &n, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = outbox_dry_one(ob, &jobs[i], now, stats, error_r);
+	store_jobs_free(&jobs, n);
+	return ret;
+}
+
+int
+outbox_send_due(struct outbox *ob, time_t now, const struct outbox_round *round,
+		struct outbox_stats *stats, char **error_r)
+{
+	static const struct outbox_round unbounded = { 0, 0, NULL };
+	char *err2 = NULL;
+	int ret;
+
+	if (round == NULL)
+		round = &unbounded;
+	if (ob->dry_run)
+		return outbox_dry_run(ob, now, round->max, stats, error_r);
+	ob->stop = round->stop;
+	ret = outbox_send_loop(ob, now, round, stats, error_r);
+	ob->stop = NULL;
+
+	/* Whatever happened, the connection's next user (intake, in the
+	 * daemon) gets fully durable commits again. */
+	if (store_durable(ob->st, true, &err2) < 0) {
+		if (ret >= 0) {
+			*error_r = err2;
+			return -1;
+		}
+		free(err2);
+	}
+	return ret;
+}
+
+static double
+outbox_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round,
+		 struct outbox_stats *stats, char **error_r)
+{
+	double start = outbox_seconds();
+	size_t done = 0;
+	long released = 0;
+
+	ob->halted = false;
+	ob->down = false;
+	/* Claims that nobody can be sending any more go back to the queue:
+	 * expired ones, and those of a process of this host that is gone.
+	 * A live sender's claim stays, even if its lock was taken over. */
+	if (store_jobs_release_stale(ob->st, ob->owner, time(NULL), &released,
+				     error_r) < 0 ||
+	    store_durable(ob->st, false, error_r) < 0)
+		return -1;
+	if (released > 0)
+		log_info("send: %ld job(s) left in hand by a sender that is gone or silent "
+			 "are queued again", released);
+	for (;;) {
+		struct store_job j = { 0 };
+		bool fresh_id;
+		int r;
+
+		if (ob->down) {
+			stats->down++;
+			return 1;
+		}
+		if (ob->halted || ob->lost_lock)
+			return 1;
+		if ((round->max > 0 && done >= round->max) ||
+		    (round->stop != NULL && round->stop()) ||
+		    (round->seconds > 0 && outbox_seconds() - start >= round->seconds))
+			return 1;
+		outbox_renew(ob, false);
+		if (store_begin(ob->st, error_r) < 0)
+			return -1;
+		r = store_job_claim(ob->st, now, ob->owner, time(NULL) + ob->lease, &j,
+				    error_r);
+		if (r <= 0) {
+			store_rollback(ob->st);
+			return r < 0 ? -1 : 0;
+		}
+		/* The Message-ID is fixed with the claim, before the message
+		 * can reach a server: a job sent again after a crash between
+		 * the server's acceptance and the "sent" commit carries the
+		 * same one (doc/design.md, "Delivery"). */
+		fresh_id = j.msgid == NULL;
+		if (fresh_id) {
+			j.msgid = thread_msgid_new(ob->key, 32, j.case_id, ob->domain);
+			if (store_job_update(ob->st, &j, error_r) < 0) {
+				store_rollback(ob->st);
+				store_job_clear(&j);
+				return -1;
+			}
+		}
+		/* Claims commit without fsync; a Message-ID made just now must
+		 * survive a power loss before its message leaves, or a copy
+		 * sent again would carry another one.  Jobs queued by intake
+		 * bring theirs, so this sync is for the rare rest. */
+		if (store_commit(ob->st, error_r) < 0 ||
+		    (fresh_id && store_sync(ob->st, error_r) < 0)) {
+			store_job_clear(&j);
+			return -1;
+		}
+		r = outbox_send_one(ob, &j, now, stats, error_r);
+		store_job_clear(&j);
+		if (r < 0)
+			return -1;
+		done++;
+	}
+}
+
+int
+outbox_render_job(struct outbox *ob, long long case_id, const char *kind,
+		  time_t now, char **msg_r, size_t *len_r, char **error_r)
+{
+	struct store_case *c = NULL;
+	struct store_job j = { 0 };
+	struct buf msg;
+	int r;
+
+	r = store_case_get(ob->st, case_id, &c, error_r);
+	if (r <= 0) {
+		if (r == 0)
+			*error_r = xasprintf("no case %lld", case_id);
+		return -1;
+	}
+	j.case_id = case_id;
+	j.kind = xstrdup(kind);
+	j.state = xstrdup("queued");
+	j.due = now;
+	j.created = now;
+	j.rcpt = xstrdup(strcmp(kind, "escalation") == 0 || strcmp(kind, "warning") == 0
+			 ? ob->escalate_addr : c->customer != NULL ? c->customer : "");
+	buf_init(&msg, MAILER_MAX_MESSAGE);
+	r = outbox_build(ob, c, &j, now, &msg, error_r);
+	store_job_clear(&j);
+	store_case_free(&c);
+	if (r < 0) {
+		buf_free(&msg);
+		return -1;
+	}
+	*msg_r = buf_steal(&msg, len_r);
+	return 0;
+}

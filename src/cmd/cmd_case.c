@@ -1,0 +1,658 @@
+/*
+ * NAME
+ *	cmd_case - "redress case ...", "redress queue ...", "redress report"
+ * DESCRIPTION
+ *	Listings of what the store holds, as text for people or JSON (with the
+ *	global --json) for scripts, in the shapes DESIGN.md fixes.  "case show
+ *	ID --raw N" prints the Nth stored message of a case byte for byte as it
+ *	was received.
+ */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/xmem.h"
+#include "case/caselife.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "config/config.h"
+#include "mail/message.h"
+#include "store/store.h"
+
+static const char case_usage[] =
+"usage: redress case list [--state STATE] [--breached]\n"
+"       redress case show ID [--raw N]\n"
+"       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
+"list: the cases, oldest first (--json: an array of objects).\n"
+"show: one case with its events, messages (headers and text) and jobs;\n"
+"  --raw N prints the Nth message of the case exactly as received.\n"
+"States: new acknowledged responded waiting resolved closed held.\n";
+
+/* Writes the tags "a b c" as a JSON array. */
+static void
+case_json_tags(struct buf *b, const char *tags)
+{
+	buf_putc(b, '[');
+	if (tags != NULL) {
+		bool first = true;
+
+		for (const char *p = tags; *p != '\0';) {
+			size_t n = strcspn(p, " ");
+
+			if (n > 0) {
+				if (!first)
+					buf_putc(b, ',');
+				first = false;
+				json_strn(b, p, n);
+			}
+			p += n;
+			p += strspn(p, " ");
+		}
+	}
+	buf_putc(b, ']');
+}
+
+static void
+case_json_fields(struct buf *b, const struct store_case *c, bool *first)
+{
+	json_key(b, first, "id");
+	json_int(b, c->id);
+	json_key(b, first, "state");
+	json_str(b, c->state);
+	json_key(b, first, "customer");
+	json_str(b, c->customer);
+	json_key(b, first, "customer_name");
+	json_str(b, c->customer_name);
+	json_key(b, first, "subject");
+	json_str(b, c->subject);
+	json_key(b, first, "created");
+	json_time(b, c->created);
+	json_key(b, first, "updated");
+	json_time(b, c->updated);
+	json_key(b, first, "complaint");
+	json_bool(b, c->complaint);
+	json_key(b, first, "outcome");
+	json_str(b, strcmp(c->state, "held") == 0 ? NULL
+		 : classify_outcome_name(caselife_outcome(c)));
+	json_key(b, first, "category");
+	json_str(b, c->category);
+	json_key(b, first, "label");
+	json_str(b, c->label);
+	json_key(b, first, "priority");
+	json_str(b, c->priority);
+	json_key(b, first, "tags");
+	case_json_tags(b, c->tags);
+	json_key(b, first, "first_response_due");
+	json_time(b, c->first_response_due);
+	json_key(b, first, "resolution_due");
+	json_time(b, c->resolution_due);
+	json_key(b, first, "first_response_at");
+	json_time(b, c->first_response_at);
+	json_key(b, first, "resolved_at");
+	json_time(b, c->resolved_at);
+	json_key(b, first, "breached");
+	json_bool(b, c->first_response_breached || c->resolution_breached);
+	json_key(b, first, "first_response_breached");
+	json_bool(b, c->first_response_breached);
+	json_key(b, first, "resolution_breached");
+	json_bool(b, c->resolution_breached);
+	json_key(b, first, "held_reason");
+	json_str(b, c->held_reason);
+	json_key(b, first, "reply_note");
+	json_str(b, c->reply_note);
+	json_key(b, first, "resolution_cause");
+	json_str(b, c->resolution_cause);
+}
+
+static void
+case_print_out(struct buf *b)
+{
+	fwrite(b->data != NULL ? b->data : "", 1, b->len, stdout);
+	buf_free(b);
+}
+
+/* The states a case can be in (doc/redress.1, "Case life"). */
+#define CASE_STATES "new, acknowledged, responded, waiting, resolved, closed, held"
+
+static bool
+case_state_known(const char *state)
+{
+	static const char *const states[] = {
+		"new", "acknowledged", "responded", "waiting", "resolved", "closed", "held",
+	};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(state, states[i]) == 0)
+			return true;
+	return false;
+}
+
+static int
+case_list(struct app *app, struct store *st, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "breached", no_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_case_filter f = { 0 };
+	struct store_case **cases = NULL;
+	size_t n = 0;
+	char *error = NULL;
+	struct buf b;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "s:b", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': f.state = optarg; break;
+		case 'b': f.breached_only = true; break;
+		default: return cmd_usage(case_usage);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(case_usage);
+	if (f.state != NULL && !case_state_known(f.state)) {
+		fprintf(stderr, "redress: case list: --state %s: no such state (%s)\n",
+			f.state, CASE_STATES);
+		return EX_USAGE;
+	}
+	if (store_case_list(st, &f, &cases, &n, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		return EX_SOFTWARE;
+	}
+	buf_init(&b, BUF_NO_LIMIT);
+	if (app->json) {
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < n; i++) {
+			bool first = true;
+
+			if (i > 0)
+				buf_putc(&b, ',');
+			buf_putc(&b, '{');
+			case_json_fields(&b, cases[i], &first);
+			buf_putc(&b, '}');
+		}
+		buf_puts(&b, "]\n");
+	} else {
+		buf_printf(&b, "%-7s %-12s %-8s %-12s %-20s %-28s %s\n", "ID", "STATE",
+			   "PRIORITY", "CATEGORY", "CREATED", "CUSTOMER", "SUBJECT");
+		for (size_t i = 0; i < n; i++) {
+			const struct store_case *k = cases[i];
+			char created[CLOCK_ISO_LEN];
+
+			clock_format_iso8601(k->created, created);
+			buf_printf(&b, "%-7lld %-12s %-8s %-12s %-20s %-28.28s %s%s\n", k->id,
+				   k->state, k->priority ? k->priority : "-",
+				   k->category ? k->category : "-", created,
+				   k->customer ? k->customer : "-",
+				   k->subject ? k->subject : "",
+				   k->first_response_breached || k->resolution_breached
+				   ? "  [BREACHED]" : "");
+		}
+	}
+	case_print_out(&b);
+	store_case_list_free(&cases, n);
+	return EX_OK;
+}
+
+static int
+case_show_raw(struct store *st, long long id, const char *which)
+{
+	struct store_message_info *msgs = NULL;
+	size_t n = 0, len;
+	long long k;
+	char *raw = NULL, *error = NULL;
+	int ret = EX_OK;
+
+	if (cmd_parse_id(which, &k) < 0) {
+		fprintf(stderr, "redress: case show: --raw takes a message number (1, 2, ...)\n");
+		return EX_USAGE;
+	}
+	if (store_case_messages(st, id, &msgs, &n, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		return EX_SOFTWARE;
+	}
+	if ((size_t)k > n) {
+		fprintf(stderr, "redress: case %lld has %zu messages\n", id, n);
+		ret = EX_NOINPUT;
+	} else if (store_message_raw(st, msgs[k - 1].id, &raw, &len, &error) <= 0) {
+		log_error("%s", error != NULL ? error : "message vanished");
+		free(error);
+		ret = EX_SOFTWARE;
+	} else {
+		fwrite(raw, 1, len, stdout);
+		free(raw);
+	}
+	store_message_infos_free(&msgs, n);
+	return ret;
+}
+
+static void
+case_show_message_json(struct buf *b, struct store *st, const struct store_message_info *mi,
+		       const struct message_limits *lim)
+{
+	char *raw = NULL, *error = NULL;
+	size_t len = 0;
+	struct message *m = NULL;
+	bool first = true;
+
+	buf_putc(b, '{');
+	json_key(b, &first, "id");
+	json_int(b, mi->id);
+	json_key(b, &first, "direction");
+	json_str(b, mi->direction);
+	json_key(b, &first, "source");
+	json_str(b, mi->source);
+	json_key(b, &first, "message_id");
+	json_str(b, mi->message_id);
+	json_key(b, &first, "received");
+	json_time(b, mi->received);
+	json_key(b, &first, "size");
+	json_int(b, (int64_t)mi->size);
+	json_key(b, &first, "held_reason");
+	json_str(b, mi->held_reason);
+	if (store_message_raw(st, mi->id, &raw, &len, &error) > 0)
+		m = message_parse(raw, len, lim);
+	free(error);
+	json_key(b, &first, "headers");
+	buf_putc(b, '[');
+	for (size_t i = 0; m != NULL && i < m->n_headers; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_putc(b, '[');
+		json_str(b, m->headers[i].name);
+		buf_putc(b, ',');
+		json_str(b, m->headers[i].value);
+		buf_putc(b, ']');
+	}
+	buf_putc(b, ']');
+	json_key(b, &first, "text");
+	if (m != NULL)
+		json_strn(b, m->text, m->text_len);
+	else
+		buf_puts(b, "null");
+	buf_putc(b, '}');
+	message_free(&m);
+	free(raw);
+}
+
+static void
+case_show_text(struct buf *b, struct store *st, const struct store_case *c,
+	       const struct store_event *ev, size_t n_ev,
+	       const struct store_message_info *msgs, size_t n_msgs,
+	       const struct store_job *jobs, size_t n_jobs,
+	       const struct message_limits *lim)
+{
+	char t[CLOCK_ISO_LEN];
+
+	buf_printf(b, "Case %lld  %s\n", c->id, c->subject ? c->subject : "");
+	buf_printf(b, "  state:     %s\n", c->state);
+	buf_printf(b, "  customer:  %s%s%s%s\n", c->customer_name ? c->customer_name : "",
+		   c->customer_name ? " <" : "", c->customer ? c->customer : "-",
+		   c->customer_name ? ">" : "");
+	clock_format_iso8601(c->created, t);
+	buf_printf(b, "  created:   %s\n", t);
+	if (c->category != NULL)
+		buf_printf(b, "  category:  %s (%s)%s%s\n", c->category,
+			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint: ",
+			   c->complaint ? "" : classify_outcome_name(caselife_outcome(c)));
+	if (c->priority != NULL)
+		buf_printf(b, "  priority:  %s\n", c->priority);
+	if (c->tags != NULL && *c->tags != '\0')
+		buf_printf(b, "  tags:      %s\n", c->tags);
+	if (c->rules != NULL && strcmp(c->rules, "[]") != 0)
+		buf_printf(b, "  rules:     %s (rules version %s)\n", c->rules,
+			   c->rules_version ? c->rules_version : "?");
+	if (c->first_response_due) {
+		clock_format_iso8601(c->first_response_due, t);
+		buf_printf(b, "  first response due: %s%s\n", t,
+			   c->first_response_breached ? "  BREACHED" : "");
+	}
+	if (c->resolution_due) {
+		clock_format_iso8601(c->resolution_due, t);
+		buf_printf(b, "  resolution due:     %s%s\n", t,
+			   c->resolution_breached ? "  BREACHED" : "");
+	}
+	if (c->held_reason != NULL)
+		buf_printf(b, "  held:      %s\n", c->held_reason);
+	if (c->reply_note != NULL)
+		buf_printf(b, "  reply:     %s\n", c->reply_note);
+	if (c->resolution_cause != NULL)
+		buf_printf(b, "  cause:     %s\n", c->resolution_cause);
+	buf_puts(b, "\nEvents:\n");
+	for (size_t i = 0; i < n_ev; i++) {
+		clock_format_iso8601(ev[i].at, t);
+		buf_printf(b, "  %s  %-12s %s\n", t, ev[i].kind, ev[i].detail ? ev[i].detail : "");
+	}
+	buf_puts(b, "\nJobs:\n");
+	for (size_t i = 0; i < n_jobs; i++) {
+		clock_format_iso8601(jobs[i].due, t);
+		buf_printf(b, "  #%lld %-11s %-10s due %s  attempts %d%s%s\n", jobs[i].id,
+			   jobs[i].kind, jobs[i].state, t, jobs[i].attempts,
+			   jobs[i].last_error ? "  last error: " : "",
+			   jobs[i].last_error ? jobs[i].last_error : "");
+	}
+	for (size_t i = 0; i < n_msgs; i++) {
+		char *raw = NULL, *error = NULL;
+		size_t len = 0;
+		struct message *m = NULL;
+
+		clock_format_iso8601(msgs[i].received, t);
+		buf_printf(b, "\nMessage %zu (%s, %s, %zu bytes, %s)\n", i + 1,
+			   msgs[i].direction, msgs[i].source ? msgs[i].source : "-",
+			   msgs[i].size, t);
+		if (store_message_raw(st, msgs[i].id, &raw, &len, &error) > 0)
+			m = message_parse(raw, len, lim);
+		free(error);
+		if (m != NULL) {
+			if (m->from.addr != NULL)
+				buf_printf(b, "From: %s%s%s%s\n", m->from.name ? m->from.name : "",
+					   m->from.name ? " <" : "", m->from.addr,
+					   m->from.name ? ">" : "");
+			buf_printf(b, "Subject: %s\n", m->subject);
+			if (m->problem != NULL)
+				buf_printf(b, "Held: %s\n", m->problem);
+			buf_putc(b, '\n');
+			buf_append(b, m->text, m->text_len);
+			if (m->text_len > 0 && m->text[m->text_len - 1] != '\n')
+				buf_putc(b, '\n');
+		}
+		message_free(&m);
+		free(raw);
+	}
+}
+
+static int
+case_show(struct app *app, struct store *st, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "raw", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct message_limits lim = {
+		(size_t)app->cfg->intake_max_size, (unsigned)app->cfg->intake_max_depth,
+		(unsigned)app->cfg->intake_max_parts,
+	};
+	const char *raw = NULL;
+	struct store_case *c = NULL;
+	struct store_event *ev = NULL;
+	struct store_message_info *msgs = NULL;
+	struct store_job *jobs = NULL;
+	size_t n_ev = 0, n_msgs = 0, n_jobs = 0;
+	char *error = NULL;
+	long long id;
+	struct buf b;
+	int ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		if (ch != 'r')
+			return cmd_usage(case_usage);
+		raw = optarg;
+	}
+	if (optind + 1 != argc)
+		return cmd_usage(case_usage);
+	if (cmd_id_arg("case show", "case", argv[optind], &id) != EX_OK)
+		return EX_USAGE;
+	r = store_case_get(st, id, &c, &error);
+	if (r < 0) {
+		log_error("%s", error);
+		free(error);
+		return EX_SOFTWARE;
+	}
+	if (r == 0)
+		return cmd_no_such("case", id);
+	if (raw != NULL) {
+		store_case_free(&c);
+		return case_show_raw(st, id, raw);
+	}
+	if (store_case_events(st, id, &ev, &n_ev, &error) < 0 ||
+	    store_case_messages(st, id, &msgs, &n_msgs, &error) < 0 ||
+	    store_jobs_list(st, id, &jobs, &n_jobs, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		store_events_free(&ev, n_ev);
+		store_message_infos_free(&msgs, n_msgs);
+		store_case_free(&c);
+		return EX_SOFTWARE;
+	}
+	buf_init(&b, BUF_NO_LIMIT);
+	if (app->json) {
+		bool first = true;
+
+		buf_putc(&b, '{');
+		case_json_fields(&b, c, &first);
+		json_key(&b, &first, "rules");
+		buf_puts(&b, c->rules != NULL ? c->rules : "[]");
+		json_key(&b, &first, "rules_version");
+		json_str(&b, c->rules_version);
+		json_key(&b, &first, "events");
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < n_ev; i++) {
+			bool f2 = true;
+
+			buf_puts(&b, i > 0 ? ",{" : "{");
+			json_key(&b, &f2, "at");
+			json_time(&b, ev[i].at);
+			json_key(&b, &f2, "kind");
+			json_str(&b, ev[i].kind);
+			json_key(&b, &f2, "detail");
+			json_str(&b, ev[i].detail);
+			buf_putc(&b, '}');
+		}
+		buf_putc(&b, ']');
+		json_key(&b, &first, "messages");
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < n_msgs; i++) {
+			if (i > 0)
+				buf_putc(&b, ',');
+			case_show_message_json(&b, st, &msgs[i], &lim);
+		}
+		buf_putc(&b, ']');
+		json_key(&b, &first, "jobs");
+		cmd_jobs_json(&b, jobs, n_jobs);
+		buf_puts(&b, "}\n");
+	} else {
+		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, &lim);
+	}
+	case_print_out(&b);
+	store_events_free(&ev, n_ev);
+	store_message_infos_free(&msgs, n_msgs);
+	store_jobs_free(&jobs, n_jobs);
+	store_case_free(&c);
+	return EX_OK;
+}
+
+void
+cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+
+		buf_puts(b, i > 0 ? ",{" : "{");
+		json_key(b, &first, "id");
+		json_int(b, jobs[i].id);
+		json_key(b, &first, "case");
+		json_int(b, jobs[i].case_id);
+		json_key(b, &first, "kind");
+		json_str(b, jobs[i].kind);
+		json_key(b, &first, "state");
+		json_str(b, jobs[i].state);
+		json_key(b, &first, "due");
+		json_time(b, jobs[i].due);
+		json_key(b, &first, "attempts");
+		json_int(b, jobs[i].attempts);
+		json_key(b, &first, "last_error");
+		json_str(b, jobs[i].last_error);
+		json_key(b, &first, "rcpt");
+		json_str(b, jobs[i].rcpt);
+		json_key(b, &first, "sent_at");
+		json_time(b, jobs[i].sent_at);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+int
+cmd_case(struct app *app, int argc, char **argv)
+{
+	struct store *st = NULL;
+	int ret;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc >= 2) {
+			fputs(case_usage, stdout);
+			return EX_OK;
+		}
+		return cmd_usage(case_usage);
+	}
+	if (cmd_wants_help(argc, argv)) {
+		fputs(case_usage, stdout);
+		return EX_OK;
+	}
+	ret = cmd_open_store(app, &st);
+	if (ret != EX_OK) {
+		store_close(&st);
+		return ret;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		ret = case_list(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "show") == 0)
+		ret = case_show(app, st, argc - 1, argv + 1);
+	else
+		ret = cmd_case_change(app, st, argc - 1, argv + 1);
+	store_close(&st);
+	return ret;
+}
+
+static const char queue_usage[] =
+"usage: redress queue list | redress queue retry ID\n"
+"list: every outbound job (ack, ack-plain, followup, escalation, warning)\n"
+"  with its state (queued, sending, sent, failed, suppressed), due time,\n"
+"  attempts and last error.  retry: queue a failed job again, due now, with\n"
+"  a whole [smtp] lifetime before it (a suppressed job is refused: it was\n"
+"  decided it must not go).\n";
+
+int
+cmd_queue(struct app *app, int argc, char **argv)
+{
+	struct store *st = NULL;
+	struct store_job *jobs = NULL;
+	size_t n = 0;
+	char *error = NULL;
+	struct buf b;
+	int ret;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(queue_usage, stdout);
+		return EX_OK;
+	}
+	if (argc < 2 || (strcmp(argv[1], "list") == 0 && argc != 2) ||
+	    (strcmp(argv[1], "retry") == 0 && argc != 3) ||
+	    (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "retry") != 0))
+		return cmd_usage(queue_usage);
+	ret = cmd_open_store(app, &st);
+	if (ret != EX_OK) {
+		store_close(&st);
+		return ret;
+	}
+	if (strcmp(argv[1], "retry") == 0) {
+		struct store_job j = { 0 };
+		long long id;
+		int r;
+
+		if (cmd_id_arg("queue retry", "job", argv[2], &id) != EX_OK) {
+			store_close(&st);
+			return EX_USAGE;
+		}
+		r = store_job_get(st, id, &j, &error);
+		if (r <= 0) {
+			if (r < 0)
+				log_error("%s", error);
+			else
+				fprintf(stderr, "redress: no job %lld\n", id);
+			free(error);
+			store_close(&st);
+			return r < 0 ? EX_SOFTWARE : EX_NOINPUT;
+		}
+		/* A suppressed job was judged not to be sent (an ack to an
+		 * out-of-office, an escalation of a settled case): retrying
+		 * it would send what redress decided must not go. */
+		if (strcmp(j.state, "suppressed") == 0) {
+			fprintf(stderr, "redress: job %lld was suppressed (%s), not failed: "
+				"only a failed job can be retried\n", id,
+				j.last_error != NULL ? j.last_error : "no reason recorded");
+			store_job_clear(&j);
+			store_close(&st);
+			return EX_DATAERR;
+		}
+		if (strcmp(j.state, "failed") != 0) {
+			fprintf(stderr, "redress: job %lld is %s, not failed: only a failed "
+				"job can be retried\n", id, j.state);
+			store_job_clear(&j);
+			store_close(&st);
+			return EX_DATAERR;
+		}
+		if (j.unconfirmed > 0)
+			fprintf(stderr, "redress: warning: job %lld got no reply to its final "
+				"dot %d time(s): the server may already have it, and the "
+				"retry may deliver another copy\n", id, j.unconfirmed);
+		free(j.state);
+		j.state = xstrdup("queued");
+		j.due = app->now;
+		/* A new start: a whole [smtp] lifetime, and the bound on
+		 * unconfirmed attempts counts again. */
+		j.first_try = 0;
+		j.unconfirmed = 0;
+		if (store_job_update(st, &j, &error) < 0 ||
+		    store_event_add(st, j.case_id, app->now, "retry",
+				    j.kind, &error) < 0) {
+			log_error("%s", error);
+			free(error);
+			ret = EX_SOFTWARE;
+		} else if (app->verbose >= 0) {
+			printf("job %lld queued again\n", id);
+		}
+		store_job_clear(&j);
+		store_close(&st);
+		return ret;
+	}
+	if (store_jobs_list(st, 0, &jobs, &n, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		store_close(&st);
+		return EX_SOFTWARE;
+	}
+	buf_init(&b, BUF_NO_LIMIT);
+	if (app->json) {
+		cmd_jobs_json(&b, jobs, n);
+		buf_putc(&b, '\n');
+	} else {
+		buf_printf(&b, "%-6s %-6s %-11s %-10s %-20s %-8s %s\n", "ID", "CASE", "KIND",
+			   "STATE", "DUE", "ATTEMPTS", "LAST ERROR");
+		for (size_t i = 0; i < n; i++) {
+			char due[CLOCK_ISO_LEN];
+
+			clock_format_iso8601(jobs[i].due, due);
+			buf_printf(&b, "%-6lld %-6lld %-11s %-10s %-20s %-8d %s\n", jobs[i].id,
+				   jobs[i].case_id, jobs[i].kind, jobs[i].state, due,
+				   jobs[i].attempts, jobs[i].last_error ? jobs[i].last_error : "");
+		}
+	}
+	case_print_out(&b);
+	store_jobs_free(&jobs, n);
+	store_close(&st);
+	return EX_OK;
+}

@@ -1,0 +1,244 @@
+/*
+ * cmd_classify - "redress classify FILE [--explain]" and "redress rules
+ * lint [FILE]".
+ *
+ * classify reads one raw message (FILE, or - for standard input), parses it
+ * the way intake does, keeps the customer's fresh text, and prints how the
+ * rules would classify it: category, priority, tags, the score of every
+ * category and, with --explain, every rule that fired with the text it
+ * matched and where.  It stores nothing.  With the global --json it prints
+ * the classify JSON object of DESIGN.md.
+ *
+ * rules lint compiles a rules file (default: [paths] rules) and says
+ * "FILE: N rules, OK", or prints the error "FILE:LINE:COL: reason".
+ *
+ * Exit codes: 0 ok, 64 usage, 66 input missing, 70 internal failure,
+ * 78 bad rules.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/xmem.h"
+#include "cmd/cmd.h"
+#include "config/config.h"
+#include "mail/message.h"
+#include "policy/classify.h"
+
+static const char cmd_classify_usage[] =
+"usage: redress [--json] classify FILE [--explain]\n"
+"Shows how the rules would classify the message in FILE (- for standard\n"
+"input): complaint or not, category, priority, tags and the score of each\n"
+"category.  Nothing is stored.\n"
+"  --explain  also list every rule that fired: its field, the text it\n"
+"             matched and the byte offset, and what it added\n"
+"  --json     (global option) print the result as one JSON object\n"
+"Rules come from [paths] rules in redress.conf.\n"
+"Exit: 0 ok, 64 usage, 66 FILE missing, 78 bad rules file.\n";
+
+static const char cmd_rules_usage[] =
+"usage: redress [--json] rules lint [FILE]\n"
+"Compiles a rules file (default: [paths] rules in redress.conf) and prints\n"
+"\"FILE: N rules, OK\", or the first error as FILE:LINE:COLUMN: reason.\n"
+"See redress-rules(5) for the language.\n"
+"Exit: 0 ok, 64 usage, 66 FILE missing, 78 bad rules file.\n";
+
+/* Reads path (or stdin for "-") up to max bytes; NULL with errno, or *too_big_r. */
+static char *
+cmd_classify_read(const char *path, size_t max, size_t *len_r, bool *too_big_r)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct buf b;
+	char chunk[16384];
+	size_t n;
+
+	*too_big_r = false;
+	if (f == NULL)
+		return NULL;
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&b, chunk, n) < 0) {
+			*too_big_r = true;
+			break;
+		}
+	}
+	if (ferror(f) || *too_big_r) {
+		int e = errno;
+
+		if (f != stdin)
+			fclose(f);
+		buf_free(&b);
+		errno = e;
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf_steal(&b, len_r);
+}
+
+int
+cmd_classify(struct app *app, int argc, char **argv)
+{
+	const char *file = NULL;
+	bool explain = false, too_big;
+	struct message_limits lim;
+	struct message *m;
+	struct classify_rules *rules = NULL;
+	struct classify_result *res = NULL;
+	struct classify_input in;
+	struct buf out;
+	char *raw, *fresh, *from, *error = NULL;
+	size_t len;
+	int ret = EX_OK;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(cmd_classify_usage, stdout);
+		return EX_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--explain") == 0)
+			explain = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			app->json = true;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return cmd_usage(cmd_classify_usage);
+		else if (file == NULL)
+			file = argv[i];
+		else
+			return cmd_usage(cmd_classify_usage);
+	}
+	if (file == NULL)
+		return cmd_usage(cmd_classify_usage);
+
+	raw = cmd_classify_read(file, (size_t)app->cfg->intake_max_size, &len, &too_big);
+	if (raw == NULL) {
+		if (too_big) {
+			fprintf(stderr, "redress: classify: %s: larger than %ld bytes "
+				"([intake] max_size)\n", file, app->cfg->intake_max_size);
+			return EX_DATAERR;
+		}
+		fprintf(stderr, "redress: classify: %s: %s\n", file, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (classify_load(app->cfg->paths_rules, &rules, &error) < 0) {
+		fprintf(stderr, "redress: classify: %s\n", error);
+		free(error);
+		free(raw);
+		return EX_CONFIG;
+	}
+	lim.max_size = (size_t)app->cfg->intake_max_size;
+	lim.max_depth = (unsigned)app->cfg->intake_max_depth;
+	lim.max_parts = (unsigned)app->cfg->intake_max_parts;
+	m = message_parse(raw, len, &lim);
+	free(raw);
+	if (m->problem != NULL)
+		fprintf(stderr, "redress: classify: %s: intake would hold this message: %s\n",
+			file, m->problem);
+	fresh = message_fresh_text(m->text != NULL ? m->text : "", m->text_len);
+	if (m->from.name != NULL && m->from.addr != NULL)
+		from = xasprintf("%s <%s>", m->from.name, m->from.addr);
+	else
+		from = xstrdup(m->from.addr != NULL ? m->from.addr
+			       : m->from.name != NULL ? m->from.name : "");
+	memset(&in, 0, sizeof(in));
+	in.subject = m->subject;
+	in.body = fresh;
+	in.body_len = strlen(fresh);
+	in.from = from;
+	in.headers = m->headers;
+	in.n_headers = m->n_headers;
+	buf_init(&out, BUF_NO_LIMIT);
+	if (classify_run(rules, &in, &res) < 0) {
+		fprintf(stderr, "redress: classify: internal failure in the matcher\n");
+		ret = EX_SOFTWARE;
+	} else if (app->json) {
+		classify_result_json(res, explain, &out);
+		buf_putc(&out, '\n');
+	} else {
+		classify_result_text(res, explain, &out);
+		if (explain)
+			buf_printf(&out, "rules file: %s (version %s, %zu rules)\n",
+				   app->cfg->paths_rules, classify_rules_version(rules),
+				   classify_rules_count(rules));
+	}
+	fwrite(buf_str(&out), 1, out.len, stdout);
+	buf_free(&out);
+	classify_result_free(&res);
+	classify_rules_free(&rules);
+	free(from);
+	free(fresh);
+	message_free(&m);
+	return ret;
+}
+
+int
+cmd_rules(struct app *app, int argc, char **argv)
+{
+	struct classify_rules *rules = NULL;
+	const char *file;
+	char *error = NULL;
+	FILE *f;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(cmd_rules_usage, stdout);
+		return EX_OK;
+	}
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "lint") != 0)
+		return cmd_usage(cmd_rules_usage);
+	file = argc == 3 ? argv[2] : app->cfg->paths_rules;
+	f = fopen(file, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "redress: rules lint: %s: %s\n", file, strerror(errno));
+		return EX_NOINPUT;
+	}
+	fclose(f);
+	if (classify_load(file, &rules, &error) < 0) {
+		if (app->json) {
+			struct buf out;
+			bool first = true;
+
+			buf_init(&out, BUF_NO_LIMIT);
+			buf_putc(&out, '{');
+			json_key(&out, &first, "file");
+			json_str(&out, file);
+			json_key(&out, &first, "ok");
+			json_bool(&out, false);
+			json_key(&out, &first, "error");
+			json_str(&out, error);
+			buf_puts(&out, "}\n");
+			fputs(buf_str(&out), stdout);
+			buf_free(&out);
+		}
+		fprintf(stderr, "%s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	if (app->json) {
+		struct buf out;
+		bool first = true;
+
+		buf_init(&out, BUF_NO_LIMIT);
+		buf_putc(&out, '{');
+		json_key(&out, &first, "file");
+		json_str(&out, file);
+		json_key(&out, &first, "ok");
+		json_bool(&out, true);
+		json_key(&out, &first, "rules");
+		json_int(&out, (int64_t)classify_rules_count(rules));
+		json_key(&out, &first, "version");
+		json_str(&out, classify_rules_version(rules));
+		buf_puts(&out, "}\n");
+		fputs(buf_str(&out), stdout);
+		buf_free(&out);
+	} else {
+		printf("%s: %zu rules, OK\n", file, classify_rules_count(rules));
+	}
+	classify_rules_free(&rules);
+	return EX_OK;
+}

@@ -1,0 +1,497 @@
+/*
+ * NAME
+ *	cmd_intake - "redress ingest PATH..." and "redress filter"
+ * DESCRIPTION
+ *	ingest reads .eml files, maildirs (cur/ and new/) and mbox files and
+ *	runs each message through intake, committing in groups (the files stay
+ *	where they are, so a failed group loses nothing).  On a terminal it
+ *	shows progress; at the end it prints a summary.
+ *
+ *	filter reads one message on stdin, as a delivery filter for Postfix
+ *	pipe(8), local(8), Exim, procmail, maildrop or Sieve.  It exits 0 only
+ *	after the message is committed, 75 (EX_TEMPFAIL) for anything that is
+ *	not the sender's fault, and never bounces a complaint it cannot parse:
+ *	that one is stored held.  It prints nothing; it logs to syslog.
+ */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/xmem.h"
+#include "case/intake.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "config/config.h"
+#include "store/store.h"
+
+#define INGEST_GROUP 200     /* messages per transaction */
+
+/* What a run did, by intake outcome. */
+struct ingest_counts {
+	unsigned long seen, fresh, joined, dups, held;
+};
+
+struct ingest {
+	struct app *app;
+	struct store *st;
+	struct intake *in;
+	size_t in_group;
+	struct ingest_counts done;   /* committed */
+	struct ingest_counts group;  /* in the open transaction: counted in
+				      * done only once it commits */
+	unsigned long failed;        /* files that could not be read */
+	unsigned long lost;          /* messages of groups rolled back */
+	bool tty;
+	int status;              /* first failure's exit code */
+};
+
+static const char ingest_usage[] =
+"usage: redress ingest PATH...\n"
+"Runs each message in PATH through intake: .eml files (one message each),\n"
+"maildirs (the messages in cur/ and new/), and mbox files (several messages,\n"
+"separated by \"From \" lines).  A message seen before is recognised and\n"
+"skipped; one that cannot be read is stored held with the reason.  Prints a\n"
+"summary: messages read, new cases, joined to a case, duplicates, held.\n";
+
+static void
+ingest_progress(struct ingest *g, bool final)
+{
+	if (!g->tty)
+		return;
+	if (!final && (g->done.seen + g->group.seen) % 100 != 0)
+		return;
+	fprintf(stderr, "\r%lu messages: %lu new, %lu joined, %lu duplicates, %lu held",
+		g->done.seen + g->group.seen, g->done.fresh + g->group.fresh,
+		g->done.joined + g->group.joined, g->done.dups + g->group.dups,
+		g->done.held + g->group.held);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* The open group is gone (rolled back): its messages were not stored. */
+static void
+ingest_drop_group(struct ingest *g)
+{
+	g->lost += g->group.seen;
+	memset(&g->group, 0, sizeof(g->group));
+	g->in_group = 0;
+}
+
+static int
+ingest_flush(struct ingest *g)
+{
+	char *error = NULL;
+
+	if (g->in_group == 0)
+		return 0;
+	if (store_commit(g->st, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		g->status = store_temporary(g->st) ? EX_TEMPFAIL : EX_SOFTWARE;
+		ingest_drop_group(g);
+		return -1;
+	}
+	g->done.seen += g->group.seen;
+	g->done.fresh += g->group.fresh;
+	g->done.joined += g->group.joined;
+	g->done.dups += g->group.dups;
+	g->done.held += g->group.held;
+	memset(&g->group, 0, sizeof(g->group));
+	g->in_group = 0;
+	return 0;
+}
+
+static int
+ingest_one(struct ingest *g, const char *raw, size_t len, const char *source)
+{
+	struct intake_source src = { source, NULL, NULL };
+	struct intake_result res;
+	char *error = NULL;
+
+	if (g->in_group == 0 && store_begin(g->st, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		g->status = store_temporary(g->st) ? EX_TEMPFAIL : EX_SOFTWARE;
+		return -1;
+	}
+	g->in_group++;
+	if (intake_message(g->in, raw, len, &src, g->app->now, &res, &error) < 0) {
+		log_error("%s: %s", source, error);
+		free(error);
+		store_rollback(g->st);
+		g->group.seen++;  /* this one is lost with its group */
+		ingest_drop_group(g);
+		g->status = store_temporary(g->st) ? EX_TEMPFAIL : EX_SOFTWARE;
+		return -1;
+	}
+	g->group.seen++;
+	switch (res.outcome) {
+	case INTAKE_NEW: g->group.fresh++; break;
+	case INTAKE_JOINED: g->group.joined++; break;
+	case INTAKE_DUPLICATE: g->group.dups++; break;
+	case INTAKE_HELD: g->group.held++; break;
+	}
+	if (g->app->verbose > 0)
+		log_info("%s: case %lld: %s", source, res.case_id, res.note);
+	else if (res.outcome == INTAKE_HELD)
+		log_warn("%s: case %lld %s", source, res.case_id, res.note);
+	ingest_progress(g, false);
+	if (g->in_group >= INGEST_GROUP)
+		return ingest_flush(g);
+	return 0;
+}
+
+static int
+ingest_file(struct ingest *g, const char *path)
+{
+	size_t len;
+	char *err = NULL;
+	char *raw = cmd_read_file(path, (size_t)g->app->cfg->intake_max_size + 1,
+				  &len, &err);
+	char *source;
+	int ret;
+
+	if (raw == NULL) {
+		log_error("%s", err);
+		free(err);
+		g->failed++;
+		if (g->status == 0)
+			g->status = EX_NOINPUT;
+		return 0;
+	}
+	source = xasprintf("file:%s", path);
+	ret = ingest_one(g, raw, len, source);
+	free(source);
+	free(raw);
+	return ret;
+}
+
+/* Strips one ">" from mboxrd-quoted ">From " lines, in place. */
+static size_t
+ingest_mbox_unquote(char *p, size_t len)
+{
+	size_t r = 0, w = 0;
+	bool bol = true;
+
+	while (r < len) {
+		if (bol && p[r] == '>') {
+			size_t q = r;
+
+			while (q < len && p[q] == '>')
+				q++;
+			if (q + 5 <= len && memcmp(p + q, "From ", 5) == 0)
+				r++;
+		}
+		bol = p[r] == '\n';
+		p[w++] = p[r++];
+	}
+	return w;
+}
+
+static int
+ingest_mbox(struct ingest *g, const char *path, char *data, size_t len)
+{
+	size_t start = 0, n = 0;
+
+	while (start < len) {
+		/* data[start] is at a "From " line: skip it. */
+		const char *nl = memchr(data + start, '\n', len - start);
+		size_t body = nl != NULL ? (size_t)(nl - data) + 1 : len;
+		size_t end = body, mlen;
+		char *source;
+
+		for (;;) {
+			const char *f = memmem(data + end, len - end, "\nFrom ", 6);
+
+			if (f == NULL) {
+				end = len;
+				break;
+			}
+			end = (size_t)(f - data) + 1;
+			/* A separator follows an empty line (or starts the file). */
+			if (end >= 2 && (data[end - 2] == '\n' ||
+					 (end >= 3 && data[end - 2] == '\r' && data[end - 3] == '\n')))
+				break;
+		}
+		n++;
+		mlen = end - body;
+		/* The blank line before the next separator belongs to mbox. */
+		if (end < len && mlen > 0 && data[body + mlen - 1] == '\n')
+			mlen--;
+		if (mlen > 0 && data[body + mlen - 1] == '\r')
+			mlen--;
+		mlen = ingest_mbox_unquote(data + body, mlen);
+		source = xasprintf("mbox:%s:%zu", path, n);
+		if (ingest_one(g, data + body, mlen, source) < 0) {
+			free(source);
+			return -1;
+		}
+		free(source);
+		start = end;
+	}
+	return 0;
+}
+
+static int
+ingest_maildir(struct ingest *g, const char *path)
+{
+	static const char *const subs[] = { "cur", "new" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *dir = xasprintf("%s/%s", path, subs[i]);
+		struct dirent **names = NULL;
+		int n = scandir(dir, &names, NULL, alphasort);
+
+		for (int k = 0; k < n; k++) {
+			if (names[k]->d_name[0] != '.') {
+				char *file = xasprintf("%s/%s", dir, names[k]->d_name);
+				int ret = ingest_file(g, file);
+
+				free(file);
+				if (ret < 0) {
+					for (; k < n; k++)
+						free(names[k]);
+					free(names);
+					free(dir);
+					return -1;
+				}
+			}
+			free(names[k]);
+		}
+		free(names);
+		free(dir);
+	}
+	return 0;
+}
+
+static bool
+ingest_is_maildir(const char *path)
+{
+	struct stat st;
+	char *cur = xasprintf("%s/cur", path);
+	bool yes = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(cur);
+	return yes;
+}
+
+static int
+ingest_path(struct ingest *g, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		g->failed++;
+		if (g->status == 0)
+			g->status = EX_NOINPUT;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **names = NULL;
+		int n, ret = 0;
+
+		if (ingest_is_maildir(path))
+			return ingest_maildir(g, path);
+		/* A plain directory: every file in it, and maildirs below it. */
+		n = scandir(path, &names, NULL, alphasort);
+		for (int k = 0; k < n; k++) {
+			if (ret == 0 && names[k]->d_name[0] != '.') {
+				char *sub = xasprintf("%s/%s", path, names[k]->d_name);
+
+				ret = ingest_path(g, sub);
+				free(sub);
+			}
+			free(names[k]);
+		}
+		free(names);
+		return ret;
+	}
+	{
+		size_t len;
+		char *err = NULL;
+		/* An mbox may hold many messages: allow far more than one. */
+		char *data = cmd_read_file(path, (size_t)1 << 34, &len, &err);
+		int ret;
+
+		if (data == NULL) {
+			log_error("%s", err);
+			free(err);
+			g->failed++;
+			if (g->status == 0)
+				g->status = EX_NOINPUT;
+			return 0;
+		}
+		if (len >= 5 && memcmp(data, "From ", 5) == 0 &&
+		    (len > 5 && memchr(data, '\n', len) != NULL) &&
+		    cmd_looks_like_mbox(data, len)) {
+			ret = ingest_mbox(g, path, data, len);
+		} else {
+			char *source = xasprintf("file:%s", path);
+			size_t cap = (size_t)g->app->cfg->intake_max_size + 1;
+
+			/* Too large: keep the first bytes, intake holds it. */
+			ret = ingest_one(g, data, len > cap ? cap : len, source);
+			free(source);
+		}
+		free(data);
+		return ret;
+	}
+}
+
+int
+cmd_ingest(struct app *app, int argc, char **argv)
+{
+	struct ingest g = { 0 };
+	char *error = NULL;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(ingest_usage, stdout);
+		return EX_OK;
+	}
+	if (argc < 2)
+		return cmd_usage(ingest_usage);
+	g.app = app;
+	g.tty = isatty(STDERR_FILENO) && app->verbose >= 0;
+	if (cmd_open_store(app, &g.st) != EX_OK)
+		return store_temporary(g.st) ? (store_close(&g.st), EX_TEMPFAIL)
+					     : (store_close(&g.st), EX_UNAVAILABLE);
+	if (intake_new(app->cfg, g.st, false, &g.in, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		store_close(&g.st);
+		return EX_CONFIG;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (ingest_path(&g, argv[i]) < 0)
+			break;
+	}
+	if (g.status == 0 || g.status == EX_NOINPUT) {
+		ingest_flush(&g);
+	} else {
+		store_rollback(g.st);
+		ingest_drop_group(&g);
+	}
+	ingest_progress(&g, true);
+	/* The counts are of what was committed: a group that was rolled
+	 * back (disk full, store locked) stored nothing and is "not stored". */
+	if (app->json) {
+		printf("{\"messages\":%lu,\"new\":%lu,\"joined\":%lu,\"duplicates\":%lu,"
+		       "\"held\":%lu,\"unreadable\":%lu,\"not_stored\":%lu}\n",
+		       g.done.seen, g.done.fresh, g.done.joined, g.done.dups, g.done.held,
+		       g.failed, g.lost);
+	} else if (app->verbose >= 0) {
+		printf("ingested %lu messages: %lu new cases, %lu joined, %lu duplicates, "
+		       "%lu held", g.done.seen, g.done.fresh, g.done.joined, g.done.dups,
+		       g.done.held);
+		if (g.failed > 0)
+			printf(", %lu unreadable", g.failed);
+		if (g.lost > 0)
+			printf("; %lu read but not stored (run it again: nothing stored is "
+			       "taken twice)", g.lost);
+		putchar('\n');
+	}
+	intake_free(&g.in);
+	store_close(&g.st);
+	return g.status;
+}
+
+static const char filter_usage[] =
+"usage: redress filter [-f SENDER] [-r RECIPIENT]\n"
+"Delivery filter: reads one message on standard input and stores it.  The\n"
+"envelope comes from -f/-r (Postfix pipe: -f ${sender} -r ${recipient}) or\n"
+"from the SENDER and RECIPIENT environment variables (local(8), Exim,\n"
+"Dovecot).  Exits 0 once the message is committed; 75 (temporary failure,\n"
+"the mail server retries) when it could not be stored.  An unreadable\n"
+"message is stored held and still exits 0.  Logs go to syslog (mail).\n";
+
+int
+cmd_filter(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sender", required_argument, NULL, 'f' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sender = getenv("SENDER"), *rcpt = getenv("RECIPIENT");
+	struct intake_source src;
+	struct intake_result res;
+	struct store *st = NULL;
+	struct intake *in = NULL;
+	char *raw, *error = NULL;
+	size_t len;
+	bool truncated;
+	int c, status = EX_OK;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': sender = optarg; break;
+		case 'r': rcpt = optarg; break;
+		case 'h': fputs(filter_usage, stdout); return EX_OK;
+		default: return cmd_usage(filter_usage);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(filter_usage);
+	/* A filter must be silent on its standard streams: Postfix puts them
+	 * in bounces and Exim fails deliveries that print. */
+	if (app->verbose <= 0)
+		log_init("redress", LOG_TARGET_SYSLOG, LOG_LEVEL_INFO);
+	if (app->cfg->warning != NULL)
+		log_warn("%s", app->cfg->warning);
+	/* Postfix pipe(8) shows the null sender as MAILER-DAEMON. */
+	if (sender != NULL && strcmp(sender, "MAILER-DAEMON") == 0)
+		sender = "";
+	if (sender != NULL && strcmp(sender, "<>") == 0)
+		sender = "";
+
+	/* Read everything, even past the cap: the MTA expects EOF to be read. */
+	raw = cmd_read_stream(stdin, (size_t)app->cfg->intake_max_size + 1, &len,
+			      &truncated);
+	if (raw == NULL) {
+		log_error("filter: cannot read standard input: %s", strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (cmd_open_store(app, &st) != EX_OK) {
+		free(raw);
+		store_close(&st);
+		return EX_TEMPFAIL;
+	}
+	if (intake_new(app->cfg, st, true, &in, &error) < 0) {
+		log_error("filter: %s", error);
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	src.source = "filter";
+	src.envelope_from = sender;
+	src.envelope_to = rcpt;
+	if (store_begin(st, &error) < 0 ||
+	    intake_message(in, raw, len, &src, app->now, &res, &error) < 0 ||
+	    store_commit(st, &error) < 0) {
+		log_error("filter: %s", error);
+		store_rollback(st);
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	log_info("filter: case %lld: %s%s", res.case_id, res.note,
+		 truncated ? " (message was larger than the size limit)" : "");
+out:
+	free(error);
+	free(raw);
+	intake_free(&in);
+	store_close(&st);
+	return status;
+}

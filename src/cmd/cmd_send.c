@@ -1,0 +1,209 @@
+/*
+ * NAME
+ *	cmd_send - "redress send" and "redress tick"
+ * DESCRIPTION
+ *	send delivers the jobs that are due: acknowledgements, follow-ups,
+ *	escalations and warnings.  One sender runs at a time (the "send" lock
+ *	in the store, held for the whole run and renewed every third of
+ *	[smtp] lease).  --once sends what is due and exits: 75 when the
+ *	server could not be reached or stopped answering (the other due jobs
+ *	wait), 69 when it refused our setup (login, certificate).  Without
+ *	--once, send keeps going every 30 seconds until SIGTERM or SIGINT,
+ *	which stop it after the job in hand.  --dry-run prints the due jobs
+ *	and their messages instead, takes no lock and changes nothing.
+ *
+ *	tick checks the SLA clocks: breaches, warnings, escalations.
+ */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmem.h"
+#include "case/outbox.h"
+#include "case/tick.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "config/config.h"
+#include "policy/sla.h"
+#include "store/store.h"
+
+#define SEND_INTERVAL 30
+
+static volatile sig_atomic_t send_stop;
+
+static void
+send_on_signal(int sig)
+{
+	(void)sig;
+	send_stop = 1;
+}
+
+static bool
+send_stopping(void)
+{
+	return send_stop != 0;
+}
+
+static const char send_usage[] =
+"usage: redress send [--once] [--dry-run]\n"
+"Delivers the jobs that are due (acknowledgements, follow-ups, escalations,\n"
+"warnings) over SMTP, or into the outbox directory when [smtp] has no url.\n"
+"  --once     send what is due now and exit (otherwise: every 30 s until\n"
+"             SIGTERM, which stops after the job in hand)\n"
+"  --dry-run  print the due jobs and what each would send; change nothing\n"
+"A temporary failure (4xx) leaves the job queued with backoff until [smtp]\n"
+"lifetime has passed since its first attempt; a permanent one (5xx) fails\n"
+"it with the server's reply.  A server that cannot be reached or stops\n"
+"answering ends the round: the other jobs wait (exit 75 with --once).\n";
+
+int
+cmd_send(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store *st = NULL;
+	struct outbox *ob = NULL;
+	struct outbox_stats stats = { 0 };
+	bool once = false, dry = false, lost = false;
+	char *error = NULL;
+	int c, r, ret = EX_OK;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "onh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': once = true; break;
+		case 'n': dry = true; break;
+		case 'h': fputs(send_usage, stdout); return EX_OK;
+		default: return cmd_usage(send_usage);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(send_usage);
+	if (dry)
+		once = true;
+	ret = cmd_open_store(app, &st);
+	if (ret != EX_OK) {
+		store_close(&st);
+		return ret;
+	}
+	if (outbox_new(app->cfg, st, dry, &ob, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		store_close(&st);
+		return EX_CONFIG;
+	}
+	/* A dry run only reads: it takes no lock, so it can show what a
+	 * running daemon is about to send. */
+	r = dry ? 1 : outbox_lock(ob, &error);
+	if (r <= 0) {
+		if (r < 0)
+			log_error("%s", error);
+		else
+			log_error("another sender is running (lock \"send\" in %s)",
+				  app->cfg->store_path);
+		free(error);
+		outbox_free(&ob);
+		store_close(&st);
+		return EX_TEMPFAIL;
+	}
+	signal(SIGTERM, send_on_signal);
+	signal(SIGINT, send_on_signal);
+	do {
+		time_t now = app->now_given ? app->now : clock_now();
+		struct outbox_round round = { 0, 0, send_stopping };
+
+		r = outbox_send_due(ob, now, &round, &stats, &error);
+		if (r < 0) {
+			log_error("%s", error);
+			free(error);
+			error = NULL;
+			ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+			break;
+		}
+		/* Between rounds the lock is kept fresh, so that nobody takes
+		 * it from a sender that is only waiting. */
+		lost = !dry && outbox_renew(ob, true) == 0;
+		for (int i = 0; !once && !lost && i < SEND_INTERVAL && !send_stop; i++) {
+			sleep(1);
+			lost = outbox_renew(ob, false) == 0;
+		}
+	} while (!once && !send_stop && !lost);
+	if (ret == EX_OK && lost)
+		ret = EX_TEMPFAIL;
+	else if (ret == EX_OK && once && stats.halts > 0)
+		ret = EX_UNAVAILABLE;   /* our setup was refused: fix it first */
+	else if (ret == EX_OK && once && stats.down > 0)
+		ret = EX_TEMPFAIL;      /* the server: try again later */
+	if (app->json)
+		printf("{\"sent\":%lu,\"deferred\":%lu,\"failed\":%lu,\"suppressed\":%lu,"
+		       "\"unconfirmed\":%lu}\n", stats.sent, stats.deferred, stats.failed,
+		       stats.suppressed, stats.unconfirmed);
+	else if (app->verbose >= 0 && !dry)
+		printf("%lu sent, %lu deferred, %lu failed, %lu suppressed%s\n",
+		       stats.sent, stats.deferred, stats.failed, stats.suppressed,
+		       stats.down > 0 ? " (the server could not be reached or stopped "
+		       "answering: the other due jobs wait)" : "");
+	outbox_free(&ob);
+	store_close(&st);
+	return ret;
+}
+
+static const char tick_usage[] =
+"usage: redress tick\n"
+"Checks the SLA clocks of every open case: marks first-response and\n"
+"resolution breaches, queues one escalation per breach to [smtp]\n"
+"escalate_to, and a warning when a case is [sla] warn_percent of the way to\n"
+"a deadline.  Safe to run as often as you like (cron: every minute).\n";
+
+int
+cmd_tick(struct app *app, int argc, char **argv)
+{
+	struct store *st = NULL;
+	struct sla_policy *sla = NULL;
+	struct tick_stats stats = { 0 };
+	char *error = NULL;
+	int ret;
+
+	if (cmd_wants_help(argc, argv)) {
+		fputs(tick_usage, stdout);
+		return EX_OK;
+	}
+	if (argc != 1)
+		return cmd_usage(tick_usage);
+	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	ret = cmd_open_store(app, &st);
+	if (ret == EX_OK && tick_run(st, app->cfg, sla, app->now, &stats, &error) < 0) {
+		log_error("%s", error);
+		free(error);
+		ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
+	if (ret == EX_OK) {
+		if (app->json)
+			printf("{\"checked\":%lu,\"breaches\":%lu,\"escalations\":%lu,"
+			       "\"warnings\":%lu}\n", stats.checked, stats.breaches,
+			       stats.escalations, stats.warnings);
+		else if (app->verbose >= 0)
+			printf("%lu open cases checked: %lu breaches, %lu escalations queued, "
+			       "%lu warnings queued\n", stats.checked, stats.breaches,
+			       stats.escalations, stats.warnings);
+	}
+	store_close(&st);
+	sla_policy_free(&sla);
+	return ret;
+}
