@@ -18,12 +18,15 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/xmem.h"
 #include "cmd/cmd.h"
@@ -49,53 +52,20 @@ static const char cmd_rules_usage[] =
 "See redress-rules(5) for the language.\n"
 "Exit: 0 ok, 64 usage, 66 FILE missing, 78 bad rules file.\n";
 
-/* Reads path (or stdin for "-") up to max bytes; NULL with errno, or *too_big_r. */
-static char *
-cmd_classify_read(const char *path, size_t max, size_t *len_r, bool *too_big_r)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	struct buf b;
-	char chunk[16384];
-	size_t n;
-
-	*too_big_r = false;
-	if (f == NULL)
-		return NULL;
-	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&b, chunk, n) < 0) {
-			*too_big_r = true;
-			break;
-		}
-	}
-	if (ferror(f) || *too_big_r) {
-		int e = errno;
-
-		if (f != stdin)
-			fclose(f);
-		buf_free(&b);
-		errno = e;
-		return NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	return buf_steal(&b, len_r);
-}
-
 int
 cmd_classify(struct app *app, int argc, char **argv)
 {
 	const char *file = NULL;
-	bool explain = false, too_big;
+	bool explain = false, too_big = false;
 	struct message_limits lim;
 	struct message *m;
 	struct classify_rules *rules = NULL;
 	struct classify_result *res = NULL;
 	struct classify_input in;
 	struct buf out;
-	char *raw, *fresh, *from, *error = NULL;
+	char *raw = NULL, *fresh, *from, *error = NULL;
 	size_t len;
-	int ret = EX_OK;
+	int fd, r, ret = EX_OK;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(cmd_classify_usage, stdout);
@@ -116,15 +86,20 @@ cmd_classify(struct app *app, int argc, char **argv)
 	if (file == NULL)
 		return cmd_usage(cmd_classify_usage);
 
-	raw = cmd_classify_read(file, (size_t)app->cfg->intake_max_size, &len, &too_big);
-	if (raw == NULL) {
-		if (too_big) {
-			fprintf(stderr, "redress: classify: %s: larger than %ld bytes "
-				"([intake] max_size)\n", file, app->cfg->intake_max_size);
-			return EX_DATAERR;
-		}
+	fd = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+	r = fd < 0 ? -1 : file_read_fd(fd, (size_t)app->cfg->intake_max_size, false, &raw,
+				       &len, &too_big);
+	if (r < 0)
 		fprintf(stderr, "redress: classify: %s: %s\n", file, strerror(errno));
+	if (fd > STDIN_FILENO)
+		close(fd);
+	if (r < 0)
 		return EX_NOINPUT;
+	if (too_big) {
+		fprintf(stderr, "redress: classify: %s: larger than %ld bytes "
+			"([intake] max_size)\n", file, app->cfg->intake_max_size);
+		free(raw);
+		return EX_DATAERR;
 	}
 	if (classify_load(app->cfg->paths_rules, &rules, &error) < 0) {
 		fprintf(stderr, "redress: classify: %s\n", error);

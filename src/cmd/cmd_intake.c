@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/xmem.h"
 #include "case/intake.h"
@@ -156,15 +157,12 @@ static int
 ingest_file(struct ingest *g, const char *path)
 {
 	size_t len;
-	char *err = NULL;
-	char *raw = cmd_read_file(path, (size_t)g->app->cfg->intake_max_size + 1,
-				  &len, &err);
+	char *raw = NULL;
 	char *source;
 	int ret;
 
-	if (raw == NULL) {
-		log_error("%s", err);
-		free(err);
+	if (file_read(path, (size_t)g->app->cfg->intake_max_size + 1, &raw, &len, NULL) < 0) {
+		log_error("%s: %s", path, strerror(errno));
 		g->failed++;
 		if (g->status == 0)
 			g->status = EX_NOINPUT;
@@ -320,14 +318,12 @@ ingest_path(struct ingest *g, const char *path)
 	}
 	{
 		size_t len;
-		char *err = NULL;
-		/* An mbox may hold many messages: allow far more than one. */
-		char *data = cmd_read_file(path, (size_t)1 << 34, &len, &err);
+		char *data = NULL;
 		int ret;
 
-		if (data == NULL) {
-			log_error("%s", err);
-			free(err);
+		/* An mbox may hold many messages: allow far more than one. */
+		if (file_read(path, (size_t)1 << 34, &data, &len, NULL) < 0) {
+			log_error("%s: %s", path, strerror(errno));
 			g->failed++;
 			if (g->status == 0)
 				g->status = EX_NOINPUT;
@@ -430,7 +426,7 @@ cmd_filter(struct app *app, int argc, char **argv)
 	struct intake_result res;
 	struct store *st = NULL;
 	struct intake *in = NULL;
-	char *raw, *error = NULL;
+	char *raw = NULL, *error = NULL;
 	size_t len;
 	bool truncated;
 	int c, status = EX_OK;
@@ -459,9 +455,8 @@ cmd_filter(struct app *app, int argc, char **argv)
 		sender = "";
 
 	/* Read everything, even past the cap: the MTA expects EOF to be read. */
-	raw = cmd_read_stream(stdin, (size_t)app->cfg->intake_max_size + 1, &len,
-			      &truncated);
-	if (raw == NULL) {
+	if (file_read_fd(STDIN_FILENO, (size_t)app->cfg->intake_max_size + 1, true, &raw,
+			 &len, &truncated) < 0) {
 		log_error("filter: cannot read standard input: %s", strerror(errno));
 		return EX_TEMPFAIL;
 	}

@@ -18,50 +18,6 @@
 #include "config/config.h"
 #include "store/store.h"
 
-char *
-cmd_read_file(const char *path, size_t cap, size_t *len_r, char **error_r)
-{
-	FILE *f = fopen(path, "rb");
-	bool truncated;
-	char *data;
-
-	if (f == NULL) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	data = cmd_read_stream(f, cap, len_r, &truncated);
-	if (data == NULL)
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
-	fclose(f);
-	return data;
-}
-
-char *
-cmd_read_stream(FILE *f, size_t cap, size_t *len_r, bool *truncated_r)
-{
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	buf_init(&b, cap);
-	*truncated_r = false;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		size_t room = cap - b.len;
-
-		if (n > room) {
-			*truncated_r = true;
-			n = room;
-		}
-		if (n > 0)
-			buf_append(&b, chunk, n);
-	}
-	if (ferror(f)) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b, len_r);
-}
-
 bool
 cmd_looks_like_mbox(const char *data, size_t len)
 {

@@ -13,10 +13,6 @@ struct buf;
 struct store;
 struct store_job;
 
-/* Reads at most cap bytes of path; NULL with *error_r (allocated) on failure. */
-char *cmd_read_file(const char *path, size_t cap, size_t *len_r, char **error_r);
-/* Reads f to EOF, keeping the first cap bytes; *truncated_r says if more came. */
-char *cmd_read_stream(FILE *f, size_t cap, size_t *len_r, bool *truncated_r);
 /* True when data (starting "From ") continues with a header line. */
 bool cmd_looks_like_mbox(const char *data, size_t len);
 /* Opens the configured store; on failure logs why and returns EX_*; *st_r

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/xmem.h"
 #include "config/config.h"
 
@@ -53,6 +55,9 @@ struct config_where {
 	const struct config_key *key;
 	int line;
 };
+
+/* Bytes of a password file. */
+#define CONFIG_SECRET_MAX 4096
 
 #define S(f) offsetof(struct config, f)
 #define DATA(x) "@DATADIR@" x
@@ -488,10 +493,10 @@ config_secret(const char *value, const char *file, char **secret_r,
 	      char **error_r)
 {
 	struct stat st;
-	FILE *f;
-	struct buf b;
-	char chunk[512];
-	size_t n;
+	char *secret = NULL;
+	size_t len = 0;
+	bool truncated = false;
+	int fd, r;
 
 	*secret_r = NULL;
 	if (file == NULL) {
@@ -499,30 +504,32 @@ config_secret(const char *value, const char *file, char **secret_r,
 			*secret_r = xstrdup(value);
 		return 0;
 	}
-	f = fopen(file, "r");
-	if (f == NULL) {
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		*error_r = xasprintf("%s: %s", file, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		fclose(f);
+	if (fstat(fd, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		close(fd);
 		*error_r = xasprintf("%s: others can read this password file; "
 				     "chmod 600 it", file);
 		return -1;
 	}
-	buf_init(&b, 4096);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&b, chunk, n) < 0) {
-			fclose(f);
-			buf_free(&b);
-			*error_r = xasprintf("%s: too long for a password file", file);
-			return -1;
-		}
+	r = file_read_fd(fd, CONFIG_SECRET_MAX, false, &secret, &len, &truncated);
+	if (r < 0)
+		*error_r = xasprintf("%s: %s", file, strerror(errno));
+	close(fd);
+	if (r == 0 && truncated) {
+		memset(secret, 0, len);
+		free(secret);
+		*error_r = xasprintf("%s: too long for a password file", file);
+		r = -1;
 	}
-	fclose(f);
-	while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
-		b.data[--b.len] = '\0';
-	*secret_r = buf_steal(&b, NULL);
+	if (r < 0)
+		return -1;
+	while (len > 0 && (secret[len - 1] == '\n' || secret[len - 1] == '\r'))
+		secret[--len] = '\0';
+	*secret_r = secret;
 	return 0;
 }
 

@@ -42,6 +42,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -50,12 +51,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <pcre2.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/xmem.h"
@@ -935,38 +938,29 @@ int
 classify_load_opts(const char *path, const struct classify_options *opt,
 		   struct classify_rules **rules_r, char **error_r)
 {
-	FILE *f;
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-	int ret;
+	char *text = NULL;
+	size_t len = 0;
+	bool truncated = false;
+	int fd, ret;
 
 	*rules_r = NULL;
 	*error_r = NULL;
-	f = fopen(path, "rb");
-	if (f == NULL) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		*error_r = xasprintf("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	buf_init(&b, CLASSIFY_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(&b, chunk, n) < 0) {
-			*error_r = xasprintf("%s: larger than %d bytes", path, CLASSIFY_MAX_FILE);
-			fclose(f);
-			buf_free(&b);
-			return -1;
-		}
-	}
-	if (ferror(f)) {
+	ret = file_read_fd(fd, CLASSIFY_MAX_FILE, false, &text, &len, &truncated);
+	if (ret < 0)
 		*error_r = xasprintf("%s: cannot read: %s", path, strerror(errno));
-		fclose(f);
-		buf_free(&b);
-		return -1;
+	close(fd);
+	if (ret == 0 && truncated) {
+		*error_r = xasprintf("%s: larger than %d bytes", path, CLASSIFY_MAX_FILE);
+		ret = -1;
 	}
-	fclose(f);
-	ret = classify_load_string(path, b.data != NULL ? b.data : "", b.len, opt, rules_r,
-				   error_r);
-	buf_free(&b);
+	if (ret == 0)
+		ret = classify_load_string(path, text, len, opt, rules_r, error_r);
+	free(text);
 	return ret;
 }
 

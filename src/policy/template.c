@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
 #include "policy/template.h"
@@ -569,10 +570,10 @@ static char *
 template_read_file(const char *path, size_t *len_r, struct template_errors *errs)
 {
 	struct stat st;
-	char *data;
+	char *data = NULL;
 	size_t len = 0, o = 0;
-	ssize_t r;
-	int fd;
+	bool truncated = false;
+	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
@@ -589,26 +590,17 @@ template_read_file(const char *path, size_t *len_r, struct template_errors *errs
 		close(fd);
 		return NULL;
 	}
-	data = xmalloc(TEMPLATE_MAX_FILE + 2);
-	while ((r = read(fd, data + len, TEMPLATE_MAX_FILE + 1 - len)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			template_error_add(errs, path, 0, "cannot read: %s", strerror(errno));
-			free(data);
-			close(fd);
-			return NULL;
-		}
-		len += (size_t)r;
-		if (len > TEMPLATE_MAX_FILE) {
-			template_error_add(errs, path, 0, "larger than %d bytes",
-					   TEMPLATE_MAX_FILE);
-			free(data);
-			close(fd);
-			return NULL;
-		}
-	}
+	r = file_read_fd(fd, TEMPLATE_MAX_FILE, false, &data, &len, &truncated);
+	if (r < 0)
+		template_error_add(errs, path, 0, "cannot read: %s", strerror(errno));
 	close(fd);
+	if (r == 0 && truncated) {
+		template_error_add(errs, path, 0, "larger than %d bytes", TEMPLATE_MAX_FILE);
+		free(data);
+		r = -1;
+	}
+	if (r < 0)
+		return NULL;
 	/* Normalise: no BOM, LF line ends. */
 	size_t i = 0;
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)

@@ -1,0 +1,75 @@
+/*
+ * NAME
+ *	file - whole files and streams read into memory, with a cap
+ * DESCRIPTION
+ *	See file.h.  read(2) straight into a buf (buf.h), 64 KiB at a time,
+ *	retried on EINTR.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/file.h"
+
+#define FILE_CHUNK 65536
+
+int
+file_read_fd(int fd, size_t cap, bool drain, char **data_r, size_t *len_r,
+	     bool *truncated_r)
+{
+	struct buf b;
+	char chunk[FILE_CHUNK];
+	bool truncated = false;
+	ssize_t n;
+
+	buf_init(&b, cap);
+	for (;;) {
+		size_t room = cap - b.len;
+		/* Without drain, one byte past the cap is enough to know. */
+		size_t want = drain || room >= sizeof(chunk) ? sizeof(chunk) : room + 1;
+
+		n = read(fd, chunk, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((size_t)n > room) {
+			truncated = true;
+			n = (ssize_t)room;
+		}
+		if (n > 0)
+			buf_append(&b, chunk, (size_t)n);
+		if (truncated && !drain)
+			break;
+	}
+	if (n < 0) {
+		int e = errno;
+
+		buf_free(&b);
+		errno = e;
+		return -1;
+	}
+	if (truncated_r != NULL)
+		*truncated_r = truncated;
+	*data_r = buf_steal(&b, len_r);
+	return 0;
+}
+
+int
+file_read(const char *path, size_t cap, char **data_r, size_t *len_r,
+	  bool *truncated_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = file_read_fd(fd, cap, true, data_r, len_r, truncated_r);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
