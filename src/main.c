@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "config/confcheck.h"
 #include "config/config.h"
 
@@ -88,25 +89,6 @@ static const struct main_command main_commands[] = {
 	{ "report", cmd_report, true },
 	{ "config", cmd_config, true },
 };
-
-bool
-cmd_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return true;
-	}
-	return false;
-}
-
-int
-cmd_usage(const char *usage)
-{
-	fputs(usage, stderr);
-	return EX_USAGE;
-}
 
 /*
  * SQLite maps the store's -shm file into memory.  When that file can no

@@ -1,5 +1,6 @@
 /*
- * cmd - the commands of redress(1).
+ * cmd - the commands of redress(1), one file each (cmd_fetch.c, cmd_run.c,
+ * ...; the pieces they share are in cmd_util.h).
  *
  * Each cmd_* function is the edge between the modules and the user: it may
  * print to stdout, and it returns a <sysexits.h> code that main() exits
@@ -63,18 +64,5 @@ int cmd_case(struct app *app, int argc, char **argv);
 int cmd_queue(struct app *app, int argc, char **argv);
 int cmd_report(struct app *app, int argc, char **argv);
 int cmd_config(struct app *app, int argc, char **argv);
-
-/*
- * Reads a case or job id (noun: "case" or "job") given to cmd ("case
- * show"): EX_OK and *id_r, or EX_USAGE after saying what is wrong.
- */
-int cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r);
-/* Says that there is no case (or job) id; returns EX_NOINPUT. */
-int cmd_no_such(const char *noun, long long id);
-
-/* True when argv holds -h or --help before any "--". */
-bool cmd_wants_help(int argc, char **argv);
-/* Prints "redress: CMD: usage: ..." style text to stderr and returns 64. */
-int cmd_usage(const char *usage);
 
 #endif

@@ -1,11 +1,15 @@
 /*
  * NAME
- *	cmd_case - "redress case ...", "redress queue ...", "redress report"
+ *	cmd_case - "redress case list|show|respond|wait|resolve|reopen"
  * DESCRIPTION
- *	Listings of what the store holds, as text for people or JSON (with the
- *	global --json) for scripts, in the shapes DESIGN.md fixes.  "case show
- *	ID --raw N" prints the Nth stored message of a case byte for byte as it
- *	was received.
+ *	list and show print what the store holds about cases, as text for
+ *	people or JSON (with the global --json) for scripts, in the shapes the
+ *	contract fixes (doc/contract.md).  "case show ID --raw N" prints the
+ *	Nth stored message of a case byte for byte as it was received.
+ *
+ *	respond, wait, resolve and reopen are the moves a person makes on a
+ *	case by hand (caselife.h): each in one transaction with its event and
+ *	the follow-up it schedules.
  */
 #include "autoconfig.h"
 
@@ -21,10 +25,12 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "case/caselife.h"
+#include "case/outbox.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "mail/message.h"
+#include "policy/sla.h"
 #include "store/store.h"
 
 static const char case_usage[] =
@@ -112,13 +118,6 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_str(b, c->resolution_cause);
 }
 
-static void
-case_print_out(struct buf *b)
-{
-	fwrite(b->data != NULL ? b->data : "", 1, b->len, stdout);
-	buf_free(b);
-}
-
 /* The states a case can be in (doc/redress.1, "Case life"). */
 #define CASE_STATES "new, acknowledged, responded, waiting, resolved, closed, held"
 
@@ -200,7 +199,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 				   ? "  [BREACHED]" : "");
 		}
 	}
-	case_print_out(&b);
+	cmd_print(&b);
 	store_case_list_free(&cases, n);
 	return EX_OK;
 }
@@ -466,7 +465,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	} else {
 		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, &lim);
 	}
-	case_print_out(&b);
+	cmd_print(&b);
 	store_events_free(&ev, n_ev);
 	store_message_infos_free(&msgs, n_msgs);
 	store_jobs_free(&jobs, n_jobs);
@@ -474,35 +473,101 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	return EX_OK;
 }
 
-void
-cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n)
+/*
+ * "case respond|wait|resolve|reopen ID": argv[0] is the action.  Each runs
+ * in one transaction: the case, its event and any job it schedules (the
+ * follow-up after resolution, for a complaint) are stored together or not
+ * at all.  Reopening clears the resolution cause (caselife.c).
+ */
+static int
+case_change(struct app *app, struct store *st, int argc, char **argv)
 {
-	buf_putc(b, '[');
-	for (size_t i = 0; i < n; i++) {
-		bool first = true;
+	static const struct option opts[] = {
+		{ "cause", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum caselife_action a;
+	const char *cause = NULL;
+	struct store_case *c = NULL;
+	struct sla_policy *sla = NULL;
+	char *error = NULL;
+	long long id;
+	int ch, r, ret = EX_OK;
 
-		buf_puts(b, i > 0 ? ",{" : "{");
-		json_key(b, &first, "id");
-		json_int(b, jobs[i].id);
-		json_key(b, &first, "case");
-		json_int(b, jobs[i].case_id);
-		json_key(b, &first, "kind");
-		json_str(b, jobs[i].kind);
-		json_key(b, &first, "state");
-		json_str(b, jobs[i].state);
-		json_key(b, &first, "due");
-		json_time(b, jobs[i].due);
-		json_key(b, &first, "attempts");
-		json_int(b, jobs[i].attempts);
-		json_key(b, &first, "last_error");
-		json_str(b, jobs[i].last_error);
-		json_key(b, &first, "rcpt");
-		json_str(b, jobs[i].rcpt);
-		json_key(b, &first, "sent_at");
-		json_time(b, jobs[i].sent_at);
-		buf_putc(b, '}');
+	if (caselife_action_parse(argv[0], &a) < 0 || a == CASELIFE_ACK_SENT ||
+	    a == CASELIFE_CLOSE) {
+		fprintf(stderr, "redress: case: unknown action \"%s\"; see redress case --help\n",
+			argv[0]);
+		return EX_USAGE;
 	}
-	buf_putc(b, ']');
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (ch != 'c' || a != CASELIFE_RESOLVE) {
+			fprintf(stderr, "redress: case %s ID%s\n", argv[0],
+				a == CASELIFE_RESOLVE ? " [--cause TEXT]" : "");
+			return EX_USAGE;
+		}
+		cause = optarg;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "redress: usage: redress case %s ID%s\n", argv[0],
+			a == CASELIFE_RESOLVE ? " [--cause TEXT]" : "");
+		return EX_USAGE;
+	}
+	{
+		char *what = xasprintf("case %s", argv[0]);
+		int bad = cmd_id_arg(what, "case", argv[optind], &id);
+
+		free(what);
+		if (bad != EX_OK)
+			return bad;
+	}
+	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	if (store_begin(st, &error) < 0)
+		goto fail;
+	r = store_case_get(st, id, &c, &error);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_rollback(st);
+		fprintf(stderr, "redress: no case %lld\n", id);
+		sla_policy_free(&sla);
+		return EX_NOINPUT;
+	}
+	r = caselife_apply(st, app->cfg, sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
+			   app->now, &error);
+	if (r < 0)
+		goto fail;
+	if (r > 0) {
+		store_rollback(st);
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		store_case_free(&c);
+		sla_policy_free(&sla);
+		return EX_DATAERR;
+	}
+	/* Only a complaint is followed up: a question or praise resolved by
+	 * hand gets no "is everything sorted now?". */
+	if ((caselife_outcome(c) == CLASSIFY_COMPLAINT &&
+	     outbox_after_change(st, app->cfg, c, a, app->now, &error) < 0) ||
+	    store_commit(st, &error) < 0)
+		goto fail;
+	if (app->verbose >= 0)
+		printf("case %lld is %s\n", c->id, c->state);
+	store_case_free(&c);
+	sla_policy_free(&sla);
+	return ret;
+fail:
+	log_error("%s", error);
+	free(error);
+	store_rollback(st);
+	store_case_free(&c);
+	sla_policy_free(&sla);
+	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 }
 
 int
@@ -532,127 +597,8 @@ cmd_case(struct app *app, int argc, char **argv)
 	else if (strcmp(argv[1], "show") == 0)
 		ret = case_show(app, st, argc - 1, argv + 1);
 	else
-		ret = cmd_case_change(app, st, argc - 1, argv + 1);
+		ret = case_change(app, st, argc - 1, argv + 1);
 	store_close(&st);
 	return ret;
 }
 
-static const char queue_usage[] =
-"usage: redress queue list | redress queue retry ID\n"
-"list: every outbound job (ack, ack-plain, followup, escalation, warning)\n"
-"  with its state (queued, sending, sent, failed, suppressed), due time,\n"
-"  attempts and last error.  retry: queue a failed job again, due now, with\n"
-"  a whole [smtp] lifetime before it (a suppressed job is refused: it was\n"
-"  decided it must not go).\n";
-
-int
-cmd_queue(struct app *app, int argc, char **argv)
-{
-	struct store *st = NULL;
-	struct store_job *jobs = NULL;
-	size_t n = 0;
-	char *error = NULL;
-	struct buf b;
-	int ret;
-
-	if (cmd_wants_help(argc, argv)) {
-		fputs(queue_usage, stdout);
-		return EX_OK;
-	}
-	if (argc < 2 || (strcmp(argv[1], "list") == 0 && argc != 2) ||
-	    (strcmp(argv[1], "retry") == 0 && argc != 3) ||
-	    (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "retry") != 0))
-		return cmd_usage(queue_usage);
-	ret = cmd_open_store(app, &st);
-	if (ret != EX_OK) {
-		store_close(&st);
-		return ret;
-	}
-	if (strcmp(argv[1], "retry") == 0) {
-		struct store_job j = { 0 };
-		long long id;
-		int r;
-
-		if (cmd_id_arg("queue retry", "job", argv[2], &id) != EX_OK) {
-			store_close(&st);
-			return EX_USAGE;
-		}
-		r = store_job_get(st, id, &j, &error);
-		if (r <= 0) {
-			if (r < 0)
-				log_error("%s", error);
-			else
-				fprintf(stderr, "redress: no job %lld\n", id);
-			free(error);
-			store_close(&st);
-			return r < 0 ? EX_SOFTWARE : EX_NOINPUT;
-		}
-		/* A suppressed job was judged not to be sent (an ack to an
-		 * out-of-office, an escalation of a settled case): retrying
-		 * it would send what redress decided must not go. */
-		if (strcmp(j.state, "suppressed") == 0) {
-			fprintf(stderr, "redress: job %lld was suppressed (%s), not failed: "
-				"only a failed job can be retried\n", id,
-				j.last_error != NULL ? j.last_error : "no reason recorded");
-			store_job_clear(&j);
-			store_close(&st);
-			return EX_DATAERR;
-		}
-		if (strcmp(j.state, "failed") != 0) {
-			fprintf(stderr, "redress: job %lld is %s, not failed: only a failed "
-				"job can be retried\n", id, j.state);
-			store_job_clear(&j);
-			store_close(&st);
-			return EX_DATAERR;
-		}
-		if (j.unconfirmed > 0)
-			fprintf(stderr, "redress: warning: job %lld got no reply to its final "
-				"dot %d time(s): the server may already have it, and the "
-				"retry may deliver another copy\n", id, j.unconfirmed);
-		free(j.state);
-		j.state = xstrdup("queued");
-		j.due = app->now;
-		/* A new start: a whole [smtp] lifetime, and the bound on
-		 * unconfirmed attempts counts again. */
-		j.first_try = 0;
-		j.unconfirmed = 0;
-		if (store_job_update(st, &j, &error) < 0 ||
-		    store_event_add(st, j.case_id, app->now, "retry",
-				    j.kind, &error) < 0) {
-			log_error("%s", error);
-			free(error);
-			ret = EX_SOFTWARE;
-		} else if (app->verbose >= 0) {
-			printf("job %lld queued again\n", id);
-		}
-		store_job_clear(&j);
-		store_close(&st);
-		return ret;
-	}
-	if (store_jobs_list(st, 0, &jobs, &n, &error) < 0) {
-		log_error("%s", error);
-		free(error);
-		store_close(&st);
-		return EX_SOFTWARE;
-	}
-	buf_init(&b, BUF_NO_LIMIT);
-	if (app->json) {
-		cmd_jobs_json(&b, jobs, n);
-		buf_putc(&b, '\n');
-	} else {
-		buf_printf(&b, "%-6s %-6s %-11s %-10s %-20s %-8s %s\n", "ID", "CASE", "KIND",
-			   "STATE", "DUE", "ATTEMPTS", "LAST ERROR");
-		for (size_t i = 0; i < n; i++) {
-			char due[CLOCK_ISO_LEN];
-
-			clock_format_iso8601(jobs[i].due, due);
-			buf_printf(&b, "%-6lld %-6lld %-11s %-10s %-20s %-8d %s\n", jobs[i].id,
-				   jobs[i].case_id, jobs[i].kind, jobs[i].state, due,
-				   jobs[i].attempts, jobs[i].last_error ? jobs[i].last_error : "");
-		}
-	}
-	case_print_out(&b);
-	store_jobs_free(&jobs, n);
-	store_close(&st);
-	return EX_OK;
-}

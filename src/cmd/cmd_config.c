@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "config/config.h"
 
 static const char cmd_config_usage[] =

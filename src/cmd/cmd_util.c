@@ -11,12 +11,34 @@
 #include <sysexits.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/xmem.h"
+#include "case/fetch.h"
+#include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "store/store.h"
+
+bool
+cmd_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+cmd_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
 
 bool
 cmd_looks_like_mbox(const char *data, size_t len)
@@ -83,4 +105,85 @@ cmd_no_such(const char *noun, long long id)
 {
 	fprintf(stderr, "redress: no %s %lld\n", noun, id);
 	return EX_NOINPUT;
+}
+
+void
+cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+
+		buf_puts(b, i > 0 ? ",{" : "{");
+		json_key(b, &first, "id");
+		json_int(b, jobs[i].id);
+		json_key(b, &first, "case");
+		json_int(b, jobs[i].case_id);
+		json_key(b, &first, "kind");
+		json_str(b, jobs[i].kind);
+		json_key(b, &first, "state");
+		json_str(b, jobs[i].state);
+		json_key(b, &first, "due");
+		json_time(b, jobs[i].due);
+		json_key(b, &first, "attempts");
+		json_int(b, jobs[i].attempts);
+		json_key(b, &first, "last_error");
+		json_str(b, jobs[i].last_error);
+		json_key(b, &first, "rcpt");
+		json_str(b, jobs[i].rcpt);
+		json_key(b, &first, "sent_at");
+		json_time(b, jobs[i].sent_at);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+
+void
+cmd_print(struct buf *b)
+{
+	fwrite(b->data != NULL ? b->data : "", 1, b->len, stdout);
+	buf_free(b);
+}
+
+int
+cmd_fetch_open(struct app *app, volatile const bool *stop, struct store **st_r,
+	       struct intake **in_r, struct fetcher **f_r)
+{
+	const struct config *cfg = app->cfg;
+	char *password = NULL, *error = NULL;
+	int r;
+
+	if (cfg->imap_url == NULL) {
+		fprintf(stderr, "redress: fetch: no [imap] url in %s\n",
+			cfg->file != NULL ? cfg->file : "the configuration");
+		return EX_CONFIG;
+	}
+	if (config_secret(cfg->imap_password, cfg->imap_password_file, &password,
+			  &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		return EX_CONFIG;
+	}
+	r = cmd_open_store(app, st_r);
+	if (r == EX_OK) {
+		r = fetch_new(cfg, *st_r, password, stop, f_r, &error);
+		if (r < 0)
+			log_error("%s", error);
+		else if (r == 0)
+			log_error("another fetcher is reading %s", cfg->imap_url);
+		free(error);
+		error = NULL;
+		r = r > 0 ? EX_OK : EX_TEMPFAIL;
+	}
+	if (r == EX_OK && intake_new(cfg, *st_r, false, in_r, &error) < 0) {
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		r = EX_CONFIG;
+	}
+	if (password != NULL) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	return r;
 }

@@ -1,6 +1,10 @@
 /*
- * cmd_util - small pieces the commands share: reading files and streams
- * with a cap, opening the store with the configured settings.
+ * cmd_util - small pieces the commands share: usage and help, ids on the
+ * command line, opening the store (and, for fetch and run, the fetcher)
+ * with the configured settings, printing a listing.
+ *
+ * Like the commands, these may print (to stderr, for what the user got
+ * wrong) and return <sysexits.h> codes.
  */
 #ifndef REDRESS_CMD_UTIL_H
 #define REDRESS_CMD_UTIL_H
@@ -10,6 +14,8 @@
 
 struct app;
 struct buf;
+struct fetcher;
+struct intake;
 struct store;
 struct store_job;
 
@@ -18,12 +24,33 @@ bool cmd_looks_like_mbox(const char *data, size_t len);
 /* Opens the configured store; on failure logs why and returns EX_*; *st_r
  * may still be set so that store_temporary() can be asked. */
 int cmd_open_store(struct app *app, struct store **st_r);
+/*
+ * For fetch and run: reads the IMAP password, opens the store, takes the
+ * mailbox's fetch lock (fetch.h; stop is the flag SIGTERM sets) and loads
+ * intake.  EX_OK, or the exit code after saying why; what was opened is
+ * in *st_r, *in_r and *f_r either way, for the caller to free.
+ */
+int cmd_fetch_open(struct app *app, volatile const bool *stop, struct store **st_r,
+		   struct intake **in_r, struct fetcher **f_r);
 /* Parses a case id ("123", "000123", "#123"); 0 or -1. */
 int cmd_parse_id(const char *s, long long *id_r);
 
-/* Jobs as the JSON array DESIGN.md fixes for "queue list". */
+/* Jobs as the JSON array of "queue list" (doc/contract.md). */
 void cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n);
-/* "case respond|wait|resolve|reopen ID": argv[0] is the action. */
-int cmd_case_change(struct app *app, struct store *st, int argc, char **argv);
+/* Writes b to stdout and frees it. */
+void cmd_print(struct buf *b);
+
+/*
+ * Reads a case or job id (noun: "case" or "job") given to cmd ("case
+ * show"): EX_OK and *id_r, or EX_USAGE after saying what is wrong.
+ */
+int cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r);
+/* Says that there is no case (or job) id; returns EX_NOINPUT. */
+int cmd_no_such(const char *noun, long long id);
+
+/* True when argv holds -h or --help before any "--". */
+bool cmd_wants_help(int argc, char **argv);
+/* Prints "redress: CMD: usage: ..." style text to stderr and returns 64. */
+int cmd_usage(const char *usage);
 
 #endif
