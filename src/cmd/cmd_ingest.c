@@ -2,10 +2,11 @@
  * NAME
  *	cmd_ingest - "redress ingest PATH..."
  * DESCRIPTION
- *	ingest reads .eml files, maildirs (cur/ and new/) and mbox files and
- *	runs each message through intake, committing in groups (the files stay
- *	where they are, so a failed group loses nothing).  On a terminal it
- *	shows progress; at the end it prints a summary.
+ *	ingest reads .eml files, maildirs (cur/ and new/: maildir.h) and mbox
+ *	files (mbox.h), and directories of them, and runs each message
+ *	through intake, committing in groups (the files stay where they are,
+ *	so a failed group loses nothing).  On a terminal it shows progress;
+ *	at the end it prints a summary.
  */
 #include "autoconfig.h"
 
@@ -27,6 +28,8 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
+#include "net/maildir.h"
+#include "net/mbox.h"
 #include "store/store.h"
 
 #define INGEST_GROUP 200     /* messages per transaction */
@@ -169,113 +172,27 @@ ingest_file(struct ingest *g, const char *path)
 	return ret;
 }
 
-/* Strips one ">" from mboxrd-quoted ">From " lines, in place. */
-static size_t
-ingest_mbox_unquote(char *p, size_t len)
+/* One message of an mbox (mbox.h). */
+struct ingest_mbox {
+	struct ingest *g;
+	const char *path;
+};
+
+static int
+ingest_mbox_message(void *ctx, const char *msg, size_t len, size_t n)
 {
-	size_t r = 0, w = 0;
-	bool bol = true;
+	struct ingest_mbox *mb = ctx;
+	char *source = xasprintf("mbox:%s:%zu", mb->path, n);
+	int ret = ingest_one(mb->g, msg, len, source);
 
-	while (r < len) {
-		if (bol && p[r] == '>') {
-			size_t q = r;
-
-			while (q < len && p[q] == '>')
-				q++;
-			if (q + 5 <= len && memcmp(p + q, "From ", 5) == 0)
-				r++;
-		}
-		bol = p[r] == '\n';
-		p[w++] = p[r++];
-	}
-	return w;
+	free(source);
+	return ret;
 }
 
 static int
-ingest_mbox(struct ingest *g, const char *path, char *data, size_t len)
+ingest_maildir_file(void *ctx, const char *file)
 {
-	size_t start = 0, n = 0;
-
-	while (start < len) {
-		/* data[start] is at a "From " line: skip it. */
-		const char *nl = memchr(data + start, '\n', len - start);
-		size_t body = nl != NULL ? (size_t)(nl - data) + 1 : len;
-		size_t end = body, mlen;
-		char *source;
-
-		for (;;) {
-			const char *f = memmem(data + end, len - end, "\nFrom ", 6);
-
-			if (f == NULL) {
-				end = len;
-				break;
-			}
-			end = (size_t)(f - data) + 1;
-			/* A separator follows an empty line (or starts the file). */
-			if (end >= 2 && (data[end - 2] == '\n' ||
-					 (end >= 3 && data[end - 2] == '\r' && data[end - 3] == '\n')))
-				break;
-		}
-		n++;
-		mlen = end - body;
-		/* The blank line before the next separator belongs to mbox. */
-		if (end < len && mlen > 0 && data[body + mlen - 1] == '\n')
-			mlen--;
-		if (mlen > 0 && data[body + mlen - 1] == '\r')
-			mlen--;
-		mlen = ingest_mbox_unquote(data + body, mlen);
-		source = xasprintf("mbox:%s:%zu", path, n);
-		if (ingest_one(g, data + body, mlen, source) < 0) {
-			free(source);
-			return -1;
-		}
-		free(source);
-		start = end;
-	}
-	return 0;
-}
-
-static int
-ingest_maildir(struct ingest *g, const char *path)
-{
-	static const char *const subs[] = { "cur", "new" };
-
-	for (size_t i = 0; i < 2; i++) {
-		char *dir = xasprintf("%s/%s", path, subs[i]);
-		struct dirent **names = NULL;
-		int n = scandir(dir, &names, NULL, alphasort);
-
-		for (int k = 0; k < n; k++) {
-			if (names[k]->d_name[0] != '.') {
-				char *file = xasprintf("%s/%s", dir, names[k]->d_name);
-				int ret = ingest_file(g, file);
-
-				free(file);
-				if (ret < 0) {
-					for (; k < n; k++)
-						free(names[k]);
-					free(names);
-					free(dir);
-					return -1;
-				}
-			}
-			free(names[k]);
-		}
-		free(names);
-		free(dir);
-	}
-	return 0;
-}
-
-static bool
-ingest_is_maildir(const char *path)
-{
-	struct stat st;
-	char *cur = xasprintf("%s/cur", path);
-	bool yes = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
-
-	free(cur);
-	return yes;
+	return ingest_file(ctx, file);
 }
 
 static int
@@ -294,8 +211,8 @@ ingest_path(struct ingest *g, const char *path)
 		struct dirent **names = NULL;
 		int n, ret = 0;
 
-		if (ingest_is_maildir(path))
-			return ingest_maildir(g, path);
+		if (maildir_is(path))
+			return maildir_each(path, ingest_maildir_file, g);
 		/* A plain directory: every file in it, and maildirs below it. */
 		n = scandir(path, &names, NULL, alphasort);
 		for (int k = 0; k < n; k++) {
@@ -323,10 +240,10 @@ ingest_path(struct ingest *g, const char *path)
 				g->status = EX_NOINPUT;
 			return 0;
 		}
-		if (len >= 5 && memcmp(data, "From ", 5) == 0 &&
-		    (len > 5 && memchr(data, '\n', len) != NULL) &&
-		    cmd_looks_like_mbox(data, len)) {
-			ret = ingest_mbox(g, path, data, len);
+		if (mbox_looks_like(data, len)) {
+			struct ingest_mbox mb = { g, path };
+
+			ret = mbox_split(data, len, ingest_mbox_message, &mb);
 		} else {
 			char *source = xasprintf("file:%s", path);
 			size_t cap = (size_t)g->app->cfg->intake_max_size + 1;

@@ -40,21 +40,6 @@ cmd_usage(const char *usage)
 	return EX_USAGE;
 }
 
-bool
-cmd_looks_like_mbox(const char *data, size_t len)
-{
-	const char *nl = memchr(data, '\n', len);
-	const char *p;
-
-	if (nl == NULL)
-		return false;
-	p = nl + 1;
-	/* A header name: printable characters up to a colon. */
-	while (p < data + len && *p > ' ' && *p < 127 && *p != ':')
-		p++;
-	return p > nl + 1 && p < data + len && *p == ':';
-}
-
 int
 cmd_open_store(struct app *app, struct store **st_r)
 {

@@ -19,8 +19,6 @@ struct intake;
 struct store;
 struct store_job;
 
-/* True when data (starting "From ") continues with a header line. */
-bool cmd_looks_like_mbox(const char *data, size_t len);
 /* Opens the configured store; on failure logs why and returns EX_*; *st_r
  * may still be set so that store_temporary() can be asked. */
 int cmd_open_store(struct app *app, struct store **st_r);
