@@ -777,33 +777,39 @@ static int outbox_send_loop(struct outbox *ob, time_t now,
 			    const struct outbox_round *round,
 			    struct outbox_stats *stats, char **error_r);
 
-/* What the sender would do with one job, printed; nothing is written. */
+/* What the sender would do with one job, shown through round->show;
+ * nothing is written. */
 static int
 outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
-	       struct outbox_stats *stats, char **error_r)
+	       const struct outbox_round *round, struct outbox_stats *stats,
+	       char **error_r)
 {
 	struct store_case *c = NULL;
-	struct buf msg;
+	struct buf msg, text;
 	char *err = NULL;
 	const char *why;
 
 	if (outbox_job_case(ob, j, &c, error_r) < 0)
 		return -1;
-	printf("--- job %lld: %s for case %lld to %s", j->id, j->kind, j->case_id,
-	       j->rcpt != NULL ? j->rcpt : "(nobody)");
+	buf_init(&text, BUF_NO_LIMIT);
+	buf_printf(&text, "--- job %lld: %s for case %lld to %s", j->id, j->kind, j->case_id,
+		   j->rcpt != NULL ? j->rcpt : "(nobody)");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
 	if ((why = outbox_pointless(c, j)) != NULL) {
-		printf(": would be suppressed: %s\n", why);
+		buf_printf(&text, ": would be suppressed: %s\n", why);
 		stats->suppressed++;
 	} else if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
-		printf(": would fail: %s\n", err);
+		buf_printf(&text, ": would fail: %s\n", err);
 		free(err);
 		stats->failed++;
 	} else {
-		putchar('\n');
-		fwrite(msg.data, 1, msg.len, stdout);
+		buf_putc(&text, '\n');
+		buf_append(&text, msg.data, msg.len);
 		stats->sent++;
 	}
+	if (round->show != NULL)
+		round->show(round->show_ctx, buf_str(&text), text.len);
+	buf_free(&text);
 	buf_free(&msg);
 	store_case_free(&c);
 	return 0;
@@ -816,17 +822,17 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
  * show one made for the occasion; the real send makes its own.
  */
 static int
-outbox_dry_run(struct outbox *ob, time_t now, size_t max,
+outbox_dry_run(struct outbox *ob, time_t now, const struct outbox_round *round,
 	       struct outbox_stats *stats, char **error_r)
 {
 	struct store_job *jobs = NULL;
 	size_t n = 0;
 	int ret = 0;
 
-	if (store_jobs_due(ob->st, now, max, &jobs, &n, error_r) < 0)
+	if (store_jobs_due(ob->st, now, round->max, &jobs, &n, error_r) < 0)
 		return -1;
 	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = outbox_dry_one(ob, &jobs[i], now, stats, error_r);
+		ret = outbox_dry_one(ob, &jobs[i], now, round, stats, error_r);
 	store_jobs_free(&jobs, n);
 	return ret;
 }
@@ -835,14 +841,14 @@ int
 outbox_send_due(struct outbox *ob, time_t now, const struct outbox_round *round,
 		struct outbox_stats *stats, char **error_r)
 {
-	static const struct outbox_round unbounded = { 0, 0, NULL };
+	static const struct outbox_round unbounded = { 0, 0, NULL, NULL, NULL };
 	char *err2 = NULL;
 	int ret;
 
 	if (round == NULL)
 		round = &unbounded;
 	if (ob->dry_run)
-		return outbox_dry_run(ob, now, round->max, stats, error_r);
+		return outbox_dry_run(ob, now, round, stats, error_r);
 	ob->stop = round->stop;
 	ret = outbox_send_loop(ob, now, round, stats, error_r);
 	ob->stop = NULL;
@@ -857,6 +863,29 @@ outbox_send_due(struct outbox *ob, time_t now, const struct outbox_round *round,
 		free(err2);
 	}
 	return ret;
+}
+
+int
+outbox_send_round(struct outbox *ob, time_t now, const struct outbox_round *round,
+		  bool keep_lock, struct outbox_stats *stats, char **error_r)
+{
+	int r;
+
+	if (!ob->dry_run && !ob->locked) {
+		r = outbox_lock(ob, error_r);
+		if (r <= 0)
+			return r < 0 ? -1 : OUTBOX_BUSY;
+	}
+	r = outbox_send_due(ob, now, round, stats, error_r);
+	if (ob->dry_run)
+		return r;
+	if (!keep_lock)
+		outbox_unlock(ob);
+	/* Kept: fresh for the wait until the next round, so that nobody
+	 * takes it from a sender that is only waiting. */
+	else if (r >= 0 && outbox_renew(ob, true) == 0)
+		r = OUTBOX_BUSY;
+	return r;
 }
 
 static double

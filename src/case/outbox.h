@@ -85,6 +85,11 @@ struct outbox_round {
 	bool (*stop)(void); /* true: stop after the job in hand, abandoning it
 			     * while nothing of it can have been delivered
 			     * (SIGTERM); NULL: never */
+	/* A dry run hands what it would do with each due job here: a line
+	 * "--- job ID: KIND for case N to RCPT" and the message, or why it
+	 * would be suppressed or fail.  NULL: shown nowhere. */
+	void (*show)(void *ctx, const char *text, size_t len);
+	void *show_ctx;
 };
 
 /*
@@ -98,6 +103,19 @@ struct outbox_round {
  */
 int outbox_send_due(struct outbox *ob, time_t now, const struct outbox_round *round,
 		    struct outbox_stats *stats, char **error_r);
+/*
+ * The send lock's protocol, for every sender: one round under the "send"
+ * lock.  Takes the lock unless this outbox holds it already, sends what is
+ * due (outbox_send_due), and then keeps the lock, renewed (keep_lock:
+ * "redress send" holds it for its whole run, renewing it while it waits
+ * with outbox_renew), or releases it ("redress run" takes it for each
+ * round, so that a "redress send" can run between them).  A dry run takes
+ * no lock.  Returns as outbox_send_due, or OUTBOX_BUSY when another live
+ * sender holds the lock (nothing was sent) or took it over.
+ */
+#define OUTBOX_BUSY 2
+int outbox_send_round(struct outbox *ob, time_t now, const struct outbox_round *round,
+		      bool keep_lock, struct outbox_stats *stats, char **error_r);
 /* Renders the message a job would send (for "template render --case" and
  * --dry-run): 0 and an allocated message, or -1. */
 int outbox_render_job(struct outbox *ob, long long case_id, const char *kind,

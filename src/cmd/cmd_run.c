@@ -179,26 +179,21 @@ run_stopping(void)
 static bool
 run_send(struct outbox *ob, time_t now, struct outbox_stats *stats)
 {
-	struct outbox_round round = { 0, RUN_SEND_ROUND, run_stopping };
+	struct outbox_round round = { 0, RUN_SEND_ROUND, run_stopping, NULL, NULL };
 	unsigned long down = stats->down, halts = stats->halts;
 	char *error = NULL;
 	int r;
 
-	r = outbox_lock(ob, &error);
-	if (r <= 0) {
-		if (r < 0)
-			log_error("send: %s", error);
-		else
-			log_info("send: another sender is running; not sending this round");
-		free(error);
-		return false;
-	}
-	r = outbox_send_due(ob, now, &round, stats, &error);
+	r = outbox_send_round(ob, now, &round, false, stats, &error);
 	if (r < 0) {
 		log_error("send: %s", error);
 		free(error);
+		return false;
 	}
-	outbox_unlock(ob);
+	if (r == OUTBOX_BUSY) {
+		log_info("send: another sender is running; not sending this round");
+		return false;
+	}
 	if (r > 0 && stats->down == down && stats->halts == halts && !run_stop) {
 		log_debug("send: the round took its %d s; fetching and ticking before "
 			  "the next", RUN_SEND_ROUND);

@@ -48,6 +48,14 @@ send_stopping(void)
 	return send_stop != 0;
 }
 
+/* What --dry-run shows of each due job. */
+static void
+send_show(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	fwrite(text, 1, len, stdout);
+}
+
 static const char send_usage[] =
 "usage: redress send [--once] [--dry-run]\n"
 "Delivers the jobs that are due (acknowledgements, follow-ups, escalations,\n"
@@ -117,10 +125,11 @@ cmd_send(struct app *app, int argc, char **argv)
 	signal(SIGTERM, send_on_signal);
 	signal(SIGINT, send_on_signal);
 	do {
-		time_t now = app->now_given ? app->now : clock_now();
-		struct outbox_round round = { 0, 0, send_stopping };
+		time_t now = clock_now();
+		struct outbox_round round = { 0, 0, send_stopping, send_show, NULL };
 
-		r = outbox_send_due(ob, now, &round, &stats, &error);
+		/* The lock is this run's: kept across rounds, fresh while waiting. */
+		r = outbox_send_round(ob, now, &round, true, &stats, &error);
 		if (r < 0) {
 			log_error("%s", error);
 			free(error);
@@ -128,9 +137,7 @@ cmd_send(struct app *app, int argc, char **argv)
 			ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 			break;
 		}
-		/* Between rounds the lock is kept fresh, so that nobody takes
-		 * it from a sender that is only waiting. */
-		lost = !dry && outbox_renew(ob, true) == 0;
+		lost = r == OUTBOX_BUSY;
 		for (int i = 0; !once && !lost && i < SEND_INTERVAL && !send_stop; i++) {
 			sleep(1);
 			lost = outbox_renew(ob, false) == 0;
