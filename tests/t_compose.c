@@ -13,6 +13,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "base/utf8.h"
 #include "mail/charset.h"
 #include "mail/compose.h"
 #include "tap.h"
@@ -598,7 +599,7 @@ test_invisible(void)
 		size_t n = 0;
 
 		text[n++] = 'a';
-		n += charset_put_utf8(text + n, cps[i]);
+		n += utf8_put(text + n, cps[i]);
 		text[n++] = 'b';
 		text[n] = '\0';
 		in.subject = text;
@@ -617,7 +618,7 @@ test_invisible(void)
 		size_t n = 0;
 
 		text[n++] = 'a';
-		n += charset_put_utf8(text + n, kept[i]);
+		n += utf8_put(text + n, kept[i]);
 		text[n++] = 'b';
 		text[n] = '\0';
 		e = compose_echo(text, 10);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/utf8.h"
 #include "mail/charset.h"
 #include "mail/message.h"
 #include "tap.h"
@@ -51,7 +52,7 @@ clean_string(const char *s, bool text)
 {
 	size_t n = strlen(s);
 
-	if (!charset_utf8_valid(s, n))
+	if (!utf8_valid(s, n))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "mail/charset.h"
 #include "mail/message.h"
 #include "tap.h"
@@ -586,7 +587,7 @@ test_decode_work(void)
 	ok(strncmp(m->subject, "a\xd0\x98" "a", 4) == 0, "the first words are decoded");
 	ok(strstr(m->subject, "=?windows-1251?Q?a=E9?=") != NULL,
 	   "words past the budget are left as written");
-	ok(charset_utf8_valid(m->subject, strlen(m->subject)), "the subject is valid UTF-8");
+	ok(utf8_valid(m->subject, strlen(m->subject)), "the subject is valid UTF-8");
 	ok(strcmp(NUL_S(m->from.addr), "a@example.net") == 0, "From is read");
 	message_free(&m);
 	free(raw);
@@ -602,7 +603,7 @@ test_decode_work(void)
 	ok(m->conversions <= MESSAGE_MAX_CONVERSIONS, "raw bytes: at most %d conversions (%u)",
 	   MESSAGE_MAX_CONVERSIONS, m->conversions);
 	ok(strncmp(m->subject, "a \xd0\x9f\xd1\x80", 6) == 0, "raw koi8-r bytes read as koi8-r");
-	ok(charset_utf8_valid(m->subject, strlen(m->subject)), "and the rest is valid UTF-8");
+	ok(utf8_valid(m->subject, strlen(m->subject)), "and the rest is valid UTF-8");
 	message_free(&m);
 	free(raw);
 }
@@ -638,13 +639,13 @@ test_mutations(void)
 		m = message_parse(buf, n, &lim);
 		if (m->problem != NULL)
 			held++;
-		if (!charset_utf8_valid(m->subject, strlen(m->subject)) ||
-		    !charset_utf8_valid(m->text, m->text_len) || strlen(m->text) != m->text_len ||
+		if (!utf8_valid(m->subject, strlen(m->subject)) ||
+		    !utf8_valid(m->text, m->text_len) || strlen(m->text) != m->text_len ||
 		    strchr(m->subject, '\r') != NULL || strchr(m->subject, '\n') != NULL ||
 		    strchr(m->text, '\r') != NULL)
 			bad++;
 		for (size_t h = 0; h < m->n_headers; h++)
-			if (!charset_utf8_valid(m->headers[h].value, strlen(m->headers[h].value)) ||
+			if (!utf8_valid(m->headers[h].value, strlen(m->headers[h].value)) ||
 			    strpbrk(m->headers[h].value, "\r\n\t") != NULL)
 				bad++;
 		message_free(&m);

@@ -44,6 +44,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "case/caselife.h"
 #include "case/outbox.h"
@@ -338,10 +339,8 @@ outbox_excerpt(struct outbox *ob, long long case_id)
 		size_t cut = strlen(fresh);
 
 		if (cut > OUTBOX_EXCERPT) {
-			cut = OUTBOX_EXCERPT;
 			/* Do not split a UTF-8 sequence. */
-			while (cut > 0 && ((unsigned char)fresh[cut] & 0xc0) == 0x80)
-				cut--;
+			cut = utf8_boundary(fresh, OUTBOX_EXCERPT);
 		}
 		text = xasprintf("%.*s%s", (int)cut, fresh,
 				 cut < strlen(fresh) ? " [...]" : "");

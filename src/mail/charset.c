@@ -15,6 +15,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
 
@@ -26,97 +27,6 @@ static const unsigned short cp1252_high[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
 };
 
-size_t
-charset_put_utf8(char *out, unsigned long cp)
-{
-	unsigned char *o = (unsigned char *)out;
-
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | (cp >> 6));
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | (cp >> 12));
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xf0 | (cp >> 18));
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-size_t
-charset_utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		if (avail >= 2 && (s[1] & 0xc0) == 0x80)
-			return 2;
-		return 0;
-	}
-	if (c >= 0xe0 && c <= 0xef) {
-		if (avail < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0; /* overlong */
-		if (c == 0xed && s[1] >= 0xa0)
-			return 0; /* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (avail < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0; /* overlong */
-		if (c == 0xf4 && s[1] >= 0x90)
-			return 0; /* above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
-bool
-charset_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n;
-
-		/* Skip ASCII quickly, eight bytes at a time. */
-		while (i + 8 <= len) {
-			unsigned long long w;
-
-			memcpy(&w, p + i, 8);
-			if (w & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		if (i >= len)
-			break;
-		n = charset_utf8_seq(p + i, len - i);
-		if (n == 0)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
 char *
 charset_utf8_repair(const char *s, size_t len, size_t *out_len)
 {
@@ -125,10 +35,10 @@ charset_utf8_repair(const char *s, size_t len, size_t *out_len)
 	size_t o = 0;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = charset_utf8_seq(p + i, len - i);
+		size_t n = utf8_seq(p + i, len - i);
 
 		if (n == 0) {
-			o += charset_put_utf8(out + o, 0xfffd);
+			o += utf8_put(out + o, 0xfffd);
 			i++;
 			continue;
 		}
@@ -154,9 +64,9 @@ charset_cp1252(const char *s, size_t len, size_t *out_len)
 		if (c < 0x80)
 			out[o++] = (char)c;
 		else if (c < 0xa0)
-			o += charset_put_utf8(out + o, cp1252_high[c - 0x80]);
+			o += utf8_put(out + o, cp1252_high[c - 0x80]);
 		else
-			o += charset_put_utf8(out + o, c);
+			o += utf8_put(out + o, c);
 	}
 	out[o] = '\0';
 	*out_len = o;
@@ -309,11 +219,11 @@ charset_to_utf8(const char *charset, const char *s, size_t len,
 		return charset_copy("", 0, out_len);
 	switch (charset_lookup(charset, name, sizeof(name), &iconv_name)) {
 	case CHARSET_GUESS:
-		if (charset_utf8_valid(s, len))
+		if (utf8_valid(s, len))
 			return charset_copy(s, len, out_len);
 		return charset_cp1252(s, len, out_len);
 	case CHARSET_UTF8:
-		if (charset_utf8_valid(s, len))
+		if (utf8_valid(s, len))
 			return charset_copy(s, len, out_len);
 		return charset_utf8_repair(s, len, out_len);
 	case CHARSET_CP1252:
@@ -337,7 +247,7 @@ charset_to_utf8(const char *charset, const char *s, size_t len,
 			charconv_buffer_free(conv);
 		return charset_cp1252(s, len, out_len);
 	}
-	if (charset_utf8_valid(conv, conv_len))
+	if (utf8_valid(conv, conv_len))
 		out = charset_copy(conv, conv_len, out_len);
 	else
 		out = charset_utf8_repair(conv, conv_len, out_len);

@@ -12,7 +12,8 @@
  *
  * Results are allocated with xmalloc, NUL-terminated, and the caller
  * frees them with free().  Nothing here fails except by running out of
- * memory, which ends the process (xmem.h).
+ * memory, which ends the process (xmem.h).  UTF-8 itself (sequences,
+ * validity) is base/utf8.h's.
  */
 #ifndef REDRESS_CHARSET_H
 #define REDRESS_CHARSET_H
@@ -20,10 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True if s[0..len) is well-formed UTF-8 (no overlongs, surrogates). */
-bool charset_utf8_valid(const char *s, size_t len);
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-size_t charset_utf8_seq(const unsigned char *s, size_t avail);
 /* Copies s, each invalid byte replaced by U+FFFD. */
 char *charset_utf8_repair(const char *s, size_t len, size_t *out_len);
 /* Converts windows-1252 bytes to UTF-8. */
@@ -42,7 +39,5 @@ char *charset_to_utf8(const char *charset, const char *s, size_t len,
  * hostile text count these.
  */
 bool charset_costly(const char *charset);
-/* Appends the UTF-8 encoding of code point cp (U+FFFD if invalid). */
-size_t charset_put_utf8(char *out, unsigned long cp);
 
 #endif

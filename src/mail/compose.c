@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
 #include "mail/compose.h"
@@ -49,7 +50,7 @@ static size_t
 compose_utf8(const unsigned char *s, size_t n, unsigned *cp_r)
 {
 	static const unsigned char lead_bits[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	size_t len = charset_utf8_seq(s, n);
+	size_t len = utf8_seq(s, n);
 	unsigned cp;
 
 	if (len == 0)

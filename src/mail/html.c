@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
 #include "mail/html.h"
@@ -355,7 +356,7 @@ html_to_text(const char *s, size_t len, size_t *out_len)
 				if (cp == ' ')
 					o.pending_space = true;
 				else if (cp >= 0) {
-					size_t ul = charset_put_utf8(u, (unsigned long)cp);
+					size_t ul = utf8_put(u, (unsigned long)cp);
 
 					html_text(&o, u, ul);
 				}

@@ -45,6 +45,7 @@
 #include <libetpan/libetpan.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
 #include "mail/html.h"
@@ -214,7 +215,7 @@ convert_allowed(const char *charset)
 static char *
 raw_header_utf8(const char *s, size_t len, size_t *out_len)
 {
-	if (message_header_charset != NULL && !charset_utf8_valid(s, len) &&
+	if (message_header_charset != NULL && !utf8_valid(s, len) &&
 	    convert_allowed(message_header_charset))
 		return charset_to_utf8(message_header_charset, s, len, out_len);
 	return charset_to_utf8(NULL, s, len, out_len);
@@ -1750,7 +1751,7 @@ body_text(const char *data, size_t len, int encoding, const char *charset,
 	if (html) {
 		h = html_to_text(u, n, &hn);
 		free(u);
-		if (charset_utf8_valid(h, hn)) {
+		if (utf8_valid(h, hn)) {
 			u = h;
 			n = hn;
 		} else {

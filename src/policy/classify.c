@@ -61,6 +61,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/message.h"
 #include "policy/classify.h"
@@ -130,43 +131,6 @@ struct classify_rules {
 	struct classify_prefilter *pf;     /* owned: the literal table */
 };
 
-/* ------------------------------------------------------------------ */
-/* UTF-8 */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-classify_utf8_seq(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * A copy of s[0..len) for showing: invalid bytes become U+FFFD, control
  * characters a space when flatten is set, and the copy stops at a
@@ -179,7 +143,7 @@ classify_clean(const char *s, size_t len, size_t max, bool flatten)
 
 	buf_init(&b, BUF_NO_LIMIT);
 	for (size_t i = 0; i < len;) {
-		size_t n = classify_utf8_seq((const unsigned char *)s + i, len - i);
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i);
 
 		if (n == 0) {
 			if (b.len + 3 > max)
@@ -809,7 +773,7 @@ classify_parse_line(struct classify_parse *p, const char *line, size_t len)
 		return classify_perr(p, p->line, CLASSIFY_MAX_LINE + 1,
 				     "line longer than %d bytes", CLASSIFY_MAX_LINE);
 	while (i < len) {
-		size_t k = classify_utf8_seq(u + i, len - i);
+		size_t k = utf8_seq(u + i, len - i);
 
 		if (k == 0)
 			return classify_perr(p, p->line, i + 1, "invalid UTF-8");

@@ -41,6 +41,7 @@
 
 #include "base/buf.h"
 #include "base/file.h"
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
 #include "policy/template.h"
@@ -637,7 +638,7 @@ template_check_text(const char *path, const char *s, size_t len,
 					   c);
 			return false;
 		}
-		n = charset_utf8_seq((const unsigned char *)s + i, len - i);
+		n = utf8_seq((const unsigned char *)s + i, len - i);
 		if (n == 0) {
 			template_error_add(errs, path, line, "not valid UTF-8");
 			return false;
@@ -1052,7 +1053,7 @@ template_clean_value(const char *value)
 	buf_init(&b, BUF_NO_LIMIT);
 	buf_append(&b, "", 0);
 	for (size_t i = 0; i < len;) {
-		size_t n = charset_utf8_seq(s + i, len - i);
+		size_t n = utf8_seq(s + i, len - i);
 		size_t add = n == 0 ? 3 : n;
 
 		if (b.len + add > TEMPLATE_MAX_VALUE)
