@@ -24,7 +24,7 @@
 #include "base/xmem.h"
 #include "case/escalate.h"
 #include "config/config.h"
-#include "policy/autoreply.h"
+#include "mail/addr.h"
 #include "store/store.h"
 
 static bool
@@ -34,10 +34,10 @@ escalate_to_manager(const struct store_job *j)
 }
 
 static void
-escalate_key(const char *customer, char key[AUTOREPLY_KEY_MAX],
-	     char domain[AUTOREPLY_KEY_MAX])
+escalate_key(const char *customer, char key[ADDR_MAX],
+	     char domain[ADDR_MAX])
 {
-	if (customer == NULL || !autoreply_rate_key(customer, key, domain))
+	if (customer == NULL || !addr_rate_key(customer, key, domain))
 		key[0] = domain[0] = '\0';
 }
 
@@ -47,7 +47,7 @@ escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 		 const char *kind, const char *detail, time_t now, char *why,
 		 size_t why_size, char **error_r)
 {
-	char key[AUTOREPLY_KEY_MAX], domain[AUTOREPLY_KEY_MAX];
+	char key[ADDR_MAX], domain[ADDR_MAX];
 	long window = 0, n = 0;
 
 	(void)case_id;
@@ -92,7 +92,7 @@ int
 escalate_record(struct store *st, long long case_id, const char *customer,
 		time_t now, char **error_r)
 {
-	char key[AUTOREPLY_KEY_MAX], domain[AUTOREPLY_KEY_MAX];
+	char key[ADDR_MAX], domain[ADDR_MAX];
 
 	escalate_key(customer, key, domain);
 	return store_rate_add(st, "escalation", key, domain, now, case_id, error_r);

@@ -13,7 +13,7 @@
  *   - one per reason: an escalation for the same case and reason (the
  *     job's detail, e.g. "breach:first response") is never queued twice;
  *   - per sender: at most [sla] escalate_per_sender escalations and
- *     warnings about the cases of one sender (its autoreply_rate_key)
+ *     warnings about the cases of one sender (its addr_rate_key)
  *     within [sla] escalate_window (0: no cap).
  *
  * escalate_allowed decides; escalate_record counts one that was queued,

@@ -46,6 +46,7 @@
 #include "case/outbox.h"
 #include "case/thread.h"
 #include "config/config.h"
+#include "mail/addr.h"
 #include "mail/authres.h"
 #include "mail/compose.h"
 #include "mail/message.h"
@@ -127,7 +128,7 @@ intake_new(const struct config *cfg, struct store *st, bool one_message,
 		p += n;
 		p += strspn(p, ", \t");
 	}
-	in->domain = in->n_own > 0 ? thread_address_domain(in->own[0]) : NULL;
+	in->domain = in->n_own > 0 ? addr_domain(in->own[0]) : NULL;
 	if (in->domain == NULL)
 		in->domain = xstrdup("localhost");
 	in->policy.own_addresses = (const char *const *)in->own;
@@ -312,17 +313,17 @@ intake_author(struct intake *in, const struct message *m,
 	a->addr = intake_lower(m->from.addr);
 	if (a->addr == NULL)
 		return;
-	domain = thread_address_domain(a->addr);
+	domain = addr_domain(a->addr);
 	v = authres_judge((const char *const *)m->auth_results, m->n_auth_results,
 			  cfg->spam_authserv_id, domain, &how);
 	free(domain);
 	a->forged = v == AUTHRES_FAIL;
 	a->claims_staff = *cfg->staff_addresses != '\0' &&
-			  thread_address_matches(cfg->staff_addresses, a->addr);
+			  addr_matches(cfg->staff_addresses, a->addr);
 	if (!a->claims_staff)
 		return;
 	if (src->envelope_to != NULL && *cfg->staff_mailbox != '\0' &&
-	    thread_address_matches(cfg->staff_mailbox, src->envelope_to)) {
+	    addr_matches(cfg->staff_mailbox, src->envelope_to)) {
 		a->staff = true;
 		a->how = "delivered to a staff-only address";
 	} else if (v == AUTHRES_PASS) {
@@ -472,7 +473,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	const char *rcpt, *used = NULL, *why = NULL;
 	char *fresh = NULL, *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
 	char *note = NULL, *detail = NULL;
-	char rate_key[AUTOREPLY_KEY_MAX], rate_domain[AUTOREPLY_KEY_MAX];
+	char rate_key[ADDR_MAX], rate_domain[ADDR_MAX];
 	long long case_id = 0;
 	long earlier = 0;
 	enum priority prio;
@@ -549,7 +550,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	} else if (rcpt == NULL) {
 		why = "no address to reply to";
 	} else if (!compose_address_ok(customer) ||
-		   !autoreply_rate_key(customer, rate_key, rate_domain)) {
+		   !addr_rate_key(customer, rate_key, rate_domain)) {
 		/* It could never be sent; queueing the ack and the follow-up
 		 * would only fail twice, later. */
 		why = "the reply address cannot be used in a mail header";

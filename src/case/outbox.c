@@ -50,6 +50,7 @@
 #include "case/outbox.h"
 #include "case/thread.h"
 #include "config/config.h"
+#include "mail/addr.h"
 #include "mail/compose.h"
 #include "net/mailer.h"
 #include "policy/sla.h"
@@ -267,7 +268,7 @@ outbox_new(const struct config *cfg, struct store *st, bool dry_run,
 	ob->escalate_addr = addr;
 	ob->envelope_from = xstrdup(cfg->smtp_envelope_from != NULL
 				    ? cfg->smtp_envelope_from : ob->from_addr);
-	ob->domain = thread_address_domain(ob->from_addr);
+	ob->domain = addr_domain(ob->from_addr);
 	if (ob->domain == NULL)
 		ob->domain = xstrdup("localhost");
 	if (store_secret(st, "msgid-key", 32, &ob->key, error_r) < 0)

@@ -3,8 +3,7 @@
  * See thread.h for the formats and the trust rule.
  *
  * Public: thread_msgid_new, thread_msgid_verify, thread_tag_format,
- * thread_tag_find, thread_find_case, thread_address_matches,
- * thread_address_domain.  Strings returned are allocated (xmem) and the
+ * thread_tag_find, thread_find_case.  Strings returned are allocated (xmem) and the
  * caller's to free; inputs are never modified.  No function here reports
  * errors beyond "not found" / NULL: an id or tag we cannot read is simply
  * not ours.
@@ -26,8 +25,6 @@
 #define MSGID_PREFIX "redress."
 #define HEX_LEN 16                /* random and MAC, in hex digits */
 #define CASE_DIGITS_MAX 18        /* fits a long long */
-#define ADDR_MAX 512
-#define PATTERN_MAX 256
 #define REFERENCES_MAX 100
 
 static void
@@ -225,122 +222,4 @@ thread_find_case(const unsigned char *key, size_t keylen, const char *domain,
 					domain, case_id_r) == 1)
 			return 1;
 	return 0;
-}
-
-/*
- * The bare address of "Name <addr>", "<addr>" or "addr", lower-cased into
- * out.  False when empty, too long, with white space or '<' inside, or
- * without exactly one '@'.
- */
-static bool
-addr_bare(const char *s, char out[ADDR_MAX])
-{
-	const char *b, *e;
-	size_t n, k, ats = 0;
-
-	if (s == NULL)
-		return false;
-	b = strrchr(s, '<');
-	if (b != NULL) {
-		b++;
-		e = strchr(b, '>');
-		if (e == NULL)
-			return false;
-	} else {
-		b = s;
-		e = s + strlen(s);
-	}
-	while (b < e && isspace((unsigned char)*b))
-		b++;
-	n = (size_t)(e - b);
-	while (n > 0 && isspace((unsigned char)b[n - 1]))
-		n--;
-	if (n == 0 || n >= ADDR_MAX)
-		return false;
-	for (k = 0; k < n; k++) {
-		unsigned char c = (unsigned char)b[k];
-
-		if (isspace(c) || c < 0x20 || c == 0x7f || c == '<' || c == '>')
-			return false;
-		if (c == '@')
-			ats++;
-		out[k] = (char)tolower(c);
-	}
-	out[n] = '\0';
-	return ats == 1 && out[0] != '@' && out[n - 1] != '@';
-}
-
-/* Glob match of pattern (length plen, lower case) against s; '*' and '?'.
- * Iterative with one backtrack point: O(plen * strlen(s)) at worst. */
-static bool
-glob_match(const char *pat, size_t plen, const char *s)
-{
-	size_t pi = 0, star = (size_t)-1;
-	const char *mark = NULL;
-
-	while (*s != '\0') {
-		if (pi < plen && (pat[pi] == '?' || pat[pi] == *s)) {
-			pi++;
-			s++;
-		} else if (pi < plen && pat[pi] == '*') {
-			star = pi++;
-			mark = s;
-		} else if (star != (size_t)-1) {
-			pi = star + 1;
-			s = ++mark;
-		} else {
-			return false;
-		}
-	}
-	while (pi < plen && pat[pi] == '*')
-		pi++;
-	return pi == plen;
-}
-
-bool
-thread_address_matches(const char *patterns, const char *addr)
-{
-	static const char seps[] = ", \t;\r\n";
-	char a[ADDR_MAX], pat[PATTERN_MAX];
-	const char *p;
-
-	if (patterns == NULL || !addr_bare(addr, a))
-		return false;
-	for (p = patterns + strspn(patterns, seps); *p != '\0';
-	     p += strspn(p, seps)) {
-		size_t n = strcspn(p, seps);
-
-		if (n < sizeof pat) {
-			for (size_t k = 0; k < n; k++)
-				pat[k] = (char)tolower((unsigned char)p[k]);
-			pat[n] = '\0';
-			/* "<boss@x>" in a list is written like an address */
-			if (n >= 2 && pat[0] == '<' && pat[n - 1] == '>') {
-				if (glob_match(pat + 1, n - 2, a))
-					return true;
-			} else if (glob_match(pat, n, a)) {
-				return true;
-			}
-		}
-		p += n;
-	}
-	return false;
-}
-
-char *
-thread_address_domain(const char *mailbox)
-{
-	char a[ADDR_MAX];
-	const char *at;
-	size_t n;
-
-	if (!addr_bare(mailbox, a))
-		return NULL;
-	at = strrchr(a, '@') + 1;
-	n = strlen(at);
-	if (n > 0 && at[n - 1] == '.')
-		n--;
-	if (n == 0)
-		return NULL;
-	return xstrndup(at, n);
 }

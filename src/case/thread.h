@@ -16,7 +16,7 @@
  *      DECIDES TRUST: a tag joins a message to its case only when the
  *      sender is that case's customer or is staff; a tag from anyone else
  *      opens a new case.  Matching the staff patterns
- *      (thread_address_matches) is not enough to be staff: From can be
+ *      (addr_matches, addr.h) is not enough to be staff: From can be
  *      forged, so intake also wants our server's Authentication-Results
  *      (authres.h) or a staff-only envelope recipient.
  *      A tag inside quoted text or after "Re:"/"Fwd:"/"AW:" is still
@@ -78,24 +78,5 @@ int thread_tag_find(const char *subject, const char *prefix,
 int thread_find_case(const unsigned char *key, size_t keylen,
 		     const char *domain, const struct message *m,
 		     long long *case_id_r);
-
-/*
- * Staff address patterns "*@example.com, boss@other.org" (separated by
- * commas, semicolons or white space; '*' matches any run, '?' one
- * character; case-insensitive; anchored at both ends): true when addr
- * ("Name <addr>" or bare) matches one.  An address with more than one '@'
- * or with white space never matches ("x@example.com"@evil.org is not
- * staff), nor does an empty one.  "*@example.com" does not match
- * sub.example.com; list "*@*.example.com" for that.
- */
-bool thread_address_matches(const char *patterns, const char *addr);
-
-/*
- * The domain part of a "Name <addr>" or bare address, lower case,
- * allocated (the caller frees); NULL when there is no '@' or nothing (or
- * something with white space or '<>' in it) after it.  A trailing '.' is
- * dropped.
- */
-char *thread_address_domain(const char *mailbox);
 
 #endif

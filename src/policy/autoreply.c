@@ -13,9 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail/addr.h"
 #include "policy/autoreply.h"
 
-#define ADDR_MAX 512     /* an RFC 5321 path is at most 256 octets */
 #define VALUE_MAX 256    /* how much of a header value we look at */
 
 /* Iterates over the top-level headers called name (case-insensitive):
@@ -80,47 +80,12 @@ value_token(char *s, const char *stop)
 	return s;
 }
 
-/*
- * The bare address of "Name <addr>", "<addr>" or "addr", lower-cased into
- * out.  Returns false when there is none or it is too long.
- */
-static bool
-addr_bare(const char *s, char out[ADDR_MAX])
-{
-	const char *b, *e;
-	size_t n, k;
-
-	if (s == NULL)
-		return false;
-	b = strrchr(s, '<');
-	if (b != NULL) {
-		b++;
-		e = strchr(b, '>');
-		if (e == NULL)
-			e = b + strlen(b);
-	} else {
-		b = s;
-		e = s + strlen(s);
-	}
-	while (b < e && isspace((unsigned char)*b))
-		b++;
-	n = (size_t)(e - b);
-	while (n > 0 && isspace((unsigned char)b[n - 1]))
-		n--;
-	if (n == 0 || n >= ADDR_MAX)
-		return false;
-	for (k = 0; k < n; k++)
-		out[k] = (char)tolower((unsigned char)b[k]);
-	out[n] = '\0';
-	return true;
-}
-
 static bool
 addr_eq(const char *a, const char *b)
 {
 	char x[ADDR_MAX], y[ADDR_MAX];
 
-	return addr_bare(a, x) && addr_bare(b, y) && strcmp(x, y) == 0;
+	return addr_bare(a, ADDR_LOOSE, x) && addr_bare(b, ADDR_LOOSE, y) && strcmp(x, y) == 0;
 }
 
 /* The lower-cased local part of addr without "+detail"; the whole thing
@@ -130,7 +95,7 @@ addr_local(const char *addr, char out[ADDR_MAX])
 {
 	char *at;
 
-	if (!addr_bare(addr, out))
+	if (!addr_bare(addr, ADDR_LOOSE, out))
 		return false;
 	at = strrchr(out, '@');
 	if (at != NULL)
@@ -335,7 +300,7 @@ x_loop_ours(const struct message *m, const char *x_loop)
 	const char *v;
 	size_t i = 0, n;
 
-	if (!addr_bare(x_loop, ours))
+	if (!addr_bare(x_loop, ADDR_LOOSE, ours))
 		return false;
 	n = strlen(ours);
 	while ((v = header_next(m, "X-Loop", &i)) != NULL) {
@@ -545,36 +510,6 @@ autoreply_allowed(const struct message *m, const char *envelope_sender,
 	if (reason_r != NULL)
 		*reason_r = r;
 	return r == NULL;
-}
-
-bool
-autoreply_rate_key(const char *addr, char key[AUTOREPLY_KEY_MAX],
-		   char domain[AUTOREPLY_KEY_MAX])
-{
-	char a[ADDR_MAX];
-	char *at;
-	size_t n = 0, dn;
-
-	if (!addr_bare(addr, a) || (at = strrchr(a, '@')) == NULL || at == a ||
-	    at[1] == '\0')
-		return false;
-	for (const char *c = a; c < at && *c != '+'; c++)
-		if (*c != '.')
-			key[n++] = *c;
-	/* "+x@" or "...@": nothing is left to normalise; keep it whole. */
-	if (n == 0)
-		for (const char *c = a; c < at; c++)
-			key[n++] = *c;
-	dn = strlen(at + 1);
-	if (at[dn] == '.')
-		dn--;
-	if (dn == 0)
-		return false;
-	memcpy(domain, at + 1, dn);
-	domain[dn] = '\0';
-	key[n++] = '@';
-	memcpy(key + n, domain, dn + 1);
-	return true;
 }
 
 bool

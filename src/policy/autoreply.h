@@ -26,12 +26,12 @@
  *   - an unattended sender (see below);
  *   - only in autoreply_allowed: the sender is one of our own addresses,
  *     the per-sender rate windows (per hour and per day, the sender known
- *     by autoreply_rate_key) and the per-domain window (per hour).
+ *     by addr_rate_key) and the per-domain window (per hour).
  *
- * Addresses are compared case-insensitively as a whole (local part too).
- * RFC 5321 lets the local part be case-sensitive, but no real mailbox
- * relies on it and treating "Support@" and "support@" as different would
- * open a loop.  Own addresses may be given as "Name <addr>" or bare.
+ * Addresses are compared case-insensitively as a whole, local part too
+ * (addr.h says why), read by addr_bare's loose rule, so that a bounce from
+ * "MAILER-DAEMON" is still read.  Own addresses may be given as
+ * "Name <addr>" or bare.
  *
  * Unattended senders.  The local part (lower-cased, "+detail" removed) is
  * checked on the envelope sender, on From, and on Reply-To:
@@ -70,27 +70,13 @@ struct autoreply_policy {
 };
 
 /* Acks already granted to this sender (per_hour, per_day: under its
- * autoreply_rate_key) and to its domain: the caller counts them in the
+ * addr_rate_key) and to its domain: the caller counts them in the
  * store. */
 struct autoreply_history {
 	long sent_last_hour;
 	long sent_last_day;
 	long domain_last_hour;
 };
-
-#define AUTOREPLY_KEY_MAX 512
-
-/*
- * The key under which a sender is rate-limited: its address in lower
- * case, without "+detail" and without dots in the local part, so that
- * "Vic.Tim+1@Example.COM" and "victim@example.com" are one sender, and
- * its domain (lower case, no trailing dot) in domain; a local part that
- * would be left empty ("+x", "...") is kept whole.  False when addr is not
- * local@domain or too long.  Used for rate limits only: the dots are
- * significant to most mail servers, just not to a flood.
- */
-bool autoreply_rate_key(const char *addr, char key[AUTOREPLY_KEY_MAX],
-			char domain[AUTOREPLY_KEY_MAX]);
 
 /* Does the per-domain cap apply to domain (a cap is set and domain is not
  * one of p's big_domains)? */

@@ -109,7 +109,7 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"DROP INDEX jobs_rcpt;"
 	"CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, state, created);",
 	/* 2 -> 3: what one sender (or one domain) has made us send, keyed
-	 * on the normalised address (autoreply_rate_key: case, "+detail"
+	 * on the normalised address (addr_rate_key: case, "+detail"
 	 * and dots in the local part do not make another sender).  Rows for
 	 * the acks and escalations already queued are carried over, their
 	 * key normalised as well as SQL can (the domain is not). */
