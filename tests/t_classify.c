@@ -558,7 +558,7 @@ test_outcomes(void)
 	};
 	struct classify_rules *r = NULL;
 	char *err = NULL;
-	enum classify_outcome o;
+	enum outcome o;
 
 	if (classify_load_string("o.rules", rules, sizeof(rules) - 1, NULL, &r, &err) < 0) {
 		ok(false, "outcome rules load: %s", err);
@@ -576,7 +576,7 @@ test_outcomes(void)
 		in.body_len = strlen(in.body);
 		classify_run(r, &in, &res);
 		is_str(res->category, cases[i].category, "outcome: \"%s\": category", cases[i].body);
-		is_str(classify_outcome_name(res->outcome), cases[i].outcome,
+		is_str(outcome_name(res->outcome), cases[i].outcome,
 		       "outcome: \"%s\": outcome", cases[i].body);
 		ok(res->complaint == cases[i].complaint, "outcome: \"%s\": complaint=%d",
 		   cases[i].body, cases[i].complaint);
@@ -590,9 +590,9 @@ test_outcomes(void)
 		classify_result_free(&res);
 	}
 	classify_rules_free(&r);
-	ok(classify_outcome_parse("praise", &o) == 0 && o == CLASSIFY_PRAISE, "parse praise");
-	ok(classify_outcome_parse("not-complaint", &o) < 0, "not-complaint is a flag, no outcome");
-	is_str(classify_outcome_name(CLASSIFY_QUESTION), "question", "name of question");
+	ok(outcome_parse("praise", &o) == 0 && o == OUTCOME_PRAISE, "parse praise");
+	ok(outcome_parse("not-complaint", &o) < 0, "not-complaint is a flag, no outcome");
+	is_str(outcome_name(OUTCOME_QUESTION), "question", "name of question");
 }
 
 static void

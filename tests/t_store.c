@@ -163,9 +163,34 @@ test_outcome_migration(void)
 	is_str(v, "1:followup:suppressed 1:ack-plain:sent 2:followup:queued",
 	       "the not-complaint's queued follow-up is not sent; the complaint's is");
 	free(v);
-	ok(st != NULL && store_case_get(st, 1, &c, &err) == 1 && c->outcome != NULL &&
-	   strcmp(c->outcome, "question") == 0, "store_case_get reads the outcome");
+	ok(st != NULL && store_case_get(st, 1, &c, &err) == 1 &&
+	   c->outcome == OUTCOME_QUESTION, "store_case_get reads the outcome");
 	store_case_free(&c);
+	/* A word this redress does not know is an error, not a guess. */
+	store_close(&st);
+	raw_sql(path, "UPDATE cases SET state = 'pondering' WHERE id = 2;"
+		"UPDATE jobs SET kind = 'telegram' WHERE id = 3;");
+	st = open_ok(path);
+	free(err);
+	err = NULL;
+	ok(st != NULL && store_case_get(st, 2, &c, &err) == -1 && c == NULL && err != NULL &&
+	   strstr(err, "case 2: unknown state \"pondering\"") != NULL,
+	   "an unknown case state is an error (%s)", err != NULL ? err : "none");
+	free(err);
+	err = NULL;
+	{
+		struct store_job *jobs = NULL;
+		size_t n = 0;
+
+		ok(st != NULL && store_jobs_list(st, 1, &jobs, &n, &err) == 0 && n == 2,
+		   "the jobs of the other case read");
+		store_jobs_free(&jobs, n);
+		free(err);
+		err = NULL;
+		ok(st != NULL && store_jobs_list(st, 2, &jobs, &n, &err) == -1 && err != NULL &&
+		   strstr(err, "job 3: unknown kind \"telegram\"") != NULL,
+		   "an unknown job kind is an error (%s)", err != NULL ? err : "none");
+	}
 	free(err);
 	store_close(&st);
 	free(path);
@@ -204,13 +229,14 @@ add_case(struct store *st, const char *customer, const char *state, time_t creat
 	long long id = 0;
 	char *err = NULL;
 
-	memset(&c, 0, sizeof(c));
-	c.state = (char *)state;
+	store_case_init(&c);
+	if (case_state_parse(state, &c.state) < 0)
+		diag("add_case: no state %s", state);
 	c.customer = (char *)customer;
 	c.created = created;
 	c.updated = created;
 	c.complaint = true;
-	c.priority = (char *)"normal";
+	c.priority = PRIORITY_NORMAL;
 	if (store_case_add(st, &c, &id, &err) < 0) {
 		diag("store_case_add: %s", err);
 		free(err);
@@ -228,8 +254,8 @@ add_job(struct store *st, long long case_id, const char *kind, const char *state
 
 	memset(&j, 0, sizeof(j));
 	j.case_id = case_id;
-	j.kind = (char *)kind;
-	j.state = (char *)state;
+	if (job_kind_parse(kind, &j.kind) < 0 || job_state_parse(state, &j.state) < 0)
+		diag("add_job: no kind %s or state %s", kind, state);
 	j.due = created;
 	j.created = created;
 	j.rcpt = (char *)rcpt;

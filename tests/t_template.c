@@ -641,11 +641,31 @@ test_names(void)
 		free(kind);
 		free(cat);
 	}
-	is_str(template_kind_for("ack", "complaint"), "ack", "a complaint's ack is ack");
-	is_str(template_kind_for("ack-plain", "question"), "ack-plain", "a question's is ack-plain");
-	is_str(template_kind_for("ack-plain", "praise"), "ack-praise", "praise's is ack-praise");
-	is_str(template_kind_for("warning", "question"), "breach-warning", "warning");
-	is_str(template_kind_for("followup", NULL), "followup", "followup");
+	is_str(template_kind_for(JOB_ACK, OUTCOME_COMPLAINT), "ack", "a complaint's ack is ack");
+	is_str(template_kind_for(JOB_ACK, OUTCOME_PRAISE), "ack", "ack has no praise variant");
+	is_str(template_kind_for(JOB_ACK_PLAIN, OUTCOME_QUESTION), "ack-plain",
+	       "a question's is ack-plain");
+	is_str(template_kind_for(JOB_ACK_PLAIN, OUTCOME_PRAISE), "ack-praise",
+	       "praise's is ack-praise");
+	is_str(template_kind_for(JOB_WARNING, OUTCOME_QUESTION), "breach-warning", "warning");
+	is_str(template_kind_for(JOB_FOLLOWUP, OUTCOME_NONE), "followup", "followup");
+	is_str(template_kind_for(JOB_ESCALATION, OUTCOME_COMPLAINT), "escalation", "escalation");
+	for (size_t i = 0; template_kind_name(i) != NULL; i++) {
+		enum job_kind job;
+
+		ok(template_job_kind(template_kind_name(i), &job) == 0 &&
+		   strcmp(template_kind_for(job, strcmp(template_kind_name(i), "ack-praise") == 0
+					    ? OUTCOME_PRAISE : OUTCOME_COMPLAINT),
+			  template_kind_name(i)) == 0,
+		   "template kind %s: its job's template again", template_kind_name(i));
+	}
+	{
+		enum job_kind job = JOB_ACK;
+
+		ok(template_job_kind("breach-warning", &job) == 0 && job == JOB_WARNING,
+		   "breach-warning is sent by a warning");
+		ok(template_job_kind("warning", &job) < 0, "warning is no template kind");
+	}
 
 	/* lint: a KIND-CATEGORY for no category of the rules is refused, with
 	 * FILE and the reason; the load itself does not know the rules. */
@@ -719,7 +739,7 @@ t_apologises(const char *s)
 static void
 test_no_apology(void)
 {
-	static const char *const jobs[] = { "ack-plain", "warning", "escalation" };
+	static const enum job_kind jobs[] = { JOB_ACK_PLAIN, JOB_WARNING, JOB_ESCALATION };
 	char *dir = xasprintf("%s/templates", t_datadir);
 	char *rules_path = xasprintf("%s/rules.conf", t_datadir), *err = NULL;
 	struct classify_rules *rules = NULL;
@@ -745,14 +765,14 @@ test_no_apology(void)
 	template_vars_set(vars[2], "resolution_cause", "answered");
 	template_vars_set(vars[2], "breached", "yes");
 	for (size_t c = 0; c < classify_rules_n_categories(rules); c++) {
-		enum classify_outcome o = classify_rules_category_outcome(rules, c);
+		enum outcome o = classify_rules_category_outcome(rules, c);
 		const char *cat = classify_rules_category(rules, c);
 
-		if (o == CLASSIFY_COMPLAINT)
+		if (o == OUTCOME_COMPLAINT)
 			continue;
 		non++;
 		for (size_t j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
-			const char *kind = template_kind_for(jobs[j], classify_outcome_name(o));
+			const char *kind = template_kind_for(jobs[j], o);
 
 			for (size_t k = 0; k < 3; k++) {
 				struct template_output out = { 0 };

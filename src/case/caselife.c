@@ -46,21 +46,12 @@ caselife_action_parse(const char *word, enum caselife_action *a_r)
 	return -1;
 }
 
-int
-caselife_is_active(const char *state)
-{
-	return strcmp(state, "new") == 0 || strcmp(state, "acknowledged") == 0 ||
-	       strcmp(state, "responded") == 0 || strcmp(state, "waiting") == 0;
-}
-
-enum classify_outcome
+enum outcome
 caselife_outcome(const struct store_case *c)
 {
-	enum classify_outcome o;
-
-	if (c->outcome != NULL && classify_outcome_parse(c->outcome, &o) == 0)
-		return o;
-	return c->complaint ? CLASSIFY_COMPLAINT : CLASSIFY_QUESTION;
+	if (c->outcome != OUTCOME_NONE)
+		return c->outcome;
+	return c->complaint ? OUTCOME_COMPLAINT : OUTCOME_QUESTION;
 }
 
 static void
@@ -95,58 +86,57 @@ caselife_apply(struct store *st, const struct config *cfg,
 	       enum caselife_action a, const char *detail, time_t now,
 	       char **error_r)
 {
-	const char *from = c->state, *to = NULL, *kind = NULL;
-	char *to_copy;
-	bool active = caselife_is_active(from);
+	enum case_state from = c->state, to = CASE_NONE;
+	const char *event;
+	bool active = case_state_is_open(from);
 
 	(void)cfg;
 	switch (a) {
 	case CASELIFE_ACK_SENT:
 		/* Only the first ack moves a new case; later ones change nothing. */
-		if (strcmp(from, "new") != 0)
+		if (from != CASE_NEW)
 			return 0;
-		to = "acknowledged";
-		kind = "acknowledged";
+		to = CASE_ACKNOWLEDGED;
 		break;
 	case CASELIFE_RESPOND:
 		if (!active) {
-			*error_r = xasprintf("case %lld is %s: reopen it first", c->id, from);
+			*error_r = xasprintf("case %lld is %s: reopen it first", c->id,
+					     case_state_name(from));
 			return 1;
 		}
 		if (c->first_response_at == 0)
 			c->first_response_at = now;
 		caselife_unpause(sla, c, now);
-		to = "responded";
-		kind = "responded";
+		to = CASE_RESPONDED;
 		break;
 	case CASELIFE_WAIT:
-		if (!active || strcmp(from, "waiting") == 0) {
+		if (!active || from == CASE_WAITING) {
 			*error_r = xasprintf("case %lld is %s: only an open case can wait "
-					     "on the customer", c->id, from);
+					     "on the customer", c->id, case_state_name(from));
 			return 1;
 		}
 		c->paused_at = now;
-		to = "waiting";
-		kind = "waiting";
+		to = CASE_WAITING;
 		break;
 	case CASELIFE_RESOLVE:
 		if (!active) {
-			*error_r = xasprintf("case %lld is %s already", c->id, from);
+			*error_r = xasprintf("case %lld is %s already", c->id,
+					     case_state_name(from));
 			return 1;
 		}
 		caselife_unpause(sla, c, now);
 		c->resolved_at = now;
 		if (detail != NULL)
 			caselife_set(&c->resolution_cause, detail);
-		to = "resolved";
-		kind = "resolved";
+		to = CASE_RESOLVED;
 		break;
 	case CASELIFE_REOPEN:
-		if (active && strcmp(from, "waiting") != 0) {
-			*error_r = xasprintf("case %lld is %s: it is open", c->id, from);
+		if (active && from != CASE_WAITING) {
+			*error_r = xasprintf("case %lld is %s: it is open", c->id,
+					     case_state_name(from));
 			return 1;
 		}
-		if (strcmp(from, "held") == 0) {
+		if (from == CASE_HELD) {
 			*error_r = xasprintf("case %lld is held: its message could not be "
 					     "read", c->id);
 			return 1;
@@ -156,28 +146,25 @@ caselife_apply(struct store *st, const struct config *cfg,
 		/* The cause explained a resolution that did not hold: it stays
 		 * in the "resolved" event, and is no longer the case's. */
 		caselife_set(&c->resolution_cause, NULL);
-		to = c->last_active_state != NULL ? c->last_active_state
-		     : c->first_response_at != 0 ? "responded" : "acknowledged";
-		if (strcmp(from, "waiting") == 0)
-			to = c->first_response_at != 0 ? "responded" : "acknowledged";
-		kind = "reopened";
+		to = c->last_active_state != CASE_NONE ? c->last_active_state
+		     : c->first_response_at != 0 ? CASE_RESPONDED : CASE_ACKNOWLEDGED;
+		if (from == CASE_WAITING)
+			to = c->first_response_at != 0 ? CASE_RESPONDED : CASE_ACKNOWLEDGED;
 		break;
 	case CASELIFE_CLOSE:
-		if (strcmp(from, "resolved") != 0)
+		if (from != CASE_RESOLVED)
 			return 0;
-		to = "closed";
-		kind = "closed";
+		to = CASE_CLOSED;
 		break;
 	}
-	/* to may point into c: copy it before c changes. */
-	to_copy = xstrdup(to);
-	if (active && strcmp(from, "waiting") != 0)
-		caselife_set(&c->last_active_state, from);
-	free(c->state);
-	c->state = to_copy;
+	/* The event names the state the case moved to; a reopening says so. */
+	event = a == CASELIFE_REOPEN ? "reopened" : case_state_name(to);
+	if (active && from != CASE_WAITING)
+		c->last_active_state = from;
+	c->state = to;
 	c->updated = now;
 	if (store_case_update(st, c, error_r) < 0 ||
-	    store_event_add(st, c->id, now, kind, detail, error_r) < 0)
+	    store_event_add(st, c->id, now, event, detail, error_r) < 0)
 		return -1;
 	return 0;
 }

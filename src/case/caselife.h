@@ -40,13 +40,11 @@ int caselife_apply(struct store *st, const struct config *cfg,
 		   const struct sla_policy *sla, struct store_case *c,
 		   enum caselife_action a, const char *detail, time_t now,
 		   char **error_r);
-/* True for the states in which a case is still open for work. */
-int caselife_is_active(const char *state);
 /*
  * What the case is: its stored outcome; for a case stored before outcomes
  * were kept (and a held one), complaint when it was a complaint, else
  * question (such a case had a plain ack and an SLA clock).
  */
-enum classify_outcome caselife_outcome(const struct store_case *c);
+enum outcome caselife_outcome(const struct store_case *c);
 
 #endif

@@ -27,12 +27,6 @@
 #include "mail/addr.h"
 #include "store/store.h"
 
-static bool
-escalate_to_manager(const struct store_job *j)
-{
-	return strcmp(j->kind, "escalation") == 0 || strcmp(j->kind, "warning") == 0;
-}
-
 static void
 escalate_key(const char *customer, char key[ADDR_MAX],
 	     char domain[ADDR_MAX])
@@ -44,7 +38,7 @@ escalate_key(const char *customer, char key[ADDR_MAX],
 int
 escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 		 const char *customer, const struct store_job *jobs, size_t n_jobs,
-		 const char *kind, const char *detail, time_t now, char *why,
+		 enum job_kind kind, const char *detail, time_t now, char *why,
 		 size_t why_size, char **error_r)
 {
 	char key[ADDR_MAX], domain[ADDR_MAX];
@@ -54,20 +48,20 @@ escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 	for (size_t i = 0; i < n_jobs; i++) {
 		const struct store_job *j = &jobs[i];
 
-		if (!escalate_to_manager(j))
+		if (!job_kind_to_staff(j->kind))
 			continue;
-		if (strcmp(j->kind, kind) == 0 && j->detail != NULL && detail != NULL &&
+		if (j->kind == kind && j->detail != NULL && detail != NULL &&
 		    strcmp(j->detail, detail) == 0) {
 			snprintf(why, why_size, "a %s for this reason exists (job %lld, %s)",
-				 kind, j->id, j->state);
+				 job_kind_name(kind), j->id, job_state_name(j->state));
 			return 0;
 		}
 		/* An open warning does not hold back an escalation: the
 		 * deadline it warned of has now passed, which is news. */
-		if ((strcmp(j->state, "queued") == 0 || strcmp(j->state, "sending") == 0) &&
-		    (strcmp(j->kind, "escalation") == 0 || strcmp(kind, "warning") == 0)) {
+		if ((j->state == JOB_QUEUED || j->state == JOB_SENDING) &&
+		    (j->kind == JOB_ESCALATION || kind == JOB_WARNING)) {
 			snprintf(why, why_size, "the case has one open already (job %lld, %s)",
-				 j->id, j->detail != NULL ? j->detail : j->kind);
+				 j->id, j->detail != NULL ? j->detail : job_kind_name(j->kind));
 			return 0;
 		}
 	}
@@ -76,7 +70,7 @@ escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 	if (config_parse_duration(cfg->sla_escalate_window, &window) < 0)
 		window = 86400;
 	escalate_key(customer, key, domain);
-	if (store_rate_count(st, "escalation", key, NULL, now - window,
+	if (store_rate_count(st, JOB_ESCALATION, key, NULL, now - window,
 			     cfg->sla_escalate_per_sender, &n, error_r) < 0)
 		return -1;
 	if (n >= cfg->sla_escalate_per_sender) {
@@ -95,11 +89,11 @@ escalate_record(struct store *st, long long case_id, const char *customer,
 	char key[ADDR_MAX], domain[ADDR_MAX];
 
 	escalate_key(customer, key, domain);
-	return store_rate_add(st, "escalation", key, domain, now, case_id, error_r);
+	return store_rate_add(st, JOB_ESCALATION, key, domain, now, case_id, error_r);
 }
 
 int
-escalate_suppress(struct store *st, long long case_id, const char *kind,
+escalate_suppress(struct store *st, long long case_id, enum job_kind kind,
 		  const char *rcpt, const char *detail, const char *why, time_t now,
 		  char **error_r)
 {
@@ -108,14 +102,15 @@ escalate_suppress(struct store *st, long long case_id, const char *kind,
 	int ret;
 
 	j.case_id = case_id;
-	j.kind = (char *)kind;
-	j.state = (char *)"suppressed";
+	j.kind = kind;
+	j.state = JOB_SUPPRESSED;
 	j.due = now;
 	j.created = now;
 	j.rcpt = (char *)rcpt;
 	j.detail = (char *)detail;
 	j.last_error = (char *)why;
-	event = xasprintf("%s %s not sent: %s", kind, detail != NULL ? detail : "", why);
+	event = xasprintf("%s %s not sent: %s", job_kind_name(kind),
+			  detail != NULL ? detail : "", why);
 	ret = store_job_add(st, &j, NULL, error_r) < 0 ||
 	      store_event_add(st, case_id, now, "escalation-skipped", event, error_r) < 0
 	      ? -1 : 0;

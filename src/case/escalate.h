@@ -26,19 +26,21 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "model/job.h"
+
 struct config;
 struct store;
 struct store_job;
 
 /*
- * May a job of kind ("escalation" or "warning") with detail be queued for
+ * May a job of kind (JOB_ESCALATION or JOB_WARNING) with detail be queued for
  * case case_id, whose customer is customer (NULL: none), whose jobs so far
  * are jobs[0..n_jobs)?  1 yes; 0 no, with the reason in why (a sentence,
  * cut to why_size); -1 on a store error.
  */
 int escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 		     const char *customer, const struct store_job *jobs, size_t n_jobs,
-		     const char *kind, const char *detail, time_t now, char *why,
+		     enum job_kind kind, const char *detail, time_t now, char *why,
 		     size_t why_size, char **error_r);
 
 /* Counts one queued for customer's cases (for the per-sender cap). */
@@ -50,7 +52,7 @@ int escalate_record(struct store *st, long long case_id, const char *customer,
  * and the reason (so that the same reason is not tried again, and "queue
  * list" shows it) and an "escalation-skipped" event on the case.
  */
-int escalate_suppress(struct store *st, long long case_id, const char *kind,
+int escalate_suppress(struct store *st, long long case_id, enum job_kind kind,
 		      const char *rcpt, const char *detail, const char *why,
 		      time_t now, char **error_r);
 

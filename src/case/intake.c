@@ -408,7 +408,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 		 * manager's answer to an escalation is a note on the case. */
 		bool reaches = intake_reaches(m, c->customer);
 
-		if (reaches && caselife_is_active(c->state)) {
+		if (reaches && case_state_is_open(c->state)) {
 			detail = xasprintf("reply from staff %s to the customer (%s; %s)",
 					   who, how, a->how);
 			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_RESPOND,
@@ -426,7 +426,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 			detail = xasprintf("reply from %s, not the customer (%s%s)", who, how,
 					   a->claims_staff ? "; a staff address, but not"
 					   " authenticated: not a response" : "");
-		if (!caselife_is_active(c->state) || strcmp(c->state, "waiting") == 0) {
+		if (!case_state_is_open(c->state) || c->state == CASE_WAITING) {
 			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_REOPEN,
 					   detail, now, error_r);
 			if (r == 0)
@@ -448,7 +448,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 /* Queues a job with its Message-ID fixed now, in intake's durable
  * transaction: whatever crashes later, every copy carries the same id. */
 static int
-intake_enqueue(struct intake *in, long long case_id, const char *kind,
+intake_enqueue(struct intake *in, long long case_id, enum job_kind kind,
 	       const char *rcpt, time_t due, const char *detail, time_t now,
 	       char **error_r)
 {
@@ -467,7 +467,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		char **error_r)
 {
 	struct store *st = in->st;
-	struct store_case sc = { 0 };
+	struct store_case sc;
 	struct classify_result *cr = NULL;
 	struct classify_input ci = { 0 };
 	const char *rcpt, *used = NULL, *why = NULL;
@@ -479,6 +479,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	enum priority prio;
 	int ret = -1;
 
+	store_case_init(&sc);
 	fresh = message_fresh_text(m->text, m->text_len);
 	ci.subject = m->subject;
 	ci.body = fresh;
@@ -511,7 +512,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	hits = intake_hits_json(cr);
 	refs = intake_join_refs(m);
 
-	sc.state = (char *)"new";
+	sc.state = CASE_NEW;
 	sc.created = now;
 	sc.updated = now;
 	sc.customer = customer;
@@ -520,21 +521,21 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.customer_msgid = m->message_id;
 	sc.customer_refs = refs;
 	sc.complaint = cr->complaint;
-	sc.outcome = (char *)classify_outcome_name(cr->outcome);
+	sc.outcome = cr->outcome;
 	sc.category = cr->category;
 	sc.label = cr->label;
-	sc.priority = (char *)priority_name(prio);
+	sc.priority = prio;
 	sc.tags = tags;
 	sc.rules = hits;
 	sc.rules_version = (char *)classify_rules_version(in->rules);
 	/* Machines get a case (nothing is dropped) but no SLA clock: an
 	 * out-of-office or a bounce must not page the duty manager.  A
 	 * question has an answer clock only; praise has none. */
-	if (automatic == NULL && cr->outcome == CLASSIFY_COMPLAINT) {
+	if (automatic == NULL && cr->outcome == OUTCOME_COMPLAINT) {
 		sc.first_response_due = sla_add(in->sla->cal, now,
 						 in->sla->target[prio].first_response);
 		sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
-	} else if (automatic == NULL && cr->outcome == CLASSIFY_QUESTION &&
+	} else if (automatic == NULL && cr->outcome == OUTCOME_QUESTION &&
 		   in->sla->question_clock) {
 		sc.first_response_due = sla_add(in->sla->cal, now, in->sla->question);
 	}
@@ -561,13 +562,13 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		 * and then the count is not needed at all.  The sender is
 		 * its normalised address: victim+1@ and vic.tim@ are victim@. */
 		if ((in->policy.per_hour > 0 &&
-		     store_rate_count(st, "ack", rate_key, NULL, now - 3600, in->policy.per_hour,
+		     store_rate_count(st, JOB_ACK, rate_key, NULL, now - 3600, in->policy.per_hour,
 				      &h.sent_last_hour, error_r) < 0) ||
 		    (in->policy.per_day > 0 &&
-		     store_rate_count(st, "ack", rate_key, NULL, now - 86400, in->policy.per_day,
+		     store_rate_count(st, JOB_ACK, rate_key, NULL, now - 86400, in->policy.per_day,
 				      &h.sent_last_day, error_r) < 0) ||
 		    (autoreply_domain_capped(&in->policy, rate_domain) &&
-		     store_rate_count(st, "ack", NULL, rate_domain, now - 3600,
+		     store_rate_count(st, JOB_ACK, NULL, rate_domain, now - 3600,
 				      in->policy.per_domain_hour, &h.domain_last_hour,
 				      error_r) < 0))
 			goto out;
@@ -591,19 +592,19 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		 * else is chased. */
 		time_t fu = cr->complaint ? outbox_followup_due(in->cfg, now, false) : 0;
 
-		if (intake_enqueue(in, case_id, cr->complaint ? "ack" : "ack-plain",
+		if (intake_enqueue(in, case_id, cr->complaint ? JOB_ACK : JOB_ACK_PLAIN,
 				   customer, now, used, now, error_r) < 0 ||
-		    store_rate_add(st, "ack", rate_key, rate_domain, now, case_id, error_r) < 0)
+		    store_rate_add(st, JOB_ACK, rate_key, rate_domain, now, case_id, error_r) < 0)
 			goto out;
-		if (fu != 0 && intake_enqueue(in, case_id, "followup", customer, fu,
+		if (fu != 0 && intake_enqueue(in, case_id, JOB_FOLLOWUP, customer, fu,
 					      "after intake", now, error_r) < 0)
 			goto out;
 	} else {
 		struct store_job j = { 0 };
 
 		j.case_id = case_id;
-		j.kind = (char *)(cr->complaint ? "ack" : "ack-plain");
-		j.state = (char *)"suppressed";
+		j.kind = cr->complaint ? JOB_ACK : JOB_ACK_PLAIN;
+		j.state = JOB_SUPPRESSED;
 		j.due = now;
 		j.created = now;
 		j.rcpt = customer;
@@ -618,16 +619,16 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
 		time_t due = sla_quiet_next(in->sla->cal, &in->sla->quiet, now);
 		char skip[256];
-		int may = escalate_allowed(st, in->cfg, case_id, customer, NULL, 0, "escalation",
+		int may = escalate_allowed(st, in->cfg, case_id, customer, NULL, 0, JOB_ESCALATION,
 					   why_esc, now, skip, sizeof(skip), error_r);
 
 		if (may < 0 ||
-		    (may > 0 && (intake_enqueue(in, case_id, "escalation", in->escalate_addr, due,
+		    (may > 0 && (intake_enqueue(in, case_id, JOB_ESCALATION, in->escalate_addr, due,
 						why_esc, now, error_r) < 0 ||
 				 escalate_record(st, case_id, customer, now, error_r) < 0 ||
 				 store_event_add(st, case_id, now, "escalated", why_esc,
 						 error_r) < 0)) ||
-		    (may == 0 && escalate_suppress(st, case_id, "escalation", in->escalate_addr,
+		    (may == 0 && escalate_suppress(st, case_id, JOB_ESCALATION, in->escalate_addr,
 						   why_esc, skip, now, error_r) < 0)) {
 			free(why_esc);
 			goto out;
@@ -702,9 +703,10 @@ intake_message(struct intake *in, const char *raw, size_t len,
 
 	/* Held: a person looks at it; no clock runs and nothing is sent. */
 	if (problem != NULL) {
-		struct store_case sc = { 0 };
+		struct store_case sc;
 
-		sc.state = (char *)"held";
+		store_case_init(&sc);
+		sc.state = CASE_HELD;
 		sc.created = now;
 		sc.updated = now;
 		sc.subject = m->subject;
@@ -714,7 +716,8 @@ intake_message(struct intake *in, const char *raw, size_t len,
 		sc.complaint = true;
 		if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
 		    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
-		    store_event_add(st, case_id, now, "held", problem, error_r) < 0)
+		    store_event_add(st, case_id, now, case_state_name(CASE_HELD), problem,
+				    error_r) < 0)
 			goto out;
 		res->outcome = INTAKE_HELD;
 		res->case_id = case_id;
@@ -749,12 +752,13 @@ intake_held(struct intake *in, const char *reason,
 {
 	struct store *st = in->st;
 	struct store_message sm = { 0 };
-	struct store_case sc = { 0 };
+	struct store_case sc;
 	long long msg_id = 0, case_id = 0;
 	char fp[65], *mark;
 	int found;
 
 	memset(res, 0, sizeof(res[0]));
+	store_case_init(&sc);
 	/* No content to fingerprint: the source stands for it. */
 	mark = xasprintf("X-Redress-Undelivered: %s\r\n\r\n", src->source);
 	message_fingerprint(mark, strlen(mark), fp);
@@ -781,14 +785,14 @@ intake_held(struct intake *in, const char *reason,
 	sm.held_reason = reason;
 	if (store_message_add(st, &sm, &msg_id, error_r) < 0)
 		return -1;
-	sc.state = (char *)"held";
+	sc.state = CASE_HELD;
 	sc.created = now;
 	sc.updated = now;
 	sc.held_reason = (char *)reason;
 	sc.complaint = true;
 	if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
 	    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
-	    store_event_add(st, case_id, now, "held", reason, error_r) < 0)
+	    store_event_add(st, case_id, now, case_state_name(CASE_HELD), reason, error_r) < 0)
 		return -1;
 	res->outcome = INTAKE_HELD;
 	res->case_id = case_id;

@@ -94,7 +94,7 @@ struct outbox {
 };
 
 int
-outbox_enqueue(struct store *st, long long case_id, const char *kind,
+outbox_enqueue(struct store *st, long long case_id, enum job_kind kind,
 	       const char *rcpt, time_t due, const char *detail,
 	       const char *msgid, time_t now, long long *job_id_r,
 	       char **error_r)
@@ -102,8 +102,8 @@ outbox_enqueue(struct store *st, long long case_id, const char *kind,
 	struct store_job j = { 0 };
 
 	j.case_id = case_id;
-	j.kind = (char *)kind;
-	j.state = (char *)"queued";
+	j.kind = kind;
+	j.state = JOB_QUEUED;
 	j.due = due;
 	j.created = now;
 	j.rcpt = (char *)rcpt;
@@ -139,18 +139,18 @@ outbox_after_change(struct store *st, const struct config *cfg,
 		if (due == 0 || c->customer == NULL)
 			return 0;
 		/* One follow-up per case: move a queued one rather than add. */
-		if (store_jobs_reschedule(st, c->id, "followup", due, &moved, error_r) < 0)
+		if (store_jobs_reschedule(st, c->id, JOB_FOLLOWUP, due, &moved, error_r) < 0)
 			return -1;
 		if (moved > 0)
 			return 0;
-		return outbox_enqueue(st, c->id, "followup", c->customer, due,
+		return outbox_enqueue(st, c->id, JOB_FOLLOWUP, c->customer, due,
 				      "after resolution", NULL, now, NULL, error_r);
 	case CASELIFE_REOPEN:
 		/* The customer is not done: the follow-up waits for the new end. */
 		due = outbox_followup_due(cfg, now, false);
 		if (due == 0)
 			due = outbox_followup_due(cfg, now, true);
-		return store_jobs_reschedule(st, c->id, "followup", due, &moved, error_r);
+		return store_jobs_reschedule(st, c->id, JOB_FOLLOWUP, due, &moved, error_r);
 	default:
 		return 0;
 	}
@@ -311,9 +311,9 @@ outbox_free(struct outbox **obp)
 }
 
 static const char *
-outbox_template_kind(const char *job_kind, const struct store_case *c)
+outbox_template_kind(enum job_kind job_kind, const struct store_case *c)
 {
-	return template_kind_for(job_kind, classify_outcome_name(caselife_outcome(c)));
+	return template_kind_for(job_kind, caselife_outcome(c));
 }
 
 /* The first lines of the customer's first message, for escalations. */
@@ -370,10 +370,11 @@ outbox_promise(const struct outbox *ob, const struct store_case *c, time_t due,
 	if (due == 0 || due > now)
 		return due;
 	switch (caselife_outcome(c)) {
-	case CLASSIFY_COMPLAINT:
-		priority_parse(c->priority != NULL ? c->priority : "normal", &prio);
+	case OUTCOME_COMPLAINT:
+		if (c->priority != PRIORITY_NONE)
+			prio = c->priority;
 		return sla_add(ob->sla->cal, now, ob->sla->target[prio].first_response);
-	case CLASSIFY_QUESTION:
+	case OUTCOME_QUESTION:
 		return ob->sla->question_clock ? sla_add(ob->sla->cal, now, ob->sla->question)
 		       : 0;
 	default:
@@ -388,8 +389,7 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	char buf[256], *tag, *echo;
 	/* Escalations and warnings tell staff the deadlines as they are;
 	 * everything else is read by the customer, as a promise. */
-	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
-			   strcmp(j->kind, "warning") != 0;
+	bool to_customer = !job_kind_to_staff(j->kind);
 	time_t fr_due = c->first_response_due, res_due = c->resolution_due;
 
 	if (to_customer) {
@@ -410,7 +410,7 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	template_vars_set(v, "customer_email", c->customer);
 	template_vars_set(v, "category", c->category);
 	template_vars_set(v, "category_label", c->label);
-	template_vars_set(v, "priority", c->priority);
+	template_vars_set(v, "priority", priority_name(c->priority));
 	echo = compose_echo(c->subject, COMPOSE_ECHO_SUBJECT);
 	template_vars_set(v, "original_subject", echo);
 	free(echo);
@@ -418,7 +418,7 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 			  : "Customer Care");
 	template_vars_set(v, "company", ob->from_name != NULL ? ob->from_name
 			  : "Customer Care");
-	template_vars_set(v, "state", c->state);
+	template_vars_set(v, "state", case_state_name(c->state));
 	template_vars_set(v, "tags", c->tags);
 	template_vars_set(v, "resolution_cause", c->resolution_cause);
 	template_vars_set(v, "resolved", c->resolved_at != 0 ? "yes" : "");
@@ -434,8 +434,7 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	}
 	/* Escalations and warnings: which clock, and when it runs out (or
 	 * ran out), in words; a rule-based escalation says why instead. */
-	if (j->detail != NULL && (strcmp(j->kind, "escalation") == 0 ||
-				  strcmp(j->kind, "warning") == 0)) {
+	if (j->detail != NULL && job_kind_to_staff(j->kind)) {
 		const char *clock = strncmp(j->detail, "breach:", 7) == 0 ? j->detail + 7
 				    : j->detail;
 		bool first = strcmp(clock, "first response") == 0;
@@ -467,7 +466,7 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 		clock_format_iso8601(c->created, iso);
 		template_vars_set(v, "received", iso);
 	}
-	if (strcmp(j->kind, "escalation") == 0 || strcmp(j->kind, "warning") == 0) {
+	if (job_kind_to_staff(j->kind)) {
 		char *ex = outbox_excerpt(ob, c->id);
 
 		template_vars_set(v, "customer_excerpt", ex);
@@ -486,8 +485,7 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 	const char *refs[64];
 	size_t n_refs = 0;
 	char *refs_copy = NULL;
-	bool to_customer = strcmp(j->kind, "escalation") != 0 &&
-			   strcmp(j->kind, "warning") != 0;
+	bool to_customer = !job_kind_to_staff(j->kind);
 	int ret = -1;
 
 	outbox_vars(ob, c, j, now, v);
@@ -505,7 +503,7 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 	in.date = now;
 	in.x_loop = ob->from_addr;
 	if (to_customer) {
-		in.auto_submitted = strcmp(j->kind, "followup") == 0 ? "auto-generated"
+		in.auto_submitted = j->kind == JOB_FOLLOWUP ? "auto-generated"
 				    : "auto-replied";
 		in.in_reply_to = c->customer_msgid;
 		if (c->customer_refs != NULL) {
@@ -547,13 +545,12 @@ outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
 	    (event != NULL && store_event_add(st, j->case_id, now, event, detail,
 					      error_r) < 0))
 		goto fail;
-	if (c != NULL && strcmp(j->state, "sent") == 0) {
-		enum caselife_action a = strcmp(j->kind, "followup") == 0
+	if (c != NULL && j->state == JOB_SENT) {
+		enum caselife_action a = j->kind == JOB_FOLLOWUP
 					 ? CASELIFE_CLOSE : CASELIFE_ACK_SENT;
 
-		if (strcmp(j->kind, "ack") == 0 || strcmp(j->kind, "ack-plain") == 0 ||
-		    strcmp(j->kind, "followup") == 0) {
-			if (caselife_apply(st, ob->cfg, ob->sla, c, a, j->kind, now,
+		if (job_kind_is_ack(j->kind) || j->kind == JOB_FOLLOWUP) {
+			if (caselife_apply(st, ob->cfg, ob->sla, c, a, job_kind_name(j->kind), now,
 					   error_r) < 0)
 				goto fail;
 		}
@@ -572,21 +569,20 @@ fail:
 static const char *
 outbox_pointless(const struct store_case *c, const struct store_job *j)
 {
-	bool to_staff = strcmp(j->kind, "escalation") == 0 ||
-			strcmp(j->kind, "warning") == 0;
+	bool to_staff = job_kind_to_staff(j->kind);
 
-	if (strcmp(c->state, "held") == 0)
+	if (c->state == CASE_HELD)
 		return "the case is held";
 	if (j->rcpt == NULL || *j->rcpt == '\0')
 		return "no recipient";
-	if (strcmp(j->kind, "followup") == 0 && strcmp(c->state, "closed") == 0)
+	if (j->kind == JOB_FOLLOWUP && c->state == CASE_CLOSED)
 		return "the case is closed";
 	if (to_staff) {
 		/* A manager paged about a case that is already settled is
 		 * paged for nothing: "State: resolved" in the escalation. */
-		if (strcmp(c->state, "resolved") == 0)
+		if (c->state == CASE_RESOLVED)
 			return "the case is resolved";
-		if (strcmp(c->state, "closed") == 0)
+		if (c->state == CASE_CLOSED)
 			return "the case is closed";
 		if (c->first_response_at != 0 && j->detail != NULL &&
 		    (strcmp(j->detail, "first response") == 0 ||
@@ -641,20 +637,21 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 	buf_init(&msg, MAILER_MAX_MESSAGE);
 	why = outbox_pointless(c, j);
 	if (why != NULL) {
-		outbox_set(&j->state, xstrdup("suppressed"));
+		j->state = JOB_SUPPRESSED;
 		outbox_set(&j->last_error, xstrdup(why));
-		detail = xasprintf("%s not sent: %s", j->kind, why);
+		detail = xasprintf("%s not sent: %s", job_kind_name(j->kind), why);
 		stats->suppressed++;
-		ret = outbox_record(ob, j, NULL, "suppressed", detail, now, error_r);
+		ret = outbox_record(ob, j, NULL, job_state_name(JOB_SUPPRESSED), detail, now,
+				   error_r);
 		goto out;
 	}
 	if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
 		/* A template or address that cannot make a message will not
 		 * get better by waiting. */
-		outbox_set(&j->state, xstrdup("failed"));
+		j->state = JOB_FAILED;
 		outbox_set(&j->last_error, err);
 		err = NULL;
-		detail = xasprintf("%s failed: %s", j->kind, j->last_error);
+		detail = xasprintf("%s failed: %s", job_kind_name(j->kind), j->last_error);
 		log_error("job %lld (case %lld): %s", j->id, j->case_id, j->last_error);
 		stats->failed++;
 		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
@@ -665,7 +662,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		/* Abandoned before anything could be delivered: as it was. */
 		log_info("job %lld (case %lld): left for the next sender: %s", j->id,
 			 j->case_id, err);
-		outbox_set(&j->state, xstrdup("queued"));
+		j->state = JOB_QUEUED;
 		ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
 		goto out;
 	}
@@ -677,13 +674,14 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 	expired = now - j->first_try >= ob->lifetime;
 	switch (status) {
 	case MAILER_OK:
-		outbox_set(&j->state, xstrdup("sent"));
+		j->state = JOB_SENT;
 		j->sent_at = now;
 		outbox_set(&j->last_error, NULL);
-		detail = xasprintf("%s sent to %s (%s)", j->kind, j->rcpt, mailer_kind(ob->mailer));
+		detail = xasprintf("%s sent to %s (%s)", job_kind_name(j->kind), j->rcpt,
+				   mailer_kind(ob->mailer));
 		stats->sent++;
 		log_debug("case %lld: %s", j->case_id, detail);
-		ret = outbox_record(ob, j, c, "sent", detail, now, error_r);
+		ret = outbox_record(ob, j, c, job_state_name(JOB_SENT), detail, now, error_r);
 		break;
 	case MAILER_UNCERTAIN:
 		/* The server may have the message: every retry may be a copy.
@@ -692,13 +690,13 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		stats->unconfirmed++;
 		ob->down = true;
 		if (j->unconfirmed >= OUTBOX_MAX_UNCONFIRMED || expired) {
-			outbox_set(&j->state, xstrdup("failed"));
+			j->state = JOB_FAILED;
 			outbox_set(&j->last_error,
 				   xasprintf("unconfirmed: %s (%d attempt(s) without a "
 					     "reply to the final dot, each of which may "
 					     "have delivered a copy: not tried again)",
 					     err, j->unconfirmed));
-			detail = xasprintf("%s to %s unconfirmed: %s", j->kind, j->rcpt,
+			detail = xasprintf("%s to %s unconfirmed: %s", job_kind_name(j->kind), j->rcpt,
 					   j->last_error);
 			log_error("case %lld: %s", j->case_id, detail);
 			stats->failed++;
@@ -707,7 +705,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		} else {
 			long wait = outbox_backoff(j->attempts);
 
-			outbox_set(&j->state, xstrdup("queued"));
+			j->state = JOB_QUEUED;
 			outbox_set(&j->last_error, err);
 			err = NULL;
 			j->due = now + (wait > OUTBOX_UNCONFIRMED_WAIT ? wait
@@ -739,13 +737,13 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 			ob->down = true;
 		}
 		if (expired) {
-			outbox_set(&j->state, xstrdup("failed"));
-			detail = xasprintf("%s failed after %d attempts: %s", j->kind,
+			j->state = JOB_FAILED;
+			detail = xasprintf("%s failed after %d attempts: %s", job_kind_name(j->kind),
 					   j->attempts, j->last_error);
 			stats->failed++;
 			event = "send-failed";
 		} else {
-			outbox_set(&j->state, xstrdup("queued"));
+			j->state = JOB_QUEUED;
 			j->due = now + outbox_backoff(j->attempts);
 			stats->deferred++;
 			log_warn("job %lld (case %lld): deferred: %s", j->id, j->case_id,
@@ -756,10 +754,11 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 	case MAILER_STOPPED:
 		break; /* handled above */
 	case MAILER_PERMFAIL:
-		outbox_set(&j->state, xstrdup("failed"));
+		j->state = JOB_FAILED;
 		outbox_set(&j->last_error, err);
 		err = NULL;
-		detail = xasprintf("%s to %s refused: %s", j->kind, j->rcpt, j->last_error);
+		detail = xasprintf("%s to %s refused: %s", job_kind_name(j->kind), j->rcpt,
+				   j->last_error);
 		log_error("case %lld: %s", j->case_id, detail);
 		stats->failed++;
 		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
@@ -792,7 +791,8 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 	if (outbox_job_case(ob, j, &c, error_r) < 0)
 		return -1;
 	buf_init(&text, BUF_NO_LIMIT);
-	buf_printf(&text, "--- job %lld: %s for case %lld to %s", j->id, j->kind, j->case_id,
+	buf_printf(&text, "--- job %lld: %s for case %lld to %s", j->id, job_kind_name(j->kind),
+		   j->case_id,
 		   j->rcpt != NULL ? j->rcpt : "(nobody)");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
 	if ((why = outbox_pointless(c, j)) != NULL) {
@@ -972,7 +972,7 @@ outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round
 }
 
 int
-outbox_render_job(struct outbox *ob, long long case_id, const char *kind,
+outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 		  time_t now, char **msg_r, size_t *len_r, char **error_r)
 {
 	struct store_case *c = NULL;
@@ -987,11 +987,11 @@ outbox_render_job(struct outbox *ob, long long case_id, const char *kind,
 		return -1;
 	}
 	j.case_id = case_id;
-	j.kind = xstrdup(kind);
-	j.state = xstrdup("queued");
+	j.kind = kind;
+	j.state = JOB_QUEUED;
 	j.due = now;
 	j.created = now;
-	j.rcpt = xstrdup(strcmp(kind, "escalation") == 0 || strcmp(kind, "warning") == 0
+	j.rcpt = xstrdup(job_kind_to_staff(kind)
 			 ? ob->escalate_addr : c->customer != NULL ? c->customer : "");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
 	r = outbox_build(ob, c, &j, now, &msg, error_r);

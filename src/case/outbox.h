@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "case/caselife.h"
+#include "model/job.h"
 
 struct config;
 struct store;
@@ -41,7 +42,7 @@ struct outbox;
  * in the caller's (durable) transaction so that a copy sent again after any
  * crash carries the same one; NULL: made when the job is claimed.
  */
-int outbox_enqueue(struct store *st, long long case_id, const char *kind,
+int outbox_enqueue(struct store *st, long long case_id, enum job_kind kind,
 		   const char *rcpt, time_t due, const char *detail,
 		   const char *msgid, time_t now, long long *job_id_r,
 		   char **error_r);
@@ -118,7 +119,7 @@ int outbox_send_round(struct outbox *ob, time_t now, const struct outbox_round *
 		      bool keep_lock, struct outbox_stats *stats, char **error_r);
 /* Renders the message a job would send (for "template render --case" and
  * --dry-run): 0 and an allocated message, or -1. */
-int outbox_render_job(struct outbox *ob, long long case_id, const char *kind,
+int outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 		      time_t now, char **msg_r, size_t *len_r, char **error_r);
 void outbox_free(struct outbox **ob);
 

@@ -209,7 +209,7 @@ void
 report_add(struct report *r, const struct store_case *k, time_t now,
 	   const struct sla_calendar *cal)
 {
-	if (strcmp(k->state, "held") == 0) {
+	if (k->state == CASE_HELD) {
 		r->held++;
 		return;
 	}
@@ -219,7 +219,8 @@ report_add(struct report *r, const struct store_case *k, time_t now,
 	report_count(report_group(r->by_category, &r->n_category,
 				  k->category ? k->category : "-"), k, now, cal);
 	report_count(report_group(r->by_priority, &r->n_priority,
-				  k->priority ? k->priority : "-"), k, now, cal);
+				  k->priority != PRIORITY_NONE ? priority_name(k->priority) : "-"),
+		     k, now, cal);
 	if (k->resolution_cause != NULL) {
 		size_t j;
 

@@ -27,11 +27,11 @@
 
 /* True when the case already has a job of kind with this detail. */
 static bool
-tick_has_job(const struct store_job *jobs, size_t n, const char *kind,
+tick_has_job(const struct store_job *jobs, size_t n, enum job_kind kind,
 	     const char *detail)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(jobs[i].kind, kind) == 0 && jobs[i].detail != NULL &&
+		if (jobs[i].kind == kind && jobs[i].detail != NULL &&
 		    strcmp(jobs[i].detail, detail) == 0)
 			return true;
 	return false;
@@ -46,7 +46,7 @@ tick_has_job(const struct store_job *jobs, size_t n, const char *kind,
 static int
 tick_escalate(struct store *st, const struct config *cfg, const char *escalate,
 	      struct store_case *c, struct store_job **jobs, size_t *n_jobs,
-	      const char *kind, const char *detail, time_t due, time_t now,
+	      enum job_kind kind, const char *detail, time_t due, time_t now,
 	      bool *queued_r, char **error_r)
 {
 	char why[256];
@@ -87,9 +87,10 @@ tick_case(struct store *st, const struct config *cfg, const struct sla_policy *s
 	struct sla_span fr_span;
 	int ret = -1;
 
-	priority_parse(c->priority != NULL ? c->priority : "normal", &prio);
+	if (c->priority != PRIORITY_NONE)
+		prio = c->priority;
 	/* A question's answer clock is [sla] question, not its priority's. */
-	fr_span = caselife_outcome(c) == CLASSIFY_QUESTION && sla->question_clock
+	fr_span = caselife_outcome(c) == OUTCOME_QUESTION && sla->question_clock
 		  ? sla->question : sla->target[prio].first_response;
 	if (store_jobs_list(st, c->id, &jobs, &n_jobs, error_r) < 0)
 		return -1;
@@ -100,7 +101,7 @@ tick_case(struct store *st, const struct config *cfg, const struct sla_policy *s
 			changed = true;
 			stats->breaches++;
 			if (store_event_add(st, c->id, now, "breach", "first response", error_r) < 0 ||
-			    tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "escalation",
+			    tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, JOB_ESCALATION,
 					  "breach:first response", quiet_due, now, &queued,
 					  error_r) < 0)
 				goto out;
@@ -109,10 +110,11 @@ tick_case(struct store *st, const struct config *cfg, const struct sla_policy *s
 		} else if (!c->first_response_breached && sla->warn_percent > 0 &&
 			   now >= sla_fraction(sla->cal, c->created, fr_span,
 					       sla->warn_percent) &&
-			   !tick_has_job(jobs, n_jobs, "warning", "first response")) {
-			if (tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "warning",
+			   !tick_has_job(jobs, n_jobs, JOB_WARNING, "first response")) {
+			if (tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, JOB_WARNING,
 					  "first response", now, now, &queued, error_r) < 0 ||
-			    (queued && store_event_add(st, c->id, now, "warning", "first response",
+			    (queued && store_event_add(st, c->id, now, job_kind_name(JOB_WARNING),
+						       "first response",
 						       error_r) < 0))
 				goto out;
 			if (queued)
@@ -121,13 +123,13 @@ tick_case(struct store *st, const struct config *cfg, const struct sla_policy *s
 	}
 	/* Resolution: paused while the case waits on the customer. */
 	if (c->resolved_at == 0 && c->resolution_due != 0 &&
-	    strcmp(c->state, "waiting") != 0) {
+	    c->state != CASE_WAITING) {
 		if (!c->resolution_breached && now >= c->resolution_due) {
 			c->resolution_breached = true;
 			changed = true;
 			stats->breaches++;
 			if (store_event_add(st, c->id, now, "breach", "resolution", error_r) < 0 ||
-			    tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "escalation",
+			    tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, JOB_ESCALATION,
 					  "breach:resolution", quiet_due, now, &queued, error_r) < 0)
 				goto out;
 			if (queued)
@@ -138,10 +140,11 @@ tick_case(struct store *st, const struct config *cfg, const struct sla_policy *s
 							       sla->target[prio].resolution,
 							       sla->warn_percent),
 						  c->paused_seconds) &&
-			   !tick_has_job(jobs, n_jobs, "warning", "resolution")) {
-			if (tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, "warning",
+			   !tick_has_job(jobs, n_jobs, JOB_WARNING, "resolution")) {
+			if (tick_escalate(st, cfg, escalate, c, &jobs, &n_jobs, JOB_WARNING,
 					  "resolution", now, now, &queued, error_r) < 0 ||
-			    (queued && store_event_add(st, c->id, now, "warning", "resolution",
+			    (queued && store_event_add(st, c->id, now, job_kind_name(JOB_WARNING),
+						       "resolution",
 						       error_r) < 0))
 				goto out;
 			if (queued)
@@ -185,7 +188,7 @@ tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sl
 			break;
 		for (size_t i = 0; i < n; i++) {
 			f.after_id = cases[i]->id;
-			if (!caselife_is_active(cases[i]->state))
+			if (!case_state_is_open(cases[i]->state))
 				continue;
 			stats->checked++;
 			if (store_begin(st, error_r) < 0)

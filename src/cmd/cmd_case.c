@@ -72,7 +72,7 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_key(b, first, "id");
 	json_int(b, c->id);
 	json_key(b, first, "state");
-	json_str(b, c->state);
+	json_str(b, case_state_name(c->state));
 	json_key(b, first, "customer");
 	json_str(b, c->customer);
 	json_key(b, first, "customer_name");
@@ -86,14 +86,14 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_key(b, first, "complaint");
 	json_bool(b, c->complaint);
 	json_key(b, first, "outcome");
-	json_str(b, strcmp(c->state, "held") == 0 ? NULL
-		 : classify_outcome_name(caselife_outcome(c)));
+	json_str(b, c->state == CASE_HELD ? NULL
+		 : outcome_name(caselife_outcome(c)));
 	json_key(b, first, "category");
 	json_str(b, c->category);
 	json_key(b, first, "label");
 	json_str(b, c->label);
 	json_key(b, first, "priority");
-	json_str(b, c->priority);
+	json_str(b, priority_name(c->priority));
 	json_key(b, first, "tags");
 	case_json_tags(b, c->tags);
 	json_key(b, first, "first_response_due");
@@ -118,22 +118,6 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_str(b, c->resolution_cause);
 }
 
-/* The states a case can be in (doc/redress.1, "Case life"). */
-#define CASE_STATES "new, acknowledged, responded, waiting, resolved, closed, held"
-
-static bool
-case_state_known(const char *state)
-{
-	static const char *const states[] = {
-		"new", "acknowledged", "responded", "waiting", "resolved", "closed", "held",
-	};
-
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(state, states[i]) == 0)
-			return true;
-	return false;
-}
-
 static int
 case_list(struct app *app, struct store *st, int argc, char **argv)
 {
@@ -144,6 +128,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	};
 	struct store_case_filter f = { 0 };
 	struct store_case **cases = NULL;
+	const char *state = NULL;
 	size_t n = 0;
 	char *error = NULL;
 	struct buf b;
@@ -152,18 +137,19 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:b", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': f.state = optarg; break;
+		case 's': state = optarg; break;
 		case 'b': f.breached_only = true; break;
 		default: return cmd_usage(case_usage);
 		}
 	}
 	if (optind != argc)
 		return cmd_usage(case_usage);
-	if (f.state != NULL && !case_state_known(f.state)) {
+	if (state != NULL && case_state_parse(state, &f.state) < 0) {
 		fprintf(stderr, "redress: case list: --state %s: no such state (%s)\n",
-			f.state, CASE_STATES);
+			state, case_state_list());
 		return EX_USAGE;
 	}
+	f.by_state = state != NULL;
 	if (store_case_list(st, &f, &cases, &n, &error) < 0) {
 		log_error("%s", error);
 		free(error);
@@ -191,7 +177,8 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 
 			clock_format_iso8601(k->created, created);
 			buf_printf(&b, "%-7lld %-12s %-8s %-12s %-20s %-28.28s %s%s\n", k->id,
-				   k->state, k->priority ? k->priority : "-",
+				   case_state_name(k->state),
+				   k->priority != PRIORITY_NONE ? priority_name(k->priority) : "-",
 				   k->category ? k->category : "-", created,
 				   k->customer ? k->customer : "-",
 				   k->subject ? k->subject : "",
@@ -296,7 +283,7 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	char t[CLOCK_ISO_LEN];
 
 	buf_printf(b, "Case %lld  %s\n", c->id, c->subject ? c->subject : "");
-	buf_printf(b, "  state:     %s\n", c->state);
+	buf_printf(b, "  state:     %s\n", case_state_name(c->state));
 	buf_printf(b, "  customer:  %s%s%s%s\n", c->customer_name ? c->customer_name : "",
 		   c->customer_name ? " <" : "", c->customer ? c->customer : "-",
 		   c->customer_name ? ">" : "");
@@ -305,9 +292,9 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	if (c->category != NULL)
 		buf_printf(b, "  category:  %s (%s)%s%s\n", c->category,
 			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint: ",
-			   c->complaint ? "" : classify_outcome_name(caselife_outcome(c)));
-	if (c->priority != NULL)
-		buf_printf(b, "  priority:  %s\n", c->priority);
+			   c->complaint ? "" : outcome_name(caselife_outcome(c)));
+	if (c->priority != PRIORITY_NONE)
+		buf_printf(b, "  priority:  %s\n", priority_name(c->priority));
 	if (c->tags != NULL && *c->tags != '\0')
 		buf_printf(b, "  tags:      %s\n", c->tags);
 	if (c->rules != NULL && strcmp(c->rules, "[]") != 0)
@@ -338,7 +325,8 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	for (size_t i = 0; i < n_jobs; i++) {
 		clock_format_iso8601(jobs[i].due, t);
 		buf_printf(b, "  #%lld %-11s %-10s due %s  attempts %d%s%s\n", jobs[i].id,
-			   jobs[i].kind, jobs[i].state, t, jobs[i].attempts,
+			   job_kind_name(jobs[i].kind), job_state_name(jobs[i].state), t,
+			   jobs[i].attempts,
 			   jobs[i].last_error ? "  last error: " : "",
 			   jobs[i].last_error ? jobs[i].last_error : "");
 	}
@@ -552,12 +540,12 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 	}
 	/* Only a complaint is followed up: a question or praise resolved by
 	 * hand gets no "is everything sorted now?". */
-	if ((caselife_outcome(c) == CLASSIFY_COMPLAINT &&
+	if ((caselife_outcome(c) == OUTCOME_COMPLAINT &&
 	     outbox_after_change(st, app->cfg, c, a, app->now, &error) < 0) ||
 	    store_commit(st, &error) < 0)
 		goto fail;
 	if (app->verbose >= 0)
-		printf("case %lld is %s\n", c->id, c->state);
+		printf("case %lld is %s\n", c->id, case_state_name(c->state));
 	store_case_free(&c);
 	sla_policy_free(&sla);
 	return ret;

@@ -75,7 +75,7 @@ cmd_queue(struct app *app, int argc, char **argv)
 		/* A suppressed job was judged not to be sent (an ack to an
 		 * out-of-office, an escalation of a settled case): retrying
 		 * it would send what redress decided must not go. */
-		if (strcmp(j.state, "suppressed") == 0) {
+		if (j.state == JOB_SUPPRESSED) {
 			fprintf(stderr, "redress: job %lld was suppressed (%s), not failed: "
 				"only a failed job can be retried\n", id,
 				j.last_error != NULL ? j.last_error : "no reason recorded");
@@ -83,9 +83,9 @@ cmd_queue(struct app *app, int argc, char **argv)
 			store_close(&st);
 			return EX_DATAERR;
 		}
-		if (strcmp(j.state, "failed") != 0) {
+		if (j.state != JOB_FAILED) {
 			fprintf(stderr, "redress: job %lld is %s, not failed: only a failed "
-				"job can be retried\n", id, j.state);
+				"job can be retried\n", id, job_state_name(j.state));
 			store_job_clear(&j);
 			store_close(&st);
 			return EX_DATAERR;
@@ -94,8 +94,7 @@ cmd_queue(struct app *app, int argc, char **argv)
 			fprintf(stderr, "redress: warning: job %lld got no reply to its final "
 				"dot %d time(s): the server may already have it, and the "
 				"retry may deliver another copy\n", id, j.unconfirmed);
-		free(j.state);
-		j.state = xstrdup("queued");
+		j.state = JOB_QUEUED;
 		j.due = app->now;
 		/* A new start: a whole [smtp] lifetime, and the bound on
 		 * unconfirmed attempts counts again. */
@@ -103,7 +102,7 @@ cmd_queue(struct app *app, int argc, char **argv)
 		j.unconfirmed = 0;
 		if (store_job_update(st, &j, &error) < 0 ||
 		    store_event_add(st, j.case_id, app->now, "retry",
-				    j.kind, &error) < 0) {
+				    job_kind_name(j.kind), &error) < 0) {
 			log_error("%s", error);
 			free(error);
 			ret = EX_SOFTWARE;
@@ -132,7 +131,8 @@ cmd_queue(struct app *app, int argc, char **argv)
 
 			clock_format_iso8601(jobs[i].due, due);
 			buf_printf(&b, "%-6lld %-6lld %-11s %-10s %-20s %-8d %s\n", jobs[i].id,
-				   jobs[i].case_id, jobs[i].kind, jobs[i].state, due,
+				   jobs[i].case_id, job_kind_name(jobs[i].kind),
+				   job_state_name(jobs[i].state), due,
 				   jobs[i].attempts, jobs[i].last_error ? jobs[i].last_error : "");
 		}
 	}

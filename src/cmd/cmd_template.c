@@ -31,8 +31,6 @@
 #include "policy/template.h"
 #include "store/store.h"
 
-#define CMD_TEMPLATE_KINDS "ack, ack-plain, ack-praise, followup, escalation, breach-warning"
-
 static const char cmd_template_usage[] =
 "usage: redress template lint [DIR]\n"
 "       redress template render NAME (--case ID | --sample) [--dir DIR]\n"
@@ -43,7 +41,7 @@ static const char cmd_template_usage[] =
 "        whose CATEGORY is not in the rules.  Prints each problem as\n"
 "        FILE:LINE: reason and exits 78 if there is any.\n"
 "render  prints the Subject: and body that template NAME produces.  NAME\n"
-"        is a kind (" CMD_TEMPLATE_KINDS ")\n"
+"        is a kind (%s)\n"
 "        or a file's base name like ack-billing; a KIND-CATEGORY without its\n"
 "        own file falls back to KIND.  --sample uses made-up values;\n"
 "        --case ID uses the stored case ID, and refuses a NAME that case\n"
@@ -59,13 +57,29 @@ static const char cmd_template_lint_usage[] =
 static const char cmd_template_render_usage[] =
 "usage: redress template render NAME (--case ID | --sample) [--dir DIR]\n"
 "Prints the Subject: and body that template NAME produces.  NAME is a kind\n"
-"(" CMD_TEMPLATE_KINDS ") or a base name\n"
+"(%s) or a base name\n"
 "like ack-billing; KIND-CATEGORY without its own file falls back to KIND.\n"
 "--sample fills in made-up values (and [smtp] from); --case ID uses the\n"
 "stored case ID: exactly the message it would be sent now, and only for a\n"
 "NAME that applies to it (its category; ack for a complaint, ack-plain for a\n"
 "question, ack-praise for praise; followup for a complaint).\n"
 "--dir DIR reads the templates from DIR instead of [paths] templates.\n";
+
+/* Prints a usage text with the kinds (template.h's list) in place of its
+ * "%s": EX_OK on stdout (--help), EX_USAGE on stderr. */
+static int
+cmd_template_help(FILE *f, const char *usage)
+{
+	const char *slot = strstr(usage, "%s");
+
+	if (slot != NULL) {
+		fwrite(usage, 1, (size_t)(slot - usage), f);
+		fputs(template_kind_list(), f);
+		usage = slot + 2;
+	}
+	fputs(usage, f);
+	return f == stdout ? EX_OK : EX_USAGE;
+}
 
 /* Labels for the sample, so that rendering ack-billing talks of refunds and billing. */
 static const char *const cmd_template_sample_labels[][2] = {
@@ -154,9 +168,12 @@ cmd_template_split(const char *name, char **kind_r, char **category_r)
 static char *
 cmd_template_applies(const struct store_case *c, const char *kind, const char *category)
 {
-	enum classify_outcome o = caselife_outcome(c);
-	const char *on = classify_outcome_name(o);
-	const char *ack = template_kind_for(o == CLASSIFY_COMPLAINT ? "ack" : "ack-plain", on);
+	enum outcome o = caselife_outcome(c);
+	const char *on = outcome_name(o);
+	const char *ack = template_kind_for(o == OUTCOME_COMPLAINT ? JOB_ACK : JOB_ACK_PLAIN, o);
+	enum job_kind job = JOB_ACK;
+
+	(void)template_job_kind(kind, &job);
 
 	if (category != NULL && (c->category == NULL || strcmp(category, c->category) != 0))
 		return xasprintf("%s-%s is for category %s, and case %lld is %s: render "
@@ -164,10 +181,10 @@ cmd_template_applies(const struct store_case *c, const char *kind, const char *c
 				 kind, category, category, c->id,
 				 c->category != NULL ? c->category : "in no category", kind,
 				 c->id, kind, category);
-	if (strncmp(kind, "ack", 3) == 0 && strcmp(kind, ack) != 0)
+	if (job_kind_is_ack(job) && strcmp(kind, ack) != 0)
 		return xasprintf("case %lld is %s%s: its acknowledgement is %s, never %s",
-				 c->id, o == CLASSIFY_COMPLAINT ? "a " : "", on, ack, kind);
-	if (strcmp(kind, "followup") == 0 && o != CLASSIFY_COMPLAINT)
+				 c->id, o == OUTCOME_COMPLAINT ? "a " : "", on, ack, kind);
+	if (job == JOB_FOLLOWUP && o != OUTCOME_COMPLAINT)
 		return xasprintf("case %lld is %s: only a complaint is followed up", c->id, on);
 	return NULL;
 }
@@ -183,15 +200,17 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 	struct outbox *ob = NULL;
 	struct store_case *c = NULL;
 	char *error = NULL, *msg = NULL, *kind = NULL, *category = NULL, *why = NULL;
+	enum job_kind job = JOB_ACK;
 	long long id;
 	size_t len;
 	int ret;
 
 	if (cmd_id_arg("template render --case", "case", case_id, &id) != EX_OK)
 		return EX_USAGE;
-	if (cmd_template_split(name, &kind, &category) < 0) {
+	if (cmd_template_split(name, &kind, &category) < 0 ||
+	    template_job_kind(kind, &job) < 0) {
 		fprintf(stderr, "redress: template render: \"%s\" is not a kind "
-			"(" CMD_TEMPLATE_KINDS ")\n", name);
+			"(%s)\n", name, template_kind_list());
 		return EX_USAGE;
 	}
 	ret = cmd_open_store(app, &st);
@@ -212,8 +231,7 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 		fprintf(stderr, "redress: %s\n", error);
 		ret = EX_CONFIG;
 	} else if (ret == EX_OK &&
-		   outbox_render_job(ob, id, strcmp(kind, "breach-warning") == 0 ? "warning"
-				     : kind, app->now, &msg, &len, &error) < 0) {
+		   outbox_render_job(ob, id, job, app->now, &msg, &len, &error) < 0) {
 		fprintf(stderr, "redress: template render --case %lld: %s\n", id, error);
 		ret = EX_DATAERR;
 	} else if (ret == EX_OK) {
@@ -257,7 +275,7 @@ cmd_template_render(struct app *app, int argc, char **argv)
 	int ret;
 
 	if (cmd_wants_help(argc, argv)) {
-		fputs(cmd_template_render_usage, stdout);
+		cmd_template_help(stdout, cmd_template_render_usage);
 		return EX_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -272,10 +290,10 @@ cmd_template_render(struct app *app, int argc, char **argv)
 		else if (argv[i][0] != '-' && name == NULL)
 			name = argv[i];
 		else
-			return cmd_usage(cmd_template_render_usage);
+			return cmd_template_help(stderr, cmd_template_render_usage);
 	}
 	if (name == NULL || sample == (case_id != NULL))
-		return cmd_usage(cmd_template_render_usage);
+		return cmd_template_help(stderr, cmd_template_render_usage);
 	if (case_id != NULL)
 		return cmd_template_render_case(app, name, case_id);
 	if (template_set_load(dir, &set, &error) < 0) {
@@ -290,8 +308,8 @@ cmd_template_render(struct app *app, int argc, char **argv)
 		cmd_template_split(name, &kind, &category);
 	} else if (cmd_template_split(name, &kind, &category) < 0) {
 		fprintf(stderr, "redress: template render: no template \"%s\" in %s "
-			"(kinds: " CMD_TEMPLATE_KINDS ")\n",
-			name, dir);
+			"(kinds: %s)\n",
+			name, dir, template_kind_list());
 		template_vars_free(&vars);
 		template_set_free(&set);
 		return EX_NOINPUT;
@@ -336,8 +354,8 @@ cmd_template(struct app *app, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "render") == 0)
 		return cmd_template_render(app, argc - 1, argv + 1);
 	if (cmd_wants_help(argc, argv)) {
-		fputs(cmd_template_usage, stdout);
+		cmd_template_help(stdout, cmd_template_usage);
 		return EX_OK;
 	}
-	return cmd_usage(cmd_template_usage);
+	return cmd_template_help(stderr, cmd_template_usage);
 }

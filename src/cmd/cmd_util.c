@@ -105,9 +105,9 @@ cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n)
 		json_key(b, &first, "case");
 		json_int(b, jobs[i].case_id);
 		json_key(b, &first, "kind");
-		json_str(b, jobs[i].kind);
+		json_str(b, job_kind_name(jobs[i].kind));
 		json_key(b, &first, "state");
-		json_str(b, jobs[i].state);
+		json_str(b, job_state_name(jobs[i].state));
 		json_key(b, &first, "due");
 		json_time(b, jobs[i].due);
 		json_key(b, &first, "attempts");

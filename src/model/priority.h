@@ -1,13 +1,17 @@
 /*
- * priority - the four priorities a case can have, shared by the classifier,
- * the SLA clock and the store.  Lower value is more urgent.
+ * priority - how urgent a case is: the four priorities a case can have,
+ * shared by the classifier, the SLA clock and the store.  Lower value is
+ * more urgent.
+ *
+ * The names below are the ones the rules file, redress.conf ([sla] urgent
+ * ...), the store and every output use; they appear in priority.c and
+ * nowhere else in the code.
  */
-#ifndef REDRESS_PRIORITY_H
-#define REDRESS_PRIORITY_H
-
-#include <string.h>
+#ifndef REDRESS_MODEL_PRIORITY_H
+#define REDRESS_MODEL_PRIORITY_H
 
 enum priority {
+	PRIORITY_NONE = -1,     /* a held case has none */
 	PRIORITY_URGENT,
 	PRIORITY_HIGH,
 	PRIORITY_NORMAL,
@@ -15,25 +19,9 @@ enum priority {
 };
 #define PRIORITY_COUNT 4
 
-static inline const char *
-priority_name(enum priority p)
-{
-	static const char *const names[] = { "urgent", "high", "normal", "low" };
-
-	return (unsigned)p < PRIORITY_COUNT ? names[p] : "normal";
-}
-
-/* Returns 0 and sets *p_r, or -1 for an unknown name. */
-static inline int
-priority_parse(const char *s, enum priority *p_r)
-{
-	for (int i = 0; i < PRIORITY_COUNT; i++) {
-		if (strcmp(s, priority_name((enum priority)i)) == 0) {
-			*p_r = (enum priority)i;
-			return 0;
-		}
-	}
-	return -1;
-}
+/* "urgent", "high", "normal", "low"; NULL for PRIORITY_NONE. */
+const char *priority_name(enum priority p);
+/* The reverse: 0 and *p_r, or -1 for a word that is no priority. */
+int priority_parse(const char *s, enum priority *p_r);
 
 #endif

@@ -6,7 +6,6 @@
  *	classify_rules_version, classify_rules_count, classify_rules_jit,
  *	classify_rules_prefiltered, classify_rules_n_categories,
  *	classify_rules_category, classify_rules_category_outcome,
- *	classify_outcome_name, classify_outcome_parse,
  *	classify_run, classify_apply_repeat, classify_result_json,
  *	classify_result_text, classify_result_free, classify_rules_free
  * DESCRIPTION
@@ -91,7 +90,7 @@ struct classify_target {
 	char *label;              /* owned; categories only */
 	enum priority priority;   /* categories */
 	bool is_tag;
-	enum classify_outcome outcome;  /* category: what its messages are */
+	enum outcome outcome;  /* category: what its messages are */
 	bool fallback;            /* category: below the threshold */
 	bool has_raise;           /* tag: raise priority to at least raise */
 	enum priority raise;
@@ -379,29 +378,6 @@ classify_label(struct classify_parse *p, const char *line, size_t len, size_t *p
 	return classify_perr(p, p->line, i + 1, "unterminated label: no closing '\"'");
 }
 
-/* The outcomes by name; keep in step with enum classify_outcome. */
-static const char *const classify_outcome_names[CLASSIFY_OUTCOME_COUNT] = {
-	"complaint", "question", "praise",
-};
-
-const char *
-classify_outcome_name(enum classify_outcome o)
-{
-	return (unsigned)o < CLASSIFY_OUTCOME_COUNT ? classify_outcome_names[o] : "complaint";
-}
-
-int
-classify_outcome_parse(const char *word, enum classify_outcome *o_r)
-{
-	for (int i = 0; i < CLASSIFY_OUTCOME_COUNT; i++) {
-		if (strcmp(word, classify_outcome_names[i]) == 0) {
-			*o_r = (enum classify_outcome)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /*
  * A category flag that sets the outcome: "question", "praise",
  * "outcome=NAME", or "not-complaint", the one outcome flag before there
@@ -410,12 +386,12 @@ classify_outcome_parse(const char *word, enum classify_outcome *o_r)
  * or a question".  1 and *o_r, 0 not an outcome flag, -1 a bad NAME.
  */
 static int
-classify_outcome_flag(const char *tok, size_t n, enum classify_outcome *o_r)
+classify_outcome_flag(const char *tok, size_t n, enum outcome *o_r)
 {
 	char word[32];
 
 	if (classify_tok_is(tok, n, "not-complaint")) {
-		*o_r = CLASSIFY_QUESTION;
+		*o_r = OUTCOME_QUESTION;
 		return 1;
 	}
 	if (n > 8 && strncmp(tok, "outcome=", 8) == 0) {
@@ -423,11 +399,11 @@ classify_outcome_flag(const char *tok, size_t n, enum classify_outcome *o_r)
 			return -1;
 		memcpy(word, tok + 8, n - 8);
 		word[n - 8] = '\0';
-		return classify_outcome_parse(word, o_r) == 0 ? 1 : -1;
+		return outcome_parse(word, o_r) == 0 ? 1 : -1;
 	}
-	for (int i = CLASSIFY_QUESTION; i < CLASSIFY_OUTCOME_COUNT; i++) {
-		if (classify_tok_is(tok, n, classify_outcome_names[i])) {
-			*o_r = (enum classify_outcome)i;
+	for (int i = OUTCOME_QUESTION; i < OUTCOME_COUNT; i++) {
+		if (classify_tok_is(tok, n, outcome_name((enum outcome)i))) {
+			*o_r = (enum outcome)i;
 			return 1;
 		}
 	}
@@ -460,11 +436,11 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 	t->label = label;
 	t->priority = prio;
 	while (classify_token(line, len, &pos, &s, &n)) {
-		enum classify_outcome o;
+		enum outcome o;
 		int f;
 
 		if (classify_tok_is(line + s, n, "fallback")) {
-			if (t->outcome != CLASSIFY_COMPLAINT)
+			if (t->outcome != OUTCOME_COMPLAINT)
 				return classify_perr(p, p->line, s + 1,
 						     "the fallback category cannot be %.*s",
 						     (int)out_n, line + out_s);
@@ -485,7 +461,7 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 						     "a second outcome for category \"%s\" "
 						     "(\"%.*s\" is one already)", t->id,
 						     (int)out_n, line + out_s);
-			if (t->fallback && o != CLASSIFY_COMPLAINT)
+			if (t->fallback && o != OUTCOME_COMPLAINT)
 				return classify_perr(p, p->line, s + 1,
 						     "the fallback category cannot be %.*s",
 						     (int)(n > 80 ? 80 : n), line + s);
@@ -959,13 +935,13 @@ classify_rules_category(const struct classify_rules *r, size_t i)
 	return NULL;
 }
 
-enum classify_outcome
+enum outcome
 classify_rules_category_outcome(const struct classify_rules *r, size_t i)
 {
 	for (size_t t = 0; t < r->n_targets; t++)
 		if (!r->targets[t].is_tag && i-- == 0)
 			return r->targets[t].outcome;
-	return CLASSIFY_COMPLAINT;
+	return OUTCOME_COMPLAINT;
 }
 
 size_t
@@ -1262,19 +1238,19 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 		if (vetoed[i] || score[i] < r->threshold)
 			continue;
 		if (best < 0 || score[i] > score[best] ||
-		    (score[i] == score[best] && r->targets[best].outcome != CLASSIFY_COMPLAINT &&
-		     t->outcome == CLASSIFY_COMPLAINT))
+		    (score[i] == score[best] && r->targets[best].outcome != OUTCOME_COMPLAINT &&
+		     t->outcome == OUTCOME_COMPLAINT))
 			best = (ssize_t)i;
-		if (t->outcome == CLASSIFY_COMPLAINT &&
+		if (t->outcome == OUTCOME_COMPLAINT &&
 		    (best_complaint < 0 || score[i] > score[best_complaint]))
 			best_complaint = (ssize_t)i;
 	}
-	if (best >= 0 && r->targets[best].outcome != CLASSIFY_COMPLAINT && force_complaint)
+	if (best >= 0 && r->targets[best].outcome != OUTCOME_COMPLAINT && force_complaint)
 		best = best_complaint;
 	if (best < 0)
 		best = (ssize_t)r->fallback;
 	res->outcome = r->targets[best].outcome;
-	res->complaint = res->outcome == CLASSIFY_COMPLAINT;
+	res->complaint = res->outcome == OUTCOME_COMPLAINT;
 	res->category = xstrdup(r->targets[best].id);
 	res->label = xstrdup(r->targets[best].label);
 	res->priority = r->targets[best].priority;
@@ -1340,7 +1316,7 @@ classify_result_json(const struct classify_result *res, bool explain, struct buf
 	json_key(out, &first, "complaint");
 	json_bool(out, res->complaint);
 	json_key(out, &first, "outcome");
-	json_str(out, classify_outcome_name(res->outcome));
+	json_str(out, outcome_name(res->outcome));
 	json_key(out, &first, "category");
 	json_str(out, res->category);
 	json_key(out, &first, "label");
@@ -1402,7 +1378,7 @@ void
 classify_result_text(const struct classify_result *res, bool explain, struct buf *out)
 {
 	buf_printf(out, "complaint: %s\n", res->complaint ? "yes" : "no");
-	buf_printf(out, "outcome: %s\n", classify_outcome_name(res->outcome));
+	buf_printf(out, "outcome: %s\n", outcome_name(res->outcome));
 	buf_printf(out, "category: %s (%s)\n", res->category, res->label);
 	buf_printf(out, "priority: %s\n", priority_name(res->priority));
 	buf_puts(out, "tags:");

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "model/outcome.h"
 #include "model/priority.h"
 
 struct message_header;
@@ -67,29 +68,9 @@ struct classify_score {
 	double score;          /* sum of the weights of its rules that fired */
 };
 
-/*
- * What a message is, beyond its category: each category of the rules has
- * one outcome (redress-rules(5)), and intake treats each outcome its own
- * way (doc/design.md): a complaint gets an apology, SLA clocks and a
- * follow-up; a question a plain acknowledgement and an answer clock
- * ([sla] question); praise a thank-you and nothing else.  New outcomes
- * (spam, say) are added at the end, with their name in classify.c.
- */
-enum classify_outcome {
-	CLASSIFY_COMPLAINT,
-	CLASSIFY_QUESTION,
-	CLASSIFY_PRAISE,
-	CLASSIFY_OUTCOME_COUNT
-};
-
-/* "complaint", "question", "praise". */
-const char *classify_outcome_name(enum classify_outcome o);
-/* The reverse; 0, or -1 for a word that is no outcome. */
-int classify_outcome_parse(const char *word, enum classify_outcome *o_r);
-
 struct classify_result {
-	bool complaint;        /* outcome == CLASSIFY_COMPLAINT */
-	enum classify_outcome outcome;
+	bool complaint;        /* outcome == OUTCOME_COMPLAINT */
+	enum outcome outcome;  /* each category has one (outcome.h) */
 	char *category;        /* category id */
 	char *label;           /* human label */
 	enum priority priority;
@@ -124,7 +105,7 @@ const char *classify_rules_version(const struct classify_rules *r);
 size_t classify_rules_n_categories(const struct classify_rules *r);
 const char *classify_rules_category(const struct classify_rules *r, size_t i);
 /* The outcome of the ith category. */
-enum classify_outcome classify_rules_category_outcome(const struct classify_rules *r, size_t i);
+enum outcome classify_rules_category_outcome(const struct classify_rules *r, size_t i);
 /* Number of rule lines. */
 size_t classify_rules_count(const struct classify_rules *r);
 /* True when the patterns were JIT-compiled. */

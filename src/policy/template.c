@@ -46,42 +46,94 @@
 #include "mail/charset.h"
 #include "policy/template.h"
 
-const char *const template_kinds[] = {
-	"ack", "ack-plain", "ack-praise", "followup", "escalation", "breach-warning", NULL,
-};
-
 /*
- * Kinds that came later and need no file of their own, and what they
- * fall back to: a templates directory copied before ack-praise existed
- * still loads, and thanks the customer with ack-plain.
+ * The template kinds, and the job that sends each: the one place where a
+ * job's kind becomes the kind of its template (a warning's template is
+ * breach-warning; praise is thanked, not promised an answer, so its plain
+ * ack has a template of its own).
  */
+static const struct template_kind {
+	const char *name;          /* the kind: a template file's base name */
+	enum job_kind job;
+	bool praise;               /* the job's variant for praise */
+	/* A kind that came later needs no file of its own and falls back
+	 * to this one: a templates directory copied before ack-praise
+	 * existed still loads, and thanks the customer with ack-plain. */
+	const char *fallback;
+} template_kinds[] = {
+	{ "ack", JOB_ACK, false, NULL },
+	{ "ack-plain", JOB_ACK_PLAIN, false, NULL },
+	{ "ack-praise", JOB_ACK_PLAIN, true, "ack-plain" },
+	{ "followup", JOB_FOLLOWUP, false, NULL },
+	{ "escalation", JOB_ESCALATION, false, NULL },
+	{ "breach-warning", JOB_WARNING, false, NULL },
+};
+#define TEMPLATE_NKINDS (sizeof(template_kinds) / sizeof(template_kinds[0]))
+
 static const char *
 template_kind_fallback(const char *kind)
 {
-	return strcmp(kind, "ack-praise") == 0 ? "ack-plain" : NULL;
+	for (size_t k = 0; k < TEMPLATE_NKINDS; k++)
+		if (strcmp(kind, template_kinds[k].name) == 0)
+			return template_kinds[k].fallback;
+	return NULL;
 }
 
-/* For messages: the kinds, as a list to print. */
-#define TEMPLATE_KIND_LIST "ack, ack-plain, ack-praise, followup, escalation, breach-warning"
 
 const char *
-template_kind_for(const char *job_kind, const char *outcome)
+template_kind_for(enum job_kind job, enum outcome outcome)
 {
-	if (strcmp(job_kind, "warning") == 0)
-		return "breach-warning";
-	/* Praise is thanked, not promised an answer: its plain ack has a
-	 * template of its own. */
-	if (strcmp(job_kind, "ack-plain") == 0 && outcome != NULL &&
-	    strcmp(outcome, "praise") == 0)
-		return "ack-praise";
-	return job_kind;
+	const char *name = NULL;
+
+	for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
+		if (template_kinds[k].job != job)
+			continue;
+		if (template_kinds[k].praise == (outcome == OUTCOME_PRAISE))
+			return template_kinds[k].name;
+		if (!template_kinds[k].praise)
+			name = template_kinds[k].name;
+	}
+	return name;
+}
+
+int
+template_job_kind(const char *kind, enum job_kind *job_r)
+{
+	for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
+		if (strcmp(kind, template_kinds[k].name) == 0) {
+			*job_r = template_kinds[k].job;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+template_kind_name(size_t i)
+{
+	return i < TEMPLATE_NKINDS ? template_kinds[i].name : NULL;
+}
+
+const char *
+template_kind_list(void)
+{
+	static char list[128];
+
+	if (list[0] == '\0') {
+		for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
+			if (k > 0)
+				strcat(list, ", ");
+			strcat(list, template_kinds[k].name);
+		}
+	}
+	return list;
 }
 
 static bool
 template_is_kind(const char *s, size_t n)
 {
-	for (size_t k = 0; template_kinds[k] != NULL; k++)
-		if (strlen(template_kinds[k]) == n && strncmp(s, template_kinds[k], n) == 0)
+	for (size_t k = 0; k < TEMPLATE_NKINDS; k++)
+		if (strlen(template_kinds[k].name) == n && strncmp(s, template_kinds[k].name, n) == 0)
 			return true;
 	return false;
 }
@@ -96,11 +148,11 @@ template_name_split(const char *name, const char *const *categories, size_t n_ca
 	*kind_r = *category_r = NULL;
 	/* The longest kind that leaves a known category (or nothing); with no
 	 * list of categories, the longest kind. */
-	for (size_t k = 0; template_kinds[k] != NULL; k++) {
-		size_t kl = strlen(template_kinds[k]);
+	for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
+		size_t kl = strlen(template_kinds[k].name);
 		bool fits;
 
-		if (kl > len || strncmp(name, template_kinds[k], kl) != 0)
+		if (kl > len || strncmp(name, template_kinds[k].name, kl) != 0)
 			continue;
 		if (name[kl] == '\0') {
 			fits = true;
@@ -552,10 +604,10 @@ template_name_ok(const char *base)
 	for (const char *c = base; *c != '\0'; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
 			return false;
-	for (size_t k = 0; template_kinds[k] != NULL; k++) {
-		size_t kl = strlen(template_kinds[k]);
+	for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
+		size_t kl = strlen(template_kinds[k].name);
 
-		if (strncmp(base, template_kinds[k], kl) == 0 &&
+		if (strncmp(base, template_kinds[k].name, kl) == 0 &&
 		    (base[kl] == '\0' || (base[kl] == '-' && base[kl + 1] != '\0')))
 			return true;
 	}
@@ -848,8 +900,8 @@ template_load_dir(const char *dir, struct template_set *set, bool stop_at_first,
 		if (!template_name_ok(names[i])) {
 			template_error_add(errs, path, 0,
 					   "unknown template name \"%s\" (a template is KIND.txt or "
-					   "KIND-CATEGORY.txt; kinds: " TEMPLATE_KIND_LIST ")",
-					   names[i]);
+					   "KIND-CATEGORY.txt; kinds: %s)",
+					   names[i], template_kind_list());
 		} else if (categories != NULL &&
 			   template_name_split(names[i], categories, n_categories, &kind,
 					       &cat) == 0) {
@@ -857,10 +909,10 @@ template_load_dir(const char *dir, struct template_set *set, bool stop_at_first,
 			char *list = template_category_list(categories, n_categories);
 			size_t kl = 0;
 
-			for (size_t k = 0; template_kinds[k] != NULL; k++) {
-				size_t l = strlen(template_kinds[k]);
+			for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
+				size_t l = strlen(template_kinds[k].name);
 
-				if (l > kl && strncmp(names[i], template_kinds[k], l) == 0 &&
+				if (l > kl && strncmp(names[i], template_kinds[k].name, l) == 0 &&
 				    names[i][l] == '-')
 					kl = l;
 			}
@@ -884,13 +936,13 @@ template_load_dir(const char *dir, struct template_set *set, bool stop_at_first,
 			break;
 	}
 	/* Every kind needs its default, or rendering it would fail later. */
-	for (size_t k = 0; template_kinds[k] != NULL && !(stop_at_first && errs->n > 0); k++) {
-		bool found = template_kind_fallback(template_kinds[k]) != NULL;
+	for (size_t k = 0; k < TEMPLATE_NKINDS && !(stop_at_first && errs->n > 0); k++) {
+		bool found = template_kind_fallback(template_kinds[k].name) != NULL;
 
 		for (size_t i = 0; i < n && !found; i++)
-			found = strcmp(names[i], template_kinds[k]) == 0;
+			found = strcmp(names[i], template_kinds[k].name) == 0;
 		if (!found) {
-			char *path = xasprintf("%s/%s.txt", dir, template_kinds[k]);
+			char *path = xasprintf("%s/%s.txt", dir, template_kinds[k].name);
 
 			template_error_add(errs, path, 0,
 					   "missing (every kind needs its default template)");

@@ -37,6 +37,9 @@
 
 #include <stddef.h>
 
+#include "model/job.h"
+#include "model/outcome.h"
+
 /* Caps: one template file, one variable value, one rendered output. */
 #define TEMPLATE_MAX_FILE (64 * 1024)
 #define TEMPLATE_MAX_VALUE (64 * 1024)
@@ -51,15 +54,20 @@ struct template_output {
 	char *body;     /* owned; UTF-8, LF line ends, ends with a newline */
 };
 
-/* The kinds, NULL-terminated: "ack", "ack-plain", "ack-praise", ... */
-extern const char *const template_kinds[];
+/* The ith kind ("ack", "ack-plain", "ack-praise", "followup",
+ * "escalation", "breach-warning"), NULL past the last; static. */
+const char *template_kind_name(size_t i);
+/* "ack, ack-plain, ..., breach-warning": for messages.  Static. */
+const char *template_kind_list(void);
 /*
- * The template kind for a job of kind job_kind on a case whose outcome is
- * outcome ("complaint", "question", "praise"; NULL counts as complaint):
- * warning -> breach-warning, ack-plain for praise -> ack-praise, else
- * job_kind itself.  Returns job_kind or a static string.
+ * The template kind for a job of kind job on a case whose outcome is
+ * outcome: a warning's is breach-warning, an ack-plain's for praise
+ * ack-praise, every other's the job kind's own name.  Static.
  */
-const char *template_kind_for(const char *job_kind, const char *outcome);
+const char *template_kind_for(enum job_kind job, enum outcome outcome);
+/* The reverse: the job that sends a template kind (breach-warning: a
+ * warning; ack-praise: an ack-plain).  0 and *job_r, or -1 for no kind. */
+int template_job_kind(const char *kind, enum job_kind *job_r);
 /*
  * Splits a template name into KIND and CATEGORY: the longest known kind
  * that the name is, or that is followed by "-" and one of categories

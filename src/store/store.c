@@ -258,6 +258,79 @@ col_time(sqlite3_stmt *s, int i)
 	return (time_t)sqlite3_column_int64(s, i);
 }
 
+/*
+ * The words of model/ as the store keeps them: the name of the value, NULL
+ * for the NONE values.  A word this redress does not know (a store written
+ * by a newer one, or by hand) is an error, not a guess.
+ */
+static int
+store_unknown(struct store *st, const char *table, long long id, const char *column,
+	      const char *word, char **error_r)
+{
+	st->temporary = false;
+	*error_r = xasprintf("store %s: %s %lld: unknown %s \"%s\" (written by a newer "
+			     "redress?)", st->path, table, id, column, word);
+	return -1;
+}
+
+static int
+col_case_state(struct store *st, sqlite3_stmt *s, int i, long long id,
+	       enum case_state *v_r, char **error_r)
+{
+	const char *w = (const char *)sqlite3_column_text(s, i);
+
+	*v_r = CASE_NONE;
+	if (w == NULL || case_state_parse(w, v_r) == 0)
+		return 0;
+	return store_unknown(st, "case", id, "state", w, error_r);
+}
+
+static int
+col_priority(struct store *st, sqlite3_stmt *s, int i, long long id,
+	     enum priority *v_r, char **error_r)
+{
+	const char *w = (const char *)sqlite3_column_text(s, i);
+
+	*v_r = PRIORITY_NONE;
+	if (w == NULL || priority_parse(w, v_r) == 0)
+		return 0;
+	return store_unknown(st, "case", id, "priority", w, error_r);
+}
+
+static int
+col_outcome(struct store *st, sqlite3_stmt *s, int i, long long id,
+	    enum outcome *v_r, char **error_r)
+{
+	const char *w = (const char *)sqlite3_column_text(s, i);
+
+	*v_r = OUTCOME_NONE;
+	if (w == NULL || outcome_parse(w, v_r) == 0)
+		return 0;
+	return store_unknown(st, "case", id, "outcome", w, error_r);
+}
+
+static int
+col_job_kind(struct store *st, sqlite3_stmt *s, int i, long long id,
+	     enum job_kind *v_r, char **error_r)
+{
+	const char *w = (const char *)sqlite3_column_text(s, i);
+
+	if (w != NULL && job_kind_parse(w, v_r) == 0)
+		return 0;
+	return store_unknown(st, "job", id, "kind", w != NULL ? w : "(null)", error_r);
+}
+
+static int
+col_job_state(struct store *st, sqlite3_stmt *s, int i, long long id,
+	      enum job_state *v_r, char **error_r)
+{
+	const char *w = (const char *)sqlite3_column_text(s, i);
+
+	if (w != NULL && job_state_parse(w, v_r) == 0)
+		return 0;
+	return store_unknown(st, "job", id, "state", w != NULL ? w : "(null)", error_r);
+}
+
 /* Runs a statement that returns no rows. */
 static int
 store_step_done(struct store *st, sqlite3_stmt *s, char **error_r, const char *what)
@@ -920,7 +993,7 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 {
-	bind_text(s, 1, c->state);
+	bind_text(s, 1, case_state_name(c->state));
 	bind_text(s, 2, c->customer);
 	bind_text(s, 3, c->customer_name);
 	bind_text(s, 4, c->subject);
@@ -929,7 +1002,7 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	sqlite3_bind_int(s, 7, c->complaint);
 	bind_text(s, 8, c->category);
 	bind_text(s, 9, c->label);
-	bind_text(s, 10, c->priority);
+	bind_text(s, 10, priority_name(c->priority));
 	bind_text(s, 11, c->tags);
 	bind_text(s, 12, c->rules);
 	bind_text(s, 13, c->rules_version);
@@ -944,20 +1017,27 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 22, c->resolution_cause);
 	bind_text(s, 23, c->held_reason);
 	bind_text(s, 24, c->reply_note);
-	bind_text(s, 25, c->last_active_state);
+	bind_text(s, 25, case_state_name(c->last_active_state));
 	bind_text(s, 26, c->customer_msgid);
 	bind_text(s, 27, c->customer_refs);
-	bind_text(s, 28, c->outcome);
+	bind_text(s, 28, outcome_name(c->outcome));
 }
 
-/* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS. */
+/* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS:
+ * the case, or NULL with *error_r (a word this redress does not know). */
 static struct store_case *
-store_case_read(sqlite3_stmt *s)
+store_case_read(struct store *st, sqlite3_stmt *s, char **error_r)
 {
 	struct store_case *c = xcalloc(1, sizeof(*c));
 
 	c->id = sqlite3_column_int64(s, 0);
-	c->state = col_text(s, 1);
+	if (col_case_state(st, s, 1, c->id, &c->state, error_r) < 0 ||
+	    col_priority(st, s, 10, c->id, &c->priority, error_r) < 0 ||
+	    col_case_state(st, s, 25, c->id, &c->last_active_state, error_r) < 0 ||
+	    col_outcome(st, s, 28, c->id, &c->outcome, error_r) < 0) {
+		free(c);
+		return NULL;
+	}
 	c->customer = col_text(s, 2);
 	c->customer_name = col_text(s, 3);
 	c->subject = col_text(s, 4);
@@ -966,7 +1046,6 @@ store_case_read(sqlite3_stmt *s)
 	c->complaint = sqlite3_column_int(s, 7) != 0;
 	c->category = col_text(s, 8);
 	c->label = col_text(s, 9);
-	c->priority = col_text(s, 10);
 	c->tags = col_text(s, 11);
 	c->rules = col_text(s, 12);
 	c->rules_version = col_text(s, 13);
@@ -981,10 +1060,8 @@ store_case_read(sqlite3_stmt *s)
 	c->resolution_cause = col_text(s, 22);
 	c->held_reason = col_text(s, 23);
 	c->reply_note = col_text(s, 24);
-	c->last_active_state = col_text(s, 25);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
-	c->outcome = col_text(s, 28);
 	return c;
 }
 
@@ -1033,8 +1110,10 @@ store_case_get(struct store *st, long long id, struct store_case **c_r,
 	sqlite3_bind_int64(s, 1, id);
 	r = store_step_row(st, s, error_r, "read case");
 	if (r > 0) {
-		*c_r = store_case_read(s);
+		*c_r = store_case_read(st, s, error_r);
 		store_done(st, s);
+		if (*c_r == NULL)
+			return -1;
 	}
 	return r;
 }
@@ -1058,7 +1137,7 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, f->state);
+	bind_text(s, 1, f->by_state ? case_state_name(f->state) : NULL);
 	sqlite3_bind_int(s, 2, f->breached_only);
 	bind_text(s, 3, f->customer);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->since);
@@ -1067,7 +1146,13 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	sqlite3_bind_int(s, 7, f->open_only);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		v[n++] = store_case_read(s);
+		v[n] = store_case_read(st, s, error_r);
+		if (v[n] == NULL) {
+			store_done(st, s);
+			store_case_list_free(&v, n);
+			return -1;
+		}
+		n++;
 	}
 	store_done(st, s);
 	if (rc != SQLITE_DONE) {
@@ -1102,29 +1187,35 @@ store_case_count_customer(struct store *st, const char *customer, time_t since,
 }
 
 void
+store_case_init(struct store_case *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->state = CASE_NONE;
+	c->last_active_state = CASE_NONE;
+	c->priority = PRIORITY_NONE;
+	c->outcome = OUTCOME_NONE;
+}
+
+void
 store_case_free(struct store_case **cp)
 {
 	struct store_case *c = *cp;
 
 	if (c == NULL)
 		return;
-	free(c->state);
 	free(c->customer);
 	free(c->customer_name);
 	free(c->subject);
 	free(c->category);
 	free(c->label);
-	free(c->priority);
 	free(c->tags);
 	free(c->rules);
 	free(c->rules_version);
 	free(c->resolution_cause);
 	free(c->held_reason);
 	free(c->reply_note);
-	free(c->last_active_state);
 	free(c->customer_msgid);
 	free(c->customer_refs);
-	free(c->outcome);
 	free(c);
 	*cp = NULL;
 }
@@ -1206,13 +1297,17 @@ store_events_free(struct store_event **ev, size_t n)
 #define STORE_JOB_COLS "id, case_id, kind, state, due, created, sent_at," \
 	" attempts, last_error, rcpt, msgid, detail, first_try, unconfirmed"
 
-static void
-store_job_read(sqlite3_stmt *s, struct store_job *j)
+/* Reads a job's columns (STORE_JOB_COLS) into j: 0, or -1 with *error_r
+ * (a word this redress does not know; nothing is allocated then). */
+static int
+store_job_read(struct store *st, sqlite3_stmt *s, struct store_job *j, char **error_r)
 {
+	memset(j, 0, sizeof(*j));
 	j->id = sqlite3_column_int64(s, 0);
 	j->case_id = sqlite3_column_int64(s, 1);
-	j->kind = col_text(s, 2);
-	j->state = col_text(s, 3);
+	if (col_job_kind(st, s, 2, j->id, &j->kind, error_r) < 0 ||
+	    col_job_state(st, s, 3, j->id, &j->state, error_r) < 0)
+		return -1;
 	j->due = col_time(s, 4);
 	j->created = col_time(s, 5);
 	j->sent_at = col_time(s, 6);
@@ -1223,6 +1318,7 @@ store_job_read(sqlite3_stmt *s, struct store_job *j)
 	j->detail = col_text(s, 11);
 	j->first_try = col_time(s, 12);
 	j->unconfirmed = sqlite3_column_int(s, 13);
+	return 0;
 }
 
 int
@@ -1237,8 +1333,8 @@ store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, j->case_id);
-	bind_text(s, 2, j->kind);
-	bind_text(s, 3, j->state != NULL ? j->state : "queued");
+	bind_text(s, 2, job_kind_name(j->kind));
+	bind_text(s, 3, job_state_name(j->state));
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)j->due);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)j->created);
 	bind_time(s, 6, j->sent_at);
@@ -1270,7 +1366,7 @@ store_job_update(struct store *st, const struct store_job *j, char **error_r)
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, j->state);
+	bind_text(s, 1, job_state_name(j->state));
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)j->due);
 	bind_time(s, 3, j->sent_at);
 	sqlite3_bind_int(s, 4, j->attempts);
@@ -1295,7 +1391,12 @@ store_jobs_collect(struct store *st, sqlite3_stmt *s, struct store_job **jobs_r,
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		store_job_read(s, &v[n++]);
+		if (store_job_read(st, s, &v[n], error_r) < 0) {
+			store_done(st, s);
+			store_jobs_free(&v, n);
+			return -1;
+		}
+		n++;
 	}
 	store_done(st, s);
 	if (rc != SQLITE_DONE) {
@@ -1354,7 +1455,7 @@ store_job_get(struct store *st, long long id, struct store_job *j_r,
 	sqlite3_bind_int64(s, 1, id);
 	r = store_step_row(st, s, error_r, "read job");
 	if (r > 0) {
-		store_job_read(s, j_r);
+		r = store_job_read(st, s, j_r, error_r) < 0 ? -1 : 1;
 		store_done(st, s);
 	}
 	return r;
@@ -1377,7 +1478,10 @@ store_job_claim(struct store *st, time_t now, const char *owner, time_t lease,
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)lease);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		store_job_read(s, j_r);
+		if (store_job_read(st, s, j_r, error_r) < 0) {
+			store_done(st, s);
+			return -1;
+		}
 		/* RETURNING rows are only final once the statement completes. */
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 			;
@@ -1485,7 +1589,7 @@ store_acks_to(struct store *st, const char *rcpt, time_t since, long limit, long
 }
 
 int
-store_rate_add(struct store *st, const char *kind, const char *key, const char *domain,
+store_rate_add(struct store *st, enum job_kind kind, const char *key, const char *domain,
 	       time_t at, long long case_id, char **error_r)
 {
 	static const char sql[] = "INSERT INTO rates (kind, key, domain, at, case_id)"
@@ -1494,7 +1598,7 @@ store_rate_add(struct store *st, const char *kind, const char *key, const char *
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, kind);
+	bind_text(s, 1, job_kind_name(kind));
 	bind_text(s, 2, key);
 	bind_text(s, 3, domain);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
@@ -1506,7 +1610,7 @@ store_rate_add(struct store *st, const char *kind, const char *key, const char *
 }
 
 int
-store_rate_count(struct store *st, const char *kind, const char *key, const char *domain,
+store_rate_count(struct store *st, enum job_kind kind, const char *key, const char *domain,
 		 time_t since, long limit, long *n_r, char **error_r)
 {
 	static const char by_key[] = "SELECT count(*) FROM (SELECT 1 FROM rates"
@@ -1517,7 +1621,7 @@ store_rate_count(struct store *st, const char *kind, const char *key, const char
 
 	if (s == NULL)
 		return -1;
-	bind_text(s, 1, kind);
+	bind_text(s, 1, job_kind_name(kind));
 	bind_text(s, 2, key != NULL ? key : domain);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)since);
 	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
@@ -1525,7 +1629,7 @@ store_rate_count(struct store *st, const char *kind, const char *key, const char
 }
 
 int
-store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
+store_jobs_reschedule(struct store *st, long long case_id, enum job_kind kind,
 		      time_t due, long *n_r, char **error_r)
 {
 	static const char sql[] = "UPDATE jobs SET due = ? WHERE case_id = ?"
@@ -1536,7 +1640,7 @@ store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
 		return -1;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)due);
 	sqlite3_bind_int64(s, 2, case_id);
-	bind_text(s, 3, kind);
+	bind_text(s, 3, job_kind_name(kind));
 	if (store_step_done(st, s, error_r, "reschedule jobs") < 0)
 		return -1;
 	if (n_r != NULL)
@@ -1547,8 +1651,6 @@ store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
 void
 store_job_clear(struct store_job *j)
 {
-	free(j->kind);
-	free(j->state);
 	free(j->last_error);
 	free(j->rcpt);
 	free(j->msgid);

@@ -24,6 +24,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "model/case_state.h"
+#include "model/job.h"
+#include "model/outcome.h"
+#include "model/priority.h"
+
 struct store;
 
 struct store_message {
@@ -47,7 +52,7 @@ struct store_message {
 
 struct store_case {
 	long long id;
-	char *state;               /* new acknowledged responded waiting resolved closed held */
+	enum case_state state;
 	char *customer;            /* the customer's address (where replies go) */
 	char *customer_name;
 	char *subject;
@@ -56,7 +61,7 @@ struct store_case {
 	bool complaint;
 	char *category;
 	char *label;
-	char *priority;            /* urgent high normal low */
+	enum priority priority;    /* PRIORITY_NONE: held */
 	char *tags;                /* space separated */
 	char *rules;               /* JSON array of the rules that fired */
 	char *rules_version;
@@ -71,11 +76,11 @@ struct store_case {
 	char *resolution_cause;
 	char *held_reason;
 	char *reply_note;          /* why no ack went out, or which address got it */
-	char *last_active_state;   /* to return to on reopen */
+	enum case_state last_active_state; /* to return to on reopen; CASE_NONE */
 	char *customer_msgid;      /* the customer's Message-ID of the first message */
 	char *customer_refs;       /* its References, space separated */
-	char *outcome;             /* complaint question praise; NULL: held, or
-				    * from before schema 3 (see caselife_outcome) */
+	enum outcome outcome;      /* OUTCOME_NONE: held, or from before
+				    * schema 3 (see caselife_outcome) */
 };
 
 struct store_event {
@@ -89,8 +94,8 @@ struct store_event {
 struct store_job {
 	long long id;
 	long long case_id;
-	char *kind;                /* ack ack-plain followup escalation warning */
-	char *state;               /* queued sending sent failed suppressed */
+	enum job_kind kind;
+	enum job_state state;
 	time_t due;
 	time_t created;
 	time_t sent_at;
@@ -105,7 +110,8 @@ struct store_job {
 };
 
 struct store_case_filter {
-	const char *state;         /* NULL: any */
+	bool by_state;             /* false: any state */
+	enum case_state state;     /* with by_state */
 	bool breached_only;
 	const char *customer;      /* NULL: any */
 	time_t since;              /* created at or after; 0: any */
@@ -195,6 +201,9 @@ int store_case_count_customer(struct store *st, const char *customer,
 			      time_t since, long long except_id, long limit,
 			      long *n_r, char **error_r);
 void store_case_free(struct store_case **c);
+/* A case with nothing set: zeroes, and the NONE values for the state, the
+ * last active state, the priority and the outcome. */
+void store_case_init(struct store_case *c);
 void store_case_list_free(struct store_case ***cases, size_t n);
 
 int store_event_add(struct store *st, long long case_id, time_t at,
@@ -239,14 +248,15 @@ int store_jobs_release_stale(struct store *st, const char *self, time_t now,
 			     long *n_r, char **error_r);
 /*
  * What one sender or domain has made us send, for the rate limits: a row
- * per ack granted or escalation queued (kind "ack" or "escalation"),
- * under the sender's normalised address (key) and its domain.
- * store_rate_count counts the rows of kind since a time for key, or for
- * domain when key is NULL, up to limit (all if limit <= 0).
+ * per ack granted (JOB_ACK, for either kind of ack) or escalation queued
+ * (JOB_ESCALATION, warnings included), under the sender's normalised
+ * address (key, addr_rate_key) and its domain.  store_rate_count counts
+ * the rows of kind since a time for key, or for domain when key is NULL,
+ * up to limit (all if limit <= 0).
  */
-int store_rate_add(struct store *st, const char *kind, const char *key,
+int store_rate_add(struct store *st, enum job_kind kind, const char *key,
 		   const char *domain, time_t at, long long case_id, char **error_r);
-int store_rate_count(struct store *st, const char *kind, const char *key,
+int store_rate_count(struct store *st, enum job_kind kind, const char *key,
 		     const char *domain, time_t since, long limit, long *n_r,
 		     char **error_r);
 /* Acks (sent or queued) to an address since a time, counted up to limit
@@ -254,7 +264,7 @@ int store_rate_count(struct store *st, const char *kind, const char *key,
 int store_acks_to(struct store *st, const char *rcpt, time_t since, long limit,
 		  long *n_r, char **error_r);
 /* Reschedules queued jobs of a kind for a case; returns how many moved. */
-int store_jobs_reschedule(struct store *st, long long case_id, const char *kind,
+int store_jobs_reschedule(struct store *st, long long case_id, enum job_kind kind,
 			  time_t due, long *n_r, char **error_r);
 void store_job_clear(struct store_job *j);
 void store_jobs_free(struct store_job **jobs, size_t n);
