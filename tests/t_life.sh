@@ -200,4 +200,17 @@ like "$(tr -d '\r' < "$f3" | tr '\n' ' ')" "proper update tomorrow by 9 am" "wit
 # Staff are told the deadlines as they are.
 NOW=2026-12-09T10:00:00Z; like "$(R template render escalation --case 3)" "Resolution: +due by Tuesday 1 December" \
    "an escalation keeps the real (missed) deadline"
+
+# A reply to a held case from its sender joins it and leaves it held: a
+# held case is not reopened (its message could not be read; a person looks
+# at it).  The refusal used to leak its message, which LSan reports.
+printf 'From: held@example.org\nSubject: x\0y\n\nhello\n' > held.eml
+R ingest held.eml >/dev/null 2>&1
+h=$(R --json case list | jget '[c["id"] for c in d if c["state"] == "held"][-1]')
+printf 'From: held@example.org\nSubject: Re: [case %06d]\nMessage-ID: <again@example.org>\n\nDid you get it?\n' \
+	"$h" > held-reply.eml
+out=$(R --json ingest held-reply.eml)
+is "$(printf '%s\n' "$out" | jget 'd["joined"]')" "1" "a reply by tag to a held case joins it"
+is "$(R --json case show "$h" | jget 'd["state"], len(d["messages"])')" "held 2" \
+   "and the case stays held, with both messages"
 done_testing

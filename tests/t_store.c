@@ -135,9 +135,10 @@ test_outcome_migration(void)
 {
 	char *path = path_in("outcome.db"), *v;
 	struct store *st = open_ok(path);
-	struct store_case *c = NULL;
+	struct store_case c;
 	char *err = NULL;
 
+	store_case_init(&c);
 	store_close(&st);
 	raw_sql(path, "ALTER TABLE cases DROP COLUMN outcome;"
 		"ALTER TABLE jobs DROP COLUMN first_try;"
@@ -164,8 +165,9 @@ test_outcome_migration(void)
 	       "the not-complaint's queued follow-up is not sent; the complaint's is");
 	free(v);
 	ok(st != NULL && store_case_get(st, 1, &c, &err) == 1 &&
-	   c->outcome == OUTCOME_QUESTION, "store_case_get reads the outcome");
-	store_case_free(&c);
+	   c.outcome == OUTCOME_QUESTION && c.priority == PRIORITY_NONE,
+	   "store_case_get reads the outcome, and no priority as none");
+	store_case_clear(&c);
 	/* A word this redress does not know is an error, not a guess. */
 	store_close(&st);
 	raw_sql(path, "UPDATE cases SET state = 'pondering' WHERE id = 2;"
@@ -173,7 +175,7 @@ test_outcome_migration(void)
 	st = open_ok(path);
 	free(err);
 	err = NULL;
-	ok(st != NULL && store_case_get(st, 2, &c, &err) == -1 && c == NULL && err != NULL &&
+	ok(st != NULL && store_case_get(st, 2, &c, &err) == -1 && c.id == 0 && err != NULL &&
 	   strstr(err, "case 2: unknown state \"pondering\"") != NULL,
 	   "an unknown case state is an error (%s)", err != NULL ? err : "none");
 	free(err);

@@ -95,14 +95,14 @@ caselife_apply(struct store *st, const struct config *cfg,
 	case CASELIFE_ACK_SENT:
 		/* Only the first ack moves a new case; later ones change nothing. */
 		if (from != CASE_NEW)
-			return 0;
+			return 1;
 		to = CASE_ACKNOWLEDGED;
 		break;
 	case CASELIFE_RESPOND:
 		if (!active) {
 			*error_r = xasprintf("case %lld is %s: reopen it first", c->id,
 					     case_state_name(from));
-			return 1;
+			return 0;
 		}
 		if (c->first_response_at == 0)
 			c->first_response_at = now;
@@ -113,7 +113,7 @@ caselife_apply(struct store *st, const struct config *cfg,
 		if (!active || from == CASE_WAITING) {
 			*error_r = xasprintf("case %lld is %s: only an open case can wait "
 					     "on the customer", c->id, case_state_name(from));
-			return 1;
+			return 0;
 		}
 		c->paused_at = now;
 		to = CASE_WAITING;
@@ -122,7 +122,7 @@ caselife_apply(struct store *st, const struct config *cfg,
 		if (!active) {
 			*error_r = xasprintf("case %lld is %s already", c->id,
 					     case_state_name(from));
-			return 1;
+			return 0;
 		}
 		caselife_unpause(sla, c, now);
 		c->resolved_at = now;
@@ -134,12 +134,12 @@ caselife_apply(struct store *st, const struct config *cfg,
 		if (active && from != CASE_WAITING) {
 			*error_r = xasprintf("case %lld is %s: it is open", c->id,
 					     case_state_name(from));
-			return 1;
+			return 0;
 		}
 		if (from == CASE_HELD) {
 			*error_r = xasprintf("case %lld is held: its message could not be "
 					     "read", c->id);
-			return 1;
+			return 0;
 		}
 		caselife_unpause(sla, c, now);
 		c->resolved_at = 0;
@@ -153,7 +153,7 @@ caselife_apply(struct store *st, const struct config *cfg,
 		break;
 	case CASELIFE_CLOSE:
 		if (from != CASE_RESOLVED)
-			return 0;
+			return 1;
 		to = CASE_CLOSED;
 		break;
 	}
@@ -166,5 +166,5 @@ caselife_apply(struct store *st, const struct config *cfg,
 	if (store_case_update(st, c, error_r) < 0 ||
 	    store_event_add(st, c->id, now, event, detail, error_r) < 0)
 		return -1;
-	return 0;
+	return 1;
 }

@@ -10,8 +10,9 @@
  * caselife_apply checks that the move is allowed from the case's state,
  * changes the case (times, pause accounting, breaches), writes it and an
  * event to the store.  The caller holds the transaction.
- * Returns 0 done, 1 refused (the move makes no sense from this state;
- * *error_r says why), -1 store error.
+ * Returns 1 done (also when the move changes nothing: a second ack, a
+ * follow-up after a reopening), 0 refused (the move makes no sense from
+ * this state; *error_r, allocated, says why), -1 store error.
  */
 #ifndef REDRESS_CASELIFE_H
 #define REDRESS_CASELIFE_H

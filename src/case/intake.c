@@ -355,7 +355,7 @@ intake_reaches(const struct message *m, const char *customer)
  */
 static int
 intake_thread(struct intake *in, const struct message *m, const struct intake_author *a,
-	      struct store_case **c_r, const char **how_r, char **error_r)
+	      struct store_case *c_r, const char **how_r, char **error_r)
 {
 	long long id;
 	int r;
@@ -371,12 +371,12 @@ intake_thread(struct intake *in, const struct message *m, const struct intake_au
 		r = store_case_get(in->st, id, c_r, error_r);
 		if (r <= 0)
 			return r;
-		if (a->staff || (a->addr != NULL && !a->forged && (*c_r)->customer != NULL &&
-				 strcmp(a->addr, (*c_r)->customer) == 0)) {
+		if (a->staff || (a->addr != NULL && !a->forged && c_r->customer != NULL &&
+				 strcmp(a->addr, c_r->customer) == 0)) {
 			*how_r = "case tag in the subject";
 			return 1;
 		}
-		store_case_free(c_r);
+		store_case_clear(c_r);
 	}
 	return 0;
 }
@@ -429,9 +429,15 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 		if (!case_state_is_open(c->state) || c->state == CASE_WAITING) {
 			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_REOPEN,
 					   detail, now, error_r);
-			if (r == 0)
+			if (r > 0)
 				r = outbox_after_change(in->st, in->cfg, c, CASELIFE_REOPEN,
 							now, error_r);
+			else if (r == 0) {
+				/* A held case is not reopened by a reply: the
+				 * message stays on it for the person who looks. */
+				free(*error_r);
+				*error_r = NULL;
+			}
 		} else {
 			c->updated = now;
 			r = store_case_update(in->st, c, error_r);
@@ -659,7 +665,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 {
 	struct store *st = in->st;
 	struct store_message sm = { 0 };
-	struct store_case *joined = NULL;
+	struct store_case joined;
 	struct message *m = NULL;
 	const char *automatic = NULL, *how = NULL, *problem;
 	char fp[65];
@@ -668,6 +674,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	int found, ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	store_case_init(&joined);
 	message_fingerprint(raw, len, fp);
 	found = store_message_find(st, fp, &msg_id, &case_id, error_r);
 	if (found < 0)
@@ -733,13 +740,13 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	if (found < 0)
 		goto out;
 	if (found > 0)
-		ret = intake_join(in, joined, m, msg_id, &author, automatic, how, now, res,
+		ret = intake_join(in, &joined, m, msg_id, &author, automatic, how, now, res,
 				  error_r);
 	else
 		ret = intake_new_case(in, m, msg_id, src, &author, automatic, now, res,
 				      error_r);
 out:
-	store_case_free(&joined);
+	store_case_clear(&joined);
 	free(author.addr);
 	message_free(&m);
 	return ret;

@@ -594,7 +594,7 @@ outbox_pointless(const struct store_case *c, const struct store_job *j)
 
 /* The case a job belongs to; a job whose case is gone is an error. */
 static int
-outbox_job_case(struct outbox *ob, const struct store_job *j, struct store_case **c_r,
+outbox_job_case(struct outbox *ob, const struct store_job *j, struct store_case *c_r,
 		char **error_r)
 {
 	int r = store_case_get(ob->st, j->case_id, c_r, error_r);
@@ -624,7 +624,7 @@ static int
 outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		struct outbox_stats *stats, char **error_r)
 {
-	struct store_case *c = NULL;
+	struct store_case c;
 	struct buf msg;
 	char *err = NULL, *detail = NULL;
 	const char *why, *event = NULL;
@@ -635,7 +635,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 	if (outbox_job_case(ob, j, &c, error_r) < 0)
 		return -1;
 	buf_init(&msg, MAILER_MAX_MESSAGE);
-	why = outbox_pointless(c, j);
+	why = outbox_pointless(&c, j);
 	if (why != NULL) {
 		j->state = JOB_SUPPRESSED;
 		outbox_set(&j->last_error, xstrdup(why));
@@ -645,7 +645,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   error_r);
 		goto out;
 	}
-	if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
+	if (outbox_build(ob, &c, j, now, &msg, &err) < 0) {
 		/* A template or address that cannot make a message will not
 		 * get better by waiting. */
 		j->state = JOB_FAILED;
@@ -681,7 +681,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   mailer_kind(ob->mailer));
 		stats->sent++;
 		log_debug("case %lld: %s", j->case_id, detail);
-		ret = outbox_record(ob, j, c, job_state_name(JOB_SENT), detail, now, error_r);
+		ret = outbox_record(ob, j, &c, job_state_name(JOB_SENT), detail, now, error_r);
 		break;
 	case MAILER_UNCERTAIN:
 		/* The server may have the message: every retry may be a copy.
@@ -768,7 +768,7 @@ out:
 	free(err);
 	free(detail);
 	buf_free(&msg);
-	store_case_free(&c);
+	store_case_clear(&c);
 	return ret;
 }
 
@@ -783,7 +783,7 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 	       const struct outbox_round *round, struct outbox_stats *stats,
 	       char **error_r)
 {
-	struct store_case *c = NULL;
+	struct store_case c;
 	struct buf msg, text;
 	char *err = NULL;
 	const char *why;
@@ -795,10 +795,10 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 		   j->case_id,
 		   j->rcpt != NULL ? j->rcpt : "(nobody)");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
-	if ((why = outbox_pointless(c, j)) != NULL) {
+	if ((why = outbox_pointless(&c, j)) != NULL) {
 		buf_printf(&text, ": would be suppressed: %s\n", why);
 		stats->suppressed++;
-	} else if (outbox_build(ob, c, j, now, &msg, &err) < 0) {
+	} else if (outbox_build(ob, &c, j, now, &msg, &err) < 0) {
 		buf_printf(&text, ": would fail: %s\n", err);
 		free(err);
 		stats->failed++;
@@ -811,7 +811,7 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 		round->show(round->show_ctx, buf_str(&text), text.len);
 	buf_free(&text);
 	buf_free(&msg);
-	store_case_free(&c);
+	store_case_clear(&c);
 	return 0;
 }
 
@@ -975,7 +975,7 @@ int
 outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 		  time_t now, char **msg_r, size_t *len_r, char **error_r)
 {
-	struct store_case *c = NULL;
+	struct store_case c;
 	struct store_job j = { 0 };
 	struct buf msg;
 	int r;
@@ -984,6 +984,7 @@ outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 	if (r <= 0) {
 		if (r == 0)
 			*error_r = xasprintf("no case %lld", case_id);
+		store_case_clear(&c);
 		return -1;
 	}
 	j.case_id = case_id;
@@ -992,11 +993,11 @@ outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 	j.due = now;
 	j.created = now;
 	j.rcpt = xstrdup(job_kind_to_staff(kind)
-			 ? ob->escalate_addr : c->customer != NULL ? c->customer : "");
+			 ? ob->escalate_addr : c.customer != NULL ? c.customer : "");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
-	r = outbox_build(ob, c, &j, now, &msg, error_r);
+	r = outbox_build(ob, &c, &j, now, &msg, error_r);
 	store_job_clear(&j);
-	store_case_free(&c);
+	store_case_clear(&c);
 	if (r < 0) {
 		buf_free(&msg);
 		return -1;

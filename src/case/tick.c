@@ -167,7 +167,7 @@ tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sl
 	 time_t now, struct tick_stats *stats, char **error_r)
 {
 	struct store_case_filter f = { 0 };
-	struct store_case **cases = NULL;
+	struct store_case *cases = NULL;
 	char *name = NULL, *escalate = NULL;
 	size_t n = 0;
 	int ret = -1;
@@ -187,25 +187,25 @@ tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sl
 		if (n == 0)
 			break;
 		for (size_t i = 0; i < n; i++) {
-			f.after_id = cases[i]->id;
-			if (!case_state_is_open(cases[i]->state))
+			f.after_id = cases[i].id;
+			if (!case_state_is_open(cases[i].state))
 				continue;
 			stats->checked++;
 			if (store_begin(st, error_r) < 0)
 				goto out;
-			if (tick_case(st, cfg, sla, escalate, cases[i], now, stats, error_r) < 0) {
+			if (tick_case(st, cfg, sla, escalate, &cases[i], now, stats, error_r) < 0) {
 				store_rollback(st);
 				goto out;
 			}
 			if (store_commit(st, error_r) < 0)
 				goto out;
 		}
-		store_case_list_free(&cases, n);
+		store_cases_free(&cases, n);
 		n = 0;
 	}
 	ret = 0;
 out:
-	store_case_list_free(&cases, n);
+	store_cases_free(&cases, n);
 	free(name);
 	free(escalate);
 	return ret;

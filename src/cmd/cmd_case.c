@@ -127,7 +127,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_case_filter f = { 0 };
-	struct store_case **cases = NULL;
+	struct store_case *cases = NULL;
 	const char *state = NULL;
 	size_t n = 0;
 	char *error = NULL;
@@ -164,7 +164,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 			if (i > 0)
 				buf_putc(&b, ',');
 			buf_putc(&b, '{');
-			case_json_fields(&b, cases[i], &first);
+			case_json_fields(&b, &cases[i], &first);
 			buf_putc(&b, '}');
 		}
 		buf_puts(&b, "]\n");
@@ -172,7 +172,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 		buf_printf(&b, "%-7s %-12s %-8s %-12s %-20s %-28s %s\n", "ID", "STATE",
 			   "PRIORITY", "CATEGORY", "CREATED", "CUSTOMER", "SUBJECT");
 		for (size_t i = 0; i < n; i++) {
-			const struct store_case *k = cases[i];
+			const struct store_case *k = &cases[i];
 			char created[CLOCK_ISO_LEN];
 
 			clock_format_iso8601(k->created, created);
@@ -187,7 +187,7 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 		}
 	}
 	cmd_print(&b);
-	store_case_list_free(&cases, n);
+	store_cases_free(&cases, n);
 	return EX_OK;
 }
 
@@ -372,7 +372,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 		(unsigned)app->cfg->intake_max_parts,
 	};
 	const char *raw = NULL;
-	struct store_case *c = NULL;
+	struct store_case cs, *c = &cs;
 	struct store_event *ev = NULL;
 	struct store_message_info *msgs = NULL;
 	struct store_job *jobs = NULL;
@@ -382,6 +382,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	struct buf b;
 	int ch, r;
 
+	store_case_init(c);
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
 		if (ch != 'r')
@@ -392,7 +393,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 		return cmd_usage(case_usage);
 	if (cmd_id_arg("case show", "case", argv[optind], &id) != EX_OK)
 		return EX_USAGE;
-	r = store_case_get(st, id, &c, &error);
+	r = store_case_get(st, id, c, &error);
 	if (r < 0) {
 		log_error("%s", error);
 		free(error);
@@ -401,7 +402,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	if (r == 0)
 		return cmd_no_such("case", id);
 	if (raw != NULL) {
-		store_case_free(&c);
+		store_case_clear(c);
 		return case_show_raw(st, id, raw);
 	}
 	if (store_case_events(st, id, &ev, &n_ev, &error) < 0 ||
@@ -411,7 +412,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 		free(error);
 		store_events_free(&ev, n_ev);
 		store_message_infos_free(&msgs, n_msgs);
-		store_case_free(&c);
+		store_case_clear(c);
 		return EX_SOFTWARE;
 	}
 	buf_init(&b, BUF_NO_LIMIT);
@@ -457,7 +458,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	store_events_free(&ev, n_ev);
 	store_message_infos_free(&msgs, n_msgs);
 	store_jobs_free(&jobs, n_jobs);
-	store_case_free(&c);
+	store_case_clear(c);
 	return EX_OK;
 }
 
@@ -476,12 +477,13 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 	};
 	enum caselife_action a;
 	const char *cause = NULL;
-	struct store_case *c = NULL;
+	struct store_case cs, *c = &cs;
 	struct sla_policy *sla = NULL;
 	char *error = NULL;
 	long long id;
 	int ch, r, ret = EX_OK;
 
+	store_case_init(c);
 	if (caselife_action_parse(argv[0], &a) < 0 || a == CASELIFE_ACK_SENT ||
 	    a == CASELIFE_CLOSE) {
 		fprintf(stderr, "redress: case: unknown action \"%s\"; see redress case --help\n",
@@ -517,7 +519,7 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 	}
 	if (store_begin(st, &error) < 0)
 		goto fail;
-	r = store_case_get(st, id, &c, &error);
+	r = store_case_get(st, id, c, &error);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
@@ -530,11 +532,11 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 			   app->now, &error);
 	if (r < 0)
 		goto fail;
-	if (r > 0) {
+	if (r == 0) {
 		store_rollback(st);
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
-		store_case_free(&c);
+		store_case_clear(c);
 		sla_policy_free(&sla);
 		return EX_DATAERR;
 	}
@@ -546,14 +548,14 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		goto fail;
 	if (app->verbose >= 0)
 		printf("case %lld is %s\n", c->id, case_state_name(c->state));
-	store_case_free(&c);
+	store_case_clear(c);
 	sla_policy_free(&sla);
 	return ret;
 fail:
 	log_error("%s", error);
 	free(error);
 	store_rollback(st);
-	store_case_free(&c);
+	store_case_clear(c);
 	sla_policy_free(&sla);
 	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 }

@@ -43,7 +43,7 @@ cmd_report(struct app *app, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_case_filter f = { 0 };
-	struct store_case **cases = NULL;
+	struct store_case *cases = NULL;
 	struct report r;
 	struct store *st = NULL;
 	struct sla_policy *sla = NULL;
@@ -99,7 +99,7 @@ cmd_report(struct app *app, int argc, char **argv)
 	}
 	report_init(&r);
 	for (size_t i = 0; i < n; i++)
-		report_add(&r, cases[i], app->now, sla->cal);
+		report_add(&r, &cases[i], app->now, sla->cal);
 	report_finish(&r);
 	buf_init(&b, BUF_NO_LIMIT);
 	if (strcmp(format, "json") == 0)
@@ -111,7 +111,7 @@ cmd_report(struct app *app, int argc, char **argv)
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
 	report_clear(&r);
-	store_case_list_free(&cases, n);
+	store_cases_free(&cases, n);
 	store_close(&st);
 	sla_policy_free(&sla);
 	return EX_OK;

@@ -198,13 +198,14 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 {
 	struct store *st = NULL;
 	struct outbox *ob = NULL;
-	struct store_case *c = NULL;
+	struct store_case cs, *c = &cs;
 	char *error = NULL, *msg = NULL, *kind = NULL, *category = NULL, *why = NULL;
 	enum job_kind job = JOB_ACK;
 	long long id;
 	size_t len;
 	int ret;
 
+	store_case_init(c);
 	if (cmd_id_arg("template render --case", "case", case_id, &id) != EX_OK)
 		return EX_USAGE;
 	if (cmd_template_split(name, &kind, &category) < 0 ||
@@ -215,7 +216,7 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 	}
 	ret = cmd_open_store(app, &st);
 	if (ret == EX_OK) {
-		int r = store_case_get(st, id, &c, &error);
+		int r = store_case_get(st, id, c, &error);
 
 		if (r < 0) {
 			fprintf(stderr, "redress: %s\n", error);
@@ -242,7 +243,7 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 	free(kind);
 	free(category);
 	free(why);
-	store_case_free(&c);
+	store_case_clear(c);
 	outbox_free(&ob);
 	store_close(&st);
 	return ret;

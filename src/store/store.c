@@ -1023,20 +1023,20 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 28, outcome_name(c->outcome));
 }
 
-/* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS:
- * the case, or NULL with *error_r (a word this redress does not know). */
-static struct store_case *
-store_case_read(struct store *st, sqlite3_stmt *s, char **error_r)
+/* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS into
+ * c: 0, or -1 with *error_r (a word this redress does not know; c is then
+ * left as store_case_init makes it). */
+static int
+store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **error_r)
 {
-	struct store_case *c = xcalloc(1, sizeof(*c));
-
+	store_case_init(c);
 	c->id = sqlite3_column_int64(s, 0);
 	if (col_case_state(st, s, 1, c->id, &c->state, error_r) < 0 ||
 	    col_priority(st, s, 10, c->id, &c->priority, error_r) < 0 ||
 	    col_case_state(st, s, 25, c->id, &c->last_active_state, error_r) < 0 ||
 	    col_outcome(st, s, 28, c->id, &c->outcome, error_r) < 0) {
-		free(c);
-		return NULL;
+		store_case_init(c);
+		return -1;
 	}
 	c->customer = col_text(s, 2);
 	c->customer_name = col_text(s, 3);
@@ -1062,7 +1062,7 @@ store_case_read(struct store *st, sqlite3_stmt *s, char **error_r)
 	c->reply_note = col_text(s, 24);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
-	return c;
+	return 0;
 }
 
 int
@@ -1097,30 +1097,27 @@ store_case_update(struct store *st, const struct store_case *c, char **error_r)
 }
 
 int
-store_case_get(struct store *st, long long id, struct store_case **c_r,
-	       char **error_r)
+store_case_get(struct store *st, long long id, struct store_case *c_r, char **error_r)
 {
 	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 	int r;
 
-	*c_r = NULL;
+	store_case_init(c_r);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	r = store_step_row(st, s, error_r, "read case");
 	if (r > 0) {
-		*c_r = store_case_read(st, s, error_r);
+		r = store_case_read(st, s, c_r, error_r) < 0 ? -1 : 1;
 		store_done(st, s);
-		if (*c_r == NULL)
-			return -1;
 	}
 	return r;
 }
 
 int
 store_case_list(struct store *st, const struct store_case_filter *f,
-		struct store_case ***cases_r, size_t *n_r, char **error_r)
+		struct store_case **cases_r, size_t *n_r, char **error_r)
 {
 	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases"
 		" WHERE (?1 IS NULL OR state = ?1)"
@@ -1131,10 +1128,12 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 		" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))"
 		" ORDER BY id LIMIT ?5";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
-	struct store_case **v = NULL;
+	struct store_case *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
+	*cases_r = NULL;
+	*n_r = 0;
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, f->by_state ? case_state_name(f->state) : NULL);
@@ -1146,17 +1145,16 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	sqlite3_bind_int(s, 7, f->open_only);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		v[n] = store_case_read(st, s, error_r);
-		if (v[n] == NULL) {
+		if (store_case_read(st, s, &v[n], error_r) < 0) {
 			store_done(st, s);
-			store_case_list_free(&v, n);
+			store_cases_free(&v, n);
 			return -1;
 		}
 		n++;
 	}
 	store_done(st, s);
 	if (rc != SQLITE_DONE) {
-		store_case_list_free(&v, n);
+		store_cases_free(&v, n);
 		return store_fail(st, rc, error_r, "list cases");
 	}
 	*cases_r = v;
@@ -1197,12 +1195,8 @@ store_case_init(struct store_case *c)
 }
 
 void
-store_case_free(struct store_case **cp)
+store_case_clear(struct store_case *c)
 {
-	struct store_case *c = *cp;
-
-	if (c == NULL)
-		return;
 	free(c->customer);
 	free(c->customer_name);
 	free(c->subject);
@@ -1216,17 +1210,16 @@ store_case_free(struct store_case **cp)
 	free(c->reply_note);
 	free(c->customer_msgid);
 	free(c->customer_refs);
-	free(c);
-	*cp = NULL;
+	store_case_init(c);
 }
 
 void
-store_case_list_free(struct store_case ***cases, size_t n)
+store_cases_free(struct store_case **cases, size_t n)
 {
 	if (*cases == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
-		store_case_free(&(*cases)[i]);
+		store_case_clear(&(*cases)[i]);
 	free(*cases);
 	*cases = NULL;
 }

@@ -1,20 +1,30 @@
 /*
  * store - everything redress keeps, behind one small interface.
  *
- * SQLite is the only backend today.  Every SQL statement lives in store.c,
- * so that a PostgreSQL backend (several nodes claiming jobs with FOR UPDATE
- * SKIP LOCKED) can slot in without touching intake, the outbox or the
- * commands.  Writers wrap their work in store_begin/store_commit; intake
+ * Every SQL statement lives in the store.  Writers wrap their work in store_begin/store_commit; intake
  * does all of one message's writes in one transaction, so a crash leaves
  * all of it or none.
  *
- * Errors: functions return 0 (or 1/0 for lookups) and -1 on failure with
- * *error_r allocated (the caller frees).  store_temporary() says whether the
- * last failure was temporary (database locked, disk full, I/O error): a
- * delivery filter then exits 75 so the MTA retries.
+ * Results.  Every function that can fail returns -1 with *error_r
+ * allocated (the caller frees it); store_temporary() says whether the last
+ * failure was temporary (database locked, disk full, I/O error): a
+ * delivery filter then exits 75 so the MTA retries.  Otherwise:
+ *   lookups (store_*_get, store_message_find, store_message_raw,
+ *   store_imap_get, store_job_claim)  1 found (*x_r filled), 0 none
+ *   store_lock                        1 taken, 0 held by another
+ *   everything else                   0 done
  *
- * Ownership: records returned by store_*_get/list are the caller's, freed
- * with the matching *_free function; strings handed in are copied.
+ * Records.  One shape for all of them: the caller owns the struct, the
+ * store fills it, and the record's _clear (one) or _free (an array and
+ * its count) releases what the store allocated in it.  A list is an array
+ * of structs.  Input records (the _add and _update functions) are const:
+ * the store copies what it keeps.  The words of model/ are enums here;
+ * their text exists only in the SQL.
+ *
+ * Backends.  This header is the interface the rest of redress sees; the
+ * SQLite backend is store.c.  A second backend (PostgreSQL, so that
+ * several nodes claim jobs with FOR UPDATE SKIP LOCKED) implements the
+ * same functions; nothing above the store knows SQL.
  */
 #ifndef REDRESS_STORE_H
 #define REDRESS_STORE_H
@@ -190,21 +200,26 @@ int store_case_add(struct store *st, const struct store_case *c, long long *id_r
 /* Writes every field of c back (by c->id). */
 int store_case_update(struct store *st, const struct store_case *c,
 		      char **error_r);
-/* 1 and the case, 0 when there is no such case. */
-int store_case_get(struct store *st, long long id, struct store_case **c_r,
+/* 1 and the case in *c_r (release with store_case_clear), 0 when there is
+ * no such case. */
+int store_case_get(struct store *st, long long id, struct store_case *c_r,
 		   char **error_r);
+/* The cases f selects, oldest first: an array of n (store_cases_free). */
 int store_case_list(struct store *st, const struct store_case_filter *f,
-		    struct store_case ***cases_r, size_t *n_r, char **error_r);
+		    struct store_case **cases_r, size_t *n_r, char **error_r);
 /* Earlier cases of a customer created at or after since, counted up to
  * limit (all if limit <= 0). */
 int store_case_count_customer(struct store *st, const char *customer,
 			      time_t since, long long except_id, long limit,
 			      long *n_r, char **error_r);
-void store_case_free(struct store_case **c);
 /* A case with nothing set: zeroes, and the NONE values for the state, the
- * last active state, the priority and the outcome. */
+ * last active state, the priority and the outcome (zero is a real value
+ * of each).  Start every case built by hand with it. */
 void store_case_init(struct store_case *c);
-void store_case_list_free(struct store_case ***cases, size_t n);
+/* Frees what the store allocated in c and leaves it as store_case_init. */
+void store_case_clear(struct store_case *c);
+/* Clears each of n cases and frees the array; NULLs *cases. */
+void store_cases_free(struct store_case **cases, size_t n);
 
 int store_event_add(struct store *st, long long case_id, time_t at,
 		    const char *kind, const char *detail, char **error_r);
