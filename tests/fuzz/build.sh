@@ -41,10 +41,14 @@ newest=$(ls -t "$src"/src/*/*.h "$src"/tests/fuzz/*.h "$bld/autoconfig.h" | head
 
 list=$out/obj/sources
 : > "$list"
+# The objects of the sources there are now: one left by a source since
+# removed or moved is not linked.
+libobjs=
 for f in "$src"/src/*/*.c "$src"/tests/fuzz/*.c; do
 	case $f in "$src"/src/cmd/*) continue ;; esac
 	b=$(basename "$f" .c)
 	o=$out/obj/$b.o
+	case $b in fuzz_*) ;; *) libobjs="$libobjs $o" ;; esac
 	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$newest" -nt "$o" ]; then
 		printf '%s\n' "$f" >> "$list"
 	fi
@@ -56,10 +60,6 @@ xargs -r -P "$jobs" -n 1 sh -c '
 	$cc $cflags -c "$1" -o "$out/obj/$b.o.tmp" && mv "$out/obj/$b.o.tmp" "$out/obj/$b.o"
 ' sh < "$list"
 
-libobjs=
-for o in "$out"/obj/*.o; do
-	case $(basename "$o") in fuzz_*) ;; *) libobjs="$libobjs $o" ;; esac
-done
 for t in message rules template compose; do
 	# shellcheck disable=SC2086
 	$cc -fsanitize=fuzzer,$san -o "$out/fuzz_$t" "$out/obj/fuzz_$t.o" \
