@@ -27,7 +27,6 @@
 #include "base/xmem.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
-#include "config/confcheck.h"
 #include "config/config.h"
 
 #ifndef REDRESS_SYSCONFDIR
@@ -194,9 +193,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "redress: -c %s: %s\n", app.config_path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	if (cmd->needs_config &&
-	    (config_find_and_load(app.config_path, &app.cfg, &error) < 0 ||
-	     confcheck_all(app.cfg, &error) < 0)) {
+	if (cmd->needs_config && config_find_and_load(app.config_path, &app.cfg, &error) < 0) {
 		config_free(&app.cfg);
 		/* A delivery filter stays silent and never bounces a complaint
 		 * for our own mistake: the mail server keeps it and retries. */
@@ -211,24 +208,7 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (app.cfg != NULL) {
-		enum log_level lvl = LOG_LEVEL_INFO;
-
-		if (strcmp(app.cfg->log_level, "error") == 0)
-			lvl = LOG_LEVEL_ERROR;
-		else if (strcmp(app.cfg->log_level, "warning") == 0)
-			lvl = LOG_LEVEL_WARN;
-		else if (strcmp(app.cfg->log_level, "debug") == 0)
-			lvl = LOG_LEVEL_DEBUG;
-		if (app.verbose > 0) {
-			/* Modules that trace (the SMTP dialogue) read the config. */
-			free(app.cfg->log_level);
-			app.cfg->log_level = xstrdup("debug");
-			lvl = LOG_LEVEL_DEBUG;
-		}
-		else if (app.verbose < 0)
-			lvl = LOG_LEVEL_ERROR;
-		log_init("redress", strcmp(app.cfg->log_target, "syslog") == 0
-			 ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, lvl);
+		log_init("redress", app.cfg->log_target, cmd_log_level(&app, app.cfg));
 		/* The filter must print nothing: it logs this to syslog. */
 		if (app.cfg->warning != NULL && cmd->fn != cmd_filter)
 			log_warn("%s", app.cfg->warning);

@@ -350,6 +350,11 @@ main(int argc, char **argv)
 		free(error);
 		return 2;
 	}
+	if (cfg->imap_url == NULL) {
+		printf("error permanent: %s: no [imap] url\n", conf);
+		config_free(&cfg);
+		return 2;
+	}
 	if (config_secret(cfg->imap_password, cfg->imap_password_file, &password,
 			  &error) < 0) {
 		printf("error permanent: %s\n", error);
@@ -378,7 +383,7 @@ main(int argc, char **argv)
 	sink.commit = driver_commit;
 
 	hooks.stop = &driver_stop;
-	if (imap_connect(cfg, password, &hooks, &s, &error, &temporary) < 0) {
+	if (imap_connect(&cfg->imap, password, &hooks, &s, &error, &temporary) < 0) {
 		printf("error %s: %s\n", temporary ? "temporary" : "permanent", error);
 		free(error);
 		free(password);

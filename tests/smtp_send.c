@@ -70,11 +70,12 @@ main(int argc, char **argv)
 	const char *file = NULL;
 	long count = 1, i, failed = 0;
 	struct config *cfg = NULL;
+	struct mailer_options opt = { 0 };
 	struct mailer *m = NULL;
-	char *error = NULL, *fixed = NULL;
+	char *error = NULL, *fixed = NULL, *password = NULL;
 	size_t fixed_len = 0;
 	double t0, t1;
-	int c, verbose = 0;
+	int c, ret, verbose = 0;
 
 	if (argc == 1) {
 		printf("1..0 # SKIP driver for t_smtp.sh\n");
@@ -114,17 +115,32 @@ main(int argc, char **argv)
 		free(error);
 		return 2;
 	}
-	if (verbose) {
-		/* mailer_open traces the dialogue when the config says debug. */
-		free(cfg->log_level);
-		cfg->log_level = xstrdup("debug");
-	}
 	if (file != NULL && (fixed = tap_slurp(file, &fixed_len)) == NULL) {
 		fprintf(stderr, "smtp_send: cannot read %s\n", file);
 		config_free(&cfg);
 		return 2;
 	}
-	if (mailer_open(cfg, &m, &error) < 0) {
+	if (config_secret(cfg->smtp_password, cfg->smtp_password_file, &password,
+			  &error) < 0) {
+		fprintf(stderr, "smtp_send: %s\n", error);
+		free(error);
+		free(fixed);
+		config_free(&cfg);
+		return 2;
+	}
+	opt.outbox_path = cfg->outbox_path;
+	opt.url = cfg->smtp_url;
+	opt.user = cfg->smtp_user;
+	opt.password = password;
+	opt.tls = config_text(cfg, "smtp", "tls");
+	opt.ca_file = cfg->smtp_ca_file;
+	opt.timeout = cfg->smtp_timeout;
+	opt.where = config_where(cfg, "smtp", "url");
+	/* The dialogue is traced (debug) with -v. */
+	opt.trace = verbose;
+	ret = mailer_open(&opt, &m, &error);
+	free(password);
+	if (ret < 0) {
 		fprintf(stderr, "smtp_send: %s\n", error);
 		free(error);
 		free(fixed);

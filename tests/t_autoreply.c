@@ -444,7 +444,9 @@ test_recipient(void)
 		r.from = t[i].from;
 		r.reply_to = t[i].reply_to;
 		msg_build(&r, &m);
-		got = autoreply_recipient(&m, t[i].env, t[i].mode, &used);
+		got = autoreply_recipient(&m, t[i].env,
+					  t[i].mode != NULL && strcmp(t[i].mode, "envelope") == 0,
+					  &used);
 		is_str(got, t[i].want, "recipient %zu (%s)", i,
 		       t[i].mode != NULL ? t[i].mode : "default");
 		is_str(used, t[i].used, "recipient %zu used", i);

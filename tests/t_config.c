@@ -2,7 +2,9 @@
  * t_config - redress.conf(5) as the table in config.c defines it: the
  * embedded defaults, each value type with its range or choices, unknown
  * sections and keys, FILE:LINE in every error, inline comments, where a
- * key was set, the masked dump, password files, and durations.
+ * key was set, the masked dump, password files, durations, and the
+ * values derived at load (config_derive.c): each value a module reads is
+ * refused at load with its FILE:LINE.
  *
  * Each case writes a small file into a temporary directory and loads it.
  */
@@ -15,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/confcheck.h"
 #include "config/config.h"
+#include "policy/sla.h"
 #include "tap.h"
 
 static char dir[PATH_MAX];
@@ -101,11 +103,26 @@ test_defaults(void)
 	is_str(cfg->store_path, "redress.db", "[store] path defaults to ./redress.db");
 	is_int(cfg->store_busy_timeout, 10000, "[store] busy_timeout 10000 ms");
 	is_int(cfg->intake_max_size, 25L * 1024 * 1024, "[intake] max_size 25M in bytes");
-	is_str(cfg->intake_reply_to, "header", "[intake] reply_to header");
+	is_int(cfg->intake_reply_to, CONFIG_REPLY_TO_HEADER, "[intake] reply_to header");
+	is_str(config_text(cfg, "intake", "reply_to"), "header", "  as text too");
 	ok(cfg->imap_url == NULL && cfg->smtp_url == NULL, "no IMAP or SMTP server by default");
-	is_str(cfg->smtp_lifetime, "5d", "[smtp] lifetime 5d");
-	is_str(cfg->sla_hours, "mon-fri 09:00-17:00", "[sla] hours");
-	is_str(cfg->followup_after, "7d", "[followup] after 7d");
+	is_int(cfg->smtp_lifetime, 5 * 86400, "[smtp] lifetime 5d, in seconds");
+	is_str(config_text(cfg, "smtp", "lifetime"), "5d", "  as text 5d");
+	is_int(cfg->smtp_lease, 600, "[smtp] lease 10m");
+	is_str(config_text(cfg, "sla", "hours"), "mon-fri 09:00-17:00", "[sla] hours");
+	ok(cfg->sla != NULL && sla_calendar_zone(cfg->sla->cal) != NULL &&
+	   strcmp(sla_calendar_zone(cfg->sla->cal), "UTC") == 0 && cfg->sla->warn_percent == 80,
+	   "the SLA policy is built at load: UTC, warning at 80%%");
+	is_int(cfg->followup_after, 7 * 86400, "[followup] after 7d");
+	is_int(cfg->followup_from, CONFIG_FOLLOWUP_INTAKE, "[followup] from intake");
+	is_int(cfg->sla_escalate_window, 86400, "[sla] escalate_window 1d");
+	is_int(cfg->log_level, LOG_LEVEL_INFO, "[log] level info");
+	is_int(cfg->log_target, LOG_TARGET_STDERR, "[log] target stderr");
+	is_str(cfg->from.addr, "care@localhost", "[smtp] from read: its address");
+	is_str(cfg->from.name, "Customer Care", "  and its name");
+	is_str(cfg->escalate.addr, "manager@localhost", "[smtp] escalate_to read");
+	ok(cfg->intake_limits.max_size == 25u * 1024 * 1024 && cfg->intake_limits.max_depth == 20 &&
+	   cfg->intake_limits.max_parts == 1000, "the message limits of [intake]");
 	is_int(cfg->autoreply_per_hour, 1, "[autoreply] per_hour 1");
 	is_str(cfg->outbox_path, "outbox", "[outbox] path");
 	ok(n > 11 && strcmp(rules + n - 11, "/rules.conf") == 0 && rules[0] != '@',
@@ -146,10 +163,11 @@ test_values(void)
 	is_int(cfg->store_busy_timeout, 0, "a number at its minimum");
 	is_int(cfg->intake_max_size, 4096, "a size with K");
 	is_int(cfg->intake_max_parts, 100000, "a number at its maximum");
-	is_str(cfg->intake_reply_to, "envelope", "a choice, '#' comment cut");
-	is_str(cfg->smtp_lifetime, "1d 12h", "a duration");
-	is_str(cfg->log_level, "debug", "another choice");
-	is_str(cfg->followup_after, "7d", "a key not in the file keeps its default");
+	is_int(cfg->intake_reply_to, CONFIG_REPLY_TO_ENVELOPE, "a choice, '#' comment cut");
+	is_int(cfg->smtp_lifetime, 36 * 3600, "a duration");
+	is_str(config_text(cfg, "smtp", "lifetime"), "1d 12h", "  kept as written");
+	is_int(cfg->log_level, LOG_LEVEL_DEBUG, "another choice");
+	is_int(cfg->followup_after, 7 * 86400, "a key not in the file keeps its default");
 	is_str(config_where(cfg, "store", "path"), in_dir("redress.conf:5"),
 	       "config_where gives FILE:LINE of a key as set");
 	ok(strstr(config_where(cfg, "sla", "hours"), "(default)") != NULL,
@@ -321,10 +339,11 @@ test_durations(void)
 	}
 }
 
-/* Values whose form belongs to another module, checked at load by
- * confcheck_all: each must be refused with its FILE:LINE. */
+/* Values whose form belongs to another module, or that need several
+ * keys, read at load (config_derive.c): each must be refused with its
+ * FILE:LINE. */
 static void
-test_confcheck(void)
+test_derived(void)
 {
 	static const struct {
 		const char *text, *want;  /* want: after "DIR/redress.conf:" */
@@ -347,6 +366,14 @@ test_confcheck(void)
 		  "2: imap processed = delete: expected flag or move:FOLDER" },
 		{ "[imap]\nurl = pop3://h/INBOX\nuser = u\n", "2: " },
 		{ "[imap]\nurl = imap://h/INBOX\n", "2: no imap user configured" },
+		/* Checked when the mailer opened, before issue 12. */
+		{ "[smtp]\nurl = smtp://mail.example.com\npassword = hunter2\n",
+		  "3: [smtp] a password is set but no user" },
+		{ "[smtp]\nurl = smtp://mail.example.com\npassword_file = /x/pw\n",
+		  "3: [smtp] a password is set but no user" },
+		{ "[smtp]\nurl = smtp://mail.example.com\nuser = alice\n",
+		  "3: [smtp] user is set but neither password nor password_file" },
+		{ "[smtp]\nlease = 2s\n", "2: [smtp] lease = 2s: at least 3s" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -354,38 +381,35 @@ test_confcheck(void)
 		struct config *cfg = load(bad[i].text, &err);
 		const char *prefix = in_dir("redress.conf:");
 
-		if (cfg == NULL) {
-			ok(0, "confcheck: %s loads (%s)", bad[i].want, err);
-			free(err);
-			continue;
-		}
-		if (confcheck_all(cfg, &err) == 0) {
-			ok(0, "confcheck refuses: %s", bad[i].want);
+		if (cfg != NULL) {
+			ok(0, "refused at load: %s", bad[i].want);
+			config_free(&cfg);
 		} else {
-			ok(strncmp(err, prefix, strlen(prefix)) == 0 &&
+			ok(err != NULL && strncmp(err, prefix, strlen(prefix)) == 0 &&
 			   strncmp(err + strlen(prefix), bad[i].want, strlen(bad[i].want)) == 0,
-			   "confcheck refuses: %s (%s)", bad[i].want, err);
-			free(err);
+			   "refused at load: %s (%s)", bad[i].want, err != NULL ? err : "");
 		}
-		config_free(&cfg);
+		free(err);
 	}
 	{
 		char *err = NULL;
 		struct config *cfg = config_new_default();
 
-		ok(confcheck_all(cfg, &err) == 0, "confcheck accepts the embedded defaults (%s)",
-		   err != NULL ? err : "");
-		free(err);
+		ok(cfg != NULL, "the embedded defaults pass every check");
 		config_free(&cfg);
-		err = NULL;
 		cfg = load("[sla]\ntimezone = Europe/London\nhours = mon-fri 09:00-17:00, sat 10:00-14:00\n"
 			   "holidays = 2026-12-25, 2026-12-26\nquiet_hours = 22:00-07:00\n"
 			   "[smtp]\nurl = smtps://mail.example.com\nenvelope_from = bounces@example.com\n"
 			   "[staff]\naddresses = *@shop.example <boss@example.org>\n"
 			   "[imap]\nurl = imaps://care%40shop.example@imap.example.com/INBOX\n"
 			   "processed = move:Done\n", &err);
-		ok(cfg != NULL && confcheck_all(cfg, &err) == 0, "and a full, good configuration (%s)",
-		   err != NULL ? err : "");
+		ok(cfg != NULL, "and a full, good configuration (%s)", err != NULL ? err : "");
+		if (cfg != NULL) {
+			is_str(cfg->imap.host, "imap.example.com", "the IMAP settings are read at load");
+			is_str(cfg->imap.user, "care@shop.example", "  the user from the URL");
+			is_str(cfg->imap.move_folder, "Done", "  the folder to move to");
+			is_int(cfg->imap.port, 993, "  and imaps' port");
+		}
 		free(err);
 		config_free(&cfg);
 	}
@@ -407,7 +431,7 @@ main(void)
 	test_find();
 	test_secret();
 	test_durations();
-	test_confcheck();
+	test_derived();
 	{
 		char cmd[PATH_MAX + 16];
 

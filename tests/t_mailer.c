@@ -22,29 +22,22 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "config/config.h"
 #include "net/mailer.h"
 #include "tap.h"
 #include "base/xmem.h"
 
 static char tmpdir[] = "/tmp/t_mailer.XXXXXX";
 
-static void
-set(char **field, const char *value)
+static struct mailer_options
+smtp_options(const char *url, const char *tls)
 {
-	free(*field);
-	*field = value != NULL ? xstrdup(value) : NULL;
-}
+	struct mailer_options opt = { 0 };
 
-static struct config *
-smtp_config(const char *url, const char *tls)
-{
-	struct config *cfg = config_new_default();
-
-	set(&cfg->smtp_url, url);
-	set(&cfg->smtp_tls, tls);
-	cfg->smtp_timeout = 5;
-	return cfg;
+	opt.url = url;
+	opt.tls = tls;
+	opt.timeout = 5;
+	opt.where = "redress.conf:3";
+	return opt;
 }
 
 /* Names of the entries in dir, sorted; dot-files included when all. */
@@ -154,18 +147,16 @@ test_open_errors(void)
 		{ "smtps://mail.example.com", "starttls", "tls = starttls contradicts" },
 		{ "smtps://mail.example.com", "none", "tls = none contradicts" },
 	};
-	struct config *cfg;
+	struct mailer_options opt;
 	struct mailer *m;
 	char *error;
-	char *pwfile;
-	FILE *f;
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		cfg = smtp_config(t[i].url, t[i].tls);
+		opt = smtp_options(t[i].url, t[i].tls);
 		error = NULL;
 		m = (struct mailer *)&error; /* must be reset to NULL */
-		is_int(mailer_open(cfg, &m, &error), -1, "open refuses %s tls=%s",
+		is_int(mailer_open(&opt, &m, &error), -1, "open refuses %s tls=%s",
 		       t[i].url, t[i].tls ? t[i].tls : "(unset)");
 		ok(m == NULL, "  and leaves no mailer");
 		ok(error != NULL && strstr(error, t[i].want) != NULL,
@@ -173,56 +164,21 @@ test_open_errors(void)
 		ok(error != NULL && strstr(error, "hunter2") == NULL,
 		   "  error does not show the password");
 		free(error);
-		config_free(&cfg);
 	}
 
-	/* A password needs a user, and a user needs a password. */
-	cfg = smtp_config("smtp://mail.example.com", NULL);
-	set(&cfg->smtp_password, "hunter2");
+	/* A user with its password (the caller read it, from its file or
+	 * inline: config_secret; whether the two go together is checked when
+	 * the configuration loads: t_config). */
+	opt = smtp_options("smtp://mail.example.com", NULL);
+	opt.user = "alice";
+	opt.password = "hunter2";
 	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), -1, "password without user refused");
-	ok(error != NULL && strstr(error, "a password is set but no user") != NULL
-	   && strstr(error, "hunter2") == NULL, "  with a reason and no secret");
-	free(error);
-	config_free(&cfg);
-
-	cfg = smtp_config("smtp://mail.example.com", NULL);
-	set(&cfg->smtp_user, "alice");
-	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), -1, "user without password refused");
-	ok(error != NULL && strstr(error, "neither password nor password_file") != NULL,
-	   "  with a reason");
-	free(error);
-	config_free(&cfg);
-
-	/* Password files: missing, and readable by others. */
-	pwfile = xasprintf("%s/pw", tmpdir);
-	cfg = smtp_config("smtp://mail.example.com", NULL);
-	set(&cfg->smtp_user, "alice");
-	set(&cfg->smtp_password_file, pwfile);
-	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), -1, "missing password file refused");
-	ok(error != NULL && strstr(error, "No such file") != NULL, "  says so");
-	free(error);
-	f = fopen(pwfile, "w");
-	fputs("hunter2\n", f);
-	fclose(f);
-	chmod(pwfile, 0644);
-	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), -1, "world-readable password file refused");
-	ok(error != NULL && strstr(error, "chmod 600") != NULL &&
-	   strstr(error, "hunter2") == NULL, "  says chmod 600, shows no secret");
-	free(error);
-	chmod(pwfile, 0600);
-	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), 0, "private password file accepted");
+	is_int(mailer_open(&opt, &m, &error), 0, "a user and a password accepted");
 	is_str(m != NULL ? mailer_kind(m) : NULL, "smtp", "  kind smtp");
 	mailer_close(&m);
 	ok(m == NULL, "mailer_close NULLs the pointer");
 	mailer_close(&m); /* NULL-safe */
-	unlink(pwfile);
-	free(pwfile);
-	config_free(&cfg);
+	free(error);
 }
 
 /* A loopback port nobody listens on: bound, then closed. */
@@ -251,7 +207,7 @@ static void
 test_refused(void)
 {
 	static const char msg[] = "Subject: x\r\n\r\nbody\r\n";
-	struct config *cfg;
+	struct mailer_options opt;
 	struct mailer *m = NULL;
 	char *url, *error = NULL, *want;
 	int port = free_port();
@@ -261,8 +217,8 @@ test_refused(void)
 		return;
 	}
 	url = xasprintf("smtp://127.0.0.1:%d", port);
-	cfg = smtp_config(url, "none");
-	is_int(mailer_open(cfg, &m, &error), 0, "open does not connect yet");
+	opt = smtp_options(url, "none");
+	is_int(mailer_open(&opt, &m, &error), 0, "open does not connect yet");
 	is_int(mailer_send(m, "bounces@example.com", "c@example.org", msg,
 			   sizeof(msg) - 1, &error), MAILER_DOWN,
 	       "nothing listening: down (the server, not this message)");
@@ -273,7 +229,6 @@ test_refused(void)
 	free(error);
 	free(url);
 	mailer_close(&m);
-	config_free(&cfg);
 }
 
 static void
@@ -331,7 +286,7 @@ test_outbox(void)
 	static const char head[] =
 		"X-Redress-Envelope-From: <bounces@example.com>\r\n"
 		"X-Redress-Envelope-To: <c@example.org>\r\n";
-	struct config *cfg = config_new_default();
+	struct mailer_options opt = { 0 };
 	struct mailer *m = NULL;
 	char *dir = xasprintf("%s/spool/outbox", tmpdir);
 	char *error = NULL, *data, *want, *clash, *p;
@@ -345,14 +300,13 @@ test_outbox(void)
 
 	clock_parse_iso8601("2026-11-23T16:30:00Z", &t);
 	clock_set_now(t);
-	set(&cfg->outbox_path, dir);
+	opt.outbox_path = dir;
 	umask(022);
-	is_int(mailer_open(cfg, &m, &error), 0, "outbox open creates the directory");
+	is_int(mailer_open(&opt, &m, &error), 0, "outbox open creates the directory");
 	if (m == NULL) {
 		diag("%s", error);
 		free(error);
 		free(dir);
-		config_free(&cfg);
 		return;
 	}
 	is_str(mailer_kind(m), "outbox", "kind outbox");
@@ -427,18 +381,17 @@ test_outbox(void)
 	f = fopen(dir, "w");
 	fclose(f);
 	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), -1, "a file as outbox path is refused");
+	is_int(mailer_open(&opt, &m, &error), -1, "a file as outbox path is refused");
 	ok(error != NULL && strstr(error, "Not a directory") != NULL, "  error says so");
 	free(error);
 	unlink(dir);
-	set(&cfg->outbox_path, "");
+	opt.outbox_path = "";
 	error = NULL;
-	is_int(mailer_open(cfg, &m, &error), -1, "empty outbox path refused");
+	is_int(mailer_open(&opt, &m, &error), -1, "empty outbox path refused");
 	free(error);
 
 	free(clash);
 	free(dir);
-	config_free(&cfg);
 }
 
 static void

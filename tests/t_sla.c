@@ -533,17 +533,31 @@ test_calendar_errors(void)
 
 /* ---- policy --------------------------------------------------------- */
 
-static void
-set(char **field, const char *value)
+/* Builds the policy from set; the error as config reports a default's:
+ * "[sla] KEY: why". */
+static int
+policy_build(const struct sla_settings *set, struct sla_policy **p, char **error_r)
 {
-	free(*field);
-	*field = xstrdup(value);
+	const char *key = NULL;
+	char *why = NULL;
+
+	if (sla_policy_build(set, p, &key, &why) == 0)
+		return 0;
+	*error_r = xasprintf("[sla] %s: %s", key, why);
+	free(why);
+	return -1;
 }
 
 static void
 test_policy(void)
 {
-	struct config *cfg = config_new_default();
+	/* The embedded defaults of redress.conf(5). */
+	struct sla_settings set = {
+		.timezone = "UTC", .hours = "mon-fri 09:00-17:00", .holidays = "",
+		.target = { "1h 8h", "4h 2d", "1d 5d", "2d 10d" },
+		.warn_percent = 80, .quiet_hours = "", .question = "1d",
+	};
+	struct config *cfg = NULL;
 	struct sla_policy *p = NULL;
 	char *error = NULL, path[] = "/tmp/t_sla_XXXXXX";
 	static const char conf[] =
@@ -553,7 +567,7 @@ test_policy(void)
 		"quiet_hours = 22:00-07:00\n";
 	int fd;
 
-	ok(sla_policy_load(cfg, &p, &error) == 0, "policy: defaults load");
+	ok(policy_build(&set, &p, &error) == 0, "policy: defaults load");
 	if (p != NULL) {
 		is_str(sla_calendar_zone(p->cal), "UTC", "policy: default zone");
 		is_int(p->target[PRIORITY_URGENT].first_response.minutes, 60, "policy: urgent 1h");
@@ -570,49 +584,49 @@ test_policy(void)
 	sla_policy_free(&p);
 	ok(p == NULL, "policy: free NULLs the pointer");
 
-	set(&cfg->sla_high, "4x 2d");
-	is_int(sla_policy_load(cfg, &p, &error), -1, "policy: bad high fails");
+	set.target[PRIORITY_HIGH] = "4x 2d";
+	is_int(policy_build(&set, &p, &error), -1, "policy: bad high fails");
 	is_str(error, "[sla] high: first response: \"4x\": expected a number and a unit m, h or d, like 90m, 4h or 2d",
 	       "policy: error names the key");
 	free(error);
-	set(&cfg->sla_high, "4h 2d");
-	set(&cfg->sla_timezone, "Mars/Base");
-	is_int(sla_policy_load(cfg, &p, &error), -1, "policy: bad zone fails");
+	set.target[PRIORITY_HIGH] = "4h 2d";
+	set.timezone = "Mars/Base";
+	is_int(policy_build(&set, &p, &error), -1, "policy: bad zone fails");
 	is_str(error, "[sla] timezone: \"Mars/Base\": unknown time zone (not in /usr/share/zoneinfo)",
 	       "policy: zone error");
 	free(error);
-	set(&cfg->sla_timezone, LON);
-	set(&cfg->sla_hours, "mon-fri 9-17");
-	is_int(sla_policy_load(cfg, &p, &error), -1, "policy: bad hours fail");
+	set.timezone = LON;
+	set.hours = "mon-fri 9-17";
+	is_int(policy_build(&set, &p, &error), -1, "policy: bad hours fail");
 	is_str(error, "[sla] hours: \"mon-fri 9-17\": expected HH:MM-HH:MM", "policy: hours error");
 	free(error);
-	set(&cfg->sla_hours, WEEK);
-	set(&cfg->sla_holidays, "2026-12-32");
-	is_int(sla_policy_load(cfg, &p, &error), -1, "policy: bad holiday fails");
+	set.hours = WEEK;
+	set.holidays = "2026-12-32";
+	is_int(policy_build(&set, &p, &error), -1, "policy: bad holiday fails");
 	is_str(error, "[sla] holidays: \"2026-12-32\": no such date", "policy: holidays error");
 	free(error);
-	set(&cfg->sla_holidays, "");
-	set(&cfg->sla_quiet_hours, "22-07");
-	is_int(sla_policy_load(cfg, &p, &error), -1, "policy: bad quiet hours fail");
+	set.holidays = "";
+	set.quiet_hours = "22-07";
+	is_int(policy_build(&set, &p, &error), -1, "policy: bad quiet hours fail");
 	is_str(error, "[sla] quiet_hours: \"22-07\": expected HH:MM-HH:MM, like 22:00-07:00, or nothing",
 	       "policy: quiet hours error");
 	free(error);
-	set(&cfg->sla_quiet_hours, "22:00-07:00");
-	cfg->sla_warn_percent = 150;
-	is_int(sla_policy_load(cfg, &p, &error), -1, "policy: bad warn_percent fails");
+	set.quiet_hours = "22:00-07:00";
+	set.warn_percent = 150;
+	is_int(policy_build(&set, &p, &error), -1, "policy: bad warn_percent fails");
 	is_str(error, "[sla] warn_percent: 150: expected 0 to 100", "policy: warn_percent error");
 	free(error);
-	cfg->sla_warn_percent = 75;
-	ok(sla_policy_load(cfg, &p, &error) == 0, "policy: fixed config loads");
+	set.warn_percent = 75;
+	ok(policy_build(&set, &p, &error) == 0, "policy: fixed config loads");
 	if (p != NULL) {
 		is_int(p->warn_percent, 75, "policy: warn at 75%%");
 		ok(p->quiet.active && p->quiet.start == 22 * 3600 && p->quiet.end == 7 * 3600,
 		   "policy: quiet hours 22:00-07:00");
 	}
 	sla_policy_free(&p);
-	config_free(&cfg);
 
-	/* A key set in a file: the error carries file:line. */
+	/* A key set in a file: the configuration refuses it at load, with
+	 * its file:line. */
 	fd = mkstemp(path);
 	if (fd < 0 || write(fd, conf, sizeof(conf) - 1) != (ssize_t)(sizeof(conf) - 1)) {
 		ok(0, "policy: write a config file");
@@ -620,13 +634,10 @@ test_policy(void)
 	}
 	close(fd);
 	error = NULL;
-	if (config_load(path, &cfg, &error) < 0) {
-		ok(0, "policy: config loads: %s", error);
-		free(error);
-	} else {
+	{
 		char *want = xasprintf("%s:3: [sla] high: first response: \"4x\": expected a number and a unit m, h or d, like 90m, 4h or 2d", path);
 
-		is_int(sla_policy_load(cfg, &p, &error), -1, "policy: file config fails");
+		is_int(config_load(path, &cfg, &error), -1, "policy: file config fails");
 		is_str(error, want, "policy: error carries file:line");
 		free(want);
 		free(error);

@@ -42,7 +42,7 @@ escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 		 size_t why_size, char **error_r)
 {
 	char key[ADDR_MAX], domain[ADDR_MAX];
-	long window = 0, n = 0;
+	long n = 0;
 
 	(void)case_id;
 	for (size_t i = 0; i < n_jobs; i++) {
@@ -67,16 +67,14 @@ escalate_allowed(struct store *st, const struct config *cfg, long long case_id,
 	}
 	if (cfg->sla_escalate_per_sender <= 0)
 		return 1;
-	if (config_parse_duration(cfg->sla_escalate_window, &window) < 0)
-		window = 86400;
 	escalate_key(customer, key, domain);
-	if (store_rate_count(st, JOB_ESCALATION, key, NULL, now - window,
+	if (store_rate_count(st, JOB_ESCALATION, key, NULL, now - cfg->sla_escalate_window,
 			     cfg->sla_escalate_per_sender, &n, error_r) < 0)
 		return -1;
 	if (n >= cfg->sla_escalate_per_sender) {
 		snprintf(why, why_size, "%ld about %s's cases in %s already ([sla] "
 			 "escalate_per_sender)", n, *key != '\0' ? key : "an unknown sender",
-			 cfg->sla_escalate_window);
+			 config_text(cfg, "sla", "escalate_window"));
 		return 0;
 	}
 	return 1;

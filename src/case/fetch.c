@@ -56,7 +56,7 @@ struct fetcher {
 static long
 fetch_lock_ttl(const struct config *cfg)
 {
-	return FETCH_LOCK_TTL + 2 * (cfg->imap_timeout > 0 ? cfg->imap_timeout : 60);
+	return FETCH_LOCK_TTL + 2 * cfg->imap_timeout;
 }
 
 /*
@@ -180,7 +180,6 @@ fetch_round(struct fetcher *f, struct intake *in, bool *permanent_r)
 	/* At least once per [imap] timeout: a server may take that long over
 	 * every step of a long answer. */
 	struct imap_hooks hooks = { f->stop, fetch_heartbeat, f,
-				    f->cfg->imap_timeout > 0 &&
 				    f->cfg->imap_timeout < FETCH_LOCK_REFRESH ?
 				    (int)f->cfg->imap_timeout : FETCH_LOCK_REFRESH };
 	uint32_t uidvalidity = 0, last_uid = 0;
@@ -197,7 +196,7 @@ fetch_round(struct fetcher *f, struct intake *in, bool *permanent_r)
 		return -1;
 	}
 	if (f->s == NULL) {
-		if (imap_connect(f->cfg, f->password, &hooks, &f->s, &error,
+		if (imap_connect(&f->cfg->imap, f->password, &hooks, &f->s, &error,
 				 &temporary) < 0) {
 			log_error("imap: %s", error);
 			free(error);

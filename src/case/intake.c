@@ -42,6 +42,7 @@
 #include "base/xmem.h"
 #include "case/caselife.h"
 #include "case/escalate.h"
+#include "case/identity.h"
 #include "case/intake.h"
 #include "case/outbox.h"
 #include "case/thread.h"
@@ -55,95 +56,41 @@
 #include "policy/sla.h"
 #include "store/store.h"
 
-#define INTAKE_MAX_OWN 32
-
 struct intake {
 	const struct config *cfg;
+	const struct identity *id;
 	struct store *st;
-	struct message_limits limits;
 	struct classify_rules *rules;
-	struct sla_policy *sla;
-	unsigned char *key;                 /* HMAC key of our Message-IDs */
-	char *domain;                       /* their domain */
-	char *escalate_addr;
-	char *own[INTAKE_MAX_OWN];          /* our own addresses, owned */
-	size_t n_own;
 	struct autoreply_policy policy;
 };
 
-static void
-intake_add_own(struct intake *in, const char *mailbox)
-{
-	char *name = NULL, *addr = NULL;
-
-	if (mailbox == NULL || in->n_own >= INTAKE_MAX_OWN)
-		return;
-	if (compose_parse_mailbox(mailbox, &name, &addr) == 0)
-		in->own[in->n_own++] = addr;
-	else
-		free(addr);
-	free(name);
-}
-
 int
-intake_new(const struct config *cfg, struct store *st, bool one_message,
-	   struct intake **in_r, char **error_r)
+intake_new(const struct config *cfg, const struct identity *id, struct store *st,
+	   bool one_message, struct intake **in_r, char **error_r)
 {
 	struct intake *in = xcalloc(1, sizeof(*in));
 	struct classify_options copt = { 0 };
-	char *name = NULL;
 
 	copt.no_jit = one_message;
 	copt.no_prefilter = one_message;
 	*in_r = NULL;
 	in->cfg = cfg;
+	in->id = id;
 	in->st = st;
-	in->limits.max_size = (size_t)cfg->intake_max_size;
-	in->limits.max_depth = (unsigned)cfg->intake_max_depth;
-	in->limits.max_parts = (unsigned)cfg->intake_max_parts;
-	if (classify_load_opts(cfg->paths_rules, &copt, &in->rules, error_r) < 0 ||
-	    sla_policy_load(cfg, &in->sla, error_r) < 0 ||
-	    store_secret(st, "msgid-key", 32, &in->key, error_r) < 0)
-		goto fail;
-	if (compose_parse_mailbox(cfg->smtp_escalate_to, &name, &in->escalate_addr) < 0) {
-		*error_r = xasprintf("%s: [smtp] escalate_to: \"%s\" is not an address",
-				     config_where(cfg, "smtp", "escalate_to"),
-				     cfg->smtp_escalate_to);
-		goto fail;
+	if (classify_load_opts(cfg->paths_rules, &copt, &in->rules, error_r) < 0) {
+		intake_free(&in);
+		return -1;
 	}
-	free(name);
-	intake_add_own(in, cfg->smtp_from);
-	intake_add_own(in, cfg->smtp_envelope_from);
-	intake_add_own(in, cfg->smtp_escalate_to);
-	/* [autoreply] addresses: a list separated by commas or spaces. */
-	for (const char *p = cfg->autoreply_addresses; *p != '\0';) {
-		size_t n = strcspn(p, ", \t");
-
-		if (n > 0) {
-			char *one = xstrndup(p, n);
-
-			intake_add_own(in, one);
-			free(one);
-		}
-		p += n;
-		p += strspn(p, ", \t");
-	}
-	in->domain = in->n_own > 0 ? addr_domain(in->own[0]) : NULL;
-	if (in->domain == NULL)
-		in->domain = xstrdup("localhost");
-	in->policy.own_addresses = (const char *const *)in->own;
-	in->policy.n_own = in->n_own;
-	in->policy.own_domain = in->domain;
-	in->policy.x_loop = in->n_own > 0 ? in->own[0] : NULL;
+	in->policy.own_addresses = (const char *const *)id->own;
+	in->policy.n_own = id->n_own;
+	in->policy.own_domain = id->domain;
+	in->policy.x_loop = id->from_addr;
 	in->policy.per_hour = cfg->autoreply_per_hour;
 	in->policy.per_day = cfg->autoreply_per_day;
 	in->policy.per_domain_hour = cfg->autoreply_per_domain_hour;
 	in->policy.big_domains = cfg->autoreply_big_domains;
 	*in_r = in;
 	return 0;
-fail:
-	intake_free(&in);
-	return -1;
 }
 
 void
@@ -154,12 +101,6 @@ intake_free(struct intake **inp)
 	if (in == NULL)
 		return;
 	classify_rules_free(&in->rules);
-	sla_policy_free(&in->sla);
-	free(in->key);
-	free(in->domain);
-	free(in->escalate_addr);
-	for (size_t i = 0; i < in->n_own; i++)
-		free(in->own[i]);
 	free(in);
 	*inp = NULL;
 }
@@ -360,7 +301,7 @@ intake_thread(struct intake *in, const struct message *m, const struct intake_au
 	long long id;
 	int r;
 
-	if (thread_find_case(in->key, 32, in->domain, m, &id) == 1) {
+	if (thread_find_case(in->id->key, sizeof(in->id->key), in->id->domain, m, &id) == 1) {
 		r = store_case_get(in->st, id, c_r, error_r);
 		if (r != 0) {
 			*how_r = "reply to our message";
@@ -411,7 +352,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 		if (reaches && case_state_is_open(c->state)) {
 			detail = xasprintf("reply from staff %s to the customer (%s; %s)",
 					   who, how, a->how);
-			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_RESPOND,
+			r = caselife_apply(in->st, in->cfg, in->cfg->sla, c, CASELIFE_RESPOND,
 					   detail, now, error_r);
 		} else {
 			detail = xasprintf(reaches ? "reply from staff %s (%s; %s)"
@@ -427,7 +368,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 					   a->claims_staff ? "; a staff address, but not"
 					   " authenticated: not a response" : "");
 		if (!case_state_is_open(c->state) || c->state == CASE_WAITING) {
-			r = caselife_apply(in->st, in->cfg, in->sla, c, CASELIFE_REOPEN,
+			r = caselife_apply(in->st, in->cfg, in->cfg->sla, c, CASELIFE_REOPEN,
 					   detail, now, error_r);
 			if (r > 0)
 				r = outbox_after_change(in->st, in->cfg, c, CASELIFE_REOPEN,
@@ -458,7 +399,8 @@ intake_enqueue(struct intake *in, long long case_id, enum job_kind kind,
 	       const char *rcpt, time_t due, const char *detail, time_t now,
 	       char **error_r)
 {
-	char *msgid = thread_msgid_new(in->key, 32, case_id, in->domain);
+	char *msgid = thread_msgid_new(in->id->key, sizeof(in->id->key), case_id,
+				       in->id->domain);
 	int ret = outbox_enqueue(in->st, case_id, kind, rcpt, due, detail, msgid,
 				 now, NULL, error_r);
 
@@ -497,7 +439,8 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		*error_r = xstrdup("classifier failed");
 		goto out;
 	}
-	rcpt = autoreply_recipient(m, src->envelope_from, in->cfg->intake_reply_to, &used);
+	rcpt = autoreply_recipient(m, src->envelope_from,
+				   in->cfg->intake_reply_to == CONFIG_REPLY_TO_ENVELOPE, &used);
 	customer = intake_lower(rcpt != NULL ? rcpt : m->from.addr);
 	if (customer != NULL && automatic == NULL) {
 		long days = in->cfg->classify_repeat_days;
@@ -538,12 +481,12 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	 * out-of-office or a bounce must not page the duty manager.  A
 	 * question has an answer clock only; praise has none. */
 	if (automatic == NULL && cr->outcome == OUTCOME_COMPLAINT) {
-		sc.first_response_due = sla_add(in->sla->cal, now,
-						 in->sla->target[prio].first_response);
-		sc.resolution_due = sla_add(in->sla->cal, now, in->sla->target[prio].resolution);
+		sc.first_response_due = sla_add(in->cfg->sla->cal, now,
+						 in->cfg->sla->target[prio].first_response);
+		sc.resolution_due = sla_add(in->cfg->sla->cal, now, in->cfg->sla->target[prio].resolution);
 	} else if (automatic == NULL && cr->outcome == OUTCOME_QUESTION &&
-		   in->sla->question_clock) {
-		sc.first_response_due = sla_add(in->sla->cal, now, in->sla->question);
+		   in->cfg->sla->question_clock) {
+		sc.first_response_due = sla_add(in->cfg->sla->cal, now, in->cfg->sla->question);
 	}
 
 	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
@@ -623,18 +566,18 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	 * unless this sender's cases already went to one often enough. */
 	if (cr->escalate && automatic == NULL) {
 		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
-		time_t due = sla_quiet_next(in->sla->cal, &in->sla->quiet, now);
+		time_t due = sla_quiet_next(in->cfg->sla->cal, &in->cfg->sla->quiet, now);
 		char skip[256];
 		int may = escalate_allowed(st, in->cfg, case_id, customer, NULL, 0, JOB_ESCALATION,
 					   why_esc, now, skip, sizeof(skip), error_r);
 
 		if (may < 0 ||
-		    (may > 0 && (intake_enqueue(in, case_id, JOB_ESCALATION, in->escalate_addr, due,
+		    (may > 0 && (intake_enqueue(in, case_id, JOB_ESCALATION, in->id->escalate_addr, due,
 						why_esc, now, error_r) < 0 ||
 				 escalate_record(st, case_id, customer, now, error_r) < 0 ||
 				 store_event_add(st, case_id, now, "escalated", why_esc,
 						 error_r) < 0)) ||
-		    (may == 0 && escalate_suppress(st, case_id, JOB_ESCALATION, in->escalate_addr,
+		    (may == 0 && escalate_suppress(st, case_id, JOB_ESCALATION, in->id->escalate_addr,
 						   why_esc, skip, now, error_r) < 0)) {
 			free(why_esc);
 			goto out;
@@ -688,7 +631,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 		return 0;
 	}
 
-	m = message_parse(raw, len, &in->limits);
+	m = message_parse(raw, len, &in->cfg->intake_limits);
 	problem = intake_unreadable(m, raw, len, src->envelope_from);
 	sm.direction = "in";
 	sm.message_id = m->message_id;

@@ -23,6 +23,7 @@
 #include <time.h>
 
 struct config;
+struct identity;
 struct store;
 struct intake;
 
@@ -47,13 +48,15 @@ struct intake_result {
 };
 
 /*
- * Loads what intake needs (rules, SLA policy, keys) from cfg.  one_message:
+ * Loads what intake needs (the rules) from cfg; borrows cfg (the SLA
+ * policy, the settings), id (our addresses and key) and st, which must
+ * outlive it.  one_message:
  * the caller will take in a single message (a delivery filter), so the
  * rules are neither JIT-compiled nor prefiltered: for one message, both
  * cost more to set up than they save (measured with callgrind).
  */
-int intake_new(const struct config *cfg, struct store *st, bool one_message,
-	       struct intake **in_r, char **error_r);
+int intake_new(const struct config *cfg, const struct identity *id, struct store *st,
+	       bool one_message, struct intake **in_r, char **error_r);
 int intake_message(struct intake *in, const char *raw, size_t len,
 		   const struct intake_source *src, time_t now,
 		   struct intake_result *res, char **error_r);

@@ -47,6 +47,7 @@
 #include "base/utf8.h"
 #include "base/xmem.h"
 #include "case/caselife.h"
+#include "case/identity.h"
 #include "case/outbox.h"
 #include "case/thread.h"
 #include "config/config.h"
@@ -66,27 +67,21 @@
 /* The least wait after such an attempt: a server that stalls after the
  * dot is often busy filtering, and answers the next one in time. */
 #define OUTBOX_UNCONFIRMED_WAIT (15 * 60)
-#define OUTBOX_MIN_LEASE 3
 
 struct outbox {
 	const struct config *cfg;
+	const struct sla_policy *sla;   /* cfg's */
+	const struct identity *id;      /* our addresses and Message-ID key */
 	struct store *st;
 	struct template_set *templates;
-	struct sla_policy *sla;
 	struct mailer *mailer;      /* NULL for a dry run */
 	bool dry_run;
 	bool halted;                /* a configuration problem stopped the batch */
 	bool down;                  /* the server is unreachable: end the round */
-	unsigned char *key;         /* HMAC key for our Message-IDs */
-	char *domain;               /* of our Message-IDs */
-	char *from_addr;            /* our From address */
-	char *from_name;
-	char *envelope_from;
-	char *escalate_addr;
-	char *escalate_name;
 	char owner[128];            /* PID@HOST for claims and the lock */
-	long lifetime;
-	long lease;                 /* seconds the lock and claims hold unrenewed */
+	long lifetime;              /* [smtp] lifetime */
+	long lease;                 /* [smtp] lease: seconds the lock and claims
+				     * hold unrenewed */
 	time_t renewed;             /* real time of the last renewal */
 	bool locked;                /* we hold the send lock */
 	bool lost_lock;             /* a renewal found it taken: end the round */
@@ -115,14 +110,11 @@ outbox_enqueue(struct store *st, long long case_id, enum job_kind kind,
 time_t
 outbox_followup_due(const struct config *cfg, time_t now, bool at_resolution)
 {
-	long after = 0;
-	bool from_resolution = strcmp(cfg->followup_from, "resolution") == 0;
+	bool from_resolution = cfg->followup_from == CONFIG_FOLLOWUP_RESOLUTION;
 
 	if (from_resolution != at_resolution)
 		return 0;
-	if (config_parse_duration(cfg->followup_after, &after) < 0)
-		after = 7 * 86400;
-	return now + after;
+	return now + cfg->followup_after;
 }
 
 int
@@ -225,67 +217,67 @@ outbox_progress(void *ctx, int committed)
 	return !committed && ob->stop != NULL && ob->stop();
 }
 
+/* Opens the mailer [smtp] and [outbox] name, with the password read now
+ * (its file may have changed since the configuration loaded). */
+static int
+outbox_mailer_open(struct outbox *ob, char **error_r)
+{
+	const struct config *cfg = ob->cfg;
+	struct mailer_options opt = {
+		.outbox_path = cfg->outbox_path,
+		.url = cfg->smtp_url,
+		.user = cfg->smtp_user,
+		.tls = config_text(cfg, "smtp", "tls"),
+		.ca_file = cfg->smtp_ca_file,
+		.timeout = cfg->smtp_timeout,
+		.where = config_where(cfg, "smtp", "url"),
+		/* The SMTP dialogue goes to the debug log only when asked for. */
+		.trace = cfg->log_level == LOG_LEVEL_DEBUG,
+	};
+	char *password = NULL;
+	int ret;
+
+	if (cfg->smtp_url != NULL && cfg->smtp_url[0] != '\0' &&
+	    cfg->smtp_user != NULL && cfg->smtp_user[0] != '\0' &&
+	    config_secret(cfg->smtp_password, cfg->smtp_password_file, &password,
+			  error_r) < 0)
+		return -1;
+	opt.password = password;
+	ret = mailer_open(&opt, &ob->mailer, error_r);
+	if (password != NULL) {
+		/* libcurl keeps its own copy; ours goes now. */
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	if (ret == 0)
+		mailer_set_progress(ob->mailer, outbox_progress, ob);
+	return ret;
+}
+
 int
-outbox_new(const struct config *cfg, struct store *st, bool dry_run,
-	   struct outbox **ob_r, char **error_r)
+outbox_new(const struct config *cfg, const struct identity *id, struct store *st,
+	   bool dry_run, struct outbox **ob_r, char **error_r)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	char host[64] = "localhost";
-	char *name = NULL, *addr = NULL;
 
 	*ob_r = NULL;
 	ob->cfg = cfg;
+	ob->sla = cfg->sla;
+	ob->id = id;
 	ob->st = st;
 	ob->dry_run = dry_run;
+	ob->lifetime = cfg->smtp_lifetime;
+	ob->lease = cfg->smtp_lease;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(ob->owner, sizeof(ob->owner), "%ld@%s", (long)getpid(), host);
-	if (config_parse_duration(cfg->smtp_lifetime, &ob->lifetime) < 0)
-		ob->lifetime = 5 * 86400;
-	if (config_parse_duration(cfg->smtp_lease, &ob->lease) < 0)
-		ob->lease = 600;
-	if (ob->lease < OUTBOX_MIN_LEASE) {
-		*error_r = xasprintf("%s: [smtp] lease = %s: at least %ds (it is "
-				     "renewed every third of it)",
-				     config_where(cfg, "smtp", "lease"), cfg->smtp_lease,
-				     OUTBOX_MIN_LEASE);
-		goto fail;
+	if (template_set_load(cfg->paths_templates, &ob->templates, error_r) < 0 ||
+	    (!dry_run && outbox_mailer_open(ob, error_r) < 0)) {
+		outbox_free(&ob);
+		return -1;
 	}
-	if (compose_parse_mailbox(cfg->smtp_from, &name, &addr) < 0) {
-		*error_r = xasprintf("%s: [smtp] from: \"%s\" is not an address",
-				     config_where(cfg, "smtp", "from"), cfg->smtp_from);
-		goto fail;
-	}
-	ob->from_name = name;
-	ob->from_addr = addr;
-	name = addr = NULL;
-	if (compose_parse_mailbox(cfg->smtp_escalate_to, &name, &addr) < 0) {
-		*error_r = xasprintf("%s: [smtp] escalate_to: \"%s\" is not an address",
-				     config_where(cfg, "smtp", "escalate_to"),
-				     cfg->smtp_escalate_to);
-		goto fail;
-	}
-	ob->escalate_name = name;
-	ob->escalate_addr = addr;
-	ob->envelope_from = xstrdup(cfg->smtp_envelope_from != NULL
-				    ? cfg->smtp_envelope_from : ob->from_addr);
-	ob->domain = addr_domain(ob->from_addr);
-	if (ob->domain == NULL)
-		ob->domain = xstrdup("localhost");
-	if (store_secret(st, "msgid-key", 32, &ob->key, error_r) < 0)
-		goto fail;
-	if (template_set_load(cfg->paths_templates, &ob->templates, error_r) < 0)
-		goto fail;
-	if (sla_policy_load(cfg, &ob->sla, error_r) < 0)
-		goto fail;
-	if (!dry_run && mailer_open(cfg, &ob->mailer, error_r) < 0)
-		goto fail;
-	if (ob->mailer != NULL)
-		mailer_set_progress(ob->mailer, outbox_progress, ob);
 	*ob_r = ob;
 	return 0;
-fail:
-	outbox_free(&ob);
-	return -1;
 }
 
 void
@@ -297,15 +289,7 @@ outbox_free(struct outbox **obp)
 		return;
 	outbox_unlock(ob);
 	template_set_free(&ob->templates);
-	sla_policy_free(&ob->sla);
 	mailer_close(&ob->mailer);
-	free(ob->key);
-	free(ob->domain);
-	free(ob->from_addr);
-	free(ob->from_name);
-	free(ob->envelope_from);
-	free(ob->escalate_addr);
-	free(ob->escalate_name);
 	free(ob);
 	*obp = NULL;
 }
@@ -331,11 +315,7 @@ outbox_excerpt(struct outbox *ob, long long case_id)
 		return xstrdup("");
 	}
 	{
-		struct message_limits lim = {
-			(size_t)ob->cfg->intake_max_size, (unsigned)ob->cfg->intake_max_depth,
-			(unsigned)ob->cfg->intake_max_parts,
-		};
-		struct message *m = message_parse(raw, len, &lim);
+		struct message *m = message_parse(raw, len, &ob->cfg->intake_limits);
 		char *fresh = message_fresh_text(m->text, m->text_len);
 		size_t cut = strlen(fresh);
 
@@ -414,9 +394,9 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	echo = compose_echo(c->subject, COMPOSE_ECHO_SUBJECT);
 	template_vars_set(v, "original_subject", echo);
 	free(echo);
-	template_vars_set(v, "sender_name", ob->from_name != NULL ? ob->from_name
+	template_vars_set(v, "sender_name", ob->id->from_name != NULL ? ob->id->from_name
 			  : "Customer Care");
-	template_vars_set(v, "company", ob->from_name != NULL ? ob->from_name
+	template_vars_set(v, "company", ob->id->from_name != NULL ? ob->id->from_name
 			  : "Customer Care");
 	template_vars_set(v, "state", case_state_name(c->state));
 	template_vars_set(v, "tags", c->tags);
@@ -493,15 +473,16 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 			    c->category, v, &t, error_r) < 0)
 		goto out;
 	if (j->msgid == NULL)
-		j->msgid = thread_msgid_new(ob->key, 32, c->id, ob->domain);
-	in.from = ob->cfg->smtp_from;
+		j->msgid = thread_msgid_new(ob->id->key, sizeof(ob->id->key), c->id,
+					    ob->id->domain);
+	in.from = ob->id->from;
 	in.to_addr = j->rcpt;
-	in.to_name = to_customer ? c->customer_name : ob->escalate_name;
+	in.to_name = to_customer ? c->customer_name : ob->id->escalate_name;
 	in.subject = t.subject;
 	in.body = t.body;
 	in.message_id = j->msgid;
 	in.date = now;
-	in.x_loop = ob->from_addr;
+	in.x_loop = ob->id->from_addr;
 	if (to_customer) {
 		in.auto_submitted = j->kind == JOB_FOLLOWUP ? "auto-generated"
 				    : "auto-replied";
@@ -657,7 +638,8 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
 		goto out;
 	}
-	status = mailer_send(ob->mailer, ob->envelope_from, j->rcpt, msg.data, msg.len, &err);
+	status = mailer_send(ob->mailer, ob->id->envelope_from, j->rcpt, msg.data, msg.len,
+			     &err);
 	if (status == MAILER_STOPPED) {
 		/* Abandoned before anything could be delivered: as it was. */
 		log_info("job %lld (case %lld): left for the next sender: %s", j->id,
@@ -947,7 +929,8 @@ outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round
 		 * same one (doc/design.md, "Delivery"). */
 		fresh_id = j.msgid == NULL;
 		if (fresh_id) {
-			j.msgid = thread_msgid_new(ob->key, 32, j.case_id, ob->domain);
+			j.msgid = thread_msgid_new(ob->id->key, sizeof(ob->id->key), j.case_id,
+						   ob->id->domain);
 			if (store_job_update(ob->st, &j, error_r) < 0) {
 				store_rollback(ob->st);
 				store_job_clear(&j);
@@ -993,7 +976,7 @@ outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 	j.due = now;
 	j.created = now;
 	j.rcpt = xstrdup(job_kind_to_staff(kind)
-			 ? ob->escalate_addr : c.customer != NULL ? c.customer : "");
+			 ? ob->id->escalate_addr : c.customer != NULL ? c.customer : "");
 	buf_init(&msg, MAILER_MAX_MESSAGE);
 	r = outbox_build(ob, &c, &j, now, &msg, error_r);
 	store_job_clear(&j);

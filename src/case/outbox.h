@@ -33,6 +33,7 @@
 #include "model/job.h"
 
 struct config;
+struct identity;
 struct store;
 struct store_case;
 struct outbox;
@@ -60,9 +61,11 @@ struct outbox_stats {
 	unsigned long halts;       /* rounds stopped by a configuration failure */
 };
 
-/* Loads templates, the SLA policy and the mailer for sending. */
-int outbox_new(const struct config *cfg, struct store *st, bool dry_run,
-	       struct outbox **ob_r, char **error_r);
+/* Loads the templates and opens the mailer (not for a dry run); borrows
+ * cfg (the SLA policy, the settings), id (our addresses and key) and st,
+ * which must outlive it. */
+int outbox_new(const struct config *cfg, const struct identity *id, struct store *st,
+	       bool dry_run, struct outbox **ob_r, char **error_r);
 
 /*
  * The "send" lock: one sender at a time.  Returns 1 (taken), 0 (another

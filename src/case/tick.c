@@ -18,7 +18,6 @@
 #include "case/outbox.h"
 #include "case/tick.h"
 #include "config/config.h"
-#include "mail/compose.h"
 #include "model/priority.h"
 #include "policy/sla.h"
 #include "store/store.h"
@@ -163,21 +162,16 @@ out:
 }
 
 int
-tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sla,
-	 time_t now, struct tick_stats *stats, char **error_r)
+tick_run(struct store *st, const struct config *cfg, time_t now, struct tick_stats *stats,
+	 char **error_r)
 {
+	const struct sla_policy *sla = cfg->sla;
 	struct store_case_filter f = { 0 };
 	struct store_case *cases = NULL;
-	char *name = NULL, *escalate = NULL;
+	const char *escalate = cfg->escalate.addr;
 	size_t n = 0;
 	int ret = -1;
 
-	if (compose_parse_mailbox(cfg->smtp_escalate_to, &name, &escalate) < 0) {
-		*error_r = xasprintf("%s: [smtp] escalate_to: \"%s\" is not an address",
-				     config_where(cfg, "smtp", "escalate_to"),
-				     cfg->smtp_escalate_to);
-		goto out;
-	}
 	/* A page of cases at a time: memory stays flat however many there are. */
 	f.limit = TICK_PAGE;
 	f.open_only = true;
@@ -206,7 +200,5 @@ tick_run(struct store *st, const struct config *cfg, const struct sla_policy *sl
 	ret = 0;
 out:
 	store_cases_free(&cases, n);
-	free(name);
-	free(escalate);
 	return ret;
 }

@@ -17,7 +17,6 @@
 #include <time.h>
 
 struct config;
-struct sla_policy;
 struct store;
 
 struct tick_stats {
@@ -25,8 +24,7 @@ struct tick_stats {
 };
 
 /* 0, or -1 with a store error (the transaction is rolled back). */
-int tick_run(struct store *st, const struct config *cfg,
-	     const struct sla_policy *sla, time_t now, struct tick_stats *stats,
-	     char **error_r);
+int tick_run(struct store *st, const struct config *cfg, time_t now,
+	     struct tick_stats *stats, char **error_r);
 
 #endif

@@ -30,7 +30,6 @@
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "mail/message.h"
-#include "policy/sla.h"
 #include "store/store.h"
 
 static const char case_usage[] =
@@ -367,10 +366,7 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 		{ "raw", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct message_limits lim = {
-		(size_t)app->cfg->intake_max_size, (unsigned)app->cfg->intake_max_depth,
-		(unsigned)app->cfg->intake_max_parts,
-	};
+	const struct message_limits *lim = &app->cfg->intake_limits;
 	const char *raw = NULL;
 	struct store_case cs, *c = &cs;
 	struct store_event *ev = NULL;
@@ -445,14 +441,14 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 		for (size_t i = 0; i < n_msgs; i++) {
 			if (i > 0)
 				buf_putc(&b, ',');
-			case_show_message_json(&b, st, &msgs[i], &lim);
+			case_show_message_json(&b, st, &msgs[i], lim);
 		}
 		buf_putc(&b, ']');
 		json_key(&b, &first, "jobs");
 		cmd_jobs_json(&b, jobs, n_jobs);
 		buf_puts(&b, "}\n");
 	} else {
-		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, &lim);
+		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, lim);
 	}
 	cmd_print(&b);
 	store_events_free(&ev, n_ev);
@@ -478,7 +474,6 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 	enum caselife_action a;
 	const char *cause = NULL;
 	struct store_case cs, *c = &cs;
-	struct sla_policy *sla = NULL;
 	char *error = NULL;
 	long long id;
 	int ch, r, ret = EX_OK;
@@ -512,11 +507,6 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		if (bad != EX_OK)
 			return bad;
 	}
-	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
-		fprintf(stderr, "redress: %s\n", error);
-		free(error);
-		return EX_CONFIG;
-	}
 	if (store_begin(st, &error) < 0)
 		goto fail;
 	r = store_case_get(st, id, c, &error);
@@ -525,10 +515,9 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 	if (r == 0) {
 		store_rollback(st);
 		fprintf(stderr, "redress: no case %lld\n", id);
-		sla_policy_free(&sla);
 		return EX_NOINPUT;
 	}
-	r = caselife_apply(st, app->cfg, sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
+	r = caselife_apply(st, app->cfg, app->cfg->sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
 			   app->now, &error);
 	if (r < 0)
 		goto fail;
@@ -537,7 +526,6 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
 		store_case_clear(c);
-		sla_policy_free(&sla);
 		return EX_DATAERR;
 	}
 	/* Only a complaint is followed up: a question or praise resolved by
@@ -549,14 +537,12 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 	if (app->verbose >= 0)
 		printf("case %lld is %s\n", c->id, case_state_name(c->state));
 	store_case_clear(c);
-	sla_policy_free(&sla);
 	return ret;
 fail:
 	log_error("%s", error);
 	free(error);
 	store_rollback(st);
 	store_case_clear(c);
-	sla_policy_free(&sla);
 	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 }
 

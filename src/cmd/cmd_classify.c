@@ -47,7 +47,6 @@ cmd_classify(struct app *app, int argc, char **argv)
 {
 	const char *file = NULL;
 	bool explain = false, too_big = false;
-	struct message_limits lim;
 	struct message *m;
 	struct classify_rules *rules = NULL;
 	struct classify_result *res = NULL;
@@ -97,10 +96,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 		free(raw);
 		return EX_CONFIG;
 	}
-	lim.max_size = (size_t)app->cfg->intake_max_size;
-	lim.max_depth = (unsigned)app->cfg->intake_max_depth;
-	lim.max_parts = (unsigned)app->cfg->intake_max_parts;
-	m = message_parse(raw, len, &lim);
+	m = message_parse(raw, len, &app->cfg->intake_limits);
 	free(raw);
 	if (m->problem != NULL)
 		fprintf(stderr, "redress: classify: %s: intake would hold this message: %s\n",

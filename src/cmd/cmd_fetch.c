@@ -23,6 +23,7 @@
 
 #include "base/log.h"
 #include "case/fetch.h"
+#include "case/identity.h"
 #include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -77,6 +78,7 @@ cmd_fetch(struct app *app, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
+	struct identity *id = NULL;
 	struct intake *in = NULL;
 	struct fetcher *f = NULL;
 	const struct fetch_counts *n;
@@ -93,7 +95,7 @@ cmd_fetch(struct app *app, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(fetch_usage);
-	ret = cmd_fetch_open(app, &fetch_stop, &st, &in, &f);
+	ret = cmd_fetch_open(app, &fetch_stop, &st, &id, &in, &f);
 	if (ret != EX_OK)
 		goto out;
 	signal(SIGTERM, fetch_on_stop);
@@ -126,6 +128,7 @@ cmd_fetch(struct app *app, int argc, char **argv)
 out:
 	fetch_free(&f);
 	intake_free(&in);
+	identity_free(&id);
 	store_close(&st);
 	return ret;
 }

@@ -20,6 +20,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "case/identity.h"
 #include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -48,6 +49,7 @@ cmd_filter(struct app *app, int argc, char **argv)
 	struct intake_source src;
 	struct intake_result res;
 	struct store *st = NULL;
+	struct identity *id = NULL;
 	struct intake *in = NULL;
 	char *raw = NULL, *error = NULL;
 	size_t len;
@@ -88,7 +90,8 @@ cmd_filter(struct app *app, int argc, char **argv)
 		store_close(&st);
 		return EX_TEMPFAIL;
 	}
-	if (intake_new(app->cfg, st, true, &in, &error) < 0) {
+	if (identity_new(app->cfg, st, &id, &error) < 0 ||
+	    intake_new(app->cfg, id, st, true, &in, &error) < 0) {
 		log_error("filter: %s", error);
 		status = EX_TEMPFAIL;
 		goto out;
@@ -110,6 +113,7 @@ out:
 	free(error);
 	free(raw);
 	intake_free(&in);
+	identity_free(&id);
 	store_close(&st);
 	return status;
 }

@@ -24,6 +24,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/xmem.h"
+#include "case/identity.h"
 #include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -42,6 +43,7 @@ struct ingest_counts {
 struct ingest {
 	struct app *app;
 	struct store *st;
+	struct identity *id;
 	struct intake *in;
 	size_t in_group;
 	struct ingest_counts done;   /* committed */
@@ -274,9 +276,11 @@ cmd_ingest(struct app *app, int argc, char **argv)
 	if (cmd_open_store(app, &g.st) != EX_OK)
 		return store_temporary(g.st) ? (store_close(&g.st), EX_TEMPFAIL)
 					     : (store_close(&g.st), EX_UNAVAILABLE);
-	if (intake_new(app->cfg, g.st, false, &g.in, &error) < 0) {
+	if (identity_new(app->cfg, g.st, &g.id, &error) < 0 ||
+	    intake_new(app->cfg, g.id, g.st, false, &g.in, &error) < 0) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
+		identity_free(&g.id);
 		store_close(&g.st);
 		return EX_CONFIG;
 	}
@@ -310,6 +314,7 @@ cmd_ingest(struct app *app, int argc, char **argv)
 		putchar('\n');
 	}
 	intake_free(&g.in);
+	identity_free(&g.id);
 	store_close(&g.st);
 	return g.status;
 }

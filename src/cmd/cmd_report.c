@@ -21,7 +21,6 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
-#include "policy/sla.h"
 #include "store/store.h"
 
 static const char report_usage[] =
@@ -46,7 +45,6 @@ cmd_report(struct app *app, int argc, char **argv)
 	struct store_case *cases = NULL;
 	struct report r;
 	struct store *st = NULL;
-	struct sla_policy *sla = NULL;
 	const char *format = app->json ? "json" : "text";
 	char *error = NULL, since_iso[CLOCK_ISO_LEN] = "";
 	size_t n = 0;
@@ -79,27 +77,20 @@ cmd_report(struct app *app, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(report_usage);
-	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
-		fprintf(stderr, "redress: %s\n", error);
-		free(error);
-		return EX_CONFIG;
-	}
 	ret = cmd_open_store(app, &st);
 	if (ret != EX_OK) {
 		store_close(&st);
-		sla_policy_free(&sla);
 		return ret;
 	}
 	if (store_case_list(st, &f, &cases, &n, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		store_close(&st);
-		sla_policy_free(&sla);
 		return EX_SOFTWARE;
 	}
 	report_init(&r);
 	for (size_t i = 0; i < n; i++)
-		report_add(&r, &cases[i], app->now, sla->cal);
+		report_add(&r, &cases[i], app->now, app->cfg->sla->cal);
 	report_finish(&r);
 	buf_init(&b, BUF_NO_LIMIT);
 	if (strcmp(format, "json") == 0)
@@ -113,6 +104,5 @@ cmd_report(struct app *app, int argc, char **argv)
 	report_clear(&r);
 	store_cases_free(&cases, n);
 	store_close(&st);
-	sla_policy_free(&sla);
 	return EX_OK;
 }

@@ -27,13 +27,13 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "case/fetch.h"
+#include "case/identity.h"
 #include "case/intake.h"
 #include "case/outbox.h"
 #include "case/tick.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
-#include "policy/sla.h"
 #include "store/store.h"
 
 #define RUN_SEND_EVERY 30
@@ -91,53 +91,33 @@ run_restart_needed(const struct config *old, const struct config *cfg)
 			 "(systemctl restart redress)", where, section, key);
 }
 
-/* [log] as main sets it up, -v and -q still winning. */
-static void
-run_log_level(const struct app *app, struct config *cfg, enum log_level *level_r)
-{
-	*level_r = LOG_LEVEL_INFO;
-	if (app->verbose > 0) {
-		/* Modules that trace (the SMTP dialogue) read the config. */
-		free(cfg->log_level);
-		cfg->log_level = xstrdup("debug");
-	}
-	if (strcmp(cfg->log_level, "error") == 0)
-		*level_r = LOG_LEVEL_ERROR;
-	else if (strcmp(cfg->log_level, "warning") == 0)
-		*level_r = LOG_LEVEL_WARN;
-	else if (strcmp(cfg->log_level, "debug") == 0)
-		*level_r = LOG_LEVEL_DEBUG;
-	if (app->verbose < 0)
-		*level_r = LOG_LEVEL_ERROR;
-}
-
 /* Loads a new configuration and everything that depends on it; on any
  * error the old ones stay.  Returns 0 when the new ones are in place. */
 static int
-run_reload(struct app *app, struct store *st, struct fetcher *f, struct intake **in_r,
-	   struct outbox **ob, struct sla_policy **sla)
+run_reload(struct app *app, struct store *st, struct fetcher *f, struct identity **id_r,
+	   struct intake **in_r, struct outbox **ob)
 {
 	struct config *cfg = NULL;
+	struct identity *id = NULL;
 	struct intake *in = NULL;
 	struct outbox *nob = NULL;
-	struct sla_policy *nsla = NULL;
 	char *error = NULL, *pw = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 
 	if (config_find_and_load(app->config_path, &cfg, &error) == 0) {
-		run_log_level(app, cfg, &level);
+		level = cmd_log_level(app, cfg);
 		error = run_restart_needed(app->cfg, cfg);
 	}
 	if (error != NULL ||
-	    sla_policy_load(cfg, &nsla, &error) < 0 ||
-	    intake_new(cfg, st, false, &in, &error) < 0 ||
-	    outbox_new(cfg, st, false, &nob, &error) < 0 ||
+	    identity_new(cfg, st, &id, &error) < 0 ||
+	    intake_new(cfg, id, st, false, &in, &error) < 0 ||
+	    outbox_new(cfg, id, st, false, &nob, &error) < 0 ||
 	    config_secret(cfg->imap_password, cfg->imap_password_file, &pw, &error) < 0) {
 		log_error("reload refused, keeping the running configuration: %s", error);
 		free(error);
 		intake_free(&in);
 		outbox_free(&nob);
-		sla_policy_free(&nsla);
+		identity_free(&id);
 		config_free(&cfg);
 		return -1;
 	}
@@ -145,8 +125,8 @@ run_reload(struct app *app, struct store *st, struct fetcher *f, struct intake *
 	*in_r = in;
 	outbox_free(ob);
 	*ob = nob;
-	sla_policy_free(sla);
-	*sla = nsla;
+	identity_free(id_r);
+	*id_r = id;
 	if (f != NULL)
 		fetch_reconfigure(f, cfg, pw);
 	if (pw != NULL) {
@@ -155,8 +135,7 @@ run_reload(struct app *app, struct store *st, struct fetcher *f, struct intake *
 	}
 	config_free(&app->cfg);
 	app->cfg = cfg;
-	log_init("redress", strcmp(cfg->log_target, "syslog") == 0
-		 ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, level);
+	log_init("redress", cfg->log_target, level);
 	log_info("configuration reloaded from %s", cfg->file != NULL ? cfg->file
 		 : "the built-in defaults");
 	return 0;
@@ -218,7 +197,7 @@ cmd_run(struct app *app, int argc, char **argv)
 	struct intake *in = NULL;
 	struct fetcher *f = NULL;
 	struct outbox *ob = NULL;
-	struct sla_policy *sla = NULL;
+	struct identity *id = NULL;
 	struct outbox_stats ostats = { 0 };
 	time_t next_send = 0, next_tick = 0, next_try = 0;
 	char *error = NULL;
@@ -233,11 +212,11 @@ cmd_run(struct app *app, int argc, char **argv)
 		return cmd_usage(run_usage);
 	imap = app->cfg->imap_url != NULL;
 	if (imap)
-		ret = cmd_fetch_open(app, &run_stop, &st, &in, &f);
+		ret = cmd_fetch_open(app, &run_stop, &st, &id, &in, &f);
 	else
 		ret = cmd_open_store(app, &st);
-	if (ret == EX_OK && (sla_policy_load(app->cfg, &sla, &error) < 0 ||
-			     outbox_new(app->cfg, st, false, &ob, &error) < 0)) {
+	if (ret == EX_OK && ((id == NULL && identity_new(app->cfg, st, &id, &error) < 0) ||
+			     outbox_new(app->cfg, id, st, false, &ob, &error) < 0)) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
 		ret = EX_CONFIG;
@@ -259,7 +238,7 @@ cmd_run(struct app *app, int argc, char **argv)
 			run_reload_asked = false;
 			/* Whether there is a mailbox to read is fixed at start: the
 			 * fetch lock was taken (or not) then. */
-			run_reload(app, st, f, &in, &ob, &sla);
+			run_reload(app, st, f, &id, &in, &ob);
 		}
 		if (f != NULL && (next_try == 0 || now >= next_try)) {
 			failed = fetch_round(f, in, &permanent) < 0;
@@ -276,7 +255,7 @@ cmd_run(struct app *app, int argc, char **argv)
 		if (now >= next_tick) {
 			struct tick_stats ts = { 0 };
 
-			if (tick_run(st, app->cfg, sla, now, &ts, &error) < 0) {
+			if (tick_run(st, app->cfg, now, &ts, &error) < 0) {
 				log_error("tick: %s", error);
 				free(error);
 				error = NULL;
@@ -304,9 +283,9 @@ cmd_run(struct app *app, int argc, char **argv)
 		 ostats.deferred, ostats.failed);
 out:
 	outbox_free(&ob);
-	sla_policy_free(&sla);
 	fetch_free(&f);
 	intake_free(&in);
+	identity_free(&id);
 	store_close(&st);
 	return ret;
 }

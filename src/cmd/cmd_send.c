@@ -25,6 +25,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmem.h"
+#include "case/identity.h"
 #include "case/outbox.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -78,6 +79,7 @@ cmd_send(struct app *app, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
+	struct identity *id = NULL;
 	struct outbox *ob = NULL;
 	struct outbox_stats stats = { 0 };
 	bool once = false, dry = false, lost = false;
@@ -102,9 +104,11 @@ cmd_send(struct app *app, int argc, char **argv)
 		store_close(&st);
 		return ret;
 	}
-	if (outbox_new(app->cfg, st, dry, &ob, &error) < 0) {
+	if (identity_new(app->cfg, st, &id, &error) < 0 ||
+	    outbox_new(app->cfg, id, st, dry, &ob, &error) < 0) {
 		log_error("%s", error);
 		free(error);
+		identity_free(&id);
 		store_close(&st);
 		return EX_CONFIG;
 	}
@@ -119,6 +123,7 @@ cmd_send(struct app *app, int argc, char **argv)
 				  app->cfg->store_path);
 		free(error);
 		outbox_free(&ob);
+		identity_free(&id);
 		store_close(&st);
 		return EX_TEMPFAIL;
 	}
@@ -159,6 +164,7 @@ cmd_send(struct app *app, int argc, char **argv)
 		       stats.down > 0 ? " (the server could not be reached or stopped "
 		       "answering: the other due jobs wait)" : "");
 	outbox_free(&ob);
+	identity_free(&id);
 	store_close(&st);
 	return ret;
 }

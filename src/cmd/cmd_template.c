@@ -22,11 +22,11 @@
 
 #include "base/xmem.h"
 #include "case/caselife.h"
+#include "case/identity.h"
 #include "case/outbox.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
-#include "mail/compose.h"
 #include "policy/classify.h"
 #include "policy/template.h"
 #include "store/store.h"
@@ -197,6 +197,7 @@ static int
 cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 {
 	struct store *st = NULL;
+	struct identity *ident = NULL;
 	struct outbox *ob = NULL;
 	struct store_case cs, *c = &cs;
 	char *error = NULL, *msg = NULL, *kind = NULL, *category = NULL, *why = NULL;
@@ -228,7 +229,8 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 			ret = EX_DATAERR;
 		}
 	}
-	if (ret == EX_OK && outbox_new(app->cfg, st, true, &ob, &error) < 0) {
+	if (ret == EX_OK && (identity_new(app->cfg, st, &ident, &error) < 0 ||
+			     outbox_new(app->cfg, ident, st, true, &ob, &error) < 0)) {
 		fprintf(stderr, "redress: %s\n", error);
 		ret = EX_CONFIG;
 	} else if (ret == EX_OK &&
@@ -245,6 +247,7 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 	free(why);
 	store_case_clear(c);
 	outbox_free(&ob);
+	identity_free(&ident);
 	store_close(&st);
 	return ret;
 }
@@ -253,15 +256,10 @@ cmd_template_render_case(struct app *app, const char *name, const char *case_id)
 static void
 cmd_template_sample_sender(const struct config *cfg, struct template_vars *vars)
 {
-	char *name = NULL, *addr = NULL;
-
-	if (compose_parse_mailbox(cfg->smtp_from, &name, &addr) == 0 && name != NULL &&
-	    *name != '\0') {
-		template_vars_set(vars, "sender_name", name);
-		template_vars_set(vars, "company", name);
+	if (cfg->from.name != NULL && *cfg->from.name != '\0') {
+		template_vars_set(vars, "sender_name", cfg->from.name);
+		template_vars_set(vars, "company", cfg->from.name);
 	}
-	free(name);
-	free(addr);
 }
 
 static int

@@ -15,7 +15,6 @@
 #include "case/tick.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
-#include "policy/sla.h"
 #include "store/store.h"
 
 static const char tick_usage[] =
@@ -29,7 +28,6 @@ int
 cmd_tick(struct app *app, int argc, char **argv)
 {
 	struct store *st = NULL;
-	struct sla_policy *sla = NULL;
 	struct tick_stats stats = { 0 };
 	char *error = NULL;
 	int ret;
@@ -40,13 +38,8 @@ cmd_tick(struct app *app, int argc, char **argv)
 	}
 	if (argc != 1)
 		return cmd_usage(tick_usage);
-	if (sla_policy_load(app->cfg, &sla, &error) < 0) {
-		fprintf(stderr, "redress: %s\n", error);
-		free(error);
-		return EX_CONFIG;
-	}
 	ret = cmd_open_store(app, &st);
-	if (ret == EX_OK && tick_run(st, app->cfg, sla, app->now, &stats, &error) < 0) {
+	if (ret == EX_OK && tick_run(st, app->cfg, app->now, &stats, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
@@ -62,6 +55,5 @@ cmd_tick(struct app *app, int argc, char **argv)
 			       stats.escalations, stats.warnings);
 	}
 	store_close(&st);
-	sla_policy_free(&sla);
 	return ret;
 }

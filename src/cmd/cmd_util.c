@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "case/fetch.h"
+#include "case/identity.h"
 #include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -133,7 +134,7 @@ cmd_print(struct buf *b)
 
 int
 cmd_fetch_open(struct app *app, volatile const bool *stop, struct store **st_r,
-	       struct intake **in_r, struct fetcher **f_r)
+	       struct identity **id_r, struct intake **in_r, struct fetcher **f_r)
 {
 	const struct config *cfg = app->cfg;
 	char *password = NULL, *error = NULL;
@@ -161,7 +162,8 @@ cmd_fetch_open(struct app *app, volatile const bool *stop, struct store **st_r,
 		error = NULL;
 		r = r > 0 ? EX_OK : EX_TEMPFAIL;
 	}
-	if (r == EX_OK && intake_new(cfg, *st_r, false, in_r, &error) < 0) {
+	if (r == EX_OK && (identity_new(cfg, *st_r, id_r, &error) < 0 ||
+			   intake_new(cfg, *id_r, *st_r, false, in_r, &error) < 0)) {
 		fprintf(stderr, "redress: %s\n", error);
 		free(error);
 		r = EX_CONFIG;
@@ -171,4 +173,13 @@ cmd_fetch_open(struct app *app, volatile const bool *stop, struct store **st_r,
 		free(password);
 	}
 	return r;
+}
+
+enum log_level
+cmd_log_level(const struct app *app, struct config *cfg)
+{
+	/* Modules that trace (the SMTP dialogue) read the configuration. */
+	if (app->verbose > 0)
+		cfg->log_level = LOG_LEVEL_DEBUG;
+	return app->verbose < 0 ? LOG_LEVEL_ERROR : cfg->log_level;
 }

@@ -12,9 +12,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/log.h"
+
 struct app;
 struct buf;
+struct config;
 struct fetcher;
+struct identity;
 struct intake;
 struct store;
 struct store_job;
@@ -25,16 +29,20 @@ int cmd_open_store(struct app *app, struct store **st_r);
 /*
  * For fetch and run: reads the IMAP password, opens the store, takes the
  * mailbox's fetch lock (fetch.h; stop is the flag SIGTERM sets) and loads
- * intake.  EX_OK, or the exit code after saying why; what was opened is
- * in *st_r, *in_r and *f_r either way, for the caller to free.
+ * our identity and intake.  EX_OK, or the exit code after saying why; what
+ * was opened is in *st_r, *id_r, *in_r and *f_r either way, for the caller
+ * to free.
  */
 int cmd_fetch_open(struct app *app, volatile const bool *stop, struct store **st_r,
-		   struct intake **in_r, struct fetcher **f_r);
+		   struct identity **id_r, struct intake **in_r, struct fetcher **f_r);
 /* Parses a case id ("123", "000123", "#123"); 0 or -1. */
 int cmd_parse_id(const char *s, long long *id_r);
 
 /* Jobs as the JSON array of "queue list" (doc/contract.md). */
 void cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n);
+/* The log level for cfg as -v and -q change it: -v also makes cfg's
+ * debug, for the modules that trace. */
+enum log_level cmd_log_level(const struct app *app, struct config *cfg);
 /* Writes b to stdout and frees it. */
 void cmd_print(struct buf *b);
 

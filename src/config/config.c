@@ -3,8 +3,11 @@
  *
  * The INI syntax itself is read by inih (Debian's libinih), a small,
  * widely used parser; this file holds the table of known keys, their
- * defaults and their checks.  inih reports the line of the first key our
- * handler refuses, which gives every error its FILE:LINE.
+ * defaults, types and ranges, and reads each value into its field.  inih
+ * reports the line of the first key our handler refuses, which gives every
+ * error its FILE:LINE.  What is built from several keys, or checked by the
+ * module that owns a value's syntax, comes after the whole file is read:
+ * config_derive.c.
  */
 #include "autoconfig.h"
 
@@ -32,13 +35,17 @@
 #endif
 
 enum config_type {
-	CONFIG_STR,
-	CONFIG_LONG,    /* a whole number between min and max */
-	CONFIG_SIZE,    /* bytes, with optional K, M, G suffix */
-	CONFIG_ENUM,    /* one of the words in choices */
-	CONFIG_DURATION,
-	CONFIG_BOOL,    /* yes/no, true/false, on/off, 1/0 */
+	CONFIG_STR,     /* char *: the text itself */
+	CONFIG_LONG,    /* long: a whole number between min and max */
+	CONFIG_SIZE,    /* long: bytes, with optional K, M, G suffix */
+	CONFIG_ENUM,    /* an enum: the index of one of the words in choices */
+	CONFIG_DURATION,/* long: seconds */
+	CONFIG_BOOL,    /* bool: yes/no, true/false, on/off, 1/0 */
+	CONFIG_TEXT,    /* no field: read by config_derive (config_text) */
 };
+
+/* offset of a key whose value has no field of its own */
+#define CONFIG_NOFIELD ((size_t)-1)
 
 struct config_key {
 	const char *section;
@@ -47,7 +54,8 @@ struct config_key {
 	size_t offset;
 	const char *def;      /* default as text; NULL: unset */
 	long min, max;
-	const char *choices;  /* CONFIG_ENUM: space-separated words */
+	const char *choices;  /* CONFIG_ENUM: space-separated words, in the
+			       * order of the field's enum */
 	bool secret;
 };
 
@@ -76,7 +84,7 @@ static const struct config_key config_keys[] = {
 	{ "imap", "user", CONFIG_STR, S(imap_user), NULL, 0, 0, NULL, false },
 	{ "imap", "password", CONFIG_STR, S(imap_password), NULL, 0, 0, NULL, true },
 	{ "imap", "password_file", CONFIG_STR, S(imap_password_file), NULL, 0, 0, NULL, false },
-	{ "imap", "tls", CONFIG_ENUM, S(imap_tls), NULL, 0, 0, "implicit starttls none", false },
+	{ "imap", "tls", CONFIG_ENUM, CONFIG_NOFIELD, NULL, 0, 0, "implicit starttls none", false },
 	{ "imap", "ca_file", CONFIG_STR, S(imap_ca_file), NULL, 0, 0, NULL, false },
 	{ "imap", "processed", CONFIG_STR, S(imap_processed), "flag", 0, 0, NULL, false },
 	{ "imap", "keyword", CONFIG_STR, S(imap_keyword), "redress", 0, 0, NULL, false },
@@ -88,7 +96,7 @@ static const struct config_key config_keys[] = {
 	{ "smtp", "user", CONFIG_STR, S(smtp_user), NULL, 0, 0, NULL, false },
 	{ "smtp", "password", CONFIG_STR, S(smtp_password), NULL, 0, 0, NULL, true },
 	{ "smtp", "password_file", CONFIG_STR, S(smtp_password_file), NULL, 0, 0, NULL, false },
-	{ "smtp", "tls", CONFIG_ENUM, S(smtp_tls), NULL, 0, 0, "implicit starttls none", false },
+	{ "smtp", "tls", CONFIG_ENUM, CONFIG_NOFIELD, NULL, 0, 0, "implicit starttls none", false },
 	{ "smtp", "ca_file", CONFIG_STR, S(smtp_ca_file), NULL, 0, 0, NULL, false },
 	{ "smtp", "from", CONFIG_STR, S(smtp_from), "Customer Care <care@localhost>", 0, 0, NULL, false },
 	{ "smtp", "envelope_from", CONFIG_STR, S(smtp_envelope_from), NULL, 0, 0, NULL, false },
@@ -99,16 +107,16 @@ static const struct config_key config_keys[] = {
 
 	{ "outbox", "path", CONFIG_STR, S(outbox_path), "outbox", 0, 0, NULL, false },
 
-	{ "sla", "timezone", CONFIG_STR, S(sla_timezone), "UTC", 0, 0, NULL, false },
-	{ "sla", "hours", CONFIG_STR, S(sla_hours), "mon-fri 09:00-17:00", 0, 0, NULL, false },
-	{ "sla", "holidays", CONFIG_STR, S(sla_holidays), "", 0, 0, NULL, false },
-	{ "sla", "urgent", CONFIG_STR, S(sla_urgent), "1h 8h", 0, 0, NULL, false },
-	{ "sla", "high", CONFIG_STR, S(sla_high), "4h 2d", 0, 0, NULL, false },
-	{ "sla", "normal", CONFIG_STR, S(sla_normal), "1d 5d", 0, 0, NULL, false },
-	{ "sla", "low", CONFIG_STR, S(sla_low), "2d 10d", 0, 0, NULL, false },
+	{ "sla", "timezone", CONFIG_TEXT, CONFIG_NOFIELD, "UTC", 0, 0, NULL, false },
+	{ "sla", "hours", CONFIG_TEXT, CONFIG_NOFIELD, "mon-fri 09:00-17:00", 0, 0, NULL, false },
+	{ "sla", "holidays", CONFIG_TEXT, CONFIG_NOFIELD, "", 0, 0, NULL, false },
+	{ "sla", "urgent", CONFIG_TEXT, CONFIG_NOFIELD, "1h 8h", 0, 0, NULL, false },
+	{ "sla", "high", CONFIG_TEXT, CONFIG_NOFIELD, "4h 2d", 0, 0, NULL, false },
+	{ "sla", "normal", CONFIG_TEXT, CONFIG_NOFIELD, "1d 5d", 0, 0, NULL, false },
+	{ "sla", "low", CONFIG_TEXT, CONFIG_NOFIELD, "2d 10d", 0, 0, NULL, false },
 	{ "sla", "warn_percent", CONFIG_LONG, S(sla_warn_percent), "80", 0, 100, NULL, false },
-	{ "sla", "quiet_hours", CONFIG_STR, S(sla_quiet_hours), "", 0, 0, NULL, false },
-	{ "sla", "question", CONFIG_STR, S(sla_question), "1d", 0, 0, NULL, false },
+	{ "sla", "quiet_hours", CONFIG_TEXT, CONFIG_NOFIELD, "", 0, 0, NULL, false },
+	{ "sla", "question", CONFIG_TEXT, CONFIG_NOFIELD, "1d", 0, 0, NULL, false },
 	{ "sla", "escalate_per_sender", CONFIG_LONG, S(sla_escalate_per_sender), "3", 0, 10000, NULL, false },
 	{ "sla", "escalate_window", CONFIG_DURATION, S(sla_escalate_window), "1d", 0, 0, NULL, false },
 
@@ -218,40 +226,47 @@ config_parse_size(const char *s, long *v_r)
 	return 0;
 }
 
-static bool
-config_word_in(const char *word, const char *choices)
+/* The index of word among the space-separated choices, or -1. */
+static int
+config_word_index(const char *word, const char *choices)
 {
 	size_t len = strlen(word);
+	int i = 0;
 
-	for (const char *p = choices; *p != '\0';) {
+	for (const char *p = choices; *p != '\0'; i++) {
 		size_t n = strcspn(p, " ");
 
 		if (n == len && strncmp(p, word, n) == 0)
-			return true;
+			return i;
 		p += n;
 		p += strspn(p, " ");
 	}
-	return false;
+	return -1;
+}
+
+static bool
+config_word_in(const char *word, const char *choices)
+{
+	return config_word_index(word, choices) >= 0;
+}
+
+/* Where the text of key k is kept (every key but the strings, which are
+ * their own field). */
+static char **
+config_text_slot(const struct config *cfg, const struct config_key *k)
+{
+	return &cfg->texts[k - config_keys];
 }
 
 /* Sets one key from text; returns NULL or an allocated reason. */
 static char *
 config_set(struct config *cfg, const struct config_key *k, const char *value)
 {
-	char *field = (char *)cfg + k->offset;
-	long v = 0, unused;
+	char *field = k->offset != CONFIG_NOFIELD ? (char *)cfg + k->offset : NULL;
+	long v = 0;
+	int i;
 
 	switch (k->type) {
-	case CONFIG_ENUM:
-		if (!config_word_in(value, k->choices))
-			return xasprintf("[%s] %s must be one of: %s (not \"%s\")",
-					 k->section, k->key, k->choices, value);
-		/* fall through */
-	case CONFIG_DURATION:
-		if (k->type == CONFIG_DURATION && config_parse_duration(value, &unused) < 0)
-			return xasprintf("[%s] %s: \"%s\" is not a duration (like 30m, 8h, 7d)",
-					 k->section, k->key, value);
-		/* fall through */
 	case CONFIG_STR: {
 		char **sp = (char **)(void *)field;
 		const char *dd = strncmp(value, "@DATADIR@", 9) == 0 ? config_datadir() : NULL;
@@ -260,6 +275,22 @@ config_set(struct config *cfg, const struct config_key *k, const char *value)
 		*sp = dd != NULL ? xasprintf("%s%s", dd, value + 9) : xstrdup(value);
 		return NULL;
 	}
+	case CONFIG_ENUM:
+		i = config_word_index(value, k->choices);
+		if (i < 0)
+			return xasprintf("[%s] %s must be one of: %s (not \"%s\")",
+					 k->section, k->key, k->choices, value);
+		if (field != NULL)
+			*(int *)(void *)field = i;
+		break;
+	case CONFIG_DURATION:
+		if (config_parse_duration(value, &v) < 0)
+			return xasprintf("[%s] %s: \"%s\" is not a duration (like 30m, 8h, 7d)",
+					 k->section, k->key, value);
+		*(long *)(void *)field = v;
+		break;
+	case CONFIG_TEXT:
+		break;
 	case CONFIG_LONG: {
 		char *end;
 
@@ -268,13 +299,21 @@ config_set(struct config *cfg, const struct config_key *k, const char *value)
 		if (errno != 0 || end == value || *end != '\0')
 			return xasprintf("[%s] %s: \"%s\" is not a whole number",
 					 k->section, k->key, value);
-		break;
+		if (v < k->min || v > k->max)
+			return xasprintf("[%s] %s must be between %ld and %ld (not %ld)",
+					 k->section, k->key, k->min, k->max, v);
+		*(long *)(void *)field = v;
+		return NULL;
 	}
 	case CONFIG_SIZE:
 		if (config_parse_size(value, &v) < 0)
 			return xasprintf("[%s] %s: \"%s\" is not a size (like 25M)",
 					 k->section, k->key, value);
-		break;
+		if (v < k->min || v > k->max)
+			return xasprintf("[%s] %s must be between %ld and %ld (not %ld)",
+					 k->section, k->key, k->min, k->max, v);
+		*(long *)(void *)field = v;
+		return NULL;
 	case CONFIG_BOOL: {
 		bool *bp = (bool *)(void *)field;
 
@@ -288,18 +327,20 @@ config_set(struct config *cfg, const struct config_key *k, const char *value)
 		return NULL;
 	}
 	}
-	if (v < k->min || v > k->max)
-		return xasprintf("[%s] %s must be between %ld and %ld (not %ld)",
-				 k->section, k->key, k->min, k->max, v);
-	*(long *)(void *)field = v;
+	/* Enums, durations and texts keep their text, for config show and
+	 * for the values derived from them. */
+	free(*config_text_slot(cfg, k));
+	*config_text_slot(cfg, k) = xstrdup(value);
 	return NULL;
 }
 
-struct config *
-config_new_default(void)
+/* The defaults of every key, without what config_derive builds. */
+static struct config *
+config_defaults(void)
 {
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 
+	cfg->texts = xcalloc(CONFIG_NKEYS, sizeof(*cfg->texts));
 	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 		char *err;
@@ -312,6 +353,20 @@ config_new_default(void)
 			fprintf(stderr, "redress: internal: %s\n", err);
 			abort();
 		}
+	}
+	return cfg;
+}
+
+struct config *
+config_new_default(void)
+{
+	struct config *cfg = config_defaults();
+	char *err = NULL;
+
+	if (config_derive(cfg, &err) < 0) {
+		/* A bad default is a bug in the table above. */
+		fprintf(stderr, "redress: internal: %s\n", err);
+		abort();
 	}
 	return cfg;
 }
@@ -426,7 +481,7 @@ config_load(const char *path, struct config **cfg_r, char **error_r)
 	ini_max_line = 65536;
 	ini_inline_comment_prefixes = (char *)";#";
 	ini_allow_multiline = false;
-	p.cfg = config_new_default();
+	p.cfg = config_defaults();
 	p.cfg->file = xstrdup(path);
 	ret = ini_parse_stream(config_reader, &p, config_handler, &p);
 	fclose(p.f);
@@ -439,6 +494,10 @@ config_load(const char *path, struct config **cfg_r, char **error_r)
 		else
 			*error_r = xasprintf("%s: cannot read", path);
 		free(p.error);
+		config_free(&p.cfg);
+		return -1;
+	}
+	if (config_derive(p.cfg, error_r) < 0) {
 		config_free(&p.cfg);
 		return -1;
 	}
@@ -486,6 +545,18 @@ config_where(const struct config *cfg, const char *section, const char *key)
 	snprintf(where, sizeof(where), "%s: [%s] %s (default)",
 		 cfg->file != NULL ? cfg->file : "(embedded defaults)", section, key);
 	return where;
+}
+
+const char *
+config_text(const struct config *cfg, const char *section, const char *key)
+{
+	const struct config_key *k = config_lookup(section, key);
+
+	if (k == NULL)
+		return NULL;
+	if (k->type == CONFIG_STR)
+		return *(char *const *)(const void *)((const char *)cfg + k->offset);
+	return *config_text_slot(cfg, k);
 }
 
 int
@@ -544,7 +615,8 @@ config_dump(const struct config *cfg)
 		   cfg->file != NULL ? cfg->file : "the embedded defaults");
 	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
-		const char *field = (const char *)cfg + k->offset;
+		const char *field = k->offset != CONFIG_NOFIELD ? (const char *)cfg + k->offset
+				    : NULL;
 
 		if (strcmp(section, k->section) != 0) {
 			buf_printf(&b, "%s[%s]\n", *section ? "\n" : "", k->section);
@@ -556,7 +628,7 @@ config_dump(const struct config *cfg)
 			buf_printf(&b, "%s = %s\n", k->key,
 				   *(const bool *)(const void *)field ? "yes" : "no");
 		} else {
-			const char *v = *(char *const *)(const void *)field;
+			const char *v = config_text(cfg, k->section, k->key);
 
 			if (v == NULL)
 				buf_printf(&b, "; %s is not set\n", k->key);
@@ -574,18 +646,21 @@ config_free(struct config **cfgp)
 
 	if (cfg == NULL)
 		return;
+	config_underive(cfg);
 	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 
-		if (k->type != CONFIG_LONG && k->type != CONFIG_SIZE &&
-		    k->type != CONFIG_BOOL) {
+		if (k->type == CONFIG_STR) {
 			char **sp = (char **)(void *)((char *)cfg + k->offset);
 
 			if (k->secret && *sp != NULL)
 				memset(*sp, 0, strlen(*sp));
 			free(*sp);
+		} else if (cfg->texts != NULL) {
+			free(cfg->texts[i]);
 		}
 	}
+	free(cfg->texts);
 	free(cfg->file);
 	free(cfg->warning);
 	free(cfg->where);

@@ -1,20 +1,54 @@
 /*
- * config - redress.conf(5): one INI file, read once, checked at load.
+ * config - redress.conf(5): one INI file, read once, checked and typed at
+ * load.
  *
  * Every known key lives in one table in config.c with its default, so the
- * embedded defaults, the man page and the checks cannot drift apart.  Values
- * stay strings here unless they are plain numbers or sizes; modules that own
- * a richer syntax (the SLA calendar, durations) parse their own values and
- * report errors against config_where() so the admin still sees file:line.
+ * embedded defaults, the man page and the checks cannot drift apart, and
+ * no module keeps a default of its own.  Each value is parsed when the
+ * file loads into the field that the modules read: numbers and sizes,
+ * booleans, choices (enums), durations (seconds), and the values built
+ * from several keys or by the module that owns their syntax
+ * (config_derive.c): the SLA policy, our addresses, the address patterns,
+ * the IMAP settings, the message limits.  So every command -- "config
+ * show" too -- refuses a bad value with its FILE:LINE, before any mail is
+ * touched.  Only the form of a value is checked, never the world: a
+ * password file, a CA file or a server that is missing is found when it
+ * is used.
  *
  * Errors read "FILE:LINE: what is wrong"; the caller exits 78 (EX_CONFIG).
- * The struct owns every string in it; config_free releases them.
+ * The struct owns everything in it; config_free releases it all.
  */
 #ifndef REDRESS_CONFIG_H
 #define REDRESS_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "base/log.h"
+#include "mail/message.h"
+#include "net/imap.h"
+#include "policy/sla.h"
+
+/* [intake] reply_to: where the ack goes when the envelope sender and the
+ * conversation address (Reply-To, else From) differ. */
+enum config_reply_to {
+	CONFIG_REPLY_TO_HEADER,
+	CONFIG_REPLY_TO_ENVELOPE,
+};
+
+/* [followup] from: when the follow-up's week starts. */
+enum config_followup_from {
+	CONFIG_FOLLOWUP_INTAKE,
+	CONFIG_FOLLOWUP_RESOLUTION,
+};
+
+/* A mailbox of ours, "Name <addr>" as configured, read. */
+struct config_mailbox {
+	char *name;               /* the display name, cleaned; NULL: none */
+	char *addr;               /* the bare address */
+};
+
+struct config_where;
 
 struct config {
 	char *file;               /* where it came from; NULL: embedded defaults */
@@ -28,73 +62,68 @@ struct config {
 	long intake_max_size;     /* bytes; a larger message is kept held */
 	long intake_max_depth;    /* MIME nesting */
 	long intake_max_parts;
-	char *intake_reply_to;    /* "header" (Reply-To/From) or "envelope" */
+	enum config_reply_to intake_reply_to;
+	struct message_limits intake_limits;  /* the three above, for message_parse */
 
 	/* [imap] */
-	char *imap_url;
+	char *imap_url;           /* NULL: no mailbox to read */
 	char *imap_user;
 	char *imap_password;      /* secret: never print */
 	char *imap_password_file;
-	char *imap_tls;           /* implicit | starttls | none | NULL (from URL) */
 	char *imap_ca_file;
 	char *imap_processed;     /* "flag" or "move:FOLDER" */
 	char *imap_keyword;
 	long imap_timeout;        /* seconds, every network wait */
 	long imap_batch;          /* messages per transaction */
 	long imap_poll;           /* seconds between polls without IDLE */
+	struct imap_options imap; /* all of [imap], read: when imap_url is set */
 
 	/* [smtp] */
-	char *smtp_url;
+	char *smtp_url;           /* NULL: the outbox directory */
 	char *smtp_user;
 	char *smtp_password;      /* secret: never print */
 	char *smtp_password_file;
-	char *smtp_tls;
 	char *smtp_ca_file;
-	char *smtp_from;
-	char *smtp_envelope_from;
-	char *smtp_escalate_to;
+	char *smtp_from;          /* as written: "Customer Care <care@...>" */
+	char *smtp_envelope_from; /* a bare address; NULL: from's */
+	char *smtp_escalate_to;   /* as written */
 	long smtp_timeout;        /* seconds */
-	char *smtp_lifetime;      /* a duration: give up on a job after it */
-	char *smtp_lease;         /* a duration: the send lock and job claims
+	long smtp_lifetime;       /* seconds: give up on a job after it */
+	long smtp_lease;          /* seconds: the send lock and job claims
 				   * hold this long unless renewed */
+	struct config_mailbox from;      /* smtp_from, read */
+	struct config_mailbox escalate;  /* smtp_escalate_to, read */
 
 	/* [outbox] */
 	char *outbox_path;
 
-	/* [sla] */
-	char *sla_timezone;
-	char *sla_hours;
-	char *sla_holidays;
-	char *sla_urgent;
-	char *sla_high;
-	char *sla_normal;
-	char *sla_low;
+	/* [sla]: timezone, hours, holidays, the targets per priority,
+	 * warn_percent, quiet_hours and question make one policy. */
+	struct sla_policy *sla;   /* owned */
 	long sla_warn_percent;
-	char *sla_quiet_hours;    /* escalations wait outside these, "" = none */
-	char *sla_question;       /* first-response target of a question, "off" = none */
 	long sla_escalate_per_sender; /* escalations about one sender's cases per window; 0: no cap */
-	char *sla_escalate_window;    /* a duration */
+	long sla_escalate_window;     /* seconds */
 
 	/* [followup] */
-	char *followup_after;
-	char *followup_from;      /* intake | resolution */
+	long followup_after;      /* seconds */
+	enum config_followup_from followup_from;
 
 	/* [autoreply] */
 	long autoreply_per_hour;
 	long autoreply_per_day;
-	char *autoreply_addresses; /* our own addresses besides smtp from */
+	char *autoreply_addresses; /* our own addresses besides smtp from; checked */
 	long autoreply_per_domain_hour; /* acks per hour to one domain; 0: no cap */
 	char *autoreply_big_domains;    /* domains without the per-domain cap */
 
 	/* [staff] */
-	char *staff_addresses;    /* patterns like *@example.com */
+	char *staff_addresses;    /* patterns like *@example.com; checked */
 	char *staff_mailbox;      /* envelope recipients only staff can reach */
 
 	/* [spam] */
 	char *spam_authserv_id;   /* Authentication-Results from these are believed */
 
 	/* [case] */
-	char *case_tag;           /* prefix of the subject tag: "case" -> [case 000123] */
+	char *case_tag;           /* the word of the subject tag: [case 000123] */
 
 	/* [classify] */
 	long classify_repeat_count;
@@ -105,14 +134,17 @@ struct config {
 	char *paths_templates;
 
 	/* [log] */
-	char *log_target;         /* stderr | syslog */
-	char *log_level;          /* error | warning | info | debug */
+	enum log_target log_target;
+	enum log_level log_level;
 
 	/* A problem that is not an error (a password in a file others can
 	 * read), for the caller to log; owned, NULL when none. */
 	char *warning;
 
-	/* key positions, for errors found after load; owned */
+	/* The text of every key as set (or its default), for config show and
+	 * messages; and where each key was set.  Owned; read them through
+	 * config_text and config_where. */
+	char **texts;
 	struct config_where *where;
 	size_t n_where;
 };
@@ -125,15 +157,19 @@ struct config *config_new_default(void);
  */
 int config_load(const char *path, struct config **cfg_r, char **error_r);
 /*
- * Finds the config the way DESIGN.md says: explicit path, else
+ * Finds the config the way redress(1) says: explicit path, else
  * ./redress.conf, else SYSCONFDIR/redress/redress.conf, else the embedded
  * defaults.  Same results as config_load.
  */
 int config_find_and_load(const char *explicit_path, struct config **cfg_r,
 			 char **error_r);
-/* "FILE:LINE" of a key as set, or "(default)" when it was not; static. */
+/* "FILE:LINE" of a key as set, or "FILE: [section] key (default)" when it
+ * was not; static, valid until the next call. */
 const char *config_where(const struct config *cfg, const char *section,
 			 const char *key);
+/* The text of a key as set or by default ("5d", "header"), or NULL when it
+ * is not set; owned by cfg. */
+const char *config_text(const struct config *cfg, const char *section, const char *key);
 /* Reads a secret from value or file (file wins, and must not be readable by
  * others).  Returns 0 and an allocated secret (NULL if none), or -1. */
 int config_secret(const char *value, const char *file, char **secret_r,
@@ -148,5 +184,16 @@ void config_free(struct config **cfg);
  * Calendar units: used where business time does not apply.  0 or -1.
  */
 int config_parse_duration(const char *s, long *seconds_r);
+
+/*
+ * The values built from the keys once they are all read (config_derive.c):
+ * the SLA policy, our mailboxes, the checks of addresses, patterns, the
+ * case tag and the SMTP settings, the IMAP settings and the message
+ * limits.  0, or -1 with *error_r "FILE:LINE: [section] key: ...".
+ * config_load and config_new_default call it; config_underive frees what
+ * it built.
+ */
+int config_derive(struct config *cfg, char **error_r);
+void config_underive(struct config *cfg);
 
 #endif

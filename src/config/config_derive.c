@@ -1,23 +1,31 @@
 /*
  * NAME
- *	confcheck - every configured value checked when the configuration
- *	loads
+ *	config_derive - the values built from redress.conf once it is read
  * DESCRIPTION
- *	config.c checks what it can read alone: numbers and their ranges,
- *	sizes, choices and durations.  Richer values belong to the module that
- *	reads them: the SLA calendar (hours, holidays, targets, quiet hours)
- *	to sla.c, the IMAP URL and what to do with a fetched message to
- *	imap.c, addresses to compose.c and mailer.c.  Those modules used to
- *	see their values only when they first ran, so "config show" accepted
- *	"hours = mon-fri 9-17" and only "tick" failed, later.
- *	confcheck_all() asks each module about its values once, at load, so
- *	that every command -- "config show" too -- refuses a bad value with
- *	its FILE:LINE.
+ *	config.c reads each key alone: numbers, sizes, booleans, choices,
+ *	durations.  What needs several keys, or the module that owns a
+ *	value's syntax, is built here after the whole file is read, into the
+ *	typed fields the modules use:
+ *	  - the SLA policy (calendar, targets, quiet hours, the question's
+ *	    clock), by sla.c's parsers;
+ *	  - our mailboxes ([smtp] from, escalate_to) by compose.c's, and the
+ *	    envelope sender by mailer.c's address check;
+ *	  - the SMTP settings that only make sense together (a URL, a user
+ *	    and its password, the lease);
+ *	  - address patterns ([staff] addresses, [autoreply] addresses) and
+ *	    the case tag;
+ *	  - the IMAP settings, by imap.c (imap_options_parse);
+ *	  - the message limits of [intake].
+ *	So each is checked when the file loads, and "config show" refuses
+ *	"hours = mon-fri 9-17" with its FILE:LINE as every other command does
+ *	(before issue 11 only "tick" failed, later).
  *
  *	Only the form of each value is checked, never the world: a password
  *	file, a CA file or a server that is missing is found when it is used.
  * DIAGNOSTICS
- *	"FILE:LINE: [section] key: reason", through error_r.
+ *	"FILE:LINE: [section] key: reason", through error_r; the checks run
+ *	in a fixed order (the SLA policy, SMTP, patterns, the tag, IMAP), so
+ *	that of several bad values the same one is always reported.
  */
 #include "autoconfig.h"
 
@@ -27,17 +35,20 @@
 #include <string.h>
 
 #include "base/xmem.h"
-#include "config/confcheck.h"
 #include "config/config.h"
 #include "mail/compose.h"
+#include "model/priority.h"
 #include "net/imap.h"
 #include "net/mailer.h"
 #include "policy/sla.h"
 
+/* The least [smtp] lease: the lock and claims are renewed every third. */
+#define CONFIG_MIN_LEASE 3
+
 /* "WHERE: [section] key: \"value\" ..." for a value in error. */
 static int
-confcheck_fail(const struct config *cfg, const char *section, const char *key,
-	       const char *value, const char *why, char **error_r)
+config_fail(const struct config *cfg, const char *section, const char *key,
+	    const char *value, const char *why, char **error_r)
 {
 	*error_r = xasprintf("%s: [%s] %s: \"%s\" %s", config_where(cfg, section, key),
 			     section, key, value, why);
@@ -45,42 +56,88 @@ confcheck_fail(const struct config *cfg, const char *section, const char *key,
 }
 
 static int
-confcheck_mailbox(const struct config *cfg, const char *key, const char *value,
-		  char **error_r)
+config_derive_sla(struct config *cfg, char **error_r)
 {
-	char *name = NULL, *addr = NULL;
+	struct sla_settings set = {
+		.timezone = config_text(cfg, "sla", "timezone"),
+		.hours = config_text(cfg, "sla", "hours"),
+		.holidays = config_text(cfg, "sla", "holidays"),
+		.warn_percent = cfg->sla_warn_percent,
+		.quiet_hours = config_text(cfg, "sla", "quiet_hours"),
+		.question = config_text(cfg, "sla", "question"),
+	};
+	const char *key = NULL, *where;
+	char *why = NULL;
 
+	for (int i = 0; i < PRIORITY_COUNT; i++)
+		set.target[i] = config_text(cfg, "sla", priority_name((enum priority)i));
+	if (sla_policy_build(&set, &cfg->sla, &key, &why) == 0)
+		return 0;
+	where = config_where(cfg, "sla", key);
+	if (strstr(where, "(default)") != NULL)
+		*error_r = xasprintf("[sla] %s: %s", key, why);
+	else
+		*error_r = xasprintf("%s: [sla] %s: %s", where, key, why);
+	free(why);
+	return -1;
+}
+
+static int
+config_mailbox(const struct config *cfg, const char *key, const char *value,
+	       struct config_mailbox *mb, char **error_r)
+{
 	if (value == NULL)
 		return 0;
-	if (compose_parse_mailbox(value, &name, &addr) < 0)
-		return confcheck_fail(cfg, "smtp", key, value,
-				      "is not an address (like Customer Care <care@example.com>)",
-				      error_r);
-	free(name);
-	free(addr);
+	if (compose_parse_mailbox(value, &mb->name, &mb->addr) < 0)
+		return config_fail(cfg, "smtp", key, value,
+				   "is not an address (like Customer Care <care@example.com>)",
+				   error_r);
 	return 0;
 }
 
 static int
-confcheck_smtp(const struct config *cfg, char **error_r)
+config_derive_smtp(struct config *cfg, char **error_r)
 {
 	const char *url = cfg->smtp_url, *why = NULL;
 
-	if (confcheck_mailbox(cfg, "from", cfg->smtp_from, error_r) < 0 ||
-	    confcheck_mailbox(cfg, "escalate_to", cfg->smtp_escalate_to, error_r) < 0)
+	if (config_mailbox(cfg, "from", cfg->smtp_from, &cfg->from, error_r) < 0 ||
+	    config_mailbox(cfg, "escalate_to", cfg->smtp_escalate_to, &cfg->escalate,
+			   error_r) < 0)
 		return -1;
 	if (cfg->smtp_envelope_from != NULL &&
 	    mailer_check_address(cfg->smtp_envelope_from, 1, &why) < 0)
-		return confcheck_fail(cfg, "smtp", "envelope_from", cfg->smtp_envelope_from,
-				      why, error_r);
+		return config_fail(cfg, "smtp", "envelope_from", cfg->smtp_envelope_from,
+				   why, error_r);
 	if (url != NULL && *url != '\0') {
 		size_t skip = strncmp(url, "smtp://", 7) == 0 ? 7
 			: strncmp(url, "smtps://", 8) == 0 ? 8 : 0;
+		bool user = cfg->smtp_user != NULL && *cfg->smtp_user != '\0';
 
 		if (skip == 0 || url[skip] == '\0' || url[skip] == '/' || url[skip] == ':')
-			return confcheck_fail(cfg, "smtp", "url", url,
-					      "is not an SMTP URL (like smtp://mail.example.com:587 "
-					      "or smtps://mail.example.com)", error_r);
+			return config_fail(cfg, "smtp", "url", url,
+					   "is not an SMTP URL (like smtp://mail.example.com:587 "
+					   "or smtps://mail.example.com)", error_r);
+		if (!user && ((cfg->smtp_password != NULL && *cfg->smtp_password != '\0') ||
+			      cfg->smtp_password_file != NULL)) {
+			*error_r = xasprintf("%s: [smtp] a password is set but no user",
+					     cfg->smtp_password_file != NULL
+					     ? config_where(cfg, "smtp", "password_file")
+					     : config_where(cfg, "smtp", "password"));
+			return -1;
+		}
+		if (user && cfg->smtp_password == NULL && cfg->smtp_password_file == NULL) {
+			*error_r = xasprintf("%s: [smtp] user is set but neither "
+					     "password nor password_file",
+					     config_where(cfg, "smtp", "user"));
+			return -1;
+		}
+	}
+	if (cfg->smtp_lease < CONFIG_MIN_LEASE) {
+		*error_r = xasprintf("%s: [smtp] lease = %s: at least %ds (it is "
+				     "renewed every third of it)",
+				     config_where(cfg, "smtp", "lease"),
+				     config_text(cfg, "smtp", "lease"), CONFIG_MIN_LEASE);
+		return -1;
 	}
 	return 0;
 }
@@ -88,8 +145,8 @@ confcheck_smtp(const struct config *cfg, char **error_r)
 /* Address patterns: "*@example.com, boss@example.org"; each names a
  * mailbox (a local part, "@" and a domain, either of which may use *). */
 static int
-confcheck_patterns(const struct config *cfg, const char *section, const char *key,
-		   const char *value, char **error_r)
+config_patterns(const struct config *cfg, const char *section, const char *key,
+		const char *value, char **error_r)
 {
 	static const char seps[] = ", \t;\r\n";
 
@@ -99,11 +156,12 @@ confcheck_patterns(const struct config *cfg, const char *section, const char *ke
 		size_t n = strcspn(p, seps);
 		const char *at = memchr(p, '@', n);
 
-		if (at == NULL || at == p || at == p + n - 1 || memchr(at + 1, '@', (size_t)(p + n - at - 1)) != NULL) {
+		if (at == NULL || at == p || at == p + n - 1 ||
+		    memchr(at + 1, '@', (size_t)(p + n - at - 1)) != NULL) {
 			char *item = xasprintf("%.*s", (int)n, p);
-			int ret = confcheck_fail(cfg, section, key, item,
-						 "is not an address pattern (like *@example.com "
-						 "or boss@example.com)", error_r);
+			int ret = config_fail(cfg, section, key, item,
+					      "is not an address pattern (like *@example.com "
+					      "or boss@example.com)", error_r);
 
 			free(item);
 			return ret;
@@ -116,7 +174,7 @@ confcheck_patterns(const struct config *cfg, const char *section, const char *ke
 /* The word in the subject tag, "[case 000123]": it is matched in
  * subjects, so only letters, digits, '-', '_' and '.'. */
 static int
-confcheck_tag(const struct config *cfg, char **error_r)
+config_tag(const struct config *cfg, char **error_r)
 {
 	const char *t = cfg->case_tag;
 	size_t n = strlen(t);
@@ -125,27 +183,65 @@ confcheck_tag(const struct config *cfg, char **error_r)
 		if (!isalnum((unsigned char)t[i]) && strchr("-_.", t[i]) == NULL)
 			n = 0;
 	if (n == 0 || n > 32)
-		return confcheck_fail(cfg, "case", "tag", t,
-				      "must be 1 to 32 letters, digits, '-', '_' or '.'",
-				      error_r);
+		return config_fail(cfg, "case", "tag", t,
+				   "must be 1 to 32 letters, digits, '-', '_' or '.'",
+				   error_r);
 	return 0;
 }
 
-int
-confcheck_all(const struct config *cfg, char **error_r)
+static int
+config_derive_imap(struct config *cfg, char **error_r)
 {
-	struct sla_policy *sla = NULL;
+	struct imap_settings set = {
+		.url = cfg->imap_url,
+		.tls = config_text(cfg, "imap", "tls"),
+		.user = cfg->imap_user,
+		.ca_file = cfg->imap_ca_file,
+		.processed = cfg->imap_processed,
+		.keyword = cfg->imap_keyword,
+		.timeout = cfg->imap_timeout,
+		.batch = cfg->imap_batch,
+		.max_size = cfg->intake_max_size,
+	};
+	char *err = NULL;
 
-	if (sla_policy_load(cfg, &sla, error_r) < 0)
+	if (cfg->imap_url == NULL)
+		return 0;
+	if (imap_options_parse(&set, &cfg->imap, &err) == 0)
+		return 0;
+	*error_r = xasprintf("%s: %s", config_where(cfg, "imap", "url"), err);
+	free(err);
+	return -1;
+}
+
+int
+config_derive(struct config *cfg, char **error_r)
+{
+	cfg->intake_limits.max_size = (size_t)cfg->intake_max_size;
+	cfg->intake_limits.max_depth = (unsigned)cfg->intake_max_depth;
+	cfg->intake_limits.max_parts = (unsigned)cfg->intake_max_parts;
+	if (config_derive_sla(cfg, error_r) < 0 ||
+	    config_derive_smtp(cfg, error_r) < 0 ||
+	    config_patterns(cfg, "staff", "addresses", cfg->staff_addresses, error_r) < 0 ||
+	    config_patterns(cfg, "autoreply", "addresses", cfg->autoreply_addresses,
+			    error_r) < 0 ||
+	    config_tag(cfg, error_r) < 0 ||
+	    config_derive_imap(cfg, error_r) < 0) {
+		config_underive(cfg);
 		return -1;
-	sla_policy_free(&sla);
-	if (confcheck_smtp(cfg, error_r) < 0 ||
-	    confcheck_patterns(cfg, "staff", "addresses", cfg->staff_addresses, error_r) < 0 ||
-	    confcheck_patterns(cfg, "autoreply", "addresses", cfg->autoreply_addresses,
-			       error_r) < 0 ||
-	    confcheck_tag(cfg, error_r) < 0)
-		return -1;
-	if (cfg->imap_url != NULL && imap_check_config(cfg, error_r) < 0)
-		return -1;
+	}
 	return 0;
+}
+
+void
+config_underive(struct config *cfg)
+{
+	sla_policy_free(&cfg->sla);
+	free(cfg->from.name);
+	free(cfg->from.addr);
+	free(cfg->escalate.name);
+	free(cfg->escalate.addr);
+	memset(&cfg->from, 0, sizeof(cfg->from));
+	memset(&cfg->escalate, 0, sizeof(cfg->escalate));
+	imap_options_clear(&cfg->imap);
 }

@@ -1,8 +1,9 @@
 /*
  * imap - the IMAP transport over libetpan.  See imap.h for the API.
  *
- * Public functions: imap_connect, imap_uidvalidity, imap_mailbox,
- * imap_fetch_new, imap_wait, imap_close, imap_parse_url.
+ * Public functions: imap_options_parse, imap_options_clear, imap_connect,
+ * imap_uidvalidity, imap_mailbox, imap_fetch_new, imap_wait, imap_close,
+ * imap_parse_url.
  *
  * Ownership: struct imap_session owns the libetpan session and every
  * string in it.  libetpan's own rules (LIBS.md) are followed to the letter:
@@ -64,7 +65,6 @@
 
 #include "base/buf.h"
 #include "base/xmem.h"
-#include "config/config.h"
 #include "net/imap.h"
 #include "net/imap_guard.h"
 
@@ -106,12 +106,6 @@
 /* A fetch round stops taking new answers after this long (and says so),
  * so that "redress run" gets back to sending and ticking. */
 #define IMAP_ROUND_SECONDS 300
-
-enum imap_tls_mode {
-	IMAP_TLS_IMPLICIT,
-	IMAP_TLS_STARTTLS,
-	IMAP_TLS_NONE,
-};
 
 struct imap_session {
 	mailimap *imap;           /* owned */
@@ -722,48 +716,47 @@ imap_fds_low_enough(void)
 	return fd < FD_SETSIZE - 16;
 }
 
-static int
-imap_setup(struct imap_session *s, const struct config *cfg,
-	   enum imap_tls_mode *mode_r, char **user_r, char **error_r)
+int
+imap_options_parse(const struct imap_settings *in, struct imap_options *opt, char **error_r)
 {
 	bool implicit;
 	char *url_user = NULL;
-	const char *proc = cfg->imap_processed != NULL ? cfg->imap_processed : "flag";
+	const char *proc = in->processed != NULL ? in->processed : "";
 
-	if (imap_parse_url(cfg->imap_url, &implicit, &s->host, &s->port,
-			   &url_user, &s->mailbox, error_r) < 0)
+	memset(opt, 0, sizeof(*opt));
+	if (imap_parse_url(in->url, &implicit, &opt->host, &opt->port,
+			   &url_user, &opt->mailbox, error_r) < 0)
 		return -1;
-	if (cfg->imap_tls == NULL)
-		*mode_r = implicit ? IMAP_TLS_IMPLICIT : IMAP_TLS_STARTTLS;
-	else if (strcmp(cfg->imap_tls, "implicit") == 0)
-		*mode_r = IMAP_TLS_IMPLICIT;
-	else if (strcmp(cfg->imap_tls, "starttls") == 0)
-		*mode_r = IMAP_TLS_STARTTLS;
-	else if (strcmp(cfg->imap_tls, "none") == 0)
-		*mode_r = IMAP_TLS_NONE;
+	if (in->tls == NULL)
+		opt->tls = implicit ? IMAP_TLS_IMPLICIT : IMAP_TLS_STARTTLS;
+	else if (strcmp(in->tls, "implicit") == 0)
+		opt->tls = IMAP_TLS_IMPLICIT;
+	else if (strcmp(in->tls, "starttls") == 0)
+		opt->tls = IMAP_TLS_STARTTLS;
+	else if (strcmp(in->tls, "none") == 0)
+		opt->tls = IMAP_TLS_NONE;
 	else {
 		*error_r = xasprintf("imap tls = %s: expected implicit, starttls "
-				     "or none", cfg->imap_tls);
+				     "or none", in->tls);
 		goto fail;
 	}
-	if (implicit && *mode_r != IMAP_TLS_IMPLICIT) {
+	if (implicit && opt->tls != IMAP_TLS_IMPLICIT) {
 		*error_r = xasprintf("imap url %s says imaps:// but tls = %s; use "
-				     "imap:// for starttls or none", cfg->imap_url,
-				     cfg->imap_tls);
+				     "imap:// for starttls or none", in->url, in->tls);
 		goto fail;
 	}
-	if (s->port == 0)
-		s->port = *mode_r == IMAP_TLS_IMPLICIT ? 993 : 143;
-	if (cfg->imap_user != NULL && *cfg->imap_user != '\0') {
+	if (opt->port == 0)
+		opt->port = opt->tls == IMAP_TLS_IMPLICIT ? 993 : 143;
+	if (in->user != NULL && *in->user != '\0') {
 		free(url_user);
-		url_user = xstrdup(cfg->imap_user);
+		url_user = xstrdup(in->user);
 	}
 	if (url_user == NULL || *url_user == '\0') {
 		*error_r = xstrdup("no imap user configured");
 		goto fail;
 	}
 	if (strcmp(proc, "flag") == 0) {
-		const char *k = cfg->imap_keyword != NULL ? cfg->imap_keyword : "redress";
+		const char *k = in->keyword != NULL ? in->keyword : "";
 
 		if (!imap_keyword_ok(k)) {
 			*error_r = xasprintf("imap keyword = %s: not a valid IMAP "
@@ -771,28 +764,55 @@ imap_setup(struct imap_session *s, const struct config *cfg,
 					     "or (){%%*\"\\])", k);
 			goto fail;
 		}
-		s->keyword = xstrdup(k);
+		opt->keyword = xstrdup(k);
 	} else if (strncmp(proc, "move:", 5) == 0 && proc[5] != '\0') {
 		if (strpbrk(proc + 5, "\r\n") != NULL) {
 			*error_r = xstrdup("imap processed: bad folder name");
 			goto fail;
 		}
-		s->move_folder = xstrdup(proc + 5);
+		opt->move_folder = xstrdup(proc + 5);
 	} else {
 		*error_r = xasprintf("imap processed = %s: expected flag or "
 				     "move:FOLDER", proc);
 		goto fail;
 	}
-	s->batch = cfg->imap_batch > 0 ? (size_t)cfg->imap_batch : 100;
-	s->timeout = cfg->imap_timeout > 0 ? (int)cfg->imap_timeout : 60;
+	opt->user = url_user;
+	opt->ca_file = in->ca_file != NULL ? xstrdup(in->ca_file) : NULL;
+	opt->batch = (size_t)in->batch;
+	opt->timeout = (int)in->timeout;
 	/* config.c keeps max_size within 1 KiB..1 GiB. */
-	s->max_size = cfg->intake_max_size > 0 && cfg->intake_max_size < (1L << 30)
-		      ? (size_t)cfg->intake_max_size : (size_t)1 << 30;
-	*user_r = url_user;
+	opt->max_size = (size_t)in->max_size;
 	return 0;
 fail:
 	free(url_user);
+	imap_options_clear(opt);
 	return -1;
+}
+
+void
+imap_options_clear(struct imap_options *opt)
+{
+	free(opt->host);
+	free(opt->user);
+	free(opt->mailbox);
+	free(opt->ca_file);
+	free(opt->move_folder);
+	free(opt->keyword);
+	memset(opt, 0, sizeof(*opt));
+}
+
+/* The session's copy of what it needs from the options. */
+static void
+imap_setup(struct imap_session *s, const struct imap_options *opt)
+{
+	s->host = xstrdup(opt->host);
+	s->port = opt->port;
+	s->mailbox = xstrdup(opt->mailbox);
+	s->move_folder = opt->move_folder != NULL ? xstrdup(opt->move_folder) : NULL;
+	s->keyword = opt->keyword != NULL ? xstrdup(opt->keyword) : NULL;
+	s->batch = opt->batch;
+	s->timeout = opt->timeout;
+	s->max_size = opt->max_size;
 }
 
 /*
@@ -871,21 +891,20 @@ imap_starttls(struct imap_session *s, char **error_r, bool *temporary_r)
 }
 
 int
-imap_connect(const struct config *cfg, const char *password,
+imap_connect(const struct imap_options *opt, const char *password,
 	     const struct imap_hooks *hooks, struct imap_session **s_r,
 	     char **error_r, bool *temporary_r)
 {
 	struct imap_guard_params gp;
 	struct imap_session *s;
-	enum imap_tls_mode mode;
-	char *user = NULL;
+	enum imap_tls_mode mode = opt->tls;
+	const char *user = opt->user;
 	int r;
 
 	*s_r = NULL;
 	*temporary_r = false;
 	s = xcalloc(1, sizeof(*s));
-	if (imap_setup(s, cfg, &mode, &user, error_r) < 0)
-		goto fail;
+	imap_setup(s, opt);
 	if (password == NULL) {
 		*error_r = xstrdup("no imap password (set password_file)");
 		goto fail;
@@ -963,7 +982,7 @@ imap_connect(const struct config *cfg, const char *password,
 			goto fail;
 	}
 	if (mode != IMAP_TLS_NONE &&
-	    imap_verify_tls(s, cfg->imap_ca_file, error_r, temporary_r) < 0)
+	    imap_verify_tls(s, opt->ca_file, error_r, temporary_r) < 0)
 		goto fail;
 	/* Never trust capabilities seen before TLS. */
 	if (imap_refresh_caps(s, error_r, temporary_r) < 0)
@@ -1022,11 +1041,9 @@ imap_connect(const struct config *cfg, const char *password,
 	}
 	if (s->imap->imap_selection_info != NULL)
 		s->uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
-	free(user);
 	*s_r = s;
 	return 0;
 fail:
-	free(user);
 	imap_close(&s);
 	return -1;
 }
@@ -2218,21 +2235,4 @@ imap_close(struct imap_session **sp)
 	free(s->keyword);
 	free(s);
 	*sp = NULL;
-}
-
-int
-imap_check_config(const struct config *cfg, char **error_r)
-{
-	struct imap_session *s = xcalloc(1, sizeof(*s));
-	enum imap_tls_mode mode;
-	char *user = NULL, *err = NULL;
-	int ret = imap_setup(s, cfg, &mode, &user, &err);
-
-	free(user);
-	imap_close(&s);
-	if (ret < 0) {
-		*error_r = xasprintf("%s: %s", config_where(cfg, "imap", "url"), err);
-		free(err);
-	}
-	return ret;
 }

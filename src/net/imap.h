@@ -26,8 +26,53 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct config;
 struct imap_session;
+
+/* The [imap] settings as written in redress.conf(5), and [intake]
+ * max_size; NULL strings are unset. */
+struct imap_settings {
+	const char *url;          /* imap://USER@HOST:PORT/MAILBOX or imaps:// */
+	const char *tls;          /* implicit | starttls | none; NULL: by scheme */
+	const char *user;         /* NULL: the URL's */
+	const char *ca_file;      /* NULL: the system store */
+	const char *processed;    /* "flag" or "move:FOLDER" */
+	const char *keyword;      /* with flag */
+	long timeout;             /* seconds, every network wait */
+	long batch;               /* messages per commit */
+	long max_size;            /* bytes of one message; larger ones are held */
+};
+
+enum imap_tls_mode {
+	IMAP_TLS_IMPLICIT,
+	IMAP_TLS_STARTTLS,
+	IMAP_TLS_NONE,
+};
+
+/* What imap_connect needs, parsed and checked once (at load); owned
+ * strings, released by imap_options_clear. */
+struct imap_options {
+	char *host;
+	uint16_t port;            /* 993 or 143 unless the URL names one */
+	enum imap_tls_mode tls;
+	char *user;
+	char *mailbox;            /* "INBOX" when the URL has none */
+	char *ca_file;            /* NULL: the system store */
+	char *move_folder;        /* NULL: processed = flag */
+	char *keyword;            /* flag mode */
+	int timeout;
+	size_t batch;
+	size_t max_size;
+};
+
+/*
+ * Reads the settings as imap_connect will use them (URL, tls, user,
+ * keyword, processed), without connecting: 0 and *opt, or -1 and
+ * *error_r (allocated, without the setting's FILE:LINE: the caller knows
+ * where it came from).
+ */
+int imap_options_parse(const struct imap_settings *in, struct imap_options *opt,
+		       char **error_r);
+void imap_options_clear(struct imap_options *opt);
 
 /*
  * What the caller lends the session for its network waits (all optional):
@@ -45,29 +90,26 @@ struct imap_hooks {
 };
 
 /*
- * Connects to cfg->imap_url (imaps:// implicit TLS, port 993; imap://
- * STARTTLS, port 143, required unless cfg->imap_tls is "none": a server
- * that does not offer STARTTLS is refused, never used in clear), verifies
- * the certificate chain against cfg->imap_ca_file or the system store
- * (/etc/ssl/certs/ca-certificates.crt) and the host name, logs in as
- * cfg->imap_user with password (the caller read it from password_file), and
- * SELECTs the mailbox named by the URL path (default INBOX).  With
- * cfg->imap_processed "move:FOLDER" it also checks that FOLDER exists and
- * that the server can move safely (MOVE, or UIDPLUS for COPY + UID
- * EXPUNGE).
+ * Connects to opt's server (implicit TLS, or STARTTLS, which is required
+ * unless tls is none: a server that does not offer it is refused, never
+ * used in clear), verifies the certificate chain against opt->ca_file or
+ * the system store (/etc/ssl/certs/ca-certificates.crt) and the host name,
+ * logs in as opt->user with password (the caller read it from
+ * password_file), and SELECTs the mailbox.  With a move folder it also
+ * checks that the folder exists and that the server can move safely
+ * (MOVE, or UIDPLUS for COPY + UID EXPUNGE).
  *
  * Bounds (doc/design.md, "IMAP bounds"): nothing is waited for longer than
- * cfg->imap_timeout seconds without a byte moving; every exchange (a
- * command and its whole answer) must end within cfg->imap_timeout seconds
- * (three times that for SELECT, listings, searches and marks, plus one
- * second per 64 KiB of message bodies it carries); no line of an answer may
- * exceed 1 MiB outside literals, no answer 4 MiB of text, no literal
- * cfg->intake_max_size + 1 bytes.  A server that breaks one of these gets
- * a temporary error and its connection closed.  hooks may be NULL.
- * Returns 0 and a session the caller closes with imap_close, or -1 (see
- * above).
+ * opt->timeout seconds without a byte moving; every exchange (a command and
+ * its whole answer) must end within opt->timeout seconds (three times that
+ * for SELECT, listings, searches and marks, plus one second per 64 KiB of
+ * message bodies it carries); no line of an answer may exceed 1 MiB
+ * outside literals, no answer 4 MiB of text, no literal opt->max_size + 1
+ * bytes.  A server that breaks one of these gets a temporary error and its
+ * connection closed.  hooks may be NULL.  Returns 0 and a session the
+ * caller closes with imap_close, or -1 (see above).
  */
-int imap_connect(const struct config *cfg, const char *password,
+int imap_connect(const struct imap_options *opt, const char *password,
 		 const struct imap_hooks *hooks, struct imap_session **s_r,
 		 char **error_r, bool *temporary_r);
 
@@ -82,7 +124,7 @@ struct imap_sink {
 	void *ctx;
 	/*
 	 * One message.  raw is owned by the fetcher and valid only during the
-	 * call.  Every body is fetched as its first cfg->intake_max_size + 1
+	 * call.  Every body is fetched as its first max_size + 1
 	 * bytes, so a larger message arrives cut to that length and intake
 	 * sees that it is too large and holds it.  hold is NULL for a message
 	 * the server delivered; otherwise the server would not deliver it (a
@@ -96,7 +138,7 @@ struct imap_sink {
 		       const char *raw, size_t len, const char *hold,
 		       char **error_r, bool *temporary_r);
 	/*
-	 * Called after every cfg->imap_batch messages, at the end of each
+	 * Called after every batch messages, at the end of each
 	 * answer, and when last_uid advances without new messages, always
 	 * before the messages are marked on the server: the sink commits its
 	 * transaction and records (uidvalidity, last_uid).  last_uid never
@@ -114,7 +156,7 @@ struct imap_sink {
  * Fetches every message with UID > last_uid (pass 0 when the stored
  * UIDVALIDITY differs from imap_uidvalidity(): a full rescan), calls
  * sink->message for each and sink->commit as the sink struct says, then
- * marks what is committed: "flag" adds \Seen and cfg->imap_keyword;
+ * marks what is committed: "flag" adds \Seen and the keyword;
  * "move:FOLDER" uses UID MOVE when the server has MOVE, else UID COPY +
  * \Deleted + UID EXPUNGE of exactly those UIDs.  Nothing is ever marked
  * before its commit, and nothing is marked that was not stored.
@@ -164,13 +206,6 @@ int imap_wait(struct imap_session *s, int seconds, volatile const bool *stop,
 /* Sends LOGOUT (best effort, not after a stop), frees the session, sets
  * *s to NULL.  NULL-safe. */
 void imap_close(struct imap_session **s);
-
-/*
- * Checks the [imap] settings as imap_connect would read them (URL, tls,
- * user, keyword, processed), without connecting: 0, or -1 and *error_r
- * (allocated) starting with the URL's FILE:LINE.
- */
-int imap_check_config(const struct config *cfg, char **error_r);
 
 /*
  * Splits an imap:// or imaps:// URL.  On success returns 0 with

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "base/xmem.h"
-#include "config/config.h"
 #include "net/mailer.h"
 #include "net/outboxdir.h"
 #include "net/smtp.h"
@@ -25,66 +24,33 @@ struct mailer {
 };
 
 int
-mailer_open(const struct config *cfg, struct mailer **m_r, char **error_r)
+mailer_open(const struct mailer_options *opt, struct mailer **m_r, char **error_r)
 {
 	struct mailer *m;
-	struct smtp_options opt;
-	char *password = NULL;
-	int ret;
+	struct smtp_options so;
 
 	*m_r = NULL;
-	if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0') {
+	if (opt->url == NULL || opt->url[0] == '\0') {
 		struct outboxdir *o;
 
-		if (outboxdir_open(cfg->outbox_path, &o, error_r) < 0)
+		if (outboxdir_open(opt->outbox_path, &o, error_r) < 0)
 			return -1;
 		m = xcalloc(1, sizeof(*m));
 		m->outbox = o;
 		*m_r = m;
 		return 0;
 	}
-
-	if (cfg->smtp_user == NULL || cfg->smtp_user[0] == '\0') {
-		if ((cfg->smtp_password != NULL && cfg->smtp_password[0] != '\0') ||
-		    cfg->smtp_password_file != NULL) {
-			*error_r = xasprintf("%s: [smtp] a password is set but "
-					     "no user",
-					     cfg->smtp_password_file != NULL
-					     ? config_where(cfg, "smtp", "password_file")
-					     : config_where(cfg, "smtp", "password"));
-			return -1;
-		}
-	} else {
-		if (config_secret(cfg->smtp_password, cfg->smtp_password_file,
-				  &password, error_r) < 0)
-			return -1;
-		if (password == NULL) {
-			*error_r = xasprintf("%s: [smtp] user is set but neither "
-					     "password nor password_file",
-					     config_where(cfg, "smtp", "user"));
-			return -1;
-		}
-	}
-
-	memset(&opt, 0, sizeof(opt));
-	opt.url = cfg->smtp_url;
-	opt.user = cfg->smtp_user;
-	opt.password = password;
-	opt.tls = cfg->smtp_tls;
-	opt.ca_file = cfg->smtp_ca_file;
-	opt.timeout = cfg->smtp_timeout > 0 ? cfg->smtp_timeout : 60;
-	opt.where = config_where(cfg, "smtp", "url");
-	/* The SMTP dialogue goes to the debug log only when asked for. */
-	opt.trace = cfg->log_level != NULL && strcmp(cfg->log_level, "debug") == 0;
-
+	memset(&so, 0, sizeof(so));
+	so.url = opt->url;
+	so.user = opt->user;
+	so.password = opt->password;
+	so.tls = opt->tls;
+	so.ca_file = opt->ca_file;
+	so.timeout = opt->timeout;
+	so.where = opt->where;
+	so.trace = opt->trace;
 	m = xcalloc(1, sizeof(*m));
-	ret = smtp_open(&opt, &m->smtp, error_r);
-	if (password != NULL) {
-		/* libcurl keeps its own copy; ours goes now. */
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
-	if (ret < 0) {
+	if (smtp_open(&so, &m->smtp, error_r) < 0) {
 		free(m);
 		return -1;
 	}

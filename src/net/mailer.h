@@ -27,9 +27,9 @@
 #ifndef REDRESS_MAILER_H
 #define REDRESS_MAILER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-struct config;
 
 enum mailer_status {
 	MAILER_OK = 0,
@@ -48,17 +48,30 @@ struct mailer;
 /* Cap on an envelope address (RFC 5321 allows 256 octets in a path). */
 #define MAILER_MAX_ADDRESS 320
 
+/* Where mail goes, from [smtp] and [outbox] of redress.conf(5). */
+struct mailer_options {
+	const char *outbox_path;  /* the outbox directory, when url is unset */
+	const char *url;          /* smtp://host[:port][/ehlo] or smtps://; NULL
+				   * or "": the outbox directory */
+	const char *user;         /* NULL or "": no AUTH */
+	const char *password;     /* with user; the caller read it (its file
+				   * too), and wipes it after mailer_open */
+	const char *tls;          /* implicit | starttls | none; NULL: by scheme */
+	const char *ca_file;      /* NULL: the system store */
+	long timeout;             /* seconds: connect, each reply */
+	const char *where;        /* "FILE:LINE" of the url, for errors */
+	int trace;                /* log the SMTP dialogue (AUTH hidden) */
+};
+
 /*
- * SMTP when cfg->smtp_url is set (and not empty), else the outbox directory
- * cfg->outbox_path (created with mode 0750 if missing).  Reads the password
- * with config_secret from smtp_password / smtp_password_file.  With
- * [log] level = debug the SMTP dialogue is logged (AUTH hidden).  Connects
- * lazily: the first mailer_send opens the connection.  Returns 0, or -1
- * with an allocated *error_r on a bad URL, a tls setting that contradicts
- * the URL, credentials inside the URL, an unreadable password file, an
- * outbox directory that cannot be created, etc.
+ * SMTP when opt->url is set (and not empty), else the outbox directory
+ * opt->outbox_path (created with mode 0750 if missing).  Connects lazily:
+ * the first mailer_send opens the connection.  Returns 0, or -1 with an
+ * allocated *error_r on a bad URL, a tls setting that contradicts the URL,
+ * credentials inside the URL, an outbox directory that cannot be created,
+ * etc.  The password is copied into libcurl's own memory.
  */
-int mailer_open(const struct config *cfg, struct mailer **m_r, char **error_r);
+int mailer_open(const struct mailer_options *opt, struct mailer **m_r, char **error_r);
 
 /*
  * Sends one message to one recipient.  data is a complete RFC 5322 message

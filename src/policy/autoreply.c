@@ -536,7 +536,7 @@ autoreply_domain_capped(const struct autoreply_policy *p, const char *domain)
 
 const char *
 autoreply_recipient(const struct message *m, const char *envelope_sender,
-		    const char *mode, const char **used_r)
+		    bool prefer_envelope, const char **used_r)
 {
 	const char *env = envelope(m, envelope_sender);
 	const char *conv, *used, *r;
@@ -548,7 +548,7 @@ autoreply_recipient(const struct message *m, const char *envelope_sender,
 	} else if (nonempty(env) == NULL) {
 		r = conv;
 	} else if (conv == NULL || addr_eq(env, conv)
-		   || (mode != NULL && strcmp(mode, "envelope") == 0)) {
+		   || prefer_envelope) {
 		r = env;
 		used = "envelope";
 	} else {

@@ -127,9 +127,9 @@ bool autoreply_is_automatic_for(const struct message *m,
  *   - null envelope sender ("" or "<>"): NULL, never reply;
  *   - envelope sender equal to the conversation address (the normal case):
  *     the envelope sender, *used_r "envelope";
- *   - they differ (web forms, bounce-address rewriting): mode "envelope"
- *     takes the envelope sender, anything else (mode "header", NULL or
- *     unknown: the default) the conversation address;
+ *   - they differ (web forms, bounce-address rewriting): with
+ *     prefer_envelope ([intake] reply_to = envelope) the envelope sender,
+ *     else (the default) the conversation address;
  *   - envelope sender unknown: the conversation address;
  *   - no conversation address: the envelope sender if any.
  * Returns a pointer into m or envelope_sender (not allocated) or NULL if
@@ -137,7 +137,7 @@ bool autoreply_is_automatic_for(const struct message *m,
  * (NULL with a NULL result).  used_r may be NULL.
  */
 const char *autoreply_recipient(const struct message *m,
-				const char *envelope_sender, const char *mode,
+				const char *envelope_sender, bool prefer_envelope,
 				const char **used_r);
 
 #endif

@@ -5,7 +5,7 @@
  * Public: sla_calendar_new/free/zone/is_open, sla_span_parse/format,
  * sla_target_parse, sla_add, sla_add_seconds, sla_business_seconds,
  * sla_fraction, sla_extend, sla_format_deadline, sla_quiet_parse,
- * sla_quiet_next, sla_policy_load/free.
+ * sla_quiet_next, sla_policy_build/free.
  *
  * How it works: a day is a local calendar date, numbered as days since
  * 1970-01-01 (proleptic Gregorian), so date arithmetic never goes through
@@ -32,7 +32,6 @@
 #include <time.h>
 
 #include "base/xmem.h"
-#include "config/config.h"
 #include "policy/sla.h"
 
 #define SLA_MAX_RANGES 16      /* per weekday */
@@ -1121,54 +1120,37 @@ sla_quiet_next(const struct sla_calendar *cal, const struct sla_quiet *q,
 
 /* ---- the policy ----------------------------------------------------- */
 
-static char *
-sla_policy_error(const struct config *cfg, const char *key, const char *why)
-{
-	const char *where = config_where(cfg, "sla", key);
-
-	if (strstr(where, "(default)") != NULL)
-		return xasprintf("[sla] %s: %s", key, why);
-	return xasprintf("%s: [sla] %s: %s", where, key, why);
-}
-
 int
-sla_policy_load(const struct config *cfg, struct sla_policy **policy_r,
-		char **error_r)
+sla_policy_build(const struct sla_settings *set, struct sla_policy **policy_r,
+		 const char **key_r, char **error_r)
 {
-	static const char *const keys[PRIORITY_COUNT] = {
-		"urgent", "high", "normal", "low"
-	};
 	struct sla_policy *p = xcalloc(1, sizeof(*p));
-	const char *values[PRIORITY_COUNT] = {
-		cfg->sla_urgent, cfg->sla_high, cfg->sla_normal, cfg->sla_low
-	};
-	const char *key;
 	char *why = NULL;
 
 	*policy_r = NULL;
-	if (sla_calendar_build(cfg->sla_timezone, cfg->sla_hours,
-			       cfg->sla_holidays, &p->cal, &key, &why) < 0)
+	if (sla_calendar_build(set->timezone, set->hours, set->holidays, &p->cal, key_r,
+			       &why) < 0)
 		goto fail;
 	for (int i = 0; i < PRIORITY_COUNT; i++) {
-		key = keys[i];
-		if (sla_target_parse(values[i] != NULL ? values[i] : "",
+		*key_r = priority_name((enum priority)i);
+		if (sla_target_parse(set->target[i] != NULL ? set->target[i] : "",
 				     &p->target[i], &why) < 0)
 			goto fail;
 	}
-	key = "warn_percent";
-	if (cfg->sla_warn_percent < 0 || cfg->sla_warn_percent > 100) {
-		why = xasprintf("%ld: expected 0 to 100", cfg->sla_warn_percent);
+	*key_r = "warn_percent";
+	if (set->warn_percent < 0 || set->warn_percent > 100) {
+		why = xasprintf("%ld: expected 0 to 100", set->warn_percent);
 		goto fail;
 	}
-	p->warn_percent = (int)cfg->sla_warn_percent;
-	key = "quiet_hours";
-	if (sla_quiet_parse(cfg->sla_quiet_hours != NULL ? cfg->sla_quiet_hours : "",
-			    &p->quiet, &why) < 0)
+	p->warn_percent = (int)set->warn_percent;
+	*key_r = "quiet_hours";
+	if (sla_quiet_parse(set->quiet_hours != NULL ? set->quiet_hours : "", &p->quiet,
+			    &why) < 0)
 		goto fail;
 	/* A question's answer clock: one span, or "off" for none. */
-	key = "question";
+	*key_r = "question";
 	{
-		char *v = sla_trimmed(cfg->sla_question != NULL ? cfg->sla_question : "off");
+		char *v = sla_trimmed(set->question != NULL ? set->question : "off");
 		int r = 0;
 
 		p->question_clock = strcasecmp(v, "off") != 0;
@@ -1183,8 +1165,7 @@ sla_policy_load(const struct config *cfg, struct sla_policy **policy_r,
 	*policy_r = p;
 	return 0;
 fail:
-	*error_r = sla_policy_error(cfg, key, why);
-	free(why);
+	*error_r = why;
 	sla_policy_free(&p);
 	return -1;
 }

@@ -40,7 +40,6 @@
 
 #include "model/priority.h"
 
-struct config;
 struct sla_calendar;
 
 /* Calendar days any walk may cover before it gives up (about 10 years). */
@@ -142,13 +141,24 @@ struct sla_policy {
 	struct sla_span question;                 /* a question's first response */
 };
 
+/* The [sla] settings as written (redress.conf(5)): text for each, NULL
+ * read as "". */
+struct sla_settings {
+	const char *timezone, *hours, *holidays;
+	const char *target[PRIORITY_COUNT];       /* "1h 8h": by enum priority */
+	long warn_percent;
+	const char *quiet_hours;
+	const char *question;                     /* a span, or "off" */
+};
+
 /*
- * Builds the policy from cfg.  0 and *policy_r (free with sla_policy_free),
- * or -1 and *error_r naming the key, prefixed by its file:line when the
- * key was set in a file: "redress.conf:12: [sla] high: \"4x 2d\": ...".
+ * Builds the policy from its settings: 0 and *policy_r (free with
+ * sla_policy_free), or -1 with *key_r naming the setting at fault (static:
+ * "hours", "high", ... -- the key of [sla] in redress.conf) and *error_r
+ * why, e.g. "\"4x 2d\": first response: ...".
  */
-int sla_policy_load(const struct config *cfg, struct sla_policy **policy_r,
-		    char **error_r);
+int sla_policy_build(const struct sla_settings *set, struct sla_policy **policy_r,
+		     const char **key_r, char **error_r);
 /* NULL-safe; sets *p to NULL. */
 void sla_policy_free(struct sla_policy **p);
 
