@@ -34,7 +34,7 @@ H
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$tmp" -I"$top/src" \
 	$(pkg-config --cflags libpcre2-8 gnutls) \
 	"$top/bench/classify_batch.c" "$top"/src/policy/classify*.c \
-	"$top"/src/base/*.c \
+	"$top"/src/base/*.c "$top"/src/model/*.c \
 	-o "$tmp/classify_batch" $(pkg-config --libs libpcre2-8 gnutls)
 
 python3 "$top/bench/classify_quality.py" --driver "$tmp/classify_batch" \

@@ -30,7 +30,7 @@ H
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$tmp" -I"$top/src" \
 	$(pkg-config --cflags libpcre2-8 gnutls) \
 	"$top/bench/classify_speed.c" "$top"/src/policy/classify*.c \
-	"$top"/src/base/*.c \
+	"$top"/src/base/*.c "$top"/src/model/*.c \
 	-o "$tmp/classify_speed" $(pkg-config --libs libpcre2-8 gnutls)
 
 "$cc" -std=c11 -O2 $(pkg-config --cflags libpcre2-8) "$top/bench/pcre2_engines.c" \
