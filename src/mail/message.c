@@ -1,6 +1,13 @@
 /*
  * message - reading one raw RFC 5322 message.  See message.h.
  *
+ * This file is the driver (message_parse and its steps 1, 4 and 6 below)
+ * and the helpers every part of the module uses; the module's other
+ * files: message_screen.c (steps 2 and 3), message_field.c (structured
+ * header fields), message_body.c (step 5), rfc2047.c (encoded words),
+ * message_fingerprint.c and message_fresh.c; message_int.h is what they
+ * share.
+ *
  * The work is done in this order, so that nothing risky happens before
  * the input has been judged safe:
  *
@@ -50,38 +57,21 @@
 #include "mail/charset.h"
 #include "mail/html.h"
 #include "mail/message.h"
-
-#define MESSAGE_DEFAULT_MAX_SIZE (25u * 1024 * 1024)
-#define MESSAGE_DEFAULT_MAX_DEPTH 20u
-#define MESSAGE_DEFAULT_MAX_PARTS 1000u
-/* Deepest parenthesis nesting in a header line that libetpan may see. */
-#define MESSAGE_MAX_COMMENT_DEPTH 1000
-/* Container Content-Types in one message, whatever the configuration. */
-#define MESSAGE_MAX_CONTAINERS 2000u
-/* RFC 2046: a boundary is 1 to 70 characters. */
-#define MESSAGE_MAX_BOUNDARY 70
-/* Message ids kept from one In-Reply-To or References header. */
-#define MESSAGE_MAX_IDS 1000
-/* Recipients kept from To. */
-#define MESSAGE_MAX_TO 1000
-/* Authentication-Results fields kept (the topmost ones). */
-#define MESSAGE_MAX_AUTH_RESULTS 64
-/* Longest charset name in an encoded word. */
-#define MESSAGE_MAX_CHARSET 78
+#include "mail/message_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static bool
-is_wsp(char c)
+bool
+message_is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
 /* Case-insensitive: does s[0..n) start with lit? */
-static bool
-ci_prefix(const char *s, size_t n, const char *lit)
+bool
+message_ci_prefix(const char *s, size_t n, const char *lit)
 {
 	size_t l = strlen(lit);
 
@@ -89,8 +79,8 @@ ci_prefix(const char *s, size_t n, const char *lit)
 }
 
 /* Index just after the line starting at i (after its LF), or len. */
-static size_t
-line_next(const char *s, size_t len, size_t i, size_t *content_end)
+size_t
+message_line_next(const char *s, size_t len, size_t i, size_t *content_end)
 {
 	const char *nl = memchr(s + i, '\n', len - i);
 	size_t e = nl != NULL ? (size_t)(nl - s) : len;
@@ -101,11 +91,11 @@ line_next(const char *s, size_t len, size_t i, size_t *content_end)
 }
 
 /* Skips a leading mbox "From " line. */
-static size_t
-skip_mbox_from(const char *raw, size_t len)
+size_t
+message_skip_mbox_from(const char *raw, size_t len)
 {
 	if (len >= 5 && memcmp(raw, "From ", 5) == 0)
-		return line_next(raw, len, 0, NULL);
+		return message_line_next(raw, len, 0, NULL);
 	return 0;
 }
 
@@ -114,8 +104,8 @@ skip_mbox_from(const char *raw, size_t len)
  * spaces, other C0 controls, DEL and C1 controls go, runs of spaces
  * become one, and the ends are trimmed.  s must be valid UTF-8.
  */
-static size_t
-clean_header(char *s, size_t len)
+size_t
+message_clean_header(char *s, size_t len)
 {
 	size_t o = 0;
 	bool space = false;
@@ -148,8 +138,8 @@ clean_header(char *s, size_t len)
  * The same for body text: CR goes, LF and TAB stay, other controls go,
  * and trailing white space at the end of the text is trimmed.
  */
-static size_t
-clean_text(char *s, size_t len)
+size_t
+message_clean_text(char *s, size_t len)
 {
 	size_t o = 0;
 
@@ -190,15 +180,11 @@ static _Thread_local const char *message_header_charset;
  * 8-bit bytes are read as UTF-8 or windows-1252.  Everything else that
  * decoding does is linear in the length of the header.
  */
-static _Thread_local struct {
-	unsigned words;        /* encoded words decoded */
-	unsigned conversions;  /* conversions through iconv */
-	bool capped;           /* the budget ran out */
-} message_work;
+_Thread_local struct message_work message_work;
 
 /* May one more conversion from charset be made?  Counts it when it may. */
-static bool
-convert_allowed(const char *charset)
+bool
+message_convert_allowed(const char *charset)
 {
 	if (!charset_costly(charset))
 		return true;
@@ -212,47 +198,44 @@ convert_allowed(const char *charset)
 
 /* Raw 8-bit header bytes: UTF-8 if valid, else the body's charset, else
  * windows-1252. */
-static char *
-raw_header_utf8(const char *s, size_t len, size_t *out_len)
+char *
+message_raw_header_utf8(const char *s, size_t len, size_t *out_len)
 {
 	if (message_header_charset != NULL && !utf8_valid(s, len) &&
-	    convert_allowed(message_header_charset))
+	    message_convert_allowed(message_header_charset))
 		return charset_to_utf8(message_header_charset, s, len, out_len);
 	return charset_to_utf8(NULL, s, len, out_len);
 }
 
 /* Raw header bytes (8-bit or not) as a cleaned UTF-8 string. */
-static char *
-raw_to_clean(const char *s, size_t len)
+char *
+message_raw_to_clean(const char *s, size_t len)
 {
 	size_t n;
-	char *u = raw_header_utf8(s, len, &n);
+	char *u = message_raw_header_utf8(s, len, &n);
 
-	clean_header(u, n);
+	message_clean_header(u, n);
 	return u;
+}
+
+int
+message_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* ------------------------------------------------------------------ */
 /* Header blocks                                                       */
 /* ------------------------------------------------------------------ */
 
-struct rawfield {
-	const char *name;
-	size_t name_len;
-	const char *value;     /* after the colon, folds included */
-	size_t value_len;
-};
-
-struct hdr_iter {
-	const char *s;
-	size_t len;
-	size_t pos;
-	bool done;
-	size_t body;           /* where the body starts, once done */
-};
-
-static void
-hdr_init(struct hdr_iter *it, const char *s, size_t len)
+void
+message_hdr_init(struct hdr_iter *it, const char *s, size_t len)
 {
 	it->s = s;
 	it->len = len;
@@ -267,8 +250,8 @@ hdr_init(struct hdr_iter *it, const char *s, size_t len)
  * first line that is neither a field nor a continuation (which belongs to
  * the body).
  */
-static bool
-hdr_next(struct hdr_iter *it, struct rawfield *f)
+bool
+message_hdr_next(struct hdr_iter *it, struct rawfield *f)
 {
 	const char *s = it->s;
 	size_t i = it->pos, ce, next, n;
@@ -280,7 +263,7 @@ hdr_next(struct hdr_iter *it, struct rawfield *f)
 		it->body = it->len;
 		return false;
 	}
-	next = line_next(s, it->len, i, &ce);
+	next = message_line_next(s, it->len, i, &ce);
 	if (ce == i) {                  /* empty line: end of the header */
 		it->done = true;
 		it->body = next;
@@ -292,7 +275,7 @@ hdr_next(struct hdr_iter *it, struct rawfield *f)
 		n++;
 	f->name = s + i;
 	f->name_len = n - i;
-	while (n < ce && is_wsp(s[n]))
+	while (n < ce && message_is_wsp(s[n]))
 		n++;
 	if (f->name_len == 0 || n >= ce || s[n] != ':') {
 		it->done = true;        /* not a header line: body starts here */
@@ -301,8 +284,8 @@ hdr_next(struct hdr_iter *it, struct rawfield *f)
 	}
 	f->value = s + n + 1;
 	/* Continuation lines start with a blank. */
-	while (next < it->len && is_wsp(s[next])) {
-		size_t ce2, n2 = line_next(s, it->len, next, &ce2);
+	while (next < it->len && message_is_wsp(s[next])) {
+		size_t ce2, n2 = message_line_next(s, it->len, next, &ce2);
 
 		ce = ce2;
 		next = n2;
@@ -314,7 +297,7 @@ hdr_next(struct hdr_iter *it, struct rawfield *f)
 
 /* A field value with its folds removed and its ends trimmed; malloced. */
 static char *
-unfold(const char *v, size_t len, size_t *out_len)
+message_unfold(const char *v, size_t len, size_t *out_len)
 {
 	char *out = xmalloc(len + 1);
 	size_t o = 0, start;
@@ -323,9 +306,9 @@ unfold(const char *v, size_t len, size_t *out_len)
 		if (v[i] != '\r' && v[i] != '\n')
 			out[o++] = v[i];
 	start = 0;
-	while (start < o && is_wsp(out[start]))
+	while (start < o && message_is_wsp(out[start]))
 		start++;
-	while (o > start && is_wsp(out[o - 1]))
+	while (o > start && message_is_wsp(out[o - 1]))
 		o--;
 	memmove(out, out + start, o - start);
 	o -= start;
@@ -335,1567 +318,11 @@ unfold(const char *v, size_t len, size_t *out_len)
 }
 
 /* ------------------------------------------------------------------ */
-/* RFC 2047 encoded words                                              */
-/* ------------------------------------------------------------------ */
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Appends the base64 decoding of s to b, skipping anything not base64. */
-static void
-b64_decode(const char *s, size_t len, struct buf *b)
-{
-	unsigned long acc = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int v = b64val((unsigned char)s[i]);
-
-		if (s[i] == '=')
-			break;
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_putc(b, (char)((acc >> bits) & 0xff));
-		}
-	}
-}
-
-static void
-q_decode(const char *s, size_t len, struct buf *b)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '_') {
-			buf_putc(b, ' ');
-		} else if (s[i] == '=' && i + 2 < len + 0 && hexval((unsigned char)s[i + 1]) >= 0 &&
-			   hexval((unsigned char)s[i + 2]) >= 0) {
-			buf_putc(b, (char)(hexval((unsigned char)s[i + 1]) * 16 +
-					   hexval((unsigned char)s[i + 2])));
-			i += 2;
-		} else {
-			buf_putc(b, s[i]);
-		}
-	}
-}
-
-struct ew {
-	const char *charset;
-	size_t charset_len;
-	char enc;
-	const char *text;
-	size_t text_len;
-	size_t end;            /* index after "?=" */
-	bool no_more;          /* no "?=" anywhere after: stop looking */
-};
-
-/* Is there an encoded word "=?cs?E?text?=" at s[i]? */
-static bool
-ew_parse(const char *s, size_t len, size_t i, struct ew *w)
-{
-	size_t j = i + 2, t;
-	const char *end;
-
-	if (i + 2 >= len || s[i] != '=' || s[i + 1] != '?')
-		return false;
-	while (j < len && s[j] != '?' && (unsigned char)s[j] > 32 &&
-	       (unsigned char)s[j] < 127 && j - (i + 2) < MESSAGE_MAX_CHARSET)
-		j++;
-	if (j >= len || s[j] != '?' || j == i + 2)
-		return false;
-	if (j + 2 >= len || s[j + 2] != '?')
-		return false;
-	w->enc = (char)toupper((unsigned char)s[j + 1]);
-	if (w->enc != 'Q' && w->enc != 'B')
-		return false;
-	t = j + 3;
-	end = t < len ? memmem(s + t, len - t, "?=", 2) : NULL;
-	if (end == NULL) {
-		w->no_more = true;
-		return false;
-	}
-	w->charset = s + i + 2;
-	w->charset_len = j - (i + 2);
-	w->text = s + t;
-	w->text_len = (size_t)(end - (s + t));
-	w->end = (size_t)(end - s) + 2;
-	return true;
-}
-
-/* Appends s converted from charset (NULL: raw header bytes).  The words
- * of an encoded charset were admitted by decode_words: their conversion
- * was counted then. */
-static void
-append_converted(struct buf *out, const char *charset, const char *s,
-		 size_t len)
-{
-	size_t n;
-	char *u;
-
-	if (len == 0)
-		return;
-	u = charset != NULL ? charset_to_utf8(charset, s, len, &n) : raw_header_utf8(s, len, &n);
-	buf_append(out, u, n);
-	free(u);
-}
-
-/*
- * Decodes RFC 2047 encoded words anywhere in s (also inside quotes, as
- * broken mailers write them).  White space between two encoded words is
- * dropped; the bytes of adjacent words in the same charset are joined
- * before conversion, because encoders split multi-byte characters across
- * words.  Raw 8-bit bytes count as UTF-8 if valid, else windows-1252.
- * Returns valid UTF-8, malloced.
- */
-static char *
-decode_words(const char *s, size_t len, size_t *out_len)
-{
-	struct buf out, pend;
-	char pend_cs[MESSAGE_MAX_CHARSET + 1] = "", cs[MESSAGE_MAX_CHARSET + 1];
-	size_t raw_start = 0;
-	bool after_word = false;
-
-	if (len < 2 || memmem(s, len, "=?", 2) == NULL)
-		return raw_header_utf8(s, len, out_len);
-	buf_init(&out, BUF_NO_LIMIT);
-	buf_init(&pend, BUF_NO_LIMIT);
-	for (size_t i = 0; i + 1 < len;) {
-		struct ew w;
-		bool blank, same;
-
-		w.no_more = false;
-		if (s[i] != '=' || s[i + 1] != '?' || !ew_parse(s, len, i, &w)) {
-			if (w.no_more)
-				break;  /* keeps "=?=?=?..." linear */
-			i++;
-			continue;
-		}
-		memcpy(cs, w.charset, w.charset_len);
-		cs[w.charset_len] = '\0';
-		blank = true;
-		for (size_t k = raw_start; k < i; k++)
-			if (!is_wsp(s[k]) && s[k] != '\r' && s[k] != '\n')
-				blank = false;
-		/* Does this word start a new conversion, and may it? */
-		same = strcasecmp(pend_cs, cs) == 0;
-		if (!(after_word && blank && same && pend.len > 0) && !convert_allowed(cs)) {
-			/* Left as written, and what came before it flushed, so
-			 * that the next word's scan for blanks starts after it. */
-			append_converted(&out, pend_cs, pend.data, pend.len);
-			buf_reset(&pend);
-			append_converted(&out, NULL, s + raw_start, w.end - raw_start);
-			i = raw_start = w.end;
-			after_word = false;
-			continue;
-		}
-		message_work.words++;
-		if (!(after_word && blank)) {
-			append_converted(&out, pend_cs, pend.data, pend.len);
-			buf_reset(&pend);
-			append_converted(&out, NULL, s + raw_start, i - raw_start);
-		}
-		if (!same) {
-			append_converted(&out, pend_cs, pend.data, pend.len);
-			buf_reset(&pend);
-			memcpy(pend_cs, cs, w.charset_len + 1);
-		}
-		if (w.enc == 'B')
-			b64_decode(w.text, w.text_len, &pend);
-		else
-			q_decode(w.text, w.text_len, &pend);
-		i = w.end;
-		raw_start = i;
-		after_word = true;
-	}
-	append_converted(&out, pend_cs, pend.data, pend.len);
-	append_converted(&out, NULL, s + raw_start, len - raw_start);
-	buf_free(&pend);
-	return buf_steal(&out, out_len);
-}
-
-/* decode_words + clean_header; NULL if the result is empty. */
-static char *
-decode_clean(const char *s, size_t len)
-{
-	size_t n;
-	char *d = decode_words(s, len, &n);
-
-	n = clean_header(d, n);
-	if (n == 0) {
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
-/* ------------------------------------------------------------------ */
-/* Content-Type parameters (our own reading, for screening)            */
-/* ------------------------------------------------------------------ */
-
-/*
- * Finds parameter `name` (not name*) in a Content-Type value.  Returns
- * 1 with the raw value in *v, *vlen and whether it was quoted; 0 if
- * absent; -1 if the quoting is broken (unterminated, or a backslash).
- */
-static int
-ct_param(const char *s, size_t len, const char *name, const char **v,
-	 size_t *vlen, bool *quoted)
-{
-	size_t nl = strlen(name);
-
-	for (size_t i = 0; i + nl < len; i++) {
-		size_t j;
-
-		if (strncasecmp(s + i, name, nl) != 0)
-			continue;
-		if (i > 0 && s[i - 1] != ';' && !is_wsp(s[i - 1]) &&
-		    s[i - 1] != '\r' && s[i - 1] != '\n')
-			continue;
-		j = i + nl;
-		while (j < len && (is_wsp(s[j]) || s[j] == '\r' || s[j] == '\n'))
-			j++;
-		if (j >= len || s[j] != '=')
-			continue;
-		j++;
-		while (j < len && (is_wsp(s[j]) || s[j] == '\r' || s[j] == '\n'))
-			j++;
-		if (j < len && s[j] == '"') {
-			size_t k = j + 1;
-
-			while (k < len && s[k] != '"') {
-				if (s[k] == '\\')
-					return -1;
-				k++;
-			}
-			if (k >= len)
-				return -1;
-			*v = s + j + 1;
-			*vlen = k - j - 1;
-			*quoted = true;
-			return 1;
-		}
-		{
-			size_t k = j;
-
-			while (k < len && s[k] != ';' && !is_wsp(s[k]) &&
-			       s[k] != '\r' && s[k] != '\n')
-				k++;
-			*v = s + j;
-			*vlen = k - j;
-			*quoted = false;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Why a boundary parameter is refused, or NULL if it is fine. */
-static const char *
-boundary_problem(const char *ct, size_t len)
-{
-	const char *v;
-	size_t vlen;
-	bool quoted;
-	int r = ct_param(ct, len, "boundary", &v, &vlen, &quoted);
-
-	if (r == 0)
-		return NULL;
-	if (r < 0)
-		return "MIME boundary with a backslash or unbalanced quote";
-	if (vlen == 0)
-		return "empty MIME boundary";
-	if (vlen > MESSAGE_MAX_BOUNDARY)
-		return "MIME boundary longer than 70 characters";
-	for (size_t i = 0; i < vlen; i++)
-		if (v[i] == '"' || v[i] == '\\')
-			return "MIME boundary with a quote or backslash";
-	return NULL;
-}
-
-/* Skips white space and (nested) comments. */
-static size_t
-skip_cfws(const char *s, size_t len, size_t i)
-{
-	for (;;) {
-		while (i < len && (is_wsp(s[i]) || s[i] == '\r' || s[i] == '\n'))
-			i++;
-		if (i < len && s[i] == '(') {
-			int depth = 0;
-
-			for (; i < len; i++) {
-				if (s[i] == '\\' && i + 1 < len)
-					i++;
-				else if (s[i] == '(')
-					depth++;
-				else if (s[i] == ')' && --depth == 0) {
-					i++;
-					break;
-				}
-			}
-			continue;
-		}
-		return i;
-	}
-}
-
-enum ct_kind { CT_OTHER, CT_MULTIPART, CT_MESSAGE };
-
-struct ctinfo {
-	enum ct_kind kind;
-	int text;              /* 0 plain, 1 html, 2 enriched, -1 not text */
-	bool digest;
-	bool rfc822;
-	char boundary[MESSAGE_MAX_BOUNDARY + 1];
-	size_t blen;
-};
-
-/* Reads type/subtype and boundary from a Content-Type value. */
-static bool
-ct_read(const char *s, size_t len, struct ctinfo *ct)
-{
-	size_t i = skip_cfws(s, len, 0), t0 = i, t1, s0, s1;
-	const char *v;
-	size_t vlen;
-	bool quoted;
-
-	while (i < len && s[i] != '/' && s[i] != ';' && !is_wsp(s[i]) && s[i] != '(')
-		i++;
-	t1 = i;
-	i = skip_cfws(s, len, i);
-	if (t1 == t0 || i >= len || s[i] != '/')
-		return false;
-	i = skip_cfws(s, len, i + 1);
-	s0 = i;
-	while (i < len && s[i] != ';' && !is_wsp(s[i]) && s[i] != '(' &&
-	       s[i] != '\r' && s[i] != '\n')
-		i++;
-	s1 = i;
-	memset(ct, 0, sizeof(*ct));
-	ct->text = -1;
-	if (t1 - t0 == 4 && strncasecmp(s + t0, "text", 4) == 0) {
-		if (s1 - s0 == 5 && strncasecmp(s + s0, "plain", 5) == 0)
-			ct->text = 0;
-		else if (s1 - s0 == 4 && strncasecmp(s + s0, "html", 4) == 0)
-			ct->text = 1;
-		else if (s1 - s0 == 8 && strncasecmp(s + s0, "enriched", 8) == 0)
-			ct->text = 2;
-	}
-	if (t1 - t0 == 9 && strncasecmp(s + t0, "multipart", 9) == 0) {
-		ct->kind = CT_MULTIPART;
-		ct->digest = s1 - s0 == 6 && strncasecmp(s + s0, "digest", 6) == 0;
-		if (ct_param(s + s1, len - s1, "boundary", &v, &vlen, &quoted) == 1 &&
-		    vlen > 0 && vlen <= MESSAGE_MAX_BOUNDARY) {
-			memcpy(ct->boundary, v, vlen);
-			ct->boundary[vlen] = '\0';
-			ct->blen = vlen;
-		}
-	} else if (t1 - t0 == 7 && strncasecmp(s + t0, "message", 7) == 0) {
-		ct->kind = CT_MESSAGE;
-		ct->rfc822 = s1 - s0 == 6 && strncasecmp(s + s0, "rfc822", 6) == 0;
-	}
-	return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Screening and the structure pre-scan                                */
-/* ------------------------------------------------------------------ */
-
-struct limits {
-	size_t max_size;
-	unsigned max_depth;
-	unsigned max_parts;
-};
-
-/*
- * One pass over every line: boundaries, comment nesting, and the number
- * of container Content-Types.  Returns a problem or NULL.
- */
-static char *
-screen(const char *s, size_t len, const struct limits *lim, unsigned *containers_r)
-{
-	unsigned containers = 0;
-	int depth = 0;
-
-	for (size_t i = 0; i < len;) {
-		size_t ce, next = line_next(s, len, i, &ce);
-
-		if (!is_wsp(s[i]))
-			depth = 0;
-		/* Parentheses: only lines that open one can deepen nesting. */
-		if (memchr(s + i, '(', ce - i) != NULL) {
-			for (size_t k = i; k < ce; k++) {
-				if (s[k] == '\\')
-					k++;
-				else if (s[k] == '(') {
-					if (++depth > MESSAGE_MAX_COMMENT_DEPTH)
-						return xasprintf("header comments nested more than %d deep",
-								 MESSAGE_MAX_COMMENT_DEPTH);
-				} else if (s[k] == ')' && depth > 0)
-					depth--;
-			}
-		}
-		if ((s[i] == 'C' || s[i] == 'c') && ci_prefix(s + i, ce - i, "content-type")) {
-			size_t k = i + 12, end = ce;
-			struct ctinfo ct;
-
-			while (k < ce && is_wsp(s[k]))
-				k++;
-			if (k < ce && s[k] == ':') {
-				size_t n2 = next;
-
-				/* The logical line: continuation lines too. */
-				while (n2 < len && is_wsp(s[n2])) {
-					size_t ce2;
-
-					n2 = line_next(s, len, n2, &ce2);
-					end = ce2;
-				}
-				const char *why = boundary_problem(s + k + 1, end - k - 1);
-
-				if (why != NULL)
-					return xstrdup(why);
-				if (ct_read(s + k + 1, end - k - 1, &ct) && ct.kind != CT_OTHER)
-					containers++;
-			}
-		}
-		i = next;
-	}
-	if (containers > MESSAGE_MAX_CONTAINERS || containers > lim->max_parts)
-		return xasprintf("more than %u MIME parts",
-				 containers > MESSAGE_MAX_CONTAINERS ? MESSAGE_MAX_CONTAINERS
-								     : lim->max_parts);
-	*containers_r = containers;
-	return NULL;
-}
-
-struct scan_frame {
-	char boundary[MESSAGE_MAX_BOUNDARY + 1];
-	size_t blen;           /* 0: an attached message, no boundary */
-	bool digest;
-};
-
-/* A leaf part found by the scan: used when libetpan gives up. */
-struct scan_leaf {
-	size_t start, end;     /* the body, before transfer decoding */
-	int text;              /* as in struct ctinfo */
-	bool attachment;
-	bool inner;            /* inside an attached message */
-	int encoding;          /* MAILMIME_MECHANISM_* */
-	char charset[48];
-};
-
-struct scan {
-	const char *s;
-	size_t len;
-	const struct limits *lim;
-	struct scan_frame *frames;
-	unsigned n;            /* frames in use = current depth */
-	size_t parts;
-	char *problem;
-	bool record;           /* collect leaves */
-	bool open;             /* the last leaf has no end yet */
-	struct scan_leaf *leaves;
-	size_t n_leaves, cap_leaves;
-};
-
-static int token_encoding(const char *tok);
-
-static void
-scan_leaf_add(struct scan *sc, size_t start, const struct ctinfo *ct,
-	      const struct rawfield *cte, const struct rawfield *disp,
-	      const struct rawfield *ctf)
-{
-	struct scan_leaf *l;
-
-	if (!sc->record || sc->n_leaves >= 10000)
-		return;
-	sc->leaves = xgrow(sc->leaves, &sc->cap_leaves, sc->n_leaves + 1, sizeof(*sc->leaves));
-	l = &sc->leaves[sc->n_leaves++];
-	memset(l, 0, sizeof(*l));
-	l->start = start;
-	l->end = sc->len;
-	l->text = ct != NULL ? ct->text : 0;
-	l->inner = false;
-	for (unsigned k = 0; k < sc->n; k++)
-		if (sc->frames[k].blen == 0)
-			l->inner = true;
-	l->encoding = MAILMIME_MECHANISM_8BIT;
-	if (cte != NULL) {
-		char *t = xstrndup(cte->value, cte->value_len);
-
-		l->encoding = token_encoding(t);
-		free(t);
-	}
-	if (disp != NULL) {
-		size_t k = skip_cfws(disp->value, disp->value_len, 0);
-
-		l->attachment = ci_prefix(disp->value + k, disp->value_len - k, "attachment");
-	}
-	if (ctf != NULL) {
-		const char *v;
-		size_t vl;
-		bool q;
-
-		if (ct_param(ctf->value, ctf->value_len, "charset", &v, &vl, &q) == 1 &&
-		    vl < sizeof(l->charset)) {
-			memcpy(l->charset, v, vl);
-			l->charset[vl] = '\0';
-		}
-	}
-	sc->open = true;
-}
-
-static bool
-scan_push(struct scan *sc, const struct ctinfo *ct)
-{
-	if (sc->n + 1 > sc->lim->max_depth) {
-		sc->problem = xasprintf("MIME nesting deeper than %u levels",
-					sc->lim->max_depth);
-		return false;
-	}
-	memcpy(sc->frames[sc->n].boundary, ct->boundary, ct->blen + 1);
-	sc->frames[sc->n].blen = ct->kind == CT_MULTIPART ? ct->blen : 0;
-	sc->frames[sc->n].digest = ct->digest;
-	sc->n++;
-	return true;
-}
-
-/*
- * Reads the header block at pos (an entity's headers) and enters it:
- * a multipart pushes its boundary, an attached message pushes a level and
- * its own headers are read at once.  Returns where the body starts.
- */
-static size_t
-scan_entity(struct scan *sc, size_t pos, bool default_message)
-{
-	for (;;) {
-		struct hdr_iter it;
-		struct rawfield f, ctf, cte, disp;
-		struct ctinfo ct;
-		bool have_ct = false, encoded = false, have_cte = false, have_disp = false;
-
-		hdr_init(&it, sc->s + pos, sc->len - pos);
-		while (hdr_next(&it, &f)) {
-			if (!have_ct && f.name_len == 12 &&
-			    strncasecmp(f.name, "content-type", 12) == 0) {
-				have_ct = ct_read(f.value, f.value_len, &ct);
-				ctf = f;
-			} else if (f.name_len == 25 &&
-				   strncasecmp(f.name, "content-transfer-encoding", 25) == 0) {
-				size_t k = skip_cfws(f.value, f.value_len, 0);
-
-				encoded = ci_prefix(f.value + k, f.value_len - k, "base64") ||
-					  ci_prefix(f.value + k, f.value_len - k, "quoted-printable");
-				cte = f;
-				have_cte = true;
-			} else if (f.name_len == 19 &&
-				   strncasecmp(f.name, "content-disposition", 19) == 0) {
-				disp = f;
-				have_disp = true;
-			}
-		}
-		pos += it.body;
-		if (!have_ct) {
-			if (!default_message) {
-				scan_leaf_add(sc, pos, NULL, have_cte ? &cte : NULL,
-					      have_disp ? &disp : NULL, NULL);
-				return pos;
-			}
-			memset(&ct, 0, sizeof(ct));
-			ct.kind = CT_MESSAGE;
-			ct.rfc822 = true;
-		}
-		if (ct.kind == CT_MULTIPART && ct.blen > 0) {
-			scan_push(sc, &ct);
-			return pos;
-		}
-		if (ct.kind == CT_MESSAGE && ct.rfc822 && !encoded) {
-			if (!scan_push(sc, &ct))
-				return pos;
-			if (++sc->parts > sc->lim->max_parts) {
-				sc->problem = xasprintf("more than %u MIME parts",
-							sc->lim->max_parts);
-				return pos;
-			}
-			default_message = false;
-			continue;
-		}
-		scan_leaf_add(sc, pos, &ct, have_cte ? &cte : NULL, have_disp ? &disp : NULL, &ctf);
-		return pos;
-	}
-}
-
-/* Ends the open leaf just before the delimiter line at i. */
-static void
-scan_close_leaf(struct scan *sc, size_t i)
-{
-	size_t e = i;
-
-	if (!sc->open)
-		return;
-	if (e > 0 && sc->s[e - 1] == '\n')
-		e--;
-	if (e > 0 && sc->s[e - 1] == '\r')
-		e--;
-	if (e < sc->leaves[sc->n_leaves - 1].start)
-		e = sc->leaves[sc->n_leaves - 1].start;
-	sc->leaves[sc->n_leaves - 1].end = e;
-	sc->open = false;
-}
-
-/*
- * The structure pre-scan.  Boundary lines are recognised as libetpan does
- * ("--" boundary, then blanks and the line end, or "--" for the close);
- * a delimiter of an outer multipart ends every inner one.  Returns a
- * problem or NULL.
- */
-static void
-scan_run(struct scan *sc)
-{
-	const char *s = sc->s;
-	size_t len = sc->len, i;
-	const struct limits *lim = sc->lim;
-
-	i = scan_entity(sc, 0, false);
-	while (i < len && sc->problem == NULL) {
-		size_t ce, next = line_next(s, len, i, &ce);
-
-		if (ce - i >= 3 && s[i] == '-' && s[i + 1] == '-') {
-			for (unsigned k = 0; k < sc->n; k++) {
-				const struct scan_frame *fr = &sc->frames[k];
-				size_t r;
-
-				if (fr->blen == 0 || ce - i - 2 < fr->blen ||
-				    memcmp(s + i + 2, fr->boundary, fr->blen) != 0)
-					continue;
-				r = i + 2 + fr->blen;
-				if (r + 2 <= ce && s[r] == '-' && s[r + 1] == '-') {
-					scan_close_leaf(sc, i);
-					break;  /* close delimiter: the rest is epilogue */
-				}
-				while (r < ce && is_wsp(s[r]))
-					r++;
-				if (r != ce)
-					continue;
-				scan_close_leaf(sc, i);
-				sc->n = k + 1;
-				if (++sc->parts > lim->max_parts) {
-					sc->problem = xasprintf("more than %u MIME parts",
-								lim->max_parts);
-					break;
-				}
-				next = scan_entity(sc, next, sc->frames[k].digest);
-				break;
-			}
-		}
-		i = next;
-	}
-}
-
-static char *
-scan_structure(const char *s, size_t len, const struct limits *lim)
-{
-	struct scan sc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.s = s;
-	sc.len = len;
-	sc.lim = lim;
-	sc.frames = xcalloc((size_t)lim->max_depth + 1, sizeof(*sc.frames));
-	scan_run(&sc);
-	free(sc.frames);
-	free(sc.leaves);
-	return sc.problem;
-}
-
-/* ------------------------------------------------------------------ */
-/* Structured header fields                                            */
-/* ------------------------------------------------------------------ */
-
-/* Strips one pair of surrounding double quotes, in place. */
-static void
-strip_quotes(char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
-		memmove(s, s + 1, n - 2);
-		s[n - 2] = '\0';
-	}
-}
-
-static char *
-clean_addr_n(const char *a, size_t n)
-{
-	char *c = raw_to_clean(a, n);
-	size_t o = 0;
-
-	/* An address has no blanks; "< a@b >" style leftovers go too. */
-	for (size_t i = 0; c[i] != '\0'; i++)
-		if (c[i] != ' ' && c[i] != '<' && c[i] != '>')
-			c[o++] = c[i];
-	c[o] = '\0';
-	if (o == 0) {
-		free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static char *
-clean_addr(const char *a)
-{
-	return clean_addr_n(a, strlen(a));
-}
-
-static void
-set_address(struct message_address *a, const char *name, size_t name_len,
-	    const char *addr)
-{
-	a->name = NULL;
-	if (name != NULL) {
-		a->name = decode_clean(name, name_len);
-		if (a->name != NULL) {
-			strip_quotes(a->name);
-			if (a->name[0] == '\0') {
-				free(a->name);
-				a->name = NULL;
-			}
-		}
-	}
-	/* An obsolete source route "@relay:local@domain" says nothing now. */
-	if (addr != NULL && addr[0] == '@' && strchr(addr, ':') != NULL)
-		addr = strchr(addr, ':') + 1;
-	a->addr = addr != NULL ? clean_addr(addr) : NULL;
-}
-
-/*
- * When libetpan will not parse an address: the text between the last
- * '<' and '>' is the address and what precedes it the name; else the
- * first word with an '@'; else the whole value is a name.
- */
-static void
-address_fallback(const char *v, size_t len, struct message_address *a)
-{
-	const char *lt = NULL, *gt;
-
-	for (size_t i = len; i > 0; i--)
-		if (v[i - 1] == '<') {
-			lt = v + i - 1;
-			break;
-		}
-	gt = lt != NULL ? memchr(lt, '>', len - (size_t)(lt - v)) : NULL;
-	if (lt != NULL && gt != NULL) {
-		char *addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-
-		set_address(a, v, (size_t)(lt - v), addr);
-		free(addr);
-		return;
-	}
-	for (size_t i = 0; i < len; i++) {
-		size_t j;
-
-		if (v[i] != '@')
-			continue;
-		j = i;
-		while (j > 0 && !is_wsp(v[j - 1]) && v[j - 1] != ',' && v[j - 1] != '"' &&
-		       v[j - 1] != '(' && v[j - 1] != '<')
-			j--;
-		while (i < len && !is_wsp(v[i]) && v[i] != ',' && v[i] != '"' &&
-		       v[i] != ')' && v[i] != '>')
-			i++;
-		{
-			char *addr = xstrndup(v + j, i - j);
-			/* The rest of the value (minus parentheses) as a name. */
-			struct buf nb;
-
-			buf_init(&nb, BUF_NO_LIMIT);
-			buf_append(&nb, v, j);
-			buf_putc(&nb, ' ');
-			buf_append(&nb, v + i, len - i);
-			for (size_t k = 0; k < nb.len; k++)
-				if (nb.data[k] == '(' || nb.data[k] == ')' || nb.data[k] == ',')
-					nb.data[k] = ' ';
-			set_address(a, nb.data, nb.len, addr);
-			buf_free(&nb);
-			free(addr);
-		}
-		return;
-	}
-	set_address(a, v, len, NULL);
-}
-
-/*
- * "John Doe j@x.com": words and an address with neither quotes nor angle
- * brackets.  libetpan reads that as one obsolete local part
- * ("JohnDoej@x.com"), so such values go to the fallback instead.
- */
-static bool
-has_bare_blank(const char *v, size_t len)
-{
-	bool seen_word = false, blank = false;
-
-	if (memchr(v, '<', len) != NULL || memchr(v, '"', len) != NULL ||
-	    memchr(v, ',', len) != NULL || memchr(v, ':', len) != NULL)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (is_wsp(v[i]))
-			blank = seen_word;
-		else if (blank)
-			return true;
-		else
-			seen_word = true;
-	}
-	return false;
-}
-
-/* Copies v without its comments (outside quoted strings). */
-static char *
-strip_comments(const char *v, size_t len, size_t *out_len)
-{
-	char *o = xmalloc(len + 1);
-	size_t n = 0;
-	bool q = false;
-	int depth = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = v[i];
-
-		if (c == '\\' && i + 1 < len) {
-			if (depth == 0) {
-				o[n++] = c;
-				o[n++] = v[i + 1];
-			}
-			i++;
-			continue;
-		}
-		if (depth == 0 && c == '"')
-			q = !q;
-		if (!q && c == '(') {
-			depth++;
-			continue;
-		}
-		if (!q && depth > 0) {
-			if (c == ')' && --depth == 0)
-				o[n++] = ' ';
-			continue;
-		}
-		o[n++] = c;
-	}
-	o[n] = '\0';
-	*out_len = n;
-	return o;
-}
-
-/* The text of the first comment in v, or NULL. */
-static char *
-first_comment(const char *v, size_t len)
-{
-	const char *o = memchr(v, '(', len), *c;
-
-	if (o == NULL)
-		return NULL;
-	c = memchr(o, ')', len - (size_t)(o - v));
-	if (c == NULL || c == o + 1)
-		return NULL;
-	return decode_clean(o + 1, (size_t)(c - o - 1));
-}
-
-/*
- * Is addr written in v (blanks aside) as an address: after a start,
- * '<', ',', ':' or ';', and not followed by '<' (that would make it a
- * display name)?
- */
-static bool
-addr_in_text(const char *v, size_t len, const char *addr)
-{
-	char *c;
-	size_t n = 0, al;
-	bool found = false;
-
-	if (addr == NULL || (al = strlen(addr)) == 0)
-		return false;
-	c = xmalloc(len + 1);
-	for (size_t i = 0; i < len; i++)
-		if (!is_wsp(v[i]))
-			c[n++] = v[i];
-	c[n] = '\0';
-	for (const char *p = c; (p = memmem(p, n - (size_t)(p - c), addr, al)) != NULL; p++) {
-		char before = p > c ? p[-1] : ',';
-		char after = p[al];
-
-		if (strchr("<,:;", before) != NULL && after != '<') {
-			found = true;
-			break;
-		}
-	}
-	free(c);
-	return found;
-}
-
-/*
- * Parses an address list into *list (appending, at most max).  With
- * safe == false (header nesting was refused) libetpan is not asked.
- */
-static void
-parse_addresses(const char *v, size_t len, bool safe,
-		struct message_address **list, size_t *n, size_t max)
-{
-	struct mailimf_address_list *al = NULL;
-	size_t idx = 0, start = *n, cap = *n, sl;
-	char *stripped;
-
-	if (len == 0)
-		return;
-	stripped = strip_comments(v, len, &sl);
-	if (safe && sl > 0 && !has_bare_blank(stripped, sl) &&
-	    mailimf_address_list_parse(stripped, sl, &idx, &al) == MAILIMF_NO_ERROR) {
-		bool only_groups = true;
-
-		for (clistiter *c = clist_begin(al->ad_list); c != NULL; c = clist_next(c)) {
-			struct mailimf_address *ad = clist_content(c);
-			clist *mbs = NULL;
-			clistiter *m;
-
-			if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-				only_groups = false;
-				if (*n >= max)
-					break;
-				*list = xgrow(*list, &cap, *n + 1, sizeof(**list));
-				set_address(&(*list)[*n], ad->ad_data.ad_mailbox->mb_display_name,
-					    ad->ad_data.ad_mailbox->mb_display_name != NULL
-						    ? strlen(ad->ad_data.ad_mailbox->mb_display_name)
-						    : 0,
-					    ad->ad_data.ad_mailbox->mb_addr_spec);
-				(*n)++;
-				continue;
-			}
-			if (ad->ad_data.ad_group->grp_mb_list != NULL)
-				mbs = ad->ad_data.ad_group->grp_mb_list->mb_list;
-			for (m = mbs != NULL ? clist_begin(mbs) : NULL; m != NULL; m = clist_next(m)) {
-				struct mailimf_mailbox *mb = clist_content(m);
-
-				if (*n >= max)
-					break;
-				*list = xgrow(*list, &cap, *n + 1, sizeof(**list));
-				set_address(&(*list)[*n], mb->mb_display_name,
-					    mb->mb_display_name != NULL ? strlen(mb->mb_display_name) : 0,
-					    mb->mb_addr_spec);
-				(*n)++;
-			}
-		}
-		mailimf_address_list_free(al);
-		/* "a@b (Name)": the old way of giving a name. */
-		if (*n == start + 1 && (*list)[start].name == NULL)
-			(*list)[start].name = first_comment(v, len);
-		/*
-		 * libetpan is generous: "<>" gives "<", "Joe <a@b" gives
-		 * "Joe<a@b", "Mary Smith <@route:a@b>" gives "MarySmith@route".
-		 * An address that is not in the text was made up.
-		 */
-		bool made_up = false;
-
-		/* The first few suffice, and keep long lists linear. */
-		for (size_t k = start; k < *n && k < start + 8; k++)
-			if (!addr_in_text(stripped, sl, (*list)[k].addr))
-				made_up = true;
-		if ((*n > start && !made_up &&
-		     (memchr(v, '<', len) == NULL || memchr(v, '>', len) != NULL)) ||
-		    (*n == start && only_groups)) {
-			free(stripped);
-			return;
-		}
-		while (*n > start) {
-			(*n)--;
-			free((*list)[*n].name);
-			free((*list)[*n].addr);
-		}
-	}
-	if (*n >= max) {
-		free(stripped);
-		return;
-	}
-	*list = xgrow(*list, &cap, *n + 1, sizeof(**list));
-	address_fallback(stripped, sl, &(*list)[*n]);
-	free(stripped);
-	if ((*list)[*n].name == NULL)
-		(*list)[*n].name = first_comment(v, len);
-	if ((*list)[*n].name == NULL && (*list)[*n].addr == NULL)
-		return;
-	(*n)++;
-}
-
-static void
-parse_one_address(const char *v, size_t len, bool safe,
-		  struct message_address *a)
-{
-	struct message_address *list = NULL;
-	size_t n = 0;
-
-	parse_addresses(v, len, safe, &list, &n, 1);
-	if (n > 0)
-		*a = list[0];
-	free(list);
-}
-
-/* Message ids in <...>; if there are none, words with an '@'. */
-static void
-parse_ids(const char *v, size_t len, char ***ids, size_t *n)
-{
-	size_t cap = 0;
-
-	for (size_t i = 0; i < len && *n < MESSAGE_MAX_IDS; i++) {
-		const char *gt;
-		char *id;
-
-		if (v[i] != '<')
-			continue;
-		gt = memchr(v + i, '>', len - i);
-		if (gt == NULL)
-			break;
-		id = clean_addr_n(v + i + 1, (size_t)(gt - v - i - 1));
-		if (id != NULL) {
-			*ids = xgrow(*ids, &cap, *n + 1, sizeof(**ids));
-			(*ids)[(*n)++] = id;
-		}
-		i = (size_t)(gt - v);
-	}
-	if (*n > 0)
-		return;
-	for (size_t i = 0; i < len && *n < MESSAGE_MAX_IDS;) {
-		size_t j = i;
-		char *id;
-
-		while (j < len && !is_wsp(v[j]) && v[j] != ',')
-			j++;
-		if (j > i && memchr(v + i, '@', j - i) != NULL &&
-		    (id = clean_addr_n(v + i, j - i)) != NULL) {
-			*ids = xgrow(*ids, &cap, *n + 1, sizeof(**ids));
-			(*ids)[(*n)++] = id;
-		}
-		i = j + 1;
-	}
-}
-
-static long
-days_from_civil(long y, unsigned m, unsigned d)
-{
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-static time_t
-parse_date(const char *v, size_t len)
-{
-	struct mailimf_date_time *dt = NULL;
-	size_t idx = 0;
-	long y, days, secs, zone;
-	time_t t;
-
-	if (len == 0 || mailimf_date_time_parse(v, len, &idx, &dt) != MAILIMF_NO_ERROR)
-		return 0;
-	y = dt->dt_year;
-	if (y < 50)
-		y += 2000;
-	else if (y < 1000)
-		y += 1900;
-	if (dt->dt_month < 1 || dt->dt_month > 12 || dt->dt_day < 1 || dt->dt_day > 31 ||
-	    dt->dt_hour < 0 || dt->dt_hour > 23 || dt->dt_min < 0 || dt->dt_min > 59 ||
-	    dt->dt_sec < 0 || dt->dt_sec > 60 || y > 9999) {
-		mailimf_date_time_free(dt);
-		return 0;
-	}
-	days = days_from_civil(y, (unsigned)dt->dt_month, (unsigned)dt->dt_day);
-	secs = dt->dt_hour * 3600L + dt->dt_min * 60L + dt->dt_sec;
-	zone = dt->dt_zone;
-	zone = (zone / 100) * 3600 + (zone % 100) * 60;
-	mailimf_date_time_free(dt);
-	t = (time_t)(days * 86400 + secs - zone);
-	return t > 0 ? t : 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Body text                                                           */
-/* ------------------------------------------------------------------ */
-
-struct walk {
-	const struct limits *lim;
-	size_t parts;
-	unsigned depth;
-	struct mailmime *plain[2], *html[2], *other[2];
-	char *report_type;
-	char **filenames;
-	size_t n_filenames, cap_filenames;
-};
-
-/*
- * RFC 2231 value: charset'language'percent-encoded.  with_charset says
- * whether this segment carries the charset prefix.
- */
-static void
-rfc2231_append(struct buf *b, const char *v, bool with_charset, char *cs,
-	       size_t cs_size)
-{
-	const char *p = v;
-
-	if (with_charset) {
-		const char *q1 = strchr(v, '\''), *q2 = q1 != NULL ? strchr(q1 + 1, '\'') : NULL;
-
-		if (q2 != NULL) {
-			size_t n = (size_t)(q1 - v);
-
-			if (n < cs_size) {
-				memcpy(cs, v, n);
-				cs[n] = '\0';
-			}
-			p = q2 + 1;
-		}
-	}
-	for (; *p != '\0'; p++) {
-		if (*p == '%' && hexval((unsigned char)p[1]) >= 0 && hexval((unsigned char)p[2]) >= 0) {
-			buf_putc(b, (char)(hexval((unsigned char)p[1]) * 16 + hexval((unsigned char)p[2])));
-			p += 2;
-		} else {
-			buf_putc(b, *p);
-		}
-	}
-}
-
-/*
- * A parameter by name from a parameter list, with RFC 2231 continuations
- * (name*0*, name*1, ...) and charsets (name*=utf-8''...) put together,
- * else the plain parameter with RFC 2047 words decoded.  NULL if absent.
- */
-static char *
-param_decoded(clist *params, const char *name, bool disposition)
-{
-	struct buf b;
-	char cs[64] = "";
-	size_t nl = strlen(name);
-	const char *plain = NULL;
-	bool found = false;
-	size_t n;
-	char *res;
-
-	buf_init(&b, BUF_NO_LIMIT);
-	/* Segments in order 0, 1, 2, ...; at most 100 of them. */
-	for (int seg = -1; seg < 100; seg++) {
-		bool got = false;
-
-		for (clistiter *c = params != NULL ? clist_begin(params) : NULL; c != NULL;
-		     c = clist_next(c)) {
-			const char *pn, *pv;
-
-			if (disposition) {
-				struct mailmime_disposition_parm *dp = clist_content(c);
-
-				if (dp->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME) {
-					if (seg == -1 && strcmp(name, "filename") == 0)
-						plain = dp->pa_data.pa_filename;
-					continue;
-				}
-				if (dp->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
-					continue;
-				pn = dp->pa_data.pa_parameter->pa_name;
-				pv = dp->pa_data.pa_parameter->pa_value;
-			} else {
-				struct mailmime_parameter *pp = clist_content(c);
-
-				pn = pp->pa_name;
-				pv = pp->pa_value;
-			}
-			if (pn == NULL || pv == NULL || strncasecmp(pn, name, nl) != 0)
-				continue;
-			if (seg == -1) {
-				if (pn[nl] == '\0' && plain == NULL)
-					plain = pv;
-				else if (pn[nl] == '*' && pn[nl + 1] == '\0') {
-					rfc2231_append(&b, pv, true, cs, sizeof(cs));
-					found = true;
-				}
-				continue;
-			}
-			if (pn[nl] == '*' && isdigit((unsigned char)pn[nl + 1])) {
-				char *end;
-				long k = strtol(pn + nl + 1, &end, 10);
-
-				if (k != seg)
-					continue;
-				if (*end == '*')
-					rfc2231_append(&b, pv, seg == 0, cs, sizeof(cs));
-				else
-					buf_puts(&b, pv);
-				got = found = true;
-			}
-		}
-		if (seg >= 0 && !got)
-			break;
-		if (seg == -1 && found)
-			break;
-	}
-	if (found) {
-		char *u = charset_to_utf8(cs[0] != '\0' ? cs : NULL, buf_str(&b), b.len, &n);
-
-		buf_free(&b);
-		n = clean_header(u, n);
-		return u;
-	}
-	buf_free(&b);
-	if (plain == NULL)
-		return NULL;
-	res = decode_clean(plain, strlen(plain));
-	if (res != NULL)
-		strip_quotes(res);
-	return res;
-}
-
-static void
-add_filename(struct walk *w, struct mailmime_fields *fields,
-	     struct mailmime_content *ct)
-{
-	char *name = NULL;
-
-	if (fields != NULL) {
-		for (clistiter *c = clist_begin(fields->fld_list); c != NULL; c = clist_next(c)) {
-			struct mailmime_field *f = clist_content(c);
-
-			if (f->fld_type == MAILMIME_FIELD_DISPOSITION && f->fld_data.fld_disposition != NULL) {
-				name = param_decoded(f->fld_data.fld_disposition->dsp_parms, "filename", true);
-				break;
-			}
-		}
-	}
-	if (name == NULL && ct != NULL)
-		name = param_decoded(ct->ct_parameters, "name", false);
-	if (name == NULL)
-		return;
-	if (w->n_filenames >= 1000) {
-		free(name);
-		return;
-	}
-	w->filenames = xgrow(w->filenames, &w->cap_filenames, w->n_filenames + 1,
-			     sizeof(*w->filenames));
-	w->filenames[w->n_filenames++] = name;
-}
-
-static bool
-is_attachment(struct mailmime_fields *fields)
-{
-	if (fields == NULL)
-		return false;
-	for (clistiter *c = clist_begin(fields->fld_list); c != NULL; c = clist_next(c)) {
-		struct mailmime_field *f = clist_content(c);
-
-		if (f->fld_type == MAILMIME_FIELD_DISPOSITION && f->fld_data.fld_disposition != NULL &&
-		    f->fld_data.fld_disposition->dsp_type != NULL)
-			return f->fld_data.fld_disposition->dsp_type->dsp_type ==
-			       MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
-	}
-	return false;
-}
-
-static void
-walk_mime(struct walk *w, struct mailmime *mm, int inner, unsigned depth)
-{
-	struct mailmime_content *ct = mm->mm_content_type;
-
-	if (depth > w->depth)
-		w->depth = depth;
-	switch (mm->mm_type) {
-	case MAILMIME_SINGLE: {
-		bool text = ct == NULL ||
-			    (ct->ct_type != NULL && ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
-			     ct->ct_type->tp_data.tp_discrete_type != NULL &&
-			     ct->ct_type->tp_data.tp_discrete_type->dt_type == MAILMIME_DISCRETE_TYPE_TEXT);
-		const char *sub = ct != NULL && ct->ct_subtype != NULL ? ct->ct_subtype : "plain";
-		bool att = is_attachment(mm->mm_mime_fields);
-
-		if (att || !text) {
-			add_filename(w, mm->mm_mime_fields, ct);
-			break;
-		}
-		if (strcasecmp(sub, "plain") == 0) {
-			if (w->plain[inner] == NULL)
-				w->plain[inner] = mm;
-		} else if (strcasecmp(sub, "html") == 0) {
-			if (w->html[inner] == NULL)
-				w->html[inner] = mm;
-		} else if (strcasecmp(sub, "enriched") == 0 || strcasecmp(sub, "richtext") == 0) {
-			if (w->other[inner] == NULL)
-				w->other[inner] = mm;
-		}
-		break;
-	}
-	case MAILMIME_MULTIPLE:
-		if (!inner && w->report_type == NULL && ct != NULL && ct->ct_subtype != NULL &&
-		    strcasecmp(ct->ct_subtype, "report") == 0) {
-			const char *rt = mailmime_content_param_get(ct, "report-type");
-
-			if (rt != NULL) {
-				w->report_type = raw_to_clean(rt, strlen(rt));
-				for (char *p = w->report_type; *p != '\0'; p++)
-					*p = (char)tolower((unsigned char)*p);
-			}
-		}
-		for (clistiter *c = clist_begin(mm->mm_data.mm_multipart.mm_mp_list); c != NULL;
-		     c = clist_next(c)) {
-			if (++w->parts > w->lim->max_parts)
-				return;
-			walk_mime(w, clist_content(c), inner, depth + 1);
-		}
-		break;
-	case MAILMIME_MESSAGE:
-		if (mm->mm_data.mm_message.mm_msg_mime != NULL) {
-			if (depth == 0) {
-				walk_mime(w, mm->mm_data.mm_message.mm_msg_mime, 0, 0);
-			} else {
-				if (++w->parts > w->lim->max_parts)
-					return;
-				walk_mime(w, mm->mm_data.mm_message.mm_msg_mime, 1, depth + 1);
-			}
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-/* Which transfer encoding a TOKEN value (unknown to libetpan) means. */
-static int
-token_encoding(const char *tok)
-{
-	if (tok == NULL)
-		return MAILMIME_MECHANISM_8BIT;
-	if (strcasestr(tok, "base64") != NULL || strcasestr(tok, "base-64") != NULL)
-		return MAILMIME_MECHANISM_BASE64;
-	if (strcasestr(tok, "quoted") != NULL)
-		return MAILMIME_MECHANISM_QUOTED_PRINTABLE;
-	return MAILMIME_MECHANISM_8BIT;
-}
-
-/* NUL bytes after a part handed to libetpan's transfer decoders. */
-#define BODY_TEXT_PAD 8
-
-/*
- * Decodes the transfer encoding of `data` and converts its charset;
- * returns cleaned UTF-8 text (HTML made into text if html).
- */
-static char *
-body_text(const char *data, size_t len, int encoding, const char *charset,
-	  bool html, size_t *out_len)
-{
-	char *dec = NULL, *u, *h;
-	size_t declen = 0, idx = 0, n, hn;
-	const char *src = data;
-	size_t srclen = len;
-
-	if (encoding == MAILMIME_MECHANISM_BASE64 ||
-	    encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
-		/*
-		 * libetpan 1.9.4's quoted-printable decoder reads two bytes
-		 * past the end of a part that ends in "=" and one more
-		 * character (found by fuzzing): decode a copy with NULs
-		 * after it, never the raw buffer in place.
-		 */
-		char *padded = xmalloc(len + BODY_TEXT_PAD);
-
-		if (len > 0)
-			memcpy(padded, data, len);
-		memset(padded + len, 0, BODY_TEXT_PAD);
-		if (mailmime_part_parse(padded, len, &idx, encoding, &dec, &declen) ==
-		    MAILIMF_NO_ERROR && dec != NULL) {
-			src = dec;
-			srclen = declen;
-		} else {
-			dec = NULL;
-		}
-		free(padded);
-	}
-	u = charset_to_utf8(charset, src, srclen, &n);
-	if (dec != NULL)
-		mailmime_decoded_part_free(dec);
-	if (html) {
-		h = html_to_text(u, n, &hn);
-		free(u);
-		if (utf8_valid(h, hn)) {
-			u = h;
-			n = hn;
-		} else {
-			u = charset_utf8_repair(h, hn, &n);
-			free(h);
-		}
-	}
-	/* Leading blank lines say nothing. */
-	{
-		size_t k = 0, start = 0;
-
-		while (k < n && (u[k] == ' ' || u[k] == '\t' || u[k] == '\r' || u[k] == '\n')) {
-			if (u[k] == '\n')
-				start = k + 1;
-			k++;
-		}
-		if (start > 0) {
-			memmove(u, u + start, n - start);
-			n -= start;
-		}
-	}
-	*out_len = clean_text(u, n);
-	return u;
-}
-
-static char *
-mime_text(struct mailmime *mm, bool html, size_t *out_len)
-{
-	struct mailmime_data *d = mm->mm_data.mm_single;
-	struct mailmime_single_fields sf;
-	int enc;
-
-	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT) {
-		*out_len = 0;
-		return xstrdup("");
-	}
-	memset(&sf, 0, sizeof(sf));
-	if (mm->mm_mime_fields != NULL)
-		mailmime_single_fields_init(&sf, mm->mm_mime_fields, mm->mm_content_type);
-	else if (mm->mm_content_type != NULL)
-		sf.fld_content_charset = mailmime_content_param_get(mm->mm_content_type, "charset");
-	enc = d->dt_encoding;
-	if (enc == MAILMIME_MECHANISM_TOKEN)
-		enc = token_encoding(sf.fld_encoding != NULL ? sf.fld_encoding->enc_token : NULL);
-	if (!d->dt_encoded)
-		enc = MAILMIME_MECHANISM_8BIT;
-	return body_text(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, enc,
-			 sf.fld_content_charset, html, out_len);
-}
-
-static bool
-blank_text(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isspace((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/*
- * Picks and decodes the text: plain, else HTML, else enriched, first
- * outside attached messages, then inside them.  A candidate that decodes
- * to nothing but blanks gives way to the next one.  Returns false if
- * nothing but blanks was found (m->text is then left alone).
- */
-static bool
-pick_text(struct message *m, struct walk *w)
-{
-	for (int inner = 0; inner < 2; inner++) {
-		struct mailmime *cand[3] = { w->plain[inner], w->html[inner], w->other[inner] };
-
-		for (int k = 0; k < 3; k++) {
-			size_t n;
-			char *t;
-
-			if (cand[k] == NULL)
-				continue;
-			t = mime_text(cand[k], k == 1, &n);
-			if (blank_text(t, n)) {
-				free(t);
-				continue;
-			}
-			free(m->text);
-			m->text = t;
-			m->text_len = n;
-			m->text_from_html = k == 1;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * When libetpan found no text (it drops a whole multipart when one part
- * is empty, for one): the parts our own scan finds, in the same order of
- * preference.
- */
-static void
-scan_text(struct message *m, const char *raw, size_t len, const struct limits *lim)
-{
-	struct scan sc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.s = raw;
-	sc.len = len;
-	sc.lim = lim;
-	sc.record = true;
-	sc.frames = xcalloc((size_t)lim->max_depth + 1, sizeof(*sc.frames));
-	scan_run(&sc);
-	for (int inner = 0; inner < 2; inner++) {
-		for (int kind = 0; kind < 3; kind++) {
-			for (size_t i = 0; i < sc.n_leaves; i++) {
-				const struct scan_leaf *l = &sc.leaves[i];
-				size_t n;
-				char *t;
-
-				if (l->inner != (inner == 1) || l->text != kind || l->attachment)
-					continue;
-				t = body_text(raw + l->start, l->end - l->start, l->encoding,
-					      l->charset[0] != '\0' ? l->charset : NULL, kind == 1, &n);
-				if (blank_text(t, n)) {
-					free(t);
-					continue;
-				}
-				free(m->text);
-				m->text = t;
-				m->text_len = n;
-				m->text_from_html = kind == 1;
-				goto done;
-			}
-		}
-	}
-done:
-	free(sc.problem);
-	free(sc.frames);
-	free(sc.leaves);
-}
-
-/* ------------------------------------------------------------------ */
 /* message_parse                                                       */
 /* ------------------------------------------------------------------ */
 
 static void
-limits_from(const struct message_limits *in, struct limits *lim)
+message_limits_from(const struct message_limits *in, struct limits *lim)
 {
 	lim->max_size = in != NULL && in->max_size > 0 ? in->max_size : MESSAGE_DEFAULT_MAX_SIZE;
 	lim->max_depth = in != NULL && in->max_depth > 0 ? in->max_depth : MESSAGE_DEFAULT_MAX_DEPTH;
@@ -1909,7 +336,7 @@ struct rawhdrs {
 };
 
 static const struct rawfield *
-raw_find(const struct rawhdrs *h, const char *name)
+message_raw_find(const struct rawhdrs *h, const char *name)
 {
 	size_t nl = strlen(name);
 
@@ -1921,7 +348,7 @@ raw_find(const struct rawhdrs *h, const char *name)
 
 /* Reads the top-level header block into m; returns where the body starts. */
 static size_t
-read_headers(struct message *m, const char *s, size_t len, bool safe,
+message_read_headers(struct message *m, const char *s, size_t len, bool safe,
 	     struct rawhdrs *h)
 {
 	struct hdr_iter it;
@@ -1933,17 +360,17 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 
 	char hint[48] = "";
 
-	hdr_init(&it, s, len);
-	while (hdr_next(&it, &f)) {
+	message_hdr_init(&it, s, len);
+	while (message_hdr_next(&it, &f)) {
 		h->f = xgrow(h->f, &cap, h->n + 1, sizeof(*h->f));
 		h->f[h->n++] = f;
 	}
-	if ((r = raw_find(h, "Content-Type")) != NULL) {
+	if ((r = message_raw_find(h, "Content-Type")) != NULL) {
 		const char *cv;
 		size_t cl;
 		bool q;
 
-		if (ct_param(r->value, r->value_len, "charset", &cv, &cl, &q) == 1 &&
+		if (message_screen_ct_param(r->value, r->value_len, "charset", &cv, &cl, &q) == 1 &&
 		    cl < sizeof(hint)) {
 			memcpy(hint, cv, cl);
 			hint[cl] = '\0';
@@ -1952,22 +379,22 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 	}
 	/* Subject, From and Reply-To first: if a hostile header uses up the
 	 * decoding budget, these are still read. */
-	if ((r = raw_find(h, "Subject")) != NULL) {
-		v = unfold(r->value, r->value_len, &vl);
+	if ((r = message_raw_find(h, "Subject")) != NULL) {
+		v = message_unfold(r->value, r->value_len, &vl);
 		free(m->subject);
-		m->subject = decode_clean(v, vl);
+		m->subject = rfc2047_decode_clean(v, vl);
 		if (m->subject == NULL)
 			m->subject = xstrdup("");
 		free(v);
 	}
-	if ((r = raw_find(h, "From")) != NULL) {
-		v = unfold(r->value, r->value_len, &vl);
-		parse_one_address(v, vl, safe, &m->from);
+	if ((r = message_raw_find(h, "From")) != NULL) {
+		v = message_unfold(r->value, r->value_len, &vl);
+		message_field_one_address(v, vl, safe, &m->from);
 		free(v);
 	}
-	if ((r = raw_find(h, "Reply-To")) != NULL) {
-		v = unfold(r->value, r->value_len, &vl);
-		parse_one_address(v, vl, safe, &m->reply_to);
+	if ((r = message_raw_find(h, "Reply-To")) != NULL) {
+		v = message_unfold(r->value, r->value_len, &vl);
+		message_field_one_address(v, vl, safe, &m->reply_to);
 		free(v);
 	}
 	m->headers = xcalloc(h->n > 0 ? h->n : 1, sizeof(*m->headers));
@@ -1976,10 +403,10 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 		char *dv;
 		size_t dn;
 
-		mh->name = raw_to_clean(h->f[i].name, h->f[i].name_len);
-		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
-		dv = decode_words(v, vl, &dn);
-		clean_header(dv, dn);
+		mh->name = message_raw_to_clean(h->f[i].name, h->f[i].name_len);
+		v = message_unfold(h->f[i].value, h->f[i].value_len, &vl);
+		dv = rfc2047_decode(v, vl, &dn);
+		message_clean_header(dv, dn);
 		mh->value = dv;
 		free(v);
 	}
@@ -1989,11 +416,11 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 
 		if (!to && !cc)
 			continue;
-		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
+		v = message_unfold(h->f[i].value, h->f[i].value_len, &vl);
 		if (to)
-			parse_addresses(v, vl, safe, &m->to, &m->n_to, MESSAGE_MAX_TO);
+			message_field_addresses(v, vl, safe, &m->to, &m->n_to, MESSAGE_MAX_TO);
 		else
-			parse_addresses(v, vl, safe, &m->cc, &m->n_cc, MESSAGE_MAX_TO);
+			message_field_addresses(v, vl, safe, &m->cc, &m->n_cc, MESSAGE_MAX_TO);
 		free(v);
 	}
 	/* Authentication-Results as written, top to bottom: they are read
@@ -2006,21 +433,21 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 			continue;
 		if (m->auth_results == NULL)
 			m->auth_results = xcalloc(MESSAGE_MAX_AUTH_RESULTS, sizeof(*m->auth_results));
-		v = unfold(h->f[i].value, h->f[i].value_len, &vl);
-		m->auth_results[m->n_auth_results++] = raw_to_clean(v, vl);
+		v = message_unfold(h->f[i].value, h->f[i].value_len, &vl);
+		m->auth_results[m->n_auth_results++] = message_raw_to_clean(v, vl);
 		free(v);
 	}
-	if ((r = raw_find(h, "Date")) != NULL && safe) {
-		v = unfold(r->value, r->value_len, &vl);
-		m->date = parse_date(v, vl);
+	if ((r = message_raw_find(h, "Date")) != NULL && safe) {
+		v = message_unfold(r->value, r->value_len, &vl);
+		m->date = message_field_date(v, vl);
 		free(v);
 	}
-	if ((r = raw_find(h, "Message-ID")) != NULL) {
+	if ((r = message_raw_find(h, "Message-ID")) != NULL) {
 		char **ids = NULL;
 		size_t n = 0;
 
-		v = unfold(r->value, r->value_len, &vl);
-		parse_ids(v, vl, &ids, &n);
+		v = message_unfold(r->value, r->value_len, &vl);
+		message_field_ids(v, vl, &ids, &n);
 		if (n > 0)
 			m->message_id = ids[0];
 		for (size_t i = 1; i < n; i++)
@@ -2028,26 +455,26 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
 		free(ids);
 		free(v);
 	}
-	if ((r = raw_find(h, "In-Reply-To")) != NULL) {
-		v = unfold(r->value, r->value_len, &vl);
-		parse_ids(v, vl, &m->in_reply_to, &m->n_in_reply_to);
+	if ((r = message_raw_find(h, "In-Reply-To")) != NULL) {
+		v = message_unfold(r->value, r->value_len, &vl);
+		message_field_ids(v, vl, &m->in_reply_to, &m->n_in_reply_to);
 		free(v);
 	}
-	if ((r = raw_find(h, "References")) != NULL) {
-		v = unfold(r->value, r->value_len, &vl);
-		parse_ids(v, vl, &m->references, &m->n_references);
+	if ((r = message_raw_find(h, "References")) != NULL) {
+		v = message_unfold(r->value, r->value_len, &vl);
+		message_field_ids(v, vl, &m->references, &m->n_references);
 		free(v);
 	}
-	if ((r = raw_find(h, "Return-Path")) != NULL) {
+	if ((r = message_raw_find(h, "Return-Path")) != NULL) {
 		const char *lt, *gt;
 
-		v = unfold(r->value, r->value_len, &vl);
+		v = message_unfold(r->value, r->value_len, &vl);
 		lt = memchr(v, '<', vl);
 		gt = lt != NULL ? memchr(lt, '>', vl - (size_t)(lt - v)) : NULL;
 		if (lt != NULL && gt != NULL)
-			m->return_path = clean_addr_n(lt + 1, (size_t)(gt - lt - 1));
+			m->return_path = message_field_clean_addr_n(lt + 1, (size_t)(gt - lt - 1));
 		else
-			m->return_path = clean_addr(v);
+			m->return_path = message_field_clean_addr(v);
 		if (m->return_path == NULL)
 			m->return_path = xstrdup("");
 		free(v);
@@ -2061,11 +488,11 @@ read_headers(struct message *m, const char *s, size_t len, bool safe,
  * one part with the top-level Content-Type and transfer encoding.
  */
 static void
-fallback_body(struct message *m, const char *body, size_t len,
+message_fallback_body(struct message *m, const char *body, size_t len,
 	      const struct rawhdrs *h)
 {
-	const struct rawfield *r = raw_find(h, "Content-Type");
-	const struct rawfield *e = raw_find(h, "Content-Transfer-Encoding");
+	const struct rawfield *r = message_raw_find(h, "Content-Type");
+	const struct rawfield *e = message_raw_find(h, "Content-Transfer-Encoding");
 	char charset[64] = "";
 	bool html = false;
 	int enc = MAILMIME_MECHANISM_8BIT;
@@ -2074,14 +501,14 @@ fallback_body(struct message *m, const char *body, size_t len,
 		const char *v;
 		size_t vl;
 		bool q;
-		size_t k = skip_cfws(r->value, r->value_len, 0);
+		size_t k = message_screen_skip_cfws(r->value, r->value_len, 0);
 
-		if (ci_prefix(r->value + k, r->value_len - k, "multipart") ||
-		    (!ci_prefix(r->value + k, r->value_len - k, "text") &&
+		if (message_ci_prefix(r->value + k, r->value_len - k, "multipart") ||
+		    (!message_ci_prefix(r->value + k, r->value_len - k, "text") &&
 		     k < r->value_len))
 			return;
-		html = ci_prefix(r->value + k, r->value_len - k, "text/html");
-		if (ct_param(r->value, r->value_len, "charset", &v, &vl, &q) == 1 &&
+		html = message_ci_prefix(r->value + k, r->value_len - k, "text/html");
+		if (message_screen_ct_param(r->value, r->value_len, "charset", &v, &vl, &q) == 1 &&
 		    vl < sizeof(charset)) {
 			memcpy(charset, v, vl);
 			charset[vl] = '\0';
@@ -2090,25 +517,25 @@ fallback_body(struct message *m, const char *body, size_t len,
 	if (e != NULL) {
 		char *t = xstrndup(e->value, e->value_len);
 
-		enc = token_encoding(t);
+		enc = message_body_token_encoding(t);
 		free(t);
 	}
 	free(m->text);
-	m->text = body_text(body, len, enc, charset[0] != '\0' ? charset : NULL, html,
+	m->text = message_body_decode(body, len, enc, charset[0] != '\0' ? charset : NULL, html,
 			    &m->text_len);
 	m->text_from_html = html;
 }
 
 /* The MIME header fields of h, then an empty line and body, into b. */
 static void
-mime_header_copy(struct buf *b, const struct rawhdrs *h, const char *body,
+message_mime_header_copy(struct buf *b, const struct rawhdrs *h, const char *body,
 		 size_t len)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		const struct rawfield *f = &h->f[i];
 
-		if (!ci_prefix(f->name, f->name_len, "content-") &&
-		    !ci_prefix(f->name, f->name_len, "mime-version"))
+		if (!message_ci_prefix(f->name, f->name_len, "content-") &&
+		    !message_ci_prefix(f->name, f->name_len, "mime-version"))
 			continue;
 		buf_append(b, f->name, f->name_len);
 		buf_putc(b, ':');
@@ -2133,7 +560,7 @@ message_parse_work(const char *raw, size_t len, const struct message_limits *in_
 	struct buf synthetic;
 
 	buf_init(&synthetic, BUF_NO_LIMIT);
-	limits_from(in_lim, &lim);
+	message_limits_from(in_lim, &lim);
 	m->subject = xstrdup("");
 	m->text = xstrdup("");
 	m->content_type = xstrdup("text/plain");
@@ -2143,30 +570,30 @@ message_parse_work(const char *raw, size_t len, const struct message_limits *in_
 		m->problem = xasprintf("message larger than %zu bytes", lim.max_size);
 		return m;
 	}
-	start = skip_mbox_from(raw, len);
+	start = message_skip_mbox_from(raw, len);
 	raw += start;
 	len -= start;
 
-	m->problem = screen(raw, len, &lim, &containers);
+	m->problem = message_screen(raw, len, &lim, &containers);
 	if (m->problem != NULL && strncmp(m->problem, "header comments", 15) == 0)
 		safe = false;
 	/* The precise scan is needed only if nesting could exceed the limit. */
 	if (m->problem == NULL &&
 	    ((size_t)containers * 2 + 1 > lim.max_depth || containers > lim.max_parts / 2))
-		m->problem = scan_structure(raw, len, &lim);
-	body = read_headers(m, raw, len, safe, &h);
+		m->problem = message_screen_structure(raw, len, &lim);
+	body = message_read_headers(m, raw, len, safe, &h);
 	{
-		const struct rawfield *r = raw_find(&h, "Content-Type");
+		const struct rawfield *r = message_raw_find(&h, "Content-Type");
 		struct ctinfo ct;
 
-		if (r != NULL && ct_read(r->value, r->value_len, &ct)) {
-			size_t k = skip_cfws(r->value, r->value_len, 0), e = k;
+		if (r != NULL && message_screen_ct_read(r->value, r->value_len, &ct)) {
+			size_t k = message_screen_skip_cfws(r->value, r->value_len, 0), e = k;
 
-			while (e < r->value_len && r->value[e] != ';' && !is_wsp(r->value[e]) &&
+			while (e < r->value_len && r->value[e] != ';' && !message_is_wsp(r->value[e]) &&
 			       r->value[e] != '(' && r->value[e] != '\r' && r->value[e] != '\n')
 				e++;
 			free(m->content_type);
-			m->content_type = raw_to_clean(r->value + k, e - k);
+			m->content_type = message_raw_to_clean(r->value + k, e - k);
 			for (char *p = m->content_type; *p != '\0'; p++)
 				*p = (char)tolower((unsigned char)*p);
 			/* Even when the rest of the header is broken. */
@@ -2175,8 +602,8 @@ message_parse_work(const char *raw, size_t len, const struct message_limits *in_
 				size_t vl;
 				bool q;
 
-				if (ct_param(r->value, r->value_len, "report-type", &v, &vl, &q) == 1) {
-					m->report_type = raw_to_clean(v, vl);
+				if (message_screen_ct_param(r->value, r->value_len, "report-type", &v, &vl, &q) == 1) {
+					m->report_type = message_raw_to_clean(v, vl);
 					for (char *p = m->report_type; *p != '\0'; p++)
 						*p = (char)tolower((unsigned char)*p);
 				}
@@ -2201,7 +628,7 @@ message_parse_work(const char *raw, size_t len, const struct message_limits *in_
 		    bm->mm_body->dt_data.dt_text.dt_data < raw + body) {
 			struct mailmime *again = NULL;
 
-			mime_header_copy(&synthetic, &h, raw + body, len - body);
+			message_mime_header_copy(&synthetic, &h, raw + body, len - body);
 			idx = 0;
 			if (mailmime_parse(synthetic.data, synthetic.len, &idx, &again) ==
 			    MAILIMF_NO_ERROR && again != NULL) {
@@ -2212,13 +639,13 @@ message_parse_work(const char *raw, size_t len, const struct message_limits *in_
 
 		memset(&w, 0, sizeof(w));
 		w.lim = &lim;
-		walk_mime(&w, mime, 0, 0);
+		message_body_walk_mime(&w, mime, 0, 0);
 		if (w.parts > lim.max_parts)
 			m->problem = xasprintf("more than %u MIME parts", lim.max_parts);
 		else if (w.depth > lim.max_depth)
 			m->problem = xasprintf("MIME nesting deeper than %u levels", lim.max_depth);
-		else if (!pick_text(m, &w))
-			scan_text(m, raw, len, &lim);
+		else if (!message_body_pick_text(m, &w))
+			message_body_scan_text(m, raw, len, &lim);
 		if (w.report_type != NULL) {
 			free(m->report_type);
 			m->report_type = w.report_type;
@@ -2228,7 +655,7 @@ message_parse_work(const char *raw, size_t len, const struct message_limits *in_
 		mailmime_free(mime);
 		buf_free(&synthetic);
 	} else {
-		fallback_body(m, raw + body, len - body, &h);
+		message_fallback_body(m, raw + body, len - body, &h);
 	}
 	free(h.f);
 	return m;
@@ -2306,261 +733,4 @@ message_free(struct message **mp)
 	free(m->problem);
 	free(m);
 	*mp = NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* message_fingerprint                                                 */
-/* ------------------------------------------------------------------ */
-
-static bool
-is_trace_header(const char *name, size_t n)
-{
-	static const char *const trace[] = {
-		"Received", "Return-Path", "Delivered-To", "X-Original-To",
-		"Envelope-To", NULL,
-	};
-
-	for (size_t i = 0; trace[i] != NULL; i++)
-		if (n == strlen(trace[i]) && strncasecmp(name, trace[i], n) == 0)
-			return true;
-	return ci_prefix(name, n, "X-Envelope-") || ci_prefix(name, n, "X-Redress-");
-}
-
-struct hasher {
-	gnutls_hash_hd_t h;
-	char buf[65536];
-	size_t n;
-};
-
-static void
-hasher_add(struct hasher *hs, const char *s, size_t n)
-{
-	/* CRLF becomes LF; a CR elsewhere stays. */
-	for (size_t i = 0; i < n;) {
-		const char *cr = memchr(s + i, '\r', n - i);
-		size_t run = cr != NULL ? (size_t)(cr - s) - i : n - i;
-
-		while (run > 0) {
-			size_t take = sizeof(hs->buf) - hs->n < run ? sizeof(hs->buf) - hs->n : run;
-
-			memcpy(hs->buf + hs->n, s + i, take);
-			hs->n += take;
-			i += take;
-			run -= take;
-			if (hs->n == sizeof(hs->buf)) {
-				gnutls_hash(hs->h, hs->buf, hs->n);
-				hs->n = 0;
-			}
-		}
-		if (cr == NULL)
-			break;
-		if (!(i + 1 < n && s[i + 1] == '\n')) {
-			if (hs->n == sizeof(hs->buf)) {
-				gnutls_hash(hs->h, hs->buf, hs->n);
-				hs->n = 0;
-			}
-			hs->buf[hs->n++] = '\r';
-		}
-		i++;
-	}
-}
-
-void
-message_fingerprint(const char *raw, size_t len, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	struct hasher *hs = xmalloc(sizeof(*hs));
-	unsigned char digest[32];
-	struct hdr_iter it;
-	struct rawfield f;
-	size_t start, prev;
-
-	if (raw == NULL)
-		len = 0;
-	start = skip_mbox_from(raw, len);
-	raw += start;
-	len -= start;
-	/* Trailing line ends differ between mbox and single-file copies. */
-	while (len > 0 && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
-		len--;
-	hs->n = 0;
-	if (gnutls_hash_init(&hs->h, GNUTLS_DIG_SHA256) < 0) {
-		/* Cannot happen with a working GnuTLS; fall back to one call. */
-		gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest);
-		goto hex_out;
-	}
-	hdr_init(&it, raw, len);
-	prev = 0;
-	while (hdr_next(&it, &f)) {
-		size_t fstart = (size_t)(f.name - raw);
-
-		if (is_trace_header(f.name, f.name_len)) {
-			hasher_add(hs, raw + prev, fstart - prev);
-			prev = it.pos;
-		}
-	}
-	hasher_add(hs, raw + prev, len - prev);
-	if (hs->n > 0)
-		gnutls_hash(hs->h, hs->buf, hs->n);
-	gnutls_hash_deinit(hs->h, digest);
-hex_out:
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[64] = '\0';
-	free(hs);
-}
-
-/* ------------------------------------------------------------------ */
-/* message_fresh_text                                                  */
-/* ------------------------------------------------------------------ */
-
-/* Trims blanks at both ends of [*b, *e). */
-static void
-trim_span(const char *s, size_t *b, size_t *e)
-{
-	while (*b < *e && isspace((unsigned char)s[*b]))
-		(*b)++;
-	while (*e > *b && isspace((unsigned char)s[*e - 1]))
-		(*e)--;
-}
-
-/*
- * "On <date>, <name> wrote:" and its cousins in a few languages: a line
- * ending in ':' with the verb somewhere in it ("Am ... schrieb Bob <b@x>:").
- */
-static bool
-is_attribution_end(const char *s, size_t n)
-{
-	static const char *const verbs[] = {
-		"wrote", "writes", "schrieb", "a \xc3\xa9" "crit", "escribi\xc3\xb3",
-		"scritto", "schreef", "napisa\xc5\x82", "skrev", "kirjoitti", NULL,
-	};
-
-	if (n == 0 || s[n - 1] != ':')
-		return false;
-	for (size_t i = 0; verbs[i] != NULL; i++) {
-		size_t l = strlen(verbs[i]);
-
-		for (size_t k = 0; k + l <= n; k++)
-			if (strncasecmp(s + k, verbs[i], l) == 0 &&
-			    (k == 0 || s[k - 1] == ' '))
-				return true;
-	}
-	return false;
-}
-
-static bool
-is_attribution_start(const char *s, size_t n)
-{
-	return ci_prefix(s, n, "On ") || ci_prefix(s, n, "Am ") || ci_prefix(s, n, "Le ") ||
-	       ci_prefix(s, n, "El ") || ci_prefix(s, n, "Il ") || ci_prefix(s, n, "Op ") ||
-	       ci_prefix(s, n, "W dniu ");
-}
-
-/* "-----Original Message-----", "----- Original Message -----" ... */
-static bool
-is_original_marker(const char *s, size_t n)
-{
-	size_t b = 0, e = n;
-
-	while (b < e && (s[b] == '-' || s[b] == ' ' || s[b] == '_'))
-		b++;
-	while (e > b && (s[e - 1] == '-' || s[e - 1] == ' ' || s[e - 1] == '_'))
-		e--;
-	return b >= 3 && e - b == 16 && strncasecmp(s + b, "Original Message", 16) == 0;
-}
-
-char *
-message_fresh_text(const char *text, size_t len)
-{
-	struct buf out;
-	size_t i = 0;
-	size_t keep_end = 0;   /* out.len after the last non-blank line */
-
-	buf_init(&out, BUF_NO_LIMIT);
-	if (text == NULL)
-		len = 0;
-	while (i < len) {
-		size_t ce, next = line_next(text, len, i, &ce), b = i, e = ce;
-
-		trim_span(text, &b, &e);
-		/* Signature. */
-		if (ce - i >= 2 && text[i] == '-' && text[i + 1] == '-' && e - b == 2)
-			break;
-		if (is_original_marker(text + b, e - b))
-			break;
-		/* Outlook: "From: ..." then "Sent:" or "Date:" within a few lines. */
-		if (ci_prefix(text + b, e - b, "From:")) {
-			size_t j = next;
-			bool outlook = false;
-
-			for (int k = 0; k < 4 && j < len; k++) {
-				size_t ce2, n2 = line_next(text, len, j, &ce2), b2 = j, e2 = ce2;
-
-				trim_span(text, &b2, &e2);
-				if (ci_prefix(text + b2, e2 - b2, "Sent:") ||
-				    ci_prefix(text + b2, e2 - b2, "Date:")) {
-					outlook = true;
-					break;
-				}
-				j = n2;
-			}
-			if (outlook)
-				break;
-		}
-		/* "On ... wrote:", possibly wrapped onto a second line. */
-		if (is_attribution_start(text + b, e - b)) {
-			size_t after = 0;
-
-			if (is_attribution_end(text + b, e - b)) {
-				after = next;
-			} else if (next < len) {
-				size_t ce2, n2 = line_next(text, len, next, &ce2), b2 = next, e2 = ce2;
-
-				trim_span(text, &b2, &e2);
-				if (e2 > b2 && text[b2] != '>' && is_attribution_end(text + b2, e2 - b2))
-					after = n2;
-			}
-			if (after > 0) {
-				/* Drop the attribution and the quoted block under it. */
-				i = after;
-				while (i < len) {
-					size_t ce3, n3 = line_next(text, len, i, &ce3), b3 = i, e3 = ce3;
-
-					trim_span(text, &b3, &e3);
-					if (e3 > b3 && text[b3] != '>')
-						break;
-					i = n3;
-				}
-				continue;
-			}
-		}
-		if (e > b && text[b] == '>') {
-			i = next;
-			continue;
-		}
-		buf_append(&out, text + i, ce - i);
-		buf_putc(&out, '\n');
-		if (e > b)
-			keep_end = out.len;
-		i = next;
-	}
-	out.len = keep_end > 0 ? keep_end - 1 : 0; /* no final LF, no trailing blanks */
-	if (out.data != NULL)
-		out.data[out.len] = '\0';
-	{
-		size_t n;
-		char *r = buf_steal(&out, &n);
-		size_t k = 0;
-
-		/* No leading blank lines. */
-		while (k < n && (r[k] == '\n' || r[k] == ' ' || r[k] == '\t'))
-			k++;
-		if (k > 0) {
-			memmove(r, r + k, n - k + 1);
-		}
-		return r;
-	}
 }
