@@ -18,7 +18,6 @@
 
 #include "base/xmem.h"
 #include "case/caselife.h"
-#include "config/config.h"
 #include "policy/sla.h"
 #include "store/store.h"
 
@@ -81,8 +80,7 @@ caselife_unpause(const struct sla_policy *sla, struct store_case *c, time_t now)
 }
 
 int
-caselife_apply(struct store *st, const struct config *cfg,
-	       const struct sla_policy *sla, struct store_case *c,
+caselife_apply(struct store *st, const struct sla_policy *sla, struct store_case *c,
 	       enum caselife_action a, const char *detail, time_t now,
 	       char **error_r)
 {
@@ -90,7 +88,6 @@ caselife_apply(struct store *st, const struct config *cfg,
 	const char *event;
 	bool active = case_state_is_open(from);
 
-	(void)cfg;
 	switch (a) {
 	case CASELIFE_ACK_SENT:
 		/* Only the first ack moves a new case; later ones change nothing. */

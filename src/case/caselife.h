@@ -19,9 +19,8 @@
 
 #include <time.h>
 
-#include "policy/classify.h"
+#include "model/outcome.h"
 
-struct config;
 struct sla_policy;
 struct store;
 struct store_case;
@@ -37,8 +36,7 @@ enum caselife_action {
 
 /* "respond" -> CASELIFE_RESPOND ...; -1 for an unknown word. */
 int caselife_action_parse(const char *word, enum caselife_action *a_r);
-int caselife_apply(struct store *st, const struct config *cfg,
-		   const struct sla_policy *sla, struct store_case *c,
+int caselife_apply(struct store *st, const struct sla_policy *sla, struct store_case *c,
 		   enum caselife_action a, const char *detail, time_t now,
 		   char **error_r);
 /*

@@ -352,7 +352,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 		if (reaches && case_state_is_open(c->state)) {
 			detail = xasprintf("reply from staff %s to the customer (%s; %s)",
 					   who, how, a->how);
-			r = caselife_apply(in->st, in->cfg, in->cfg->sla, c, CASELIFE_RESPOND,
+			r = caselife_apply(in->st, in->cfg->sla, c, CASELIFE_RESPOND,
 					   detail, now, error_r);
 		} else {
 			detail = xasprintf(reaches ? "reply from staff %s (%s; %s)"
@@ -368,7 +368,7 @@ intake_join(struct intake *in, struct store_case *c, const struct message *m,
 					   a->claims_staff ? "; a staff address, but not"
 					   " authenticated: not a response" : "");
 		if (!case_state_is_open(c->state) || c->state == CASE_WAITING) {
-			r = caselife_apply(in->st, in->cfg, in->cfg->sla, c, CASELIFE_REOPEN,
+			r = caselife_apply(in->st, in->cfg->sla, c, CASELIFE_REOPEN,
 					   detail, now, error_r);
 			if (r > 0)
 				r = outbox_after_change(in->st, in->cfg, c, CASELIFE_REOPEN,

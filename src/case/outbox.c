@@ -531,7 +531,7 @@ outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
 					 ? CASELIFE_CLOSE : CASELIFE_ACK_SENT;
 
 		if (job_kind_is_ack(j->kind) || j->kind == JOB_FOLLOWUP) {
-			if (caselife_apply(st, ob->cfg, ob->sla, c, a, job_kind_name(j->kind), now,
+			if (caselife_apply(st, ob->sla, c, a, job_kind_name(j->kind), now,
 					   error_r) < 0)
 				goto fail;
 		}

@@ -517,7 +517,7 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		fprintf(stderr, "redress: no case %lld\n", id);
 		return EX_NOINPUT;
 	}
-	r = caselife_apply(st, app->cfg, app->cfg->sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
+	r = caselife_apply(st, app->cfg->sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
 			   app->now, &error);
 	if (r < 0)
 		goto fail;
