@@ -22,9 +22,10 @@
  * their text exists only in the SQL.
  *
  * Backends.  This header is the interface the rest of redress sees; the
- * SQLite backend is store.c.  A second backend (PostgreSQL, so that
- * several nodes claim jobs with FOR UPDATE SKIP LOCKED) implements the
- * same functions; nothing above the store knows SQL.
+ * SQLite backend is store_sqlite.c, and store.c holds what any backend
+ * shares (store_int.h).  A second backend (PostgreSQL, so that several
+ * nodes claim jobs with FOR UPDATE SKIP LOCKED) implements the same
+ * functions; nothing above the store knows SQL.
  */
 #ifndef REDRESS_STORE_H
 #define REDRESS_STORE_H

@@ -1,8 +1,9 @@
 /*
  * NAME
- *	store - the SQLite store: messages, cases, events, jobs, IMAP state
+ *	store_sqlite - the SQLite backend of the store: messages, cases,
+ *	events, jobs, rates, IMAP state, locks
  * DESCRIPTION
- *	See store.h for the interface.  The schema carries a version in
+ *	See store.h for the interface; store.c holds what any backend shares.  The schema carries a version in
  *	PRAGMA user_version; store_open creates it or migrates older versions
  *	forward one step at a time, inside a transaction.
  *
@@ -32,6 +33,7 @@
 
 #include "base/xmem.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define STORE_SCHEMA_VERSION 5
 #define STORE_MAX_STMTS 64
@@ -365,25 +367,6 @@ store_step_row(struct store *st, sqlite3_stmt *s, char **error_r, const char *wh
 }
 
 /* Steps a "SELECT count(*)" and stores the count: 0, or -1. */
-/* A system error of opening or creating the store: a missing directory or
- * a permission is for the admin to fix; the rest may pass. */
-static bool
-errno_temporary(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-	case EACCES:
-	case EPERM:
-	case EISDIR:
-	case ELOOP:
-	case ENAMETOOLONG:
-		return false;
-	default:
-		return true;
-	}
-}
-
 static int
 store_step_count(struct store *st, sqlite3_stmt *s, long *n_r, char **error_r,
 		 const char *what)
@@ -531,7 +514,7 @@ store_create(struct store *st, const char *path, long busy_timeout_ms,
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		*error_r = xasprintf("store %s: cannot create it: %s", path, strerror(errno));
-		st->temporary = errno_temporary(errno);
+		st->temporary = store_errno_temporary(errno);
 		goto out;
 	}
 	close(fd);
@@ -551,12 +534,12 @@ store_create(struct store *st, const char *path, long busy_timeout_ms,
 	 * touch.)  The -wal and -shm files take the database file's mode. */
 	if (chmod(tmp, 0600) < 0) {
 		*error_r = xasprintf("store %s: cannot chmod it: %s", tmp, strerror(errno));
-		st->temporary = errno_temporary(errno);
+		st->temporary = store_errno_temporary(errno);
 		goto out;
 	}
 	if (link(tmp, path) < 0 && errno != EEXIST) {
 		*error_r = xasprintf("store %s: cannot create it: %s", path, strerror(errno));
-		st->temporary = errno_temporary(errno);
+		st->temporary = store_errno_temporary(errno);
 		goto out;
 	}
 	if (store_sync_dir(path) < 0) {
@@ -587,7 +570,7 @@ store_check_file(struct store *st, const char *path, const struct store_options 
 
 	if (stat(path, &sb) < 0) {
 		*error_r = xasprintf("store %s: %s", path, strerror(errno));
-		st->temporary = errno_temporary(errno);
+		st->temporary = store_errno_temporary(errno);
 		return -1;
 	}
 	st->temporary = false;
@@ -1505,7 +1488,6 @@ store_jobs_renew(struct store *st, const char *owner, time_t lease, char **error
 	return store_step_done(st, s, error_r, "renew claims");
 }
 
-static bool store_lock_holder_dead(const char *holder, const char *owner);
 
 /*
  * Two passes: the owners of live-looking claims are read first and judged
@@ -1534,7 +1516,7 @@ store_jobs_release_stale(struct store *st, const char *self, time_t now,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *o = (const char *)sqlite3_column_text(s, 0);
 
-		if (o != NULL && (strcmp(o, self) == 0 || store_lock_holder_dead(o, self))) {
+		if (o != NULL && (strcmp(o, self) == 0 || store_owner_gone(o, self))) {
 			gone = xgrow(gone, &cap, n_gone + 1, sizeof(*gone));
 			gone[n_gone++] = xstrdup(o);
 		}
@@ -1700,43 +1682,6 @@ store_imap_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
 	return store_step_done(st, s, error_r, "save IMAP state");
 }
 
-/*
- * Whether holder ("PID@HOST") is a process of owner's host that no longer
- * runs: a sender or fetcher that was killed leaves its lock row behind,
- * and the next one must not wait out the whole ttl for it.  Gone (ESRCH)
- * or a zombie (exited, not yet reaped: under a PID 1 that does not reap,
- * as in some containers, that can last) is dead.  A process we may not
- * signal (EPERM) is alive; another host's is never judged.
- */
-static bool
-store_lock_holder_dead(const char *holder, const char *owner)
-{
-	const char *hh = strchr(holder, '@'), *oh = strchr(owner, '@');
-	char *end = NULL, path[64], stat[256], *paren;
-	size_t n;
-	long pid;
-	FILE *f;
-
-	if (hh == NULL || oh == NULL || strcmp(hh, oh) != 0 || hh == holder)
-		return false;
-	errno = 0;
-	pid = strtol(holder, &end, 10);
-	if (errno != 0 || end != hh || pid <= 0 || (long)(pid_t)pid != pid)
-		return false;
-	if (kill((pid_t)pid, 0) < 0)
-		return errno == ESRCH;
-	/* Linux: "PID (COMM) STATE ..."; COMM may hold spaces and ')'. */
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	n = fread(stat, 1, sizeof(stat) - 1, f);
-	fclose(f);
-	stat[n] = '\0';
-	paren = strrchr(stat, ')');
-	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
 int
 store_lock(struct store *st, const char *name, const char *owner, time_t now,
 	   long ttl, char **error_r)
@@ -1760,7 +1705,7 @@ store_lock(struct store *st, const char *name, const char *owner, time_t now,
 		const char *holder = (const char *)sqlite3_column_text(s, 0);
 
 		if (holder != NULL && strcmp(holder, owner) != 0 &&
-		    store_lock_holder_dead(holder, owner))
+		    store_owner_gone(holder, owner))
 			dead = xstrdup(holder);
 	}
 	store_done(st, s);

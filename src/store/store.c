@@ -1,0 +1,76 @@
+/*
+ * NAME
+ *	store - what every backend of the store shares
+ * DESCRIPTION
+ *	store.h is the interface the rest of redress sees; store_sqlite.c is
+ *	the SQLite backend.  Here: what a backend needs that is not about its
+ *	database -- whether the holder of a lock or a claim is a process that
+ *	is gone, and which system errors of creating a store may pass.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "store/store_int.h"
+
+/* A system error of opening or creating the store: a missing directory or
+ * a permission is for the admin to fix; the rest may pass. */
+bool
+store_errno_temporary(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+	case EACCES:
+	case EPERM:
+	case EISDIR:
+	case ELOOP:
+	case ENAMETOOLONG:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Whether holder ("PID@HOST") is a process of owner's host that no longer
+ * runs: a sender or fetcher that was killed leaves its lock row behind,
+ * and the next one must not wait out the whole ttl for it.  Gone (ESRCH)
+ * or a zombie (exited, not yet reaped: under a PID 1 that does not reap,
+ * as in some containers, that can last) is dead.  A process we may not
+ * signal (EPERM) is alive; another host's is never judged.
+ */
+bool
+store_owner_gone(const char *holder, const char *owner)
+{
+	const char *hh = strchr(holder, '@'), *oh = strchr(owner, '@');
+	char *end = NULL, path[64], stat[256], *paren;
+	size_t n;
+	long pid;
+	FILE *f;
+
+	if (hh == NULL || oh == NULL || strcmp(hh, oh) != 0 || hh == holder)
+		return false;
+	errno = 0;
+	pid = strtol(holder, &end, 10);
+	if (errno != 0 || end != hh || pid <= 0 || (long)(pid_t)pid != pid)
+		return false;
+	if (kill((pid_t)pid, 0) < 0)
+		return errno == ESRCH;
+	/* Linux: "PID (COMM) STATE ..."; COMM may hold spaces and ')'. */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	paren = strrchr(stat, ')');
+	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
