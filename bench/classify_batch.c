@@ -5,7 +5,7 @@
  * usage: classify_batch RULES [--no-prefilter] < records
  * Each record on stdin is a decimal byte count, a newline, then that many
  * bytes of message body.  For each record one line of JSON goes to stdout:
- * the classify JSON object (DESIGN.md shape, with explain).  Exit 78 on a
+ * the classify JSON object (doc/contract.md shape, with explain).  Exit 78 on a
  * bad rules file, 65 on a malformed record.
  */
 #include "autoconfig.h"

@@ -5,7 +5,7 @@
  *	Reads the global options (-c FILE, --now TIME, --json, -v, -q), loads
  *	the configuration, and hands the rest of the command line to one of
  *	the cmd_* functions.  Only this file and the cmd_*.c files turn
- *	results into exit codes (<sysexits.h>, as listed in DESIGN.md).
+ *	results into exit codes (<sysexits.h>, the table in cmd/cmd.h).
  * DIAGNOSTICS
  *	64 for usage errors, 78 for a bad configuration (FILE:LINE: reason).
  */

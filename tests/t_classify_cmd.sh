@@ -16,7 +16,7 @@ like "$out" "^escalate: yes$" "text: escalate"
 out=$("$REDRESS" --json classify "$D/complaint.eml")
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d.keys()))')" \
    "category,complaint,escalate,label,outcome,priority,rules,scores,tags" \
-   "JSON keys (DESIGN.md, and outcome beside complaint)"
+   "JSON keys (doc/contract.md, and outcome beside complaint)"
 is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["outcome"], d["category"], d["priority"], d["tags"], d["escalate"]')" \
    "True complaint billing urgent ['legal'] True" "JSON values"
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d["rules"][0].keys()))')" \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# filter: the delivery-filter contract (MAIL.md §3): silent, 0 only after
+# filter: the delivery-filter contract (doc/mail-rules.md §3): silent, 0 only after
 # commit, 75 when the store cannot take the message, never a bounce for
 # mail it cannot parse, envelope from -f/-r or SENDER/RECIPIENT.
 . "$top_srcdir/tests/lib/tap.sh"

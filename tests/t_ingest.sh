@@ -26,7 +26,7 @@ for n in 1 3 8; do
 	cmp -s raw.out "$S/$f"; ok $? "case show --raw returns $f byte for byte"
 done
 
-# JSON shapes (DESIGN.md).
+# JSON shapes (doc/contract.md).
 keys=$("$REDRESS" --json case list | jget '",".join(sorted(d[0].keys()))')
 for k in id state customer subject created category priority tags first_response_due resolution_due breached; do
 	like "$keys" "(^|,)$k(,|$)" "case list JSON has $k"

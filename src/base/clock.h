@@ -1,7 +1,7 @@
 /*
  * clock - the one notion of "now", and ISO 8601 times.
  *
- * The global --now option sets the clock for one command (DESIGN.md
+ * The global --now option sets the clock for one command (doc/contract.md,
  * invariant 7).  Pure modules never call clock_now(): they take the time as
  * an argument, and main passes clock_now() in.
  */

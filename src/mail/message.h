@@ -5,7 +5,7 @@
  * struct message with as much as could be read and `problem` set to the
  * reason the message must be held.  Limits (size, MIME depth, part count)
  * are checked, and dangerous constructs screened, before libetpan's MIME
- * parser sees the bytes (see LIBS.md: a 150-byte boundary crashes it, and
+ * parser sees the bytes (doc/libraries.md: a 150-byte boundary crashes it, and
  * deep nesting is quadratic).
  *
  * Every string in struct message is owned by it, NUL-terminated, valid

@@ -5,7 +5,7 @@
  *
  * It knows nothing of the store: the caller passes the last UID it has
  * committed and receives the messages through a sink.  The contract that
- * keeps mail from being lost (MAIL.md §4, DESIGN.md invariant 1) is the
+ * keeps mail from being lost (doc/mail-rules.md §4, doc/contract.md invariant 1) is the
  * order inside imap_fetch_new: fetch a batch with BODY.PEEK[] (no \Seen),
  * hand each message to the sink, let the sink commit, and only then mark or
  * move the batch on the server.  A crash anywhere before the commit means

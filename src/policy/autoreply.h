@@ -3,7 +3,7 @@
  *
  * Pure functions of a parsed message, the SMTP envelope sender and a
  * policy; no I/O, no allocation that outlives a call.  The rules are those
- * of MAIL.md section 1 (RFC 3834 and what help desks learned the hard way):
+ * of doc/mail-rules.md, section 1 (RFC 3834 and what help desks learned):
  *
  *   - Auto-Submitted with any value but "no" (case-insensitive; comments
  *     and parameters after ';' ignored; an empty value counts as automatic);
@@ -122,7 +122,7 @@ bool autoreply_is_automatic_for(const struct message *m,
 				const char **reason_r);
 
 /*
- * Where the ack goes (MAIL.md section 1).  The conversation address is
+ * Where the ack goes (doc/mail-rules.md, section 1).  The conversation address is
  * Reply-To if present, else From.
  *   - null envelope sender ("" or "<>"): NULL, never reply;
  *   - envelope sender equal to the conversation address (the normal case):

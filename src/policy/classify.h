@@ -128,7 +128,7 @@ int classify_run(const struct classify_rules *r, const struct classify_input *in
  */
 void classify_apply_repeat(const struct classify_rules *r, struct classify_result *res);
 /*
- * Appends the DESIGN.md classify JSON object (no newline):
+ * Appends the classify JSON object of doc/contract.md (no newline):
  * {"complaint", "outcome", "category", "label", "priority", "tags",
  *  "scores", "escalate", "rules": [{"rule", "field", "match"}]}; with
  * explain every
