@@ -23,6 +23,7 @@
 
 #include "base/xmem.h"
 #include "case/escalate.h"
+#include "case/outbox.h"
 #include "config/config.h"
 #include "mail/addr.h"
 #include "store/store.h"
@@ -95,21 +96,12 @@ escalate_suppress(struct store *st, long long case_id, enum job_kind kind,
 		  const char *rcpt, const char *detail, const char *why, time_t now,
 		  char **error_r)
 {
-	struct store_job j = { 0 };
 	char *event;
 	int ret;
 
-	j.case_id = case_id;
-	j.kind = kind;
-	j.state = JOB_SUPPRESSED;
-	j.due = now;
-	j.created = now;
-	j.rcpt = (char *)rcpt;
-	j.detail = (char *)detail;
-	j.last_error = (char *)why;
 	event = xasprintf("%s %s not sent: %s", job_kind_name(kind),
 			  detail != NULL ? detail : "", why);
-	ret = store_job_add(st, &j, NULL, error_r) < 0 ||
+	ret = outbox_suppress(st, case_id, kind, rcpt, detail, why, now, error_r) < 0 ||
 	      store_event_add(st, case_id, now, "escalation-skipped", event, error_r) < 0
 	      ? -1 : 0;
 	free(event);

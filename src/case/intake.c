@@ -549,16 +549,8 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 					      "after intake", now, error_r) < 0)
 			goto out;
 	} else {
-		struct store_job j = { 0 };
-
-		j.case_id = case_id;
-		j.kind = cr->complaint ? JOB_ACK : JOB_ACK_PLAIN;
-		j.state = JOB_SUPPRESSED;
-		j.due = now;
-		j.created = now;
-		j.rcpt = customer;
-		j.last_error = (char *)why;
-		if (store_job_add(st, &j, NULL, error_r) < 0 ||
+		if (outbox_suppress(st, case_id, cr->complaint ? JOB_ACK : JOB_ACK_PLAIN,
+				    customer, NULL, why, now, error_r) < 0 ||
 		    store_event_add(st, case_id, now, "ack-suppressed", why, error_r) < 0)
 			goto out;
 	}
@@ -601,6 +593,24 @@ out:
 	return ret;
 }
 
+/* Whether a message with fingerprint fp is stored already: 1 (res says
+ * it is a duplicate of which), 0, or -1 on a store error. */
+static int
+intake_seen(struct store *st, const char *fp, struct intake_result *res, char **error_r)
+{
+	long long msg_id = 0, case_id = 0;
+	int found = store_message_find(st, fp, &msg_id, &case_id, error_r);
+
+	if (found > 0) {
+		res->outcome = INTAKE_DUPLICATE;
+		res->case_id = case_id;
+		res->msg_id = msg_id;
+		snprintf(res->note, sizeof(res->note),
+			 "duplicate of message %lld (case %lld)", msg_id, case_id);
+	}
+	return found;
+}
+
 int
 intake_message(struct intake *in, const char *raw, size_t len,
 	       const struct intake_source *src, time_t now,
@@ -619,17 +629,9 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	memset(res, 0, sizeof(*res));
 	store_case_init(&joined);
 	message_fingerprint(raw, len, fp);
-	found = store_message_find(st, fp, &msg_id, &case_id, error_r);
-	if (found < 0)
-		return -1;
-	if (found > 0) {
-		res->outcome = INTAKE_DUPLICATE;
-		res->case_id = case_id;
-		res->msg_id = msg_id;
-		snprintf(res->note, sizeof(res->note),
-			 "duplicate of message %lld (case %lld)", msg_id, case_id);
-		return 0;
-	}
+	found = intake_seen(st, fp, res, error_r);
+	if (found != 0)
+		return found < 0 ? -1 : 0;
 
 	m = message_parse(raw, len, &in->cfg->intake_limits);
 	problem = intake_unreadable(m, raw, len, src->envelope_from);
@@ -713,17 +715,9 @@ intake_held(struct intake *in, const char *reason,
 	mark = xasprintf("X-Redress-Undelivered: %s\r\n\r\n", src->source);
 	message_fingerprint(mark, strlen(mark), fp);
 	free(mark);
-	found = store_message_find(st, fp, &msg_id, &case_id, error_r);
-	if (found < 0)
-		return -1;
-	if (found > 0) {
-		res->outcome = INTAKE_DUPLICATE;
-		res->case_id = case_id;
-		res->msg_id = msg_id;
-		snprintf(res->note, sizeof(res->note),
-			 "duplicate of message %lld (case %lld)", msg_id, case_id);
-		return 0;
-	}
+	found = intake_seen(st, fp, res, error_r);
+	if (found != 0)
+		return found < 0 ? -1 : 0;
 	sm.direction = "in";
 	sm.fingerprint = fp;
 	sm.source = src->source;

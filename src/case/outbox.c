@@ -107,6 +107,23 @@ outbox_enqueue(struct store *st, long long case_id, enum job_kind kind,
 	return store_job_add(st, &j, job_id_r, error_r);
 }
 
+int
+outbox_suppress(struct store *st, long long case_id, enum job_kind kind, const char *rcpt,
+		const char *detail, const char *why, time_t now, char **error_r)
+{
+	struct store_job j = { 0 };
+
+	j.case_id = case_id;
+	j.kind = kind;
+	j.state = JOB_SUPPRESSED;
+	j.due = now;
+	j.created = now;
+	j.rcpt = (char *)rcpt;
+	j.detail = (char *)detail;
+	j.last_error = (char *)why;
+	return store_job_add(st, &j, NULL, error_r);
+}
+
 time_t
 outbox_followup_due(const struct config *cfg, time_t now, bool at_resolution)
 {

@@ -47,6 +47,11 @@ int outbox_enqueue(struct store *st, long long case_id, enum job_kind kind,
 		   const char *rcpt, time_t due, const char *detail,
 		   const char *msgid, time_t now, long long *job_id_r,
 		   char **error_r);
+/* Records a job that is not to be sent (an ack to a machine, an
+ * escalation over its cap): a suppressed job, with why as its reason, so
+ * that "queue list" shows it and it is not tried again. */
+int outbox_suppress(struct store *st, long long case_id, enum job_kind kind, const char *rcpt,
+		    const char *detail, const char *why, time_t now, char **error_r);
 /* After a case move: schedules or moves the follow-up as [followup] says. */
 int outbox_after_change(struct store *st, const struct config *cfg,
 			const struct store_case *c, enum caselife_action a,

@@ -27,6 +27,32 @@ static const char cmd_rules_usage[] =
 "See redress-rules(5) for the language.\n"
 "Exit: 0 ok, 64 usage, 66 FILE missing, 78 bad rules file.\n";
 
+/* Prints the --json object: the rules' count and version, or the error. */
+static void
+rules_json(const char *file, const struct classify_rules *rules, const char *error)
+{
+	struct buf out;
+	bool first = true;
+
+	buf_init(&out, BUF_NO_LIMIT);
+	buf_putc(&out, '{');
+	json_key(&out, &first, "file");
+	json_str(&out, file);
+	json_key(&out, &first, "ok");
+	json_bool(&out, rules != NULL);
+	if (rules != NULL) {
+		json_key(&out, &first, "rules");
+		json_int(&out, (int64_t)classify_rules_count(rules));
+		json_key(&out, &first, "version");
+		json_str(&out, classify_rules_version(rules));
+	} else {
+		json_key(&out, &first, "error");
+		json_str(&out, error);
+	}
+	buf_puts(&out, "}\n");
+	cmd_print(&out);
+}
+
 int
 cmd_rules(struct app *app, int argc, char **argv)
 {
@@ -49,43 +75,14 @@ cmd_rules(struct app *app, int argc, char **argv)
 	}
 	fclose(f);
 	if (classify_load(file, &rules, &error) < 0) {
-		if (app->json) {
-			struct buf out;
-			bool first = true;
-
-			buf_init(&out, BUF_NO_LIMIT);
-			buf_putc(&out, '{');
-			json_key(&out, &first, "file");
-			json_str(&out, file);
-			json_key(&out, &first, "ok");
-			json_bool(&out, false);
-			json_key(&out, &first, "error");
-			json_str(&out, error);
-			buf_puts(&out, "}\n");
-			fputs(buf_str(&out), stdout);
-			buf_free(&out);
-		}
+		if (app->json)
+			rules_json(file, NULL, error);
 		fprintf(stderr, "%s\n", error);
 		free(error);
 		return EX_CONFIG;
 	}
 	if (app->json) {
-		struct buf out;
-		bool first = true;
-
-		buf_init(&out, BUF_NO_LIMIT);
-		buf_putc(&out, '{');
-		json_key(&out, &first, "file");
-		json_str(&out, file);
-		json_key(&out, &first, "ok");
-		json_bool(&out, true);
-		json_key(&out, &first, "rules");
-		json_int(&out, (int64_t)classify_rules_count(rules));
-		json_key(&out, &first, "version");
-		json_str(&out, classify_rules_version(rules));
-		buf_puts(&out, "}\n");
-		fputs(buf_str(&out), stdout);
-		buf_free(&out);
+		rules_json(file, rules, NULL);
 	} else {
 		printf("%s: %zu rules, OK\n", file, classify_rules_count(rules));
 	}

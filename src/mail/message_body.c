@@ -383,6 +383,22 @@ message_body_blank_text(const char *s, size_t n)
 	return true;
 }
 
+/* Takes t (n bytes, decoded; from HTML when html) as m's text unless it is
+ * blank: true when taken (m owns t), false when freed. */
+static bool
+message_body_take_text(struct message *m, char *t, size_t n, bool html)
+{
+	if (message_body_blank_text(t, n)) {
+		free(t);
+		return false;
+	}
+	free(m->text);
+	m->text = t;
+	m->text_len = n;
+	m->text_from_html = html;
+	return true;
+}
+
 /*
  * Picks and decodes the text: plain, else HTML, else enriched, first
  * outside attached messages, then inside them.  A candidate that decodes
@@ -402,15 +418,8 @@ message_body_pick_text(struct message *m, struct walk *w)
 			if (cand[k] == NULL)
 				continue;
 			t = message_body_mime_text(cand[k], k == 1, &n);
-			if (message_body_blank_text(t, n)) {
-				free(t);
-				continue;
-			}
-			free(m->text);
-			m->text = t;
-			m->text_len = n;
-			m->text_from_html = k == 1;
-			return true;
+			if (message_body_take_text(m, t, n, k == 1))
+				return true;
 		}
 	}
 	return false;
@@ -444,15 +453,8 @@ message_body_scan_text(struct message *m, const char *raw, size_t len, const str
 					continue;
 				t = message_body_decode(raw + l->start, l->end - l->start, l->encoding,
 					      l->charset[0] != '\0' ? l->charset : NULL, kind == 1, &n);
-				if (message_body_blank_text(t, n)) {
-					free(t);
-					continue;
-				}
-				free(m->text);
-				m->text = t;
-				m->text_len = n;
-				m->text_from_html = kind == 1;
-				goto done;
+				if (message_body_take_text(m, t, n, kind == 1))
+					goto done;
 			}
 		}
 	}

@@ -367,10 +367,17 @@ imap_guard_slice_over(struct imap_guard *g, int e, double waited)
 	return (e == 0 || e == ETIMEDOUT) && waited >= IMAP_GUARD_SLICE * 0.9;
 }
 
+/*
+ * One read or write through the inner driver, in slices of
+ * IMAP_GUARD_SLICE so that the stop flag, the deadlines and the heartbeat
+ * are looked at in between.  What is read is scanned first; a read of 0
+ * bytes is the end of the stream, a write of 0 a socket not writable yet.
+ */
 static ssize_t
-imap_guard_read(mailstream_low *low, void *buf, size_t count)
+imap_guard_io(mailstream_low *low, void *rbuf, const void *wbuf, size_t count)
 {
 	struct imap_guard *g = low->data;
+	bool sending = wbuf != NULL;
 
 	if (g->failed)
 		return -1;
@@ -385,59 +392,38 @@ imap_guard_read(mailstream_low *low, void *buf, size_t count)
 			return -1;
 		mailstream_low_set_timeout(g->inner, IMAP_GUARD_SLICE);
 		errno = 0;
-		r = mailstream_low_read(g->inner, buf, count);
+		r = sending ? mailstream_low_write(g->inner, wbuf, count)
+		    : mailstream_low_read(g->inner, rbuf, count);
 		e = errno;
 		if (r > 0) {
-			if (imap_guard_scan(g, buf, (size_t)r) < 0)
+			if (!sending && imap_guard_scan(g, rbuf, (size_t)r) < 0)
 				return -1;
 			g->last_progress = imap_guard_now();
 			g->quick = 0;
 			return r;
 		}
-		if (r == 0) {
+		if (r == 0 && !sending) {
 			imap_guard_fail(g, "the server closed the connection");
 			return -1;
 		}
-		if (imap_guard_slice_over(g, e, imap_guard_now() - t0))
+		if (imap_guard_slice_over(g, r == 0 ? 0 : e, imap_guard_now() - t0))
 			continue;
-		imap_guard_failf(g, "connection lost (%s)",
-				 e != 0 ? strerror(e) : "end of stream");
+		imap_guard_failf(g, sending ? "connection lost while sending (%s)"
+				 : "connection lost (%s)", e != 0 ? strerror(e) : "end of stream");
 		return -1;
 	}
 }
 
 static ssize_t
+imap_guard_read(mailstream_low *low, void *buf, size_t count)
+{
+	return imap_guard_io(low, buf, NULL, count);
+}
+
+static ssize_t
 imap_guard_write(mailstream_low *low, const void *buf, size_t count)
 {
-	struct imap_guard *g = low->data;
-
-	if (g->failed)
-		return -1;
-	if (count == 0)
-		return 0;
-	for (;;) {
-		double t0 = imap_guard_now();
-		ssize_t r;
-		int e;
-
-		if (imap_guard_check(g) < 0)
-			return -1;
-		mailstream_low_set_timeout(g->inner, IMAP_GUARD_SLICE);
-		errno = 0;
-		r = mailstream_low_write(g->inner, buf, count);
-		e = errno;
-		if (r > 0) {
-			g->last_progress = imap_guard_now();
-			g->quick = 0;
-			return r;
-		}
-		/* 0: the socket was not writable within the slice. */
-		if (imap_guard_slice_over(g, r == 0 ? 0 : e, imap_guard_now() - t0))
-			continue;
-		imap_guard_failf(g, "connection lost while sending (%s)",
-				 e != 0 ? strerror(e) : "end of stream");
-		return -1;
-	}
+	return imap_guard_io(low, NULL, buf, count);
 }
 
 static int
