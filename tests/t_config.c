@@ -286,6 +286,7 @@ test_secret(void)
 	ok(config_secret("inline", NULL, &secret, &err) == 0 && strcmp(secret, "inline") == 0,
 	   "an inline password");
 	free(secret);
+	secret = NULL;
 	p = put("pass", "from-file\r\n\n", 0600);
 	ok(config_secret("inline", p, &secret, &err) == 0 && strcmp(secret, "from-file") == 0,
 	   "the password file wins, line ends stripped");

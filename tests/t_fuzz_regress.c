@@ -42,10 +42,11 @@ run_target(const char *top, const struct target *t)
 	char *dir = xasprintf("%s/tests/fuzz/regress/%s", top, t->name);
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	struct dirent *de;
 	DIR *d = opendir(dir);
 
 	if (d != NULL) {
+		const struct dirent *de;
+
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;

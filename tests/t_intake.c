@@ -136,7 +136,7 @@ static void
 test_corpora(void)
 {
 	const char *corpus = getenv("REDRESS_CORPORA");
-	size_t read_ok = 0, parse_held = 0, intake_held = 0, known = 0;
+	size_t read_ok = 0, parse_held = 0, unreadable = 0, known = 0;
 	struct stat st;
 
 	if (corpus != NULL) {
@@ -187,7 +187,7 @@ test_corpora(void)
 		} else if (m->problem != NULL) {
 			parse_held++;
 		} else if (why != NULL) {
-			intake_held++;
+			unreadable++;
 			diag("held by intake: %s: %s", files[i], why);
 		} else {
 			read_ok++;
@@ -198,9 +198,9 @@ test_corpora(void)
 	}
 	free(files);
 	diag("corpora: %zu files: %zu read, %zu held by message_parse, %zu by intake, "
-	     "%zu no mail", n_files, read_ok, parse_held, intake_held, known);
+	     "%zu no mail", n_files, read_ok, parse_held, unreadable, known);
 	ok(read_ok > 0, "corpus messages read (%zu)", read_ok);
-	is_int((long long)intake_held, 0, "no real message that parses is held as unreadable");
+	is_int((long long)unreadable, 0, "no real message that parses is held as unreadable");
 }
 
 int

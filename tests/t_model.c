@@ -6,6 +6,7 @@
  */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "model/case_state.h"
@@ -23,10 +24,10 @@
 			const char *n = name_fn((type)i);                              \
 			ok(n != NULL && parse_fn(n, &v) == 0 && (int)v == i,           \
 			   what " %d (%s) reads back", i, n != NULL ? n : "NULL");     \
-			if (n != NULL && strlen(all) + strlen(n) + 2 < sizeof(all)) {  \
-				if (i > 0)                                             \
-					strcat(all, " ");                              \
-				strcat(all, n);                                        \
+			if (n != NULL) {                                               \
+				size_t l = strlen(all);                                \
+				snprintf(all + l, sizeof(all) - l, "%s%s",             \
+					 i > 0 ? " " : "", n);                         \
 			}                                                              \
 		}                                                                      \
 		is_str(all, want, what " names");                                      \

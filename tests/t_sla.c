@@ -589,33 +589,39 @@ test_policy(void)
 	is_str(error, "[sla] high: first response: \"4x\": expected a number and a unit m, h or d, like 90m, 4h or 2d",
 	       "policy: error names the key");
 	free(error);
+	error = NULL;
 	set.target[PRIORITY_HIGH] = "4h 2d";
 	set.timezone = "Mars/Base";
 	is_int(policy_build(&set, &p, &error), -1, "policy: bad zone fails");
 	is_str(error, "[sla] timezone: \"Mars/Base\": unknown time zone (not in /usr/share/zoneinfo)",
 	       "policy: zone error");
 	free(error);
+	error = NULL;
 	set.timezone = LON;
 	set.hours = "mon-fri 9-17";
 	is_int(policy_build(&set, &p, &error), -1, "policy: bad hours fail");
 	is_str(error, "[sla] hours: \"mon-fri 9-17\": expected HH:MM-HH:MM", "policy: hours error");
 	free(error);
+	error = NULL;
 	set.hours = WEEK;
 	set.holidays = "2026-12-32";
 	is_int(policy_build(&set, &p, &error), -1, "policy: bad holiday fails");
 	is_str(error, "[sla] holidays: \"2026-12-32\": no such date", "policy: holidays error");
 	free(error);
+	error = NULL;
 	set.holidays = "";
 	set.quiet_hours = "22-07";
 	is_int(policy_build(&set, &p, &error), -1, "policy: bad quiet hours fail");
 	is_str(error, "[sla] quiet_hours: \"22-07\": expected HH:MM-HH:MM, like 22:00-07:00, or nothing",
 	       "policy: quiet hours error");
 	free(error);
+	error = NULL;
 	set.quiet_hours = "22:00-07:00";
 	set.warn_percent = 150;
 	is_int(policy_build(&set, &p, &error), -1, "policy: bad warn_percent fails");
 	is_str(error, "[sla] warn_percent: 150: expected 0 to 100", "policy: warn_percent error");
 	free(error);
+	error = NULL;
 	set.warn_percent = 75;
 	ok(policy_build(&set, &p, &error) == 0, "policy: fixed config loads");
 	if (p != NULL) {

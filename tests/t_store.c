@@ -546,7 +546,7 @@ test_file(void)
 {
 	char *path = path_in("file.db"), *err = NULL, *wal;
 	struct store *st = NULL;
-	struct stat sb;
+	struct stat sb = { 0 };
 	mode_t old = umask(022);
 	FILE *f;
 

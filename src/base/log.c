@@ -47,6 +47,15 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* write(2) one string to stderr; nothing to do if it fails. */
+static void
+log_raw(const char *s)
+{
+	ssize_t r = write(STDERR_FILENO, s, strlen(s));
+
+	(void)r;
+}
+
 void
 log_fatal_in_handler(const char *msg)
 {
@@ -55,12 +64,9 @@ log_fatal_in_handler(const char *msg)
 		 * right after, and the alternative is to say nothing. */
 		syslog(LOG_CRIT, "%s", msg);
 	} else if (log_target == LOG_TARGET_STDERR) {
-		ssize_t r;
-
-		r = write(STDERR_FILENO, log_ident, strlen(log_ident));
-		r = write(STDERR_FILENO, ": fatal: ", 9);
-		r = write(STDERR_FILENO, msg, strlen(msg));
-		r = write(STDERR_FILENO, "\n", 1);
-		(void)r;
+		log_raw(log_ident);
+		log_raw(": fatal: ");
+		log_raw(msg);
+		log_raw("\n");
 	}
 }

@@ -193,7 +193,8 @@ authres_parse(const char *value, struct authres *ar)
 		}
 		r = ar->n_results < AUTHRES_MAX_RESULTS ? &ar->results[ar->n_results] : &scratch;
 		memset(r, 0, sizeof(*r));
-		memcpy(r->method, kw, sizeof(r->method) < sizeof(kw) ? sizeof(r->method) : sizeof(kw));
+		_Static_assert(sizeof(r->method) == sizeof(kw), "a method is a keyword");
+		memcpy(r->method, kw, sizeof(kw));
 		r->method[sizeof(r->method) - 1] = '\0';
 		if (*p == '/') {
 			p++;

@@ -251,7 +251,8 @@ html_to_text(const char *s, size_t len, size_t *out_len)
 	struct html_out o = { 0 };
 	size_t i = 0;
 
-	html_reserve(&o, len / 2 + 16);
+	o.cap = len / 2 + 17;
+	o.data = xmalloc(o.cap);
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
 

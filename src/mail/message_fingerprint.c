@@ -89,8 +89,10 @@ message_fingerprint(const char *raw, size_t len, char out[65])
 	struct rawfield f;
 	size_t start, prev;
 
-	if (raw == NULL)
+	if (raw == NULL) {
+		raw = "";
 		len = 0;
+	}
 	start = message_skip_mbox_from(raw, len);
 	raw += start;
 	len -= start;

@@ -6,7 +6,7 @@
  */
 #include "autoconfig.h"
 
-#include <string.h>
+#include <stdbool.h>
 
 #include "model/case_state.h"
 #include "model/names.h"
@@ -38,11 +38,8 @@ case_state_list(void)
 	static char list[128];
 
 	if (list[0] == '\0') {
-		for (int i = 0; i < CASE_STATE_COUNT; i++) {
-			if (i > 0)
-				strcat(list, ", ");
-			strcat(list, case_state_names[i]);
-		}
+		for (int i = 0; i < CASE_STATE_COUNT; i++)
+			names_append(list, sizeof(list), case_state_names[i]);
 	}
 	return list;
 }

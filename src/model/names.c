@@ -7,6 +7,7 @@
 #include "autoconfig.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model/names.h"
@@ -24,4 +25,13 @@ names_find(const char *const *names, int n, const char *word)
 		if (strcmp(word, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+void
+names_append(char *buf, size_t size, const char *name)
+{
+	size_t len = strlen(buf);
+
+	if (len < size)
+		snprintf(buf + len, size - len, "%s%s", len > 0 ? ", " : "", name);
 }

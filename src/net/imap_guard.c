@@ -372,12 +372,14 @@ imap_guard_slice_over(struct imap_guard *g, int e, double waited)
  * IMAP_GUARD_SLICE so that the stop flag, the deadlines and the heartbeat
  * are looked at in between.  What is read is scanned first; a read of 0
  * bytes is the end of the stream, a write of 0 a socket not writable yet.
+ * sending says which: wbuf is read from when it is true, rbuf written to
+ * when it is false.
  */
 static ssize_t
-imap_guard_io(mailstream_low *low, void *rbuf, const void *wbuf, size_t count)
+imap_guard_io(mailstream_low *low, bool sending, void *rbuf, const void *wbuf,
+	      size_t count)
 {
 	struct imap_guard *g = low->data;
-	bool sending = wbuf != NULL;
 
 	if (g->failed)
 		return -1;
@@ -417,13 +419,13 @@ imap_guard_io(mailstream_low *low, void *rbuf, const void *wbuf, size_t count)
 static ssize_t
 imap_guard_read(mailstream_low *low, void *buf, size_t count)
 {
-	return imap_guard_io(low, buf, NULL, count);
+	return imap_guard_io(low, false, buf, NULL, count);
 }
 
 static ssize_t
 imap_guard_write(mailstream_low *low, const void *buf, size_t count)
 {
-	return imap_guard_io(low, NULL, buf, count);
+	return imap_guard_io(low, true, NULL, buf, count);
 }
 
 static int

@@ -300,7 +300,7 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 		const struct classify_rule *ru = &r->rules[i];
 		size_t n;
 
-		if (ru->lit_ids != NULL) {
+		if (ru->lit_ids != NULL && present != NULL) {   /* pf set */
 			bool any = false;
 
 			for (size_t j = 0; j < ru->n_lits && !any; j++)

@@ -277,13 +277,13 @@ classify_label(struct classify_parse *p, const char *line, size_t len, size_t *p
 static int
 classify_outcome_flag(const char *tok, size_t n, enum outcome *o_r)
 {
-	char word[32];
-
 	if (classify_tok_is(tok, n, "not-complaint")) {
 		*o_r = OUTCOME_QUESTION;
 		return 1;
 	}
 	if (n > 8 && strncmp(tok, "outcome=", 8) == 0) {
+		char word[32];
+
 		if (n - 8 >= sizeof(word))
 			return -1;
 		memcpy(word, tok + 8, n - 8);

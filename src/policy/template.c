@@ -44,6 +44,7 @@
 #include "base/utf8.h"
 #include "base/xmem.h"
 #include "mail/charset.h"
+#include "model/names.h"
 #include "policy/template.h"
 #include "policy/template_int.h"
 
@@ -121,11 +122,8 @@ template_kind_list(void)
 	static char list[128];
 
 	if (list[0] == '\0') {
-		for (size_t k = 0; k < TEMPLATE_NKINDS; k++) {
-			if (k > 0)
-				strcat(list, ", ");
-			strcat(list, template_kinds[k].name);
-		}
+		for (size_t k = 0; k < TEMPLATE_NKINDS; k++)
+			names_append(list, sizeof(list), template_kinds[k].name);
 	}
 	return list;
 }
