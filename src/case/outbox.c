@@ -88,21 +88,31 @@ struct outbox {
 	bool (*stop)(void);         /* the round's stop request, or NULL */
 };
 
+/* A new job record, what enqueueing and suppressing share; the store copies it. */
+static struct store_job
+outbox_job(long long case_id, enum job_kind kind, enum job_state state, const char *rcpt,
+	   const char *detail, time_t due, time_t now)
+{
+	struct store_job j = { 0 };
+
+	j.case_id = case_id;
+	j.kind = kind;
+	j.state = state;
+	j.due = due;
+	j.created = now;
+	j.rcpt = (char *)rcpt;
+	j.detail = (char *)detail;
+	return j;
+}
+
 int
 outbox_enqueue(struct store *st, long long case_id, enum job_kind kind,
 	       const char *rcpt, time_t due, const char *detail,
 	       const char *msgid, time_t now, long long *job_id_r,
 	       char **error_r)
 {
-	struct store_job j = { 0 };
+	struct store_job j = outbox_job(case_id, kind, JOB_QUEUED, rcpt, detail, due, now);
 
-	j.case_id = case_id;
-	j.kind = kind;
-	j.state = JOB_QUEUED;
-	j.due = due;
-	j.created = now;
-	j.rcpt = (char *)rcpt;
-	j.detail = (char *)detail;
 	j.msgid = (char *)msgid;
 	return store_job_add(st, &j, job_id_r, error_r);
 }
@@ -111,15 +121,8 @@ int
 outbox_suppress(struct store *st, long long case_id, enum job_kind kind, const char *rcpt,
 		const char *detail, const char *why, time_t now, char **error_r)
 {
-	struct store_job j = { 0 };
+	struct store_job j = outbox_job(case_id, kind, JOB_SUPPRESSED, rcpt, detail, now, now);
 
-	j.case_id = case_id;
-	j.kind = kind;
-	j.state = JOB_SUPPRESSED;
-	j.due = now;
-	j.created = now;
-	j.rcpt = (char *)rcpt;
-	j.detail = (char *)detail;
 	j.last_error = (char *)why;
 	return store_job_add(st, &j, NULL, error_r);
 }
