@@ -20,8 +20,8 @@ build="build-essential autoconf automake pkg-config libetpan-dev
 	libcurl4-gnutls-dev libpcre2-dev libsqlite3-dev libgnutls28-dev
 	libinih-dev ca-certificates tzdata"
 tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
-	gnutls-bin openssl procmail bc iproute2 clang libclang-rt-14-dev llvm
-	valgrind time dovecot-sieve faketime"
+	gnutls-bin openssl procmail bc iproute2 procps clang libclang-rt-14-dev
+	llvm valgrind time dovecot-sieve faketime"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $tests"

@@ -177,6 +177,7 @@ while { [ ! -s redress.db ] || [ "$(stored 2>/dev/null || echo 0)" = 0 ]; } &&
 done
 master=$(cat "$DOVECOT_DIR/run/master.pid")
 imapd=$(pgrep -P "$master" -x imap | tr '\n' ' ')
+[ -n "$imapd" ]; ok $? "Dovecot's imap process serving the fetch is found (pgrep, from procps)"
 diag "killing Dovecot's imap process(es) $imapd after $(stored) of 300 messages were stored"
 [ -n "$imapd" ] && kill -9 $imapd
 t0=$(date +%s.%N)
