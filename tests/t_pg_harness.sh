@@ -63,7 +63,7 @@ pg_start "$T/pg" >"$T/start.log" 2>&1; st=$?
 t1=$(ms)
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-cat "$T/start.log" | sed 's/^/# /'
+sed "s/^/# /" "$T/start.log"
 is "$st" 0 "pg_start starts a server"
 [ "$st" = 0 ] || { echo "Bail out! no server"; exit 1; }
 diag "pg_start (initdb + start + createdb): $((t1 - t0)) ms"
