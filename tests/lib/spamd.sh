@@ -1,7 +1,8 @@
 # spamd.sh - a throw-away SpamAssassin spamd on loopback for redress's tests.
 #
 # Source it from a POSIX sh script, then:
-#   spamd_available          0 if spamd (Debian package "spamd"), its rules
+#   spamd_available          0 if spamd (Debian package "spamd"; SPAMD_BIN
+#                            to use another), its rules
 #                            and python3 are there and, as root, an
 #                            unprivileged account to run it as
 #   spamd_start DIR [EXTRA]  writes its configuration into DIR (site config,
@@ -67,7 +68,9 @@ SPAMD_PID=
 SPAMD_WRAPPER=
 
 spamd_bin() {
-	if [ -x /usr/sbin/spamd ]; then
+	if [ -n "${SPAMD_BIN:-}" ]; then
+		[ -x "$SPAMD_BIN" ] && echo "$SPAMD_BIN"
+	elif [ -x /usr/sbin/spamd ]; then
 		echo /usr/sbin/spamd
 	else
 		command -v spamd 2>/dev/null
