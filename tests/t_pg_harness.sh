@@ -9,7 +9,9 @@
 # pg_kill_backends ends other sessions (57P01) and frees their locks;
 # pg_restart keeps the data and PG_URL and breaks old sessions; pg_stop
 # ends the server at once even with a transaction open; PG_TCP=1 listens
-# on 127.0.0.1 only, beside the first server.
+# on 127.0.0.1 only, beside the first server, and pg_use switches between
+# them; a script's EXIT trap stops every server it started, on exit and on
+# SIGTERM.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 pg_available || skip_all "PostgreSQL is not installed (apt-get install postgresql)"
@@ -17,15 +19,9 @@ pg_available || skip_all "PostgreSQL is not installed (apt-get install postgresq
 T=$(mktemp -d /tmp/t_pg.XXXXXX)
 chmod 755 "$T"
 SESSIONS=
-B1=
 cleanup() {
 	for _p in $SESSIONS; do kill -9 "$_p" 2>/dev/null; done
-	pg_stop
-	if [ -n "$B1" ]; then
-		PG_DIR=$B1
-		PG_DATA=$B1/data
-		pg_stop
-	fi
+	pg_stop_all
 	kill "$WATCHDOG" 2>/dev/null
 	rm -rf "$T"
 }
@@ -48,13 +44,14 @@ sess_close() {
 	eval "wait \$SESS_$2" 2>/dev/null
 }
 # wait_lines FILE N [SECONDS]: until FILE has N lines (default 10 s).
+nlines() { cat "$1" 2>/dev/null | wc -l; }
 wait_lines() {
 	_i=0
-	while [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -lt "$2" ] && [ $_i -lt $((${3:-10} * 10)) ]; do
+	while [ "$(nlines "$1")" -lt "$2" ] && [ $_i -lt $((${3:-10} * 10)) ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	[ "$(wc -l <"$1")" -ge "$2" ]
+	[ "$(nlines "$1")" -ge "$2" ]
 }
 
 # --- start ---------------------------------------------------------------
@@ -185,11 +182,10 @@ like "$(cat "$T/r.out")" "57P01|terminating connection|server closed the connect
 	"a session from before the restart is broken"
 
 # --- a second server with TCP, beside the first ---------------------------
-save_dir=$PG_DIR save_data=$PG_DATA save_url=$PG_URL save_port=$PG_PORT save_host=$PG_HOST
+url=$PG_URL
 PG_TCP=1
-B1=$T/pg-tcp
 t0=$(ms)
-pg_start "$B1" >"$T/start2.log" 2>&1; st=$?
+pg_start "$T/pg-tcp" >"$T/start2.log" 2>&1; st=$?
 t1=$(ms)
 is "$st" 0 "PG_TCP=1: a second server starts beside the first"
 diag "pg_start with TCP: $((t1 - t0)) ms"
@@ -197,12 +193,13 @@ like "$PG_URL" "^postgresql://postgres@127\\.0\\.0\\.1:$PG_PORT/redress\$" "PG_U
 is "$(ss -Hltn "sport = :$PG_PORT" | awk '{print $4}' | sort -u | tr '\n' ' ')" "127.0.0.1:$PG_PORT " \
 	"it listens on 127.0.0.1 only"
 is "$(pg_psql "SELECT host(inet_server_addr())")" 127.0.0.1 "a query over TCP"
+pg_use "$T/pg"
+is "$PG_URL|$(pg_psql "SELECT count(*) FROM jobs")" "$url|200" "pg_use goes back to the first server"
+pg_use "$T/pg-tcp"
 pg_stop
 ss -Hltn "sport = :$PG_PORT" | grep -q .
 ok "$([ $? = 1 ]; echo $?)" "pg_stop closes the port"
-PG_TCP=0
-PG_DIR=$save_dir PG_DATA=$save_data PG_URL=$save_url PG_PORT=$save_port PG_HOST=$save_host
-PG_PID=$(head -1 "$PG_DATA/postmaster.pid")
+pg_use "$T/pg"
 
 # --- stop with a transaction open ----------------------------------------
 sess_open 7 s
@@ -222,4 +219,24 @@ sess_close 7 s
 pg_start "$T/pg" >"$T/start3.log" 2>&1
 is "$(pg_psql "SELECT count(*) FROM jobs WHERE owner = 'x'")" 0 "the open transaction was rolled back"
 pg_stop
+
+# The EXIT trap stops every server a script started, when it ends and when
+# it is killed with SIGTERM.
+cat >"$T/two.sh" <<'SH'
+. "$top_srcdir/tests/lib/pg.sh"
+pg_start "$1/a" >/dev/null 2>&1 || exit 1
+PG_TCP=1 pg_start "$1/b" >/dev/null 2>&1 || exit 1
+echo started
+[ "$2" = wait ] && sleep 60
+exit 0
+SH
+out=$(sh "$T/two.sh" "$T/exit" exit)
+is "$out|$(ps -eo args | grep -c "[p]ostgres -D $T/exit/")" "started|0" "a script's two servers are gone when it exits"
+sh "$T/two.sh" "$T/term" wait >"$T/term.out" &
+p=$!
+wait_lines "$T/term.out" 1 60
+kill -TERM "$p"
+wait "$p"
+is "$(cat "$T/term.out")|$(ps -eo args | grep -c "[p]ostgres -D $T/term/")" "started|0" \
+	"and when it is killed with SIGTERM"
 done_testing

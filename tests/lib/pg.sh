@@ -19,16 +19,22 @@
 #                           data again on the same socket and port (see
 #                           pg_restart).  Sets PG_DIR PG_DATA PG_HOST PG_PORT
 #                           PG_DB PG_USER PG_URL PG_PID, and installs an
-#                           EXIT trap that calls pg_stop, and an INT/TERM
+#                           EXIT trap that calls pg_stop_all, and an INT/TERM
 #                           trap that exits (so that the EXIT trap runs;
 #                           set your own traps after pg_start and call
-#                           pg_stop from yours).
+#                           pg_stop_all from yours).  EXTRA counts the first
+#                           time only (it goes into DIR/data/postgresql.conf).
+#                           Several servers (several DIRs) may run at once;
+#                           the last started is the current one.
 #                           Returns 1 with the reason on stderr.
 #   pg_stop                 fast shutdown (SIGINT: sessions are ended,
 #                           transactions rolled back, a clean checkpoint),
 #                           then immediate (SIGQUIT) after PG_STOP_WAIT s
 #                           (default 15), then SIGKILL; returns when every
 #                           process of the server is gone (bounded)
+#   pg_stop_all             pg_stop for every server started in this shell
+#   pg_use DIR              makes DIR's server the current one (PG_URL, PG_PORT,
+#                           ..., what pg_psql, pg_stop, pg_restart act on)
 #   pg_restart              pg_stop, then pg_start again on the same DIR,
 #                           socket and port: PG_URL stays valid, the data
 #                           is kept, every old session is gone
@@ -100,6 +106,7 @@ PG_PSQL_TIMEOUT=${PG_PSQL_TIMEOUT:-60}
 PG_DB=${PG_DB:-redress}
 PG_USER=postgres
 PG_DIR=
+PG_DIRS=
 PG_PID=
 PG_WRAPPER=
 
@@ -309,7 +316,7 @@ pg_start() {
 	# The EXIT trap once per shell: a pg_restart must not replace the
 	# trap that the test set after its first pg_start.
 	if [ -z "${PG_TRAP_SET:-}" ]; then
-		trap 'pg_stop' EXIT
+		trap 'pg_stop_all' EXIT
 		trap 'exit 130' INT TERM
 		PG_TRAP_SET=1
 	fi
@@ -346,6 +353,10 @@ pg_start() {
 	done
 	echo "$PG_PORT" >"$PG_DIR/port"
 	echo "${PG_TCP:-0}" >"$PG_DIR/tcp"
+	case " $PG_DIRS " in
+	*" $PG_DIR "*) ;;
+	*) PG_DIRS="$PG_DIRS $PG_DIR" ;;
+	esac
 	PG_URL=$(pg_url)
 	if [ $_ps_first = 1 ]; then
 		pg_createdb "$PG_DB" || return 1
@@ -399,6 +410,30 @@ pg_stop() {
 	wait "$_pt_w" 2>/dev/null
 	PG_PID=
 	return 0
+}
+
+# Every server started in this shell (the EXIT trap's job).
+pg_stop_all() {
+	for _pa_d in $PG_DIRS; do
+		PG_DIR=$_pa_d
+		PG_DATA=$_pa_d/data
+		pg_stop
+	done
+}
+
+# Makes the server of DIR the current one (PG_URL, pg_psql, pg_stop ...).
+pg_use() {
+	PG_DIR=$(cd "${1:?pg_use DIR}" && pwd) || return 1
+	PG_DATA=$PG_DIR/data
+	PG_PORT=$(cat "$PG_DIR/port") || return 1
+	PG_TCP=$(cat "$PG_DIR/tcp") || return 1
+	if [ "$PG_TCP" = 1 ]; then
+		PG_HOST=127.0.0.1
+	else
+		PG_HOST=$PG_DIR/run
+	fi
+	PG_URL=$(pg_url)
+	PG_PID=$(head -1 "$PG_DATA/postmaster.pid" 2>/dev/null)
 }
 
 pg_restart() {
