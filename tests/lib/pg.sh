@@ -90,6 +90,8 @@
 #   a crash of the server process loses nothing (the kernel still has the
 #   writes), only a crash of the machine would.  Pass "fsync = on" in EXTRA
 #   for a bench that wants the real cost of a commit.
+# - The server is a child of the test's shell (under timeout(1)): a bare
+#   "wait" waits for it too, i.e. until PG_LIFETIME.  Wait for your own pids.
 # - Connecting as an unknown role (libpq's default is the login name, e.g.
 #   "root") logs "FATAL: role does not exist": always connect as PG_USER
 #   (postgres), which PG_URL does.

@@ -53,10 +53,15 @@
 #
 # spamd runs in the foreground of timeout(1) (SPAMD_LIFETIME s, default
 # 600), so nothing outlives a test killed before its EXIT trap could run.
-# Its log (stderr, -s stderr) is DIR/spamd.log.
+# It is a child of the test's shell: a bare "wait" waits for it too, i.e.
+# until SPAMD_LIFETIME; wait for your own pids.  Its log (stderr, -s
+# stderr) is DIR/spamd.log.
 #
-# Measured here (Debian bookworm, SpamAssassin 4.0.1, 2 loaded cores): the
-# first PONG about 1 s after the start, a CHECK of a small message 0.1 s.
+# Measured here (Debian bookworm, SpamAssassin 4.0.1, 2 cores shared with
+# other test runs): the first PONG 1.4-2 s after the start (up to 4.5 s
+# with three self-tests at once); spamd binds its port at once but answers
+# only when its rules are compiled, hence the PING.  A CHECK of a small
+# message takes about 0.1 s.
 
 SPAMD_LIFETIME=${SPAMD_LIFETIME:-600}
 SPAMD_START_WAIT=${SPAMD_START_WAIT:-60}
