@@ -5,7 +5,6 @@
 # sanitizer and libFuzzer runtimes for fuzzing, libfaketime to run the
 # date-sensitive tests a year ahead, a PostgreSQL server for the
 # PostgreSQL store, SpamAssassin's spamd and spamc for the spam checks).
-# libpq-dev is in the build list: the PostgreSQL store is built on libpq.
 # Packages are installed without their Recommends, so every package a
 # test needs is named here, even where another package recommends it
 # (libclang-rt-14-dev is only a Recommends of clang; without llvm's
@@ -20,11 +19,15 @@ as_root() {
 
 build="build-essential autoconf automake pkg-config libetpan-dev
 	libcurl4-gnutls-dev libpcre2-dev libsqlite3-dev libgnutls28-dev
-	libinih-dev ca-certificates tzdata libpq-dev"
+	libinih-dev ca-certificates tzdata"
 tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
 	gnutls-bin openssl procmail bc iproute2 clang libclang-rt-14-dev llvm
-	valgrind time dovecot-sieve faketime
-	postgresql spamd spamc"
+	valgrind time dovecot-sieve faketime"
+
+# The PostgreSQL store is built on libpq; its tests and the spam checks'
+# start servers of their own (tests/lib/pg.sh, tests/lib/spamd.sh).
+build="$build libpq-dev"
+tests="$tests postgresql spamd spamc"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $tests"
@@ -40,7 +43,7 @@ echo "installing:$missing" >&2
 # Postfix is only needed for smtp-sink: tell its installer not to
 # configure a mail system.  (The postgresql and spamd packages would start
 # a system-wide server where an init system runs; the tests start their
-# own in their directories, tests/lib/pg.sh and tests/lib/spamd.sh.)
+# own in their directories.)
 echo "postfix postfix/main_mailer_type select No configuration" |
 	as_root debconf-set-selections
 as_root apt-get update -qq
