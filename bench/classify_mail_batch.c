@@ -3,12 +3,13 @@
  * "redress classify --json --explain FILE" would, for the rules benches
  * (bench/rules_bench.py, bench/train_ref.py).
  *
- * usage: classify_mail_batch RULES < paths
+ * usage: classify_mail_batch RULES [--text] < paths
  * Each line on stdin is the path of one RFC 5322 message.  For each one line
  * of JSON goes to stdout: the classify JSON object with explain (the same
  * input cmd_classify.c builds: decoded subject, the customer's fresh text,
  * "Name <addr>", every header), or {"error": "..."} when the file cannot
- * be read.  Limits are the built-in defaults of [intake] (25M, depth 20,
+ * be read.  With --text the object ends with "subject" and "body": the
+ * fields the rules read (for the token feature of bench/train_ref.py).  Limits are the built-in defaults of [intake] (25M, depth 20,
  * 1000 parts).  Exit 78 on a bad rules file.
  *
  * It links message.c, charset.c, html.c and classify.c from src/ and
@@ -56,8 +57,12 @@ main(int argc, char **argv)
 	struct buf out;
 	char *error, path[4096];
 
-	if (argc != 2) {
-		fputs("usage: classify_mail_batch RULES < paths\n", stderr);
+	bool text = false;
+
+	if (argc == 3 && strcmp(argv[2], "--text") == 0)
+		text = true;
+	else if (argc != 2) {
+		fputs("usage: classify_mail_batch RULES [--text] < paths\n", stderr);
 		return 64;
 	}
 	if (classify_load(argv[1], &rules, &error) < 0) {
@@ -107,6 +112,16 @@ main(int argc, char **argv)
 			return 70;
 		}
 		classify_result_json(res, true, &out);
+		if (text) {
+			bool first = false;
+
+			out.len--;   /* reopen the object: drop its '}' */
+			json_key(&out, &first, "subject");
+			json_str(&out, m->subject != NULL ? m->subject : "");
+			json_key(&out, &first, "body");
+			json_str(&out, fresh);
+			buf_putc(&out, '}');
+		}
 		buf_putc(&out, '\n');
 		fwrite(out.data, 1, out.len, stdout);
 		classify_result_free(&res);

@@ -138,7 +138,7 @@ def run(a, rules_path):
     # ------------------------------------------------------------ CFPB
     rows = rd.half(rd.cfpb_rows(), cfpb_half)
     res = rd.classify_texts(rules_path, [r[3] for r in rows])
-    dec = [decide(x, r[3]) for x, r in zip(res, rows)]
+    dec = [decide(x, "\n" + r[3]) for x, r in zip(res, rows)]
     pairs = [(r[2], d["category"] if d["complaint"] else "not-complaint") for r, d in zip(rows, dec)]
     per, macro, acc = prf(pairs)
     L.append("## CFPB narratives (%d)" % len(rows))
@@ -203,8 +203,8 @@ def run(a, rules_path):
     mail_results = {}
     for name, items in sets:
         paths = [p for _, p in items]
-        rs = rd.classify_files(rules_path, paths)
-        ds = [decide(x, None) for x in rs]
+        rs = rd.classify_files(rules_path, paths, text=bool(a.weights))
+        ds = [decide(x, x["subject"] + "\n" + x["body"] if a.weights else None) for x in rs]
         mail_results[name] = list(zip(paths, ds))
         oc = collections.Counter(outcome_of(d) for d in ds)
         n = len(ds)

@@ -192,11 +192,14 @@ def classify_texts(rules_path, texts):
     return out
 
 
-def classify_files(rules_path, paths):
-    """One classify JSON object (with explain) per mail file, as redress classify."""
+def classify_files(rules_path, paths, text=False):
+    """One classify JSON object (with explain) per mail file, as redress classify.
+
+    With text, each also has "subject" and "body": the fields the rules read."""
     _, mail = drivers()
     data = "".join(p + "\n" for p in paths).encode()
-    p = subprocess.run([mail, rules_path], input=data, capture_output=True, check=False)
+    p = subprocess.run([mail, rules_path] + (["--text"] if text else []), input=data,
+                       capture_output=True, check=False)
     if p.returncode != 0:
         sys.exit("classify_mail_batch failed (%d): %s" % (p.returncode, p.stderr.decode()))
     out = [json.loads(x) for x in p.stdout.decode("utf-8").splitlines()]
