@@ -26,6 +26,11 @@ what to do:
                          --eval-cfpb, or on the data itself
   --force                write -o even when cross-validation says the new
                          weights are worse than the hand weights
+  --predict-csv FILE     with -o or --weights: decide every row of FILE (text
+                         in the column --text, default "text") and print one
+                         tab-separated line each: row, hand category, trained
+                         category, outcome, priority, tags, then the trained
+                         score of every trained class (Python repr)
 
 model (defaults are the specification's; change them only to experiment):
   --model logreg|perceptron   (default logreg)
@@ -455,12 +460,11 @@ def decide(m, rules, counts, text=None, toks=None, hand=None):
 
 
 def predict_example(m, rules, e):
-    d = decide(m, rules, e.counts, toks=e.toks, hand=e.hand)
-    return d["category"] if d["complaint"] else "not-complaint"
+    return decide(m, rules, e.counts, toks=e.toks, hand=e.hand)["category"]
 
 
 def hand_label(e):
-    return e.hand["category"] if e.hand["complaint"] else "not-complaint"
+    return e.hand["category"]
 
 
 # ---------------------------------------------------------------- weights file
@@ -570,24 +574,42 @@ def load_weights(path, rules):
 
 # ---------------------------------------------------------------- scoring
 
+ORDER = []   # the rules file's categories, for tables (set in main)
+
+
+def prf(pairs):
+    """Per-category precision, recall, F1 over the categories with gold
+    examples; macro-F1 is their mean, accuracy the share right.  A message of
+    a question or praise category counts as wrong for a complaint category,
+    as in bench/classify_quality.py (where it shows as "not-complaint")."""
+    gold = [c for c in ORDER if any(g == c for g, _ in pairs)]
+    rows, f1s = [], []
+    for c in gold:
+        tp = sum(1 for g, p in pairs if g == c and p == c)
+        fp = sum(1 for g, p in pairs if g != c and p == c)
+        fn = sum(1 for g, p in pairs if g == c and p != c)
+        pr = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
+        rows.append((c, tp + fn, tp + fp, pr, rc, f1))
+        f1s.append(f1)
+    macro = sum(f1s) / len(f1s) if f1s else 0.0
+    acc = sum(1 for g, p in pairs if g == p) / len(pairs) if pairs else 0.0
+    return rows, macro, acc
+
+
 def report(name, pairs):
     per, macro, acc = prf(pairs)
     out = ["%s: macro-F1 %.3f, accuracy %.3f (%d messages)" % (name, macro, acc, len(pairs))]
     out.append("  per category: " + ", ".join("%s F1 %.2f (P %.2f R %.2f, %d gold)" % (c, f1, pr, rc, sup)
-                                              for c, sup, _, pr, rc, f1 in per if sup))
-    labels = CATS + ["not-complaint"]
+                                              for c, sup, _, pr, rc, f1 in per))
     conf = collections.Counter(pairs)
-    gold = [g for g in CATS if any(gg == g for gg, _ in pairs)]
-    out.append("  | gold \\ predicted | " + " | ".join(labels) + " |")
-    out.append("  | --- |" + " ---: |" * len(labels))
-    for g in gold:
-        out.append("  | %s | " % g + " | ".join(str(conf[(g, p)]) for p in labels) + " |")
+    cols = [c for c in ORDER if any(p == c for _, p in pairs) or any(g == c for g, _ in pairs)]
+    out.append("  | gold \\ predicted | " + " | ".join(cols) + " |")
+    out.append("  | --- |" + " ---: |" * len(cols))
+    for g in [c for c in ORDER if any(gg == c for gg, _ in pairs)]:
+        out.append("  | %s | " % g + " | ".join(str(conf[(g, p)]) for p in cols) + " |")
     return "\n".join(out), macro, acc
-
-
-def prf(pairs):
-    import rules_bench
-    return rules_bench.prf(pairs)
 
 
 def cross_validate(rules, examples, opts, K):
@@ -617,6 +639,7 @@ def main():
     ap.add_argument("--eval-cfpb", choices=["even", "odd", "all"])
     ap.add_argument("--weights")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--predict-csv")
     ap.add_argument("--model", default="logreg", choices=["logreg", "perceptron"])
     ap.add_argument("--features", default="rules,tokens")
     ap.add_argument("--prior", default="hand", choices=["hand", "zero"])
@@ -633,6 +656,7 @@ def main():
     a = ap.parse_args()
 
     rules = rd.parse_rules(a.rules)
+    ORDER[:] = [c["id"] for c in rules.categories]
     opts = {"model": a.model, "features": [f for f in a.features.split(",") if f], "prior": a.prior,
             "lambda": a.lam, "iters": a.iters, "lr": a.lr, "epochs": a.epochs, "alpha": a.alpha,
             "vocab": a.vocab, "min_count": a.min_count, "folds": a.folds,
@@ -688,8 +712,30 @@ def main():
             if new < old and not a.force:
                 sys.exit("train_ref: the trained weights score worse than the hand weights "
                          "(%.3f < %.3f); not written (--force writes them)" % (new, old))
-        save_weights(m, rules, a.out, cmd)
+        argv = sys.argv[1:]
+        if "-o" in argv:
+            argv[argv.index("-o") + 1] = "FILE"
+        save_weights(m, rules, a.out, "bench/train_ref.py " + " ".join(argv))
         print("wrote %s" % a.out)
+    if a.predict_csv:
+        if m is None:
+            sys.exit("train_ref: --predict-csv needs -o or --weights")
+        predict_csv(m, rules, a.predict_csv, a.text or "text")
+
+
+def predict_csv(m, rules, path, col):
+    with open(path, newline="", encoding="utf-8") as f:
+        texts = [r[col] for r in csv.DictReader(f)]
+    res = rd.classify_texts(rules.path, texts)
+    print("row\thand\ttrained\toutcome\tpriority\ttags\t" + "\t".join(m.classes))
+    for n, (t, x) in enumerate(zip(texts, res)):
+        counts = rd.rule_counts(x)
+        hand = rd.hand_decide(rules, counts)
+        d = decide(m, rules, counts, text="\n" + t, hand=hand)
+        z = d["scores"] if "scores" in d and set(d["scores"]) == set(m.classes) else None
+        print("%d\t%s\t%s\t%s\t%s\t%s\t%s" % (n, hand["category"], d["category"], d["outcome"], d["priority"],
+                                            ",".join(d["tags"]) or "-",
+                                            "\t".join(repr(z[c]) for c in m.classes) if z else "-"))
 
 
 if __name__ == "__main__":
