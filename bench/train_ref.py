@@ -26,6 +26,7 @@ what to do:
                          --eval-cfpb, or on the data itself
   --force                write -o even when cross-validation says the new
                          weights are worse than the hand weights
+  --json FILE            also write the figures as JSON (for bench/quality_report.py)
   --predict-csv FILE     with -o or --weights: decide every row of FILE (text
                          in the column --text, default "text") and print one
                          tab-separated line each: row, hand category, trained
@@ -38,7 +39,8 @@ model (defaults are the specification's; change them only to experiment):
   --prior hand|zero           rule weights regularised towards the hand weights
                               (default) or towards 0
   --lambda X                  L2 strength on rule weights (default 0.01)
-  --iters N --lr X            Adam steps and step size (defaults 1000, 0.05)
+  --iters N --lr X            Adam steps and first step size, which falls
+                              linearly towards 0 (defaults 1000, 0.1)
   --epochs N                  perceptron passes (default 10)
   --alpha X                   naive Bayes smoothing (default 1)
   --vocab N                   vocabulary cap (default 5000)
@@ -55,6 +57,7 @@ model (defaults are the specification's; change them only to experiment):
 import argparse
 import collections
 import csv
+import json
 import math
 import os
 import re
@@ -293,10 +296,11 @@ def train(rules, examples, opts):
 
 def fit_logreg(m, X, T, Y, opts):
     """Full-batch Adam on mean cross-entropy + lambda/2 |W - W0|^2 (bias and
-    token weights are not regularised).  Fixed steps, no shuffling: the same
-    data gives the same weights."""
+    token weights are not regularised), the step size falling linearly from
+    lr towards 0 so that the last steps settle.  Fixed steps, no shuffling:
+    the same data gives the same weights."""
     K, R, N = len(m.classes), len(m.rule_names), len(X)
-    lam, lr, iters = opts["lambda"], opts["lr"], opts["iters"]
+    lam, iters = opts["lambda"], opts["iters"]
     b1, b2, eps = 0.9, 0.999, 1e-8
     active = sorted({i for x in X for i, _ in x}) if m.use_rules else []
     # parameters as one flat list: W[k][i] for active i, then b[k], then a[k]
@@ -344,6 +348,7 @@ def fit_logreg(m, X, T, Y, opts):
         grads.extend((g / N if m.use_tokens else 0.0) for g in ga)
         c1 = 1.0 - b1 ** step
         c2 = 1.0 - b2 ** step
+        lr = opts["lr"] * (1.0 - (step - 1) / iters)   # linear decay to 0: the last steps settle
         p = 0
         for k in range(K):
             for j in range(nA):
@@ -528,6 +533,9 @@ def load_weights(path, rules):
                 bad(n, "made for %s rules, not %d" % (w[1], len(rules.rules)))
         elif key == "classes":
             classes = w[1:]
+            for c in classes:
+                if c not in rules.by_id or rules.by_id[c]["tag"]:
+                    bad(n, "%r is not a category of %s" % (c, rules.path))
         elif key == "fallback":
             pass
         elif key == "param":
@@ -545,20 +553,33 @@ def load_weights(path, rules):
                 opts["features"] = opts["features"].split(",")
                 m = Model(rules, classes, opts)
                 b, a = {}, {}
-            if key == "bias":
-                b[w[1]] = float(w[2])
-            elif key == "token-weight":
-                a[w[1]] = float(w[2])
-            elif key == "weight":
-                if w[1] not in m.rule_names:
-                    bad(n, "no rule %r in %s" % (w[1], rules.path))
-                W[w[1]] = [float(v) for v in w[2:]]
-            elif key == "token":
-                tok.append((w[1], [int(v) for v in w[2:]]))
+            want = {"bias": 3, "token-weight": 3, "weight": 2 + len(classes), "token": 2 + len(classes),
+                    "vocab": 2}[key]
+            if len(w) != want:
+                bad(n, "%s: %d fields, not %d" % (key, len(w), want))
+            try:
+                if key in ("bias", "token-weight"):
+                    if w[1] not in classes:
+                        bad(n, "%s for %r, which is not a trained class" % (key, w[1]))
+                    (b if key == "bias" else a)[w[1]] = float(w[2])
+                elif key == "weight":
+                    if w[1] not in m.rule_names:
+                        bad(n, "no rule %r in %s" % (w[1], rules.path))
+                    W[w[1]] = [float(v) for v in w[2:]]
+                elif key == "token":
+                    cs = [int(v) for v in w[2:]]
+                    if any(c < 0 for c in cs) or not all(v.isdigit() for v in w[2:]):
+                        bad(n, "token counts must be non-negative integers")
+                    tok.append((w[1], cs))
+            except ValueError:
+                bad(n, "%s: not a number" % key)
         else:
             bad(n, "unknown line %r" % key)
     if m is None:
         bad(len(lines), "no weights")
+    for c in m.classes:
+        if c not in b or c not in a:
+            bad(len(lines), "no bias or token-weight for %r" % c)
     m.b = [b[c] for c in m.classes]
     m.a = [a[c] for c in m.classes]
     m.W = [[0.0] * len(m.rule_names) for _ in m.classes]
@@ -612,6 +633,15 @@ def report(name, pairs):
     return "\n".join(out), macro, acc
 
 
+def figure(pairs):
+    """What a report needs of a scored set: macro-F1, accuracy, per category, confusion."""
+    per, macro, acc = prf(pairs)
+    return {"macro_f1": macro, "accuracy": acc, "n": len(pairs),
+            "per": [{"category": c, "gold": g, "predicted": n, "precision": p, "recall": r, "f1": f}
+                    for c, g, n, p, r, f in per],
+            "confusion": [[g, p, n] for (g, p), n in sorted(collections.Counter(pairs).items())]}
+
+
 def cross_validate(rules, examples, opts, K):
     """Predictions for every example from models trained on the other folds."""
     preds = [None] * len(examples)
@@ -640,12 +670,13 @@ def main():
     ap.add_argument("--weights")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--predict-csv")
+    ap.add_argument("--json")
     ap.add_argument("--model", default="logreg", choices=["logreg", "perceptron"])
     ap.add_argument("--features", default="rules,tokens")
     ap.add_argument("--prior", default="hand", choices=["hand", "zero"])
     ap.add_argument("--lambda", dest="lam", type=float, default=0.01)
     ap.add_argument("--iters", type=int, default=1000)
-    ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--alpha", type=float, default=1.0)
     ap.add_argument("--vocab", type=int, default=5000)
@@ -676,6 +707,7 @@ def main():
         examples += load_dir(rules, label, d, a.dir_half)
     cmd = "bench/train_ref.py " + " ".join(sys.argv[1:])
     print("command: %s" % cmd)
+    figures = {"command": cmd, "rules_version": rules.version, "examples": len(examples)}
     print("rules: %s (version %s, %d rules); %d training messages %s" % (
         os.path.relpath(a.rules, rd.TOP), rules.version, len(rules.rules), len(examples),
         dict(sorted(collections.Counter(e.label for e in examples).items()))))
@@ -690,6 +722,8 @@ def main():
         preds = cross_validate(rules, examples, opts, a.cv)
         print(report("%d-fold cross-validation" % a.cv, [(e.label, p) for e, p in zip(examples, preds)])[0])
         print(report("hand weights on the same data", [(e.label, hand_label(e)) for e in examples])[0])
+        figures["cv"] = figure([(e.label, p) for e, p in zip(examples, preds)])
+        figures["cv_hand"] = figure([(e.label, hand_label(e)) for e in examples])
     m = None
     if (a.out or a.eval_cfpb) and not a.weights:
         m = train(rules, examples, opts)
@@ -702,8 +736,10 @@ def main():
         print(report("CFPB %s rows, hand weights" % a.eval_cfpb, [(e.label, hand_label(e)) for e in ev])[0])
         print(report("CFPB %s rows, trained" % a.eval_cfpb,
                      [(e.label, predict_example(m, rules, e)) for e in ev])[0])
+        figures["eval_hand"] = figure([(e.label, hand_label(e)) for e in ev])
+        figures["eval"] = figure([(e.label, predict_example(m, rules, e)) for e in ev])
     if a.out:
-        if not a.weights:
+        if not a.weights and (a.cv or not a.force):
             K = a.cv or 5
             preds = preds if a.cv else cross_validate(rules, examples, opts, K)
             _, new, _ = report("", [(e.label, p) for e, p in zip(examples, preds)])
@@ -715,8 +751,17 @@ def main():
         argv = sys.argv[1:]
         if "-o" in argv:
             argv[argv.index("-o") + 1] = "FILE"
+        if "--json" in argv:
+            del argv[argv.index("--json"):argv.index("--json") + 2]
         save_weights(m, rules, a.out, "bench/train_ref.py " + " ".join(argv))
         print("wrote %s" % a.out)
+    if a.json:
+        if m is not None:
+            figures["classes"] = m.classes
+            if hasattr(m, "final_objective"):
+                figures["objective"] = m.final_objective
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump(figures, f, indent=1)
     if a.predict_csv:
         if m is None:
             sys.exit("train_ref: --predict-csv needs -o or --weights")
