@@ -16,6 +16,7 @@ usage: bench/rules_bench.py [--rules FILE] [--extra FILE] [--weights FILE]
                   held-out half of classify_quality.py), even-numbered mail
                   files; all: everything (default: report)
   --out FILE      Markdown report (default "-": standard output)
+  --json FILE     also the figures as JSON (for bench/quality_report.py)
 
 Sets: the CFPB narratives (a body each, as classify_quality.py), spam-1 and
 easy-ham-1 of the SpamAssassin corpus and the 8 samples (as mail, through
@@ -94,6 +95,7 @@ def main():
     ap.add_argument("--weights")
     ap.add_argument("--half", default="report", choices=["tune", "report", "all"])
     ap.add_argument("--out", default="-")
+    ap.add_argument("--json")
     a = ap.parse_args()
 
     rules_path = a.rules
@@ -104,11 +106,16 @@ def main():
             tmp.write(f1.read() + b"\n" + f2.read())
         tmp.close()
         rules_path = tmp.name
+    fig = {}
     try:
-        report = run(a, rules_path)
+        report = run(a, rules_path, fig)
     finally:
         if tmp:
             os.unlink(tmp.name)
+    if a.json:
+        import json
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump(fig, f, indent=1)
     if a.out == "-":
         sys.stdout.write(report)
     else:
@@ -116,7 +123,7 @@ def main():
             f.write(report)
 
 
-def run(a, rules_path):
+def run(a, rules_path, fig):
     rules = rd.parse_rules(rules_path)
     decide = Decider(rules, a.weights)
     cfpb_half = {"tune": "even", "report": "odd", "all": "all"}[a.half]
@@ -127,6 +134,8 @@ def run(a, rules_path):
         for k, v in (("rules", a.rules), ("extra", a.extra), ("weights", a.weights), ("half", a.half))
         if v)
     L.append("# Rules on every set (`%s`)" % cmd)
+    fig["command"] = cmd
+    fig["rules_version"] = rules.version
     L.append("")
     L.append("- rules: `%s`%s, version %s, %d rules; decision: %s" % (
         os.path.relpath(a.rules, rd.TOP), " + `%s`" % os.path.relpath(a.extra, rd.TOP) if a.extra else "",
@@ -141,6 +150,14 @@ def run(a, rules_path):
     dec = [decide(x, "\n" + r[3]) for x, r in zip(res, rows)]
     pairs = [(r[2], d["category"] if d["complaint"] else "not-complaint") for r, d in zip(rows, dec)]
     per, macro, acc = prf(pairs)
+    fig["cfpb"] = {"n": len(rows), "macro_f1": macro, "accuracy": acc,
+                   "complaint": sum(d["complaint"] for d in dec),
+                   "high_urgent": sum(d["priority"] in URGENT for d in dec),
+                   "escalate": sum(d["escalate"] for d in dec),
+                   "per": [{"category": c, "gold": g, "predicted": n, "precision": p, "recall": r, "f1": f}
+                           for c, g, n, p, r, f in per if g],
+                   "confusion": [[g, p, n] for (g, p), n in sorted(collections.Counter(pairs).items())]}
+    fig["severity"] = []
     L.append("## CFPB narratives (%d)" % len(rows))
     L.append("")
     L.append("| macro-F1 | accuracy | complaint (apology) | high or urgent | escalate |")
@@ -176,6 +193,9 @@ def run(a, rules_path):
     def sev_line(name, idx):
         ds = [dec[i] for i in idx]
         tc = collections.Counter(t for d in ds for t in d["tags"])
+        fig["severity"].append({"rows": name, "n": len(ds),
+                                "high_urgent": sum(d["priority"] in URGENT for d in ds),
+                                "escalate": sum(d["escalate"] for d in ds), "tags": dict(tc)})
         L.append("| %s | %d | %s | %s | %s |" % (
             name, len(ds), pct(sum(d["priority"] in URGENT for d in ds), len(ds)),
             pct(sum(d["escalate"] for d in ds), len(ds)),
@@ -208,6 +228,10 @@ def run(a, rules_path):
         mail_results[name] = list(zip(paths, ds))
         oc = collections.Counter(outcome_of(d) for d in ds)
         n = len(ds)
+        fig.setdefault("sets", {})[name] = {
+            "n": n, "complaint": oc["complaint"], "question": oc["question"], "praise": oc["praise"],
+            "spam": oc["spam"], "high_urgent": sum(d["complaint"] and d["priority"] in URGENT for d in ds),
+            "escalate": sum(d["escalate"] for d in ds)}
         L.append("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
             name, n, pct(oc["complaint"], n), pct(oc["question"], n), pct(oc["praise"], n),
             pct(oc["spam"], n), pct(sum(d["complaint"] and d["priority"] in URGENT for d in ds), n),
@@ -219,6 +243,8 @@ def run(a, rules_path):
     L.append("")
     L.append("| sample | outcome | category | priority | tags |")
     L.append("| --- | --- | --- | --- | --- |")
+    fig["samples"] = [{"sample": os.path.basename(p), "outcome": outcome_of(d), "category": d["category"],
+                       "priority": d["priority"], "tags": d["tags"]} for p, d in mail_results["contrib/samples"]]
     for p, d in mail_results["contrib/samples"]:
         L.append("| %s | %s | %s | %s | %s |" % (os.path.basename(p), outcome_of(d), d["category"],
                                              d["priority"], " ".join(d["tags"]) or "-"))
@@ -230,6 +256,7 @@ def run(a, rules_path):
         L.append("| --- | ---: | ---: | ---: | ---: |")
         got = collections.Counter((want, outcome_of(d)) for (want, _), (_, d) in
                                   zip(oc_set, mail_results["bench/data/outcomes"]))
+        fig["outcomes"] = {"%s>%s" % k: v for k, v in got.items()}
         for want in sorted(set(w for w, _ in oc_set)):
             L.append("| %s | " % want + " | ".join(
                 str(got[(want, o)]) for o in ("complaint", "question", "praise", "spam")) + " |")
@@ -237,6 +264,7 @@ def run(a, rules_path):
         cats = [(os.path.basename(p)[:-4].split("-")[-1], d) for (want, p), (_, d) in
                 zip(oc_set, mail_results["bench/data/outcomes"]) if want == "complaint"]
         right = sum(1 for c, d in cats if d["complaint"] and d["category"] == c)
+        fig["outcomes_category_right"] = [right, len(cats)]
         L.append("Complaint category right (from the file name): %s; wrong: %s." % (
             pct(right, len(cats)), ", ".join("%s as %s" % (os.path.basename(p), d["category"] if d["complaint"] else outcome_of(d))
                                             for (want, p), (_, d) in zip(oc_set, mail_results["bench/data/outcomes"])
