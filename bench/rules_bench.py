@@ -18,7 +18,8 @@ usage: bench/rules_bench.py [--rules FILE] [--extra FILE] [--weights FILE]
   --out FILE      Markdown report (default "-": standard output)
   --json FILE     also the figures as JSON (for bench/quality_report.py)
 
-Sets: the CFPB narratives (a body each, as classify_quality.py), spam-1 and
+Sets: the CFPB narratives (a body each, as classify_quality.py, and again as
+mail by bench/cfpb_to_mail.py, with a subject of their first words), spam-1 and
 easy-ham-1 of the SpamAssassin corpus and the 8 samples (as mail, through
 bench/classify_mail_batch, as "redress classify" reads them), and the
 hand-written outcome messages of bench/data/outcomes/ (a sanity check: they
@@ -33,6 +34,8 @@ apologising ack.
 import argparse
 import collections
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -214,8 +217,12 @@ def run(a, rules_path, fig):
     L.append("")
     L.append("| set | messages | complaint (apology) | question | praise | spam | high or urgent | escalate |")
     L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    cfpb_mail = tempfile.mkdtemp(prefix="redress-rb.")
+    subprocess.run([sys.executable, os.path.join(rd.HERE, "cfpb_to_mail.py"), "--half", cfpb_half,
+                    rd.CFPB_CSV, cfpb_mail], check=True, capture_output=True)
     sets = [("spam-1", rd.half(rd.mail_set(rd.SPAM_DIR), mail_half)),
             ("easy-ham-1", rd.half(rd.mail_set(rd.HAM_DIR), mail_half)),
+            ("CFPB as mail", rd.mail_set(cfpb_mail)),
             ("contrib/samples", rd.mail_set(rd.SAMPLES_DIR))]
     oc_set = rd.outcome_set()
     if oc_set:
@@ -226,6 +233,8 @@ def run(a, rules_path, fig):
         rs = rd.classify_files(rules_path, paths, text=bool(a.weights))
         ds = [decide(x, x["subject"] + "\n" + x["body"] if a.weights else None) for x in rs]
         mail_results[name] = list(zip(paths, ds))
+        if name == "CFPB as mail":
+            shutil.rmtree(cfpb_mail)
         oc = collections.Counter(outcome_of(d) for d in ds)
         n = len(ds)
         fig.setdefault("sets", {})[name] = {

@@ -292,7 +292,7 @@ def mail_set(d):
     """[(number, path)] of the .eml files in d, by number."""
     out = []
     for name in os.listdir(d):
-        m = re.match(r"(\d+)", name)
+        m = re.search(r"(\d+)", name)
         if name.endswith(".eml") and m:
             out.append((int(m.group(1)), os.path.join(d, name)))
     return sorted(out)
