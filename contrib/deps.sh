@@ -3,7 +3,8 @@
 # libraries, and with "--test" what the test suite needs too (Dovecot,
 # Postfix's smtp-sink, CPython's odd-message corpus, clang with its
 # sanitizer and libFuzzer runtimes for fuzzing, libfaketime to run the
-# date-sensitive tests a year ahead).
+# date-sensitive tests a year ahead, a PostgreSQL server for the
+# PostgreSQL store, SpamAssassin's spamd and spamc for the spam checks).
 # Packages are installed without their Recommends, so every package a
 # test needs is named here, even where another package recommends it
 # (libclang-rt-14-dev is only a Recommends of clang; without llvm's
@@ -20,8 +21,13 @@ build="build-essential autoconf automake pkg-config libetpan-dev
 	libcurl4-gnutls-dev libpcre2-dev libsqlite3-dev libgnutls28-dev
 	libinih-dev ca-certificates tzdata"
 tests="dovecot-imapd postfix libpython3.11-testsuite sqlite3 python3
-	gnutls-bin openssl procmail bc iproute2 clang libclang-rt-14-dev llvm
-	valgrind time dovecot-sieve faketime"
+	gnutls-bin openssl procmail bc iproute2 procps clang libclang-rt-14-dev
+	llvm valgrind time dovecot-sieve faketime"
+
+# The PostgreSQL store is built on libpq; its tests and the spam checks'
+# start servers of their own (tests/lib/pg.sh, tests/lib/spamd.sh).
+build="$build libpq-dev"
+tests="$tests postgresql spamd spamc"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $tests"
@@ -35,7 +41,9 @@ done
 
 echo "installing:$missing" >&2
 # Postfix is only needed for smtp-sink: tell its installer not to
-# configure a mail system.
+# configure a mail system.  (The postgresql and spamd packages would start
+# a system-wide server where an init system runs; the tests start their
+# own in their directories.)
 echo "postfix postfix/main_mailer_type select No configuration" |
 	as_root debconf-set-selections
 as_root apt-get update -qq
