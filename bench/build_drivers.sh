@@ -17,8 +17,7 @@ cat > "$dir/autoconfig.h" <<'H'
 #define PACKAGE_VERSION "bench"
 #define _GNU_SOURCE 1
 H
-core="$top/src/classify.c $top/src/classify_prefilter.c $top/src/buf.c $top/src/json.c
-	$top/src/log.c $top/src/xmem.c $top/src/clock.c"
+core="$top/src/policy/classify*.c $top/src/base/*.c $top/src/model/*.c"
 # shellcheck disable=SC2046,SC2086
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$dir" -I"$top/src" $(pkg-config --cflags libpcre2-8 gnutls) \
 	"$top/bench/classify_batch.c" $core \
@@ -28,6 +27,6 @@ etpan_cflags=$(pkg-config --cflags libetpan | sed -e 's/-specs=[^ ]*//g')
 etpan_libs=$(pkg-config --libs libetpan | sed -e 's/-specs=[^ ]*//g')
 # shellcheck disable=SC2046,SC2086
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$dir" -I"$top/src" $(pkg-config --cflags libpcre2-8 gnutls) \
-	$etpan_cflags "$top/bench/classify_mail_batch.c" "$top/src/message.c" "$top/src/charset.c" \
-	"$top/src/html.c" $core \
+	$etpan_cflags "$top/bench/classify_mail_batch.c" "$top"/src/mail/message*.c "$top"/src/mail/rfc2047.c \
+	"$top/src/mail/charset.c" "$top/src/mail/html.c" $core \
 	-o "$dir/classify_mail_batch" $(pkg-config --libs libpcre2-8 gnutls) $etpan_libs

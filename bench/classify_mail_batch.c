@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "classify.h"
-#include "json.h"
-#include "message.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "policy/classify.h"
+#include "base/json.h"
+#include "mail/message.h"
+#include "base/xmem.h"
 
 #define MAIL_BATCH_MAX (25L * 1024 * 1024)
 

@@ -23,6 +23,7 @@ Used by bench/rules_bench.py and bench/train_ref.py:
 """
 import collections
 import csv
+import glob
 import hashlib
 import json
 import os
@@ -155,10 +156,9 @@ def parse_rules(path):
 
 # ---------------------------------------------------------------- drivers
 
-DRIVER_SOURCES = ["bench/classify_batch.c", "bench/classify_mail_batch.c", "bench/build_drivers.sh",
-                  "src/classify.c", "src/classify.h", "src/classify_prefilter.c",
-                  "src/classify_prefilter.h", "src/message.c", "src/message.h", "src/charset.c",
-                  "src/html.c", "src/buf.c", "src/json.c", "src/log.c", "src/xmem.c", "src/clock.c"]
+DRIVER_SOURCES = ["bench/classify_batch.c", "bench/classify_mail_batch.c", "bench/build_drivers.sh"] + \
+    sorted(os.path.relpath(p, TOP) for d in ("src/policy", "src/base", "src/model", "src/mail")
+           for p in glob.glob(os.path.join(TOP, d, "*.[ch]")))
 
 
 def drivers():
