@@ -46,17 +46,20 @@ main(void)
 		   "urgent high normal low");
 	ok(priority_name(PRIORITY_NONE) == NULL, "priority: none for PRIORITY_NONE");
 	ROUND_TRIP("outcome", OUTCOME_COUNT, outcome_name, outcome_parse, enum outcome,
-		   "complaint question praise");
+		   "complaint question praise spam");
 	ok(outcome_name(OUTCOME_NONE) == NULL, "outcome: none for OUTCOME_NONE");
 	ROUND_TRIP("case state", CASE_STATE_COUNT, case_state_name, case_state_parse,
-		   enum case_state, "new acknowledged responded waiting resolved closed held");
+		   enum case_state, "new acknowledged responded waiting resolved closed held"
+		   " quarantined informational");
 	ok(case_state_name(CASE_NONE) == NULL, "case state: none for CASE_NONE");
-	is_str(case_state_list(), "new, acknowledged, responded, waiting, resolved, closed, held",
+	is_str(case_state_list(), "new, acknowledged, responded, waiting, resolved, closed, held, "
+	       "quarantined, informational",
 	       "the list of states for messages");
 	ok(case_state_is_open(CASE_NEW) && case_state_is_open(CASE_ACKNOWLEDGED) &&
 	   case_state_is_open(CASE_RESPONDED) && case_state_is_open(CASE_WAITING) &&
 	   !case_state_is_open(CASE_RESOLVED) && !case_state_is_open(CASE_CLOSED) &&
-	   !case_state_is_open(CASE_HELD) && !case_state_is_open(CASE_NONE),
+	   !case_state_is_open(CASE_HELD) && !case_state_is_open(CASE_NONE) &&
+	   !case_state_is_open(CASE_QUARANTINED) && !case_state_is_open(CASE_INFORMATIONAL),
 	   "open: new, acknowledged, responded, waiting");
 	ROUND_TRIP("job kind", JOB_KIND_COUNT, job_kind_name, job_kind_parse, enum job_kind,
 		   "ack ack-plain followup escalation warning");

@@ -138,6 +138,11 @@ caselife_apply(struct store *st, const struct sla_policy *sla, struct store_case
 					     "read", c->id);
 			return 0;
 		}
+		if (from == CASE_QUARANTINED || from == CASE_INFORMATIONAL) {
+			*error_r = xasprintf("case %lld is %s: \"case release\" makes it a "
+					     "case to answer", c->id, case_state_name(from));
+			return 0;
+		}
 		caselife_unpause(sla, c, now);
 		c->resolved_at = 0;
 		/* The cause explained a resolution that did not hold: it stays

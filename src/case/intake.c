@@ -54,6 +54,7 @@
 #include "policy/autoreply.h"
 #include "policy/classify.h"
 #include "policy/sla.h"
+#include "policy/traffic.h"
 #include "store/store.h"
 
 struct intake {
@@ -411,8 +412,8 @@ intake_enqueue(struct intake *in, long long case_id, enum job_kind kind,
 static int
 intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		const struct intake_source *src, const struct intake_author *a,
-		const char *automatic, time_t now, struct intake_result *res,
-		char **error_r)
+		const char *automatic, struct traffic *traffic, time_t now,
+		struct intake_result *res, char **error_r)
 {
 	struct store *st = in->st;
 	struct store_case sc;
@@ -420,8 +421,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	struct classify_input ci = { 0 };
 	const char *rcpt, *used = NULL, *why = NULL;
 	char *fresh = NULL, *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
-	char *note = NULL, *detail = NULL;
+	char *note = NULL, *detail = NULL, *why_traffic = NULL, *reasons = NULL;
 	char rate_key[ADDR_MAX], rate_domain[ADDR_MAX];
+	bool ok;
 	long long case_id = 0;
 	long earlier = 0;
 	enum priority prio;
@@ -439,10 +441,27 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		*error_r = xstrdup("classifier failed");
 		goto out;
 	}
+	/* The rules' spam outcome is a traffic verdict; the case keeps what
+	 * the message would be without it, for a person who releases it. */
+	if (cr->outcome == OUTCOME_SPAM) {
+		traffic_add_rules(traffic, cr);
+		classify_result_free(&cr);
+		ci.no_spam = true;
+		if (classify_run(in->rules, &ci, &cr) < 0) {
+			*error_r = xstrdup("classifier failed");
+			goto out;
+		}
+	}
+	ok = traffic->verdict == VERDICT_OK;
 	rcpt = autoreply_recipient(m, src->envelope_from,
 				   in->cfg->intake_reply_to == CONFIG_REPLY_TO_ENVELOPE, &used);
-	customer = intake_lower(rcpt != NULL ? rcpt : m->from.addr);
-	if (customer != NULL && automatic == NULL) {
+	/* A list is never a customer: list and bulk mail is kept under its
+	 * author (From), not the list's Reply-To. */
+	if (!ok && m->from.addr != NULL)
+		customer = intake_lower(m->from.addr);
+	else
+		customer = intake_lower(rcpt != NULL ? rcpt : m->from.addr);
+	if (customer != NULL && automatic == NULL && ok) {
 		long days = in->cfg->classify_repeat_days;
 
 		/* Only "at least repeat_count" matters (and "any", for the
@@ -461,7 +480,11 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	hits = intake_hits_json(cr);
 	refs = intake_join_refs(m);
 
-	sc.state = CASE_NEW;
+	sc.state = ok ? CASE_NEW : traffic_quarantines(traffic->verdict) ? CASE_QUARANTINED
+		   : CASE_INFORMATIONAL;
+	sc.traffic = traffic->verdict;
+	reasons = traffic_reasons_json_new(traffic);
+	sc.traffic_reasons = reasons;
 	sc.created = now;
 	sc.updated = now;
 	sc.customer = customer;
@@ -480,7 +503,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	/* Machines get a case (nothing is dropped) but no SLA clock: an
 	 * out-of-office or a bounce must not page the duty manager.  A
 	 * question has an answer clock only; praise has none. */
-	if (automatic == NULL && cr->outcome == OUTCOME_COMPLAINT) {
+	if (!ok) {
+		/* Spam, forged, list and bulk mail: no clock at all. */
+	} else if (automatic == NULL && cr->outcome == OUTCOME_COMPLAINT) {
 		sc.first_response_due = sla_add(in->cfg->sla->cal, now,
 						 in->cfg->sla->target[prio].first_response);
 		sc.resolution_due = sla_add(in->cfg->sla->cal, now, in->cfg->sla->target[prio].resolution);
@@ -489,8 +514,20 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		sc.first_response_due = sla_add(in->cfg->sla->cal, now, in->cfg->sla->question);
 	}
 
-	/* May we answer?  Machines, lists and loops get nothing (RFC 3834). */
-	if (automatic != NULL) {
+	/* May we answer?  Only ok mail; machines, lists and loops get
+	 * nothing (RFC 3834). */
+	if (!ok) {
+		const char *vn = verdict_name(traffic->verdict), *first = "?";
+		size_t vl = strlen(vn);
+
+		/* The first reason that gave the verdict, without its "VERDICT: ". */
+		for (size_t i = traffic->n_reasons; i-- > 0;)
+			if (strncmp(traffic->reasons[i], vn, vl) == 0 &&
+			    traffic->reasons[i][vl] == ':')
+				first = traffic->reasons[i] + vl + 2;
+		why_traffic = xasprintf("%s mail (%s)", vn, first);
+		why = why_traffic;
+	} else if (automatic != NULL) {
 		why = automatic;
 	} else if (a->claims_staff && !a->staff) {
 		/* Either someone writes as one of us, and the ack would go to
@@ -529,7 +566,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.reply_note = note;
 	if (store_case_add(st, &sc, &case_id, error_r) < 0 ||
 	    store_message_set_case(st, msg_id, case_id, error_r) < 0 ||
-	    store_event_add(st, case_id, now, "created", src->source, error_r) < 0)
+	    store_event_add(st, case_id, now, "created", src->source, error_r) < 0 ||
+	    (!ok && store_event_add(st, case_id, now, case_state_name(sc.state), reasons,
+				    error_r) < 0))
 		goto out;
 	detail = xasprintf("%s, %s%s%s%s", cr->category, priority_name(prio),
 			   *tags ? ", tags: " : "", tags,
@@ -556,7 +595,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	}
 	/* Legal threats and high-priority repeat customers go to a person now,
 	 * unless this sender's cases already went to one often enough. */
-	if (cr->escalate && automatic == NULL) {
+	if (cr->escalate && automatic == NULL && ok) {
 		char *why_esc = xasprintf("intake: %s", *tags ? tags : "rules");
 		time_t due = sla_quiet_next(in->cfg->sla->cal, &in->cfg->sla->quiet, now);
 		char skip[256];
@@ -578,8 +617,12 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	}
 	res->outcome = INTAKE_NEW;
 	res->case_id = case_id;
-	snprintf(res->note, sizeof(res->note), "new case: %s, %s; %s", cr->category,
-		 priority_name(prio), note);
+	if (ok)
+		snprintf(res->note, sizeof(res->note), "new case: %s, %s; %s", cr->category,
+			 priority_name(prio), note);
+	else
+		snprintf(res->note, sizeof(res->note), "new case, %s: %s", case_state_name(sc.state),
+			 why);
 	ret = 0;
 out:
 	free(fresh);
@@ -589,8 +632,30 @@ out:
 	free(hits);
 	free(note);
 	free(detail);
+	free(why_traffic);
+	free(reasons);
 	classify_result_free(&cr);
 	return ret;
+}
+
+/*
+ * The traffic verdict from the header (policy/traffic.h); the rules' spam
+ * outcome is added when the message is classified.  0, or -1 with
+ * *error_r: nothing here fails yet (the scanners will).
+ */
+static int
+intake_traffic(struct intake *in, const struct message *m, const char *raw, size_t len,
+	       const struct intake_source *src, struct traffic *t, char **error_r)
+{
+	struct traffic_options o = { 0 };
+
+	(void)raw;
+	(void)len;
+	(void)error_r;
+	o.authserv_id = in->cfg->spam_authserv_id;
+	o.trust_headers = in->cfg->spam_trust_headers;
+	traffic_judge(m, src->envelope_from, &o, t);
+	return 0;
 }
 
 /* Whether a message with fingerprint fp is stored already: 1 (res says
@@ -624,9 +689,11 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	char fp[65];
 	long long msg_id = 0, case_id = 0;
 	struct intake_author author = { 0 };
+	struct traffic traffic;
 	int found, ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	traffic_init(&traffic);
 	store_case_init(&joined);
 	message_fingerprint(raw, len, fp);
 	found = intake_seen(st, fp, res, error_r);
@@ -681,16 +748,21 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	intake_author(in, m, src, &author);
 	if (!autoreply_is_automatic_for(m, src->envelope_from, &in->policy, &automatic))
 		automatic = NULL;
-	found = intake_thread(in, m, &author, &joined, &how, error_r);
+	if (intake_traffic(in, m, raw, len, src, &traffic, error_r) < 0)
+		goto out;
+	/* Spam and forged mail never joins a case: it could only move one. */
+	found = traffic_quarantines(traffic.verdict) ? 0
+		: intake_thread(in, m, &author, &joined, &how, error_r);
 	if (found < 0)
 		goto out;
 	if (found > 0)
 		ret = intake_join(in, &joined, m, msg_id, &author, automatic, how, now, res,
 				  error_r);
 	else
-		ret = intake_new_case(in, m, msg_id, src, &author, automatic, now, res,
-				      error_r);
+		ret = intake_new_case(in, m, msg_id, src, &author, automatic, &traffic, now,
+				      res, error_r);
 out:
+	traffic_clear(&traffic);
 	store_case_clear(&joined);
 	free(author.addr);
 	message_free(&m);

@@ -115,6 +115,11 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_str(b, c->reply_note);
 	json_key(b, first, "resolution_cause");
 	json_str(b, c->resolution_cause);
+	json_key(b, first, "traffic");
+	json_str(b, verdict_name(c->traffic));
+	json_key(b, first, "traffic_reasons");
+	buf_puts(b, c->traffic_reasons != NULL ? c->traffic_reasons
+		 : c->traffic != VERDICT_NONE ? "[]" : "null");
 }
 
 static int
@@ -168,15 +173,16 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 		}
 		buf_puts(&b, "]\n");
 	} else {
-		buf_printf(&b, "%-7s %-12s %-8s %-12s %-20s %-28s %s\n", "ID", "STATE",
-			   "PRIORITY", "CATEGORY", "CREATED", "CUSTOMER", "SUBJECT");
+		buf_printf(&b, "%-7s %-13s %-7s %-8s %-12s %-20s %-28s %s\n", "ID", "STATE",
+			   "TRAFFIC", "PRIORITY", "CATEGORY", "CREATED", "CUSTOMER", "SUBJECT");
 		for (size_t i = 0; i < n; i++) {
 			const struct store_case *k = &cases[i];
 			char created[CLOCK_ISO_LEN];
 
 			clock_format_iso8601(k->created, created);
-			buf_printf(&b, "%-7lld %-12s %-8s %-12s %-20s %-28.28s %s%s\n", k->id,
-				   case_state_name(k->state),
+			buf_printf(&b, "%-7lld %-13s %-7s %-8s %-12s %-20s %-28.28s %s%s\n",
+				   k->id, case_state_name(k->state),
+				   k->traffic != VERDICT_NONE ? verdict_name(k->traffic) : "-",
 				   k->priority != PRIORITY_NONE ? priority_name(k->priority) : "-",
 				   k->category ? k->category : "-", created,
 				   k->customer ? k->customer : "-",
@@ -288,6 +294,12 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 		   c->customer_name ? ">" : "");
 	clock_format_iso8601(c->created, t);
 	buf_printf(b, "  created:   %s\n", t);
+	if (c->traffic != VERDICT_NONE)
+		buf_printf(b, "  traffic:   %s%s%s\n", verdict_name(c->traffic),
+			   c->traffic_reasons != NULL && strcmp(c->traffic_reasons, "[]") != 0
+			   ? " " : "",
+			   c->traffic_reasons != NULL && strcmp(c->traffic_reasons, "[]") != 0
+			   ? c->traffic_reasons : "");
 	if (c->category != NULL)
 		buf_printf(b, "  category:  %s (%s)%s%s\n", c->category,
 			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint: ",

@@ -30,6 +30,7 @@
 #include "config/config.h"
 #include "mail/message.h"
 #include "policy/classify.h"
+#include "policy/traffic.h"
 
 static const char cmd_classify_usage[] =
 "usage: redress [--json] classify FILE [--explain]\n"
@@ -51,6 +52,8 @@ cmd_classify(struct app *app, int argc, char **argv)
 	struct classify_rules *rules = NULL;
 	struct classify_result *res = NULL;
 	struct classify_input in;
+	struct traffic_options topt = { 0 };
+	struct traffic traffic;
 	struct buf out;
 	char *raw = NULL, *fresh, *from, *error = NULL;
 	size_t len;
@@ -114,14 +117,36 @@ cmd_classify(struct app *app, int argc, char **argv)
 	in.from = from;
 	in.headers = m->headers;
 	in.n_headers = m->n_headers;
+	/* The traffic verdict, as intake decides it (the envelope sender is
+	 * not known here: Return-Path stands for it). */
+	traffic_init(&traffic);
+	topt.authserv_id = app->cfg->spam_authserv_id;
+	topt.trust_headers = app->cfg->spam_trust_headers;
+	traffic_judge(m, NULL, &topt, &traffic);
 	buf_init(&out, BUF_NO_LIMIT);
 	if (classify_run(rules, &in, &res) < 0) {
 		fprintf(stderr, "redress: classify: internal failure in the matcher\n");
 		ret = EX_SOFTWARE;
 	} else if (app->json) {
+		traffic_add_rules(&traffic, res);
 		classify_result_json(res, explain, &out);
+		/* The traffic keys go into the same object. */
+		if (out.len > 0 && buf_str(&out)[out.len - 1] == '}') {
+			out.len--;
+			buf_puts(&out, ",\"traffic\":");
+			json_str(&out, verdict_name(traffic.verdict));
+			buf_puts(&out, ",\"traffic_reasons\":");
+			traffic_reasons_json(&traffic, &out);
+			buf_putc(&out, '}');
+		}
 		buf_putc(&out, '\n');
 	} else {
+		traffic_add_rules(&traffic, res);
+		buf_printf(&out, "traffic: %s%s\n", verdict_name(traffic.verdict),
+			   traffic.verdict == VERDICT_OK ? "" : traffic_quarantines(traffic.verdict)
+			   ? " (quarantined: no ack, no clock)" : " (informational: no ack, no clock)");
+		for (size_t i = 0; i < traffic.n_reasons; i++)
+			buf_printf(&out, "  %s\n", traffic.reasons[i]);
 		classify_result_text(res, explain, &out);
 		if (explain)
 			buf_printf(&out, "rules file: %s (version %s, %zu rules)\n",
@@ -130,6 +155,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	}
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_free(&out);
+	traffic_clear(&traffic);
 	classify_result_free(&res);
 	classify_rules_free(&rules);
 	free(from);

@@ -141,6 +141,7 @@ static const struct config_key config_keys[] = {
 	{ "staff", "mailbox", CONFIG_STR, S(staff_mailbox), "", 0, 0, NULL, false },
 
 	{ "spam", "authserv_id", CONFIG_STR, S(spam_authserv_id), "", 0, 0, NULL, false },
+	{ "spam", "trust_headers", CONFIG_BOOL, S(spam_trust_headers), "no", 0, 0, NULL, false },
 
 	{ "case", "tag", CONFIG_STR, S(case_tag), "case", 0, 0, NULL, false },
 

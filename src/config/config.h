@@ -121,6 +121,8 @@ struct config {
 
 	/* [spam] */
 	char *spam_authserv_id;   /* Authentication-Results from these are believed */
+	bool spam_trust_headers;  /* believe X-Spam-Flag, X-Spam-Status, X-Spam,
+				   * X-Rspamd-Action, X-Spamd-Result */
 
 	/* [case] */
 	char *case_tag;           /* the word of the subject tag: [case 000123] */

@@ -25,6 +25,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -378,4 +379,58 @@ authres_judge(const char *const *values, size_t n, const char *trusted_ids,
 	if (how_r != NULL)
 		*how_r = how;
 	return v;
+}
+
+bool
+authres_forged(const char *const *values, size_t n, const char *trusted_ids,
+	       const char *domain, const char **how_r, char *id_r, size_t id_size)
+{
+	const char *how = NULL;
+	bool spf_fail = false, dkim_pass = false;
+	struct authres *ar;
+	int rc = -1;
+	size_t i;
+
+	*how_r = NULL;
+	if (id_r != NULL && id_size > 0)
+		*id_r = '\0';
+	if (trusted_ids == NULL || trusted_ids[strspn(trusted_ids, ", \t\r\n")] == '\0' ||
+	    domain == NULL || *domain == '\0' || n == 0)
+		return false;
+	ar = xmalloc(sizeof(*ar));
+	for (i = 0; i < n; i++) {
+		rc = authres_parse(values[i], ar);
+		if (authres_trusted(trusted_ids, ar->authserv_id))
+			break;
+	}
+	if (i == n || rc != 0) {
+		free(ar);
+		return false;
+	}
+	for (size_t k = 0; k < ar->n_results && how == NULL; k++) {
+		const struct authres_result *r = &ar->results[k];
+		const char *v;
+
+		if (strcmp(r->method, "dmarc") == 0 && strcmp(r->result, "fail") == 0 &&
+		    (v = authres_prop_value(r, "header.from")) != NULL &&
+		    authres_domain_is(v, domain))
+			how = "dmarc=fail header.from";
+		else if (strcmp(r->method, "spf") == 0 && strcmp(r->result, "fail") == 0 &&
+			 (v = authres_prop_value(r, "smtp.mailfrom")) != NULL &&
+			 authres_domain_is(v, domain))
+			spf_fail = true;
+		else if (strcmp(r->method, "dkim") == 0 && strcmp(r->result, "pass") == 0 &&
+			 (((v = authres_prop_value(r, "header.d")) != NULL &&
+			   authres_domain_is(v, domain)) ||
+			  ((v = authres_prop_value(r, "header.i")) != NULL &&
+			   strchr(v, '@') != NULL && authres_domain_is(v, domain))))
+			dkim_pass = true;
+	}
+	if (how == NULL && spf_fail && !dkim_pass)
+		how = "spf=fail smtp.mailfrom, no aligned dkim=pass";
+	if (how != NULL && id_r != NULL && id_size > 0)
+		snprintf(id_r, id_size, "%s", ar->authserv_id);
+	free(ar);
+	*how_r = how;
+	return how != NULL;
 }

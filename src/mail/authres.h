@@ -85,4 +85,17 @@ enum authres_verdict authres_judge(const char *const *values, size_t n,
 				   const char *trusted_ids, const char *domain,
 				   const char **how_r);
 
+/*
+ * Whether the topmost trusted field (as authres_judge finds it) says the
+ * From domain is forged: dmarc=fail with header.from equal to it, or
+ * spf=fail with smtp.mailfrom in it and no dkim=pass aligned with it
+ * (header.d, or the domain of header.i, equal to it).  An SPF failure of
+ * another domain (a list's or a forwarder's bounce address) says nothing
+ * about From.  True with *how_r a static description ("dmarc=fail
+ * header.from", "spf=fail smtp.mailfrom, no aligned dkim=pass"); *id_r
+ * (may be NULL) gets the authserv-id that said so, up to id_size bytes.
+ */
+bool authres_forged(const char *const *values, size_t n, const char *trusted_ids,
+		    const char *domain, const char **how_r, char *id_r, size_t id_size);
+
 #endif

@@ -13,6 +13,7 @@
 
 static const char *const case_state_names[CASE_STATE_COUNT] = {
 	"new", "acknowledged", "responded", "waiting", "resolved", "closed", "held",
+	"quarantined", "informational",
 };
 
 const char *
@@ -35,7 +36,7 @@ case_state_parse(const char *word, enum case_state *s_r)
 const char *
 case_state_list(void)
 {
-	static char list[128];
+	static char list[160];
 
 	if (list[0] == '\0') {
 		for (int i = 0; i < CASE_STATE_COUNT; i++)

@@ -10,7 +10,7 @@
 #include "model/outcome.h"
 
 static const char *const outcome_names[OUTCOME_COUNT] = {
-	"complaint", "question", "praise",
+	"complaint", "question", "praise", "spam",
 };
 
 const char *

@@ -18,10 +18,13 @@ enum outcome {
 	OUTCOME_COMPLAINT,
 	OUTCOME_QUESTION,
 	OUTCOME_PRAISE,
+	OUTCOME_SPAM,           /* the rules say spam: the traffic verdict
+				 * spam (verdict.h), quarantined, never
+				 * answered */
 };
-#define OUTCOME_COUNT 3
+#define OUTCOME_COUNT 4
 
-/* "complaint", "question", "praise"; NULL for OUTCOME_NONE. */
+/* "complaint", "question", "praise", "spam"; NULL for OUTCOME_NONE. */
 const char *outcome_name(enum outcome o);
 /* The reverse: 0 and *o_r, or -1 for a word that is no outcome. */
 int outcome_parse(const char *word, enum outcome *o_r);

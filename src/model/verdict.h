@@ -5,17 +5,19 @@
  *   bulk    marketing and other mass mail
  *   list    mail from a mailing list
  *   spam    what a spam filter (spamd, rspamd) or our rules call spam
- *   forged  a sender our own server saw fail authentication (DMARC)
+ *   forged  a sender our own server saw fail authentication (DMARC, or
+ *           SPF with no aligned DKIM pass)
  *
- * Defined here, with its names, before the module that decides it (issue
- * 13: the traffic verdict, with spamd and rspamd clients) and before the
- * store keeps it, so that every layer spells it one way.  Nothing uses it
- * yet.
+ * policy/traffic.c decides it for every message in intake, before the
+ * rules classify it; the store keeps it per case (traffic, with the
+ * reasons); doc/design.md, "Inbox hygiene", says what each one gets.
  */
 #ifndef REDRESS_MODEL_VERDICT_H
 #define REDRESS_MODEL_VERDICT_H
 
 enum verdict {
+	VERDICT_NONE = -1,      /* not judged: a held case, or one stored
+				 * before verdicts were */
 	VERDICT_OK,
 	VERDICT_BULK,
 	VERDICT_LIST,
@@ -23,6 +25,9 @@ enum verdict {
 	VERDICT_FORGED,
 };
 #define VERDICT_COUNT 5
+
+/* The values are in order of weight: when signals disagree, the highest
+ * wins (a spam sent through a list is spam; a forged one is forged). */
 
 /* "ok", "bulk", "list", "spam", "forged"; NULL if none. */
 const char *verdict_name(enum verdict v);

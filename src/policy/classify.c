@@ -344,7 +344,8 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 		res->scores[res->n_scores].category = xstrdup(t->id);
 		res->scores[res->n_scores].score = score[i];
 		res->n_scores++;
-		if (vetoed[i] || score[i] < r->threshold)
+		if (vetoed[i] || score[i] < r->threshold ||
+		    (in->no_spam && t->outcome == OUTCOME_SPAM))
 			continue;
 		if (best < 0 || score[i] > score[best] ||
 		    (score[i] == score[best] && r->targets[best].outcome != OUTCOME_COMPLAINT &&

@@ -51,6 +51,9 @@ struct classify_input {
 	const char *from;      /* "Name <addr>" or addr; NULL = "" */
 	const struct message_header *headers;  /* from message.h */
 	size_t n_headers;
+	bool no_spam;          /* a category of outcome spam cannot win: what
+				* the message is, should a person say it is
+				* not spam ("case release") */
 };
 
 struct classify_hit {

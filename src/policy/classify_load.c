@@ -343,7 +343,7 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 			if (f < 0)
 				return classify_perr(p, p->line, s + 1,
 						     "unknown outcome \"%.*s\" (complaint, question, "
-						     "praise)", (int)(n - 8 > 80 ? 80 : n - 8),
+						     "praise, spam)", (int)(n - 8 > 80 ? 80 : n - 8),
 						     line + s + 8);
 			if (out_n > 0)
 				return classify_perr(p, p->line, s + 1,
@@ -360,7 +360,7 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 		} else {
 			return classify_perr(p, p->line, s + 1,
 					     "unknown category flag \"%.*s\" (fallback, question, "
-					     "praise, outcome=NAME, not-complaint)",
+					     "praise, spam, outcome=NAME, not-complaint)",
 					     (int)(n > 80 ? 80 : n), line + s);
 		}
 	}

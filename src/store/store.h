@@ -39,6 +39,7 @@
 #include "model/job.h"
 #include "model/outcome.h"
 #include "model/priority.h"
+#include "model/verdict.h"
 
 struct store;
 
@@ -92,6 +93,8 @@ struct store_case {
 	char *customer_refs;       /* its References, space separated */
 	enum outcome outcome;      /* OUTCOME_NONE: held, or from before
 				    * schema 3 (see caselife_outcome) */
+	enum verdict traffic;      /* VERDICT_NONE: held (policy/traffic.h) */
+	char *traffic_reasons;     /* JSON array of strings; NULL: none */
 };
 
 struct store_event {
@@ -209,7 +212,8 @@ int store_case_get(struct store *st, long long id, struct store_case *c_r,
 int store_case_list(struct store *st, const struct store_case_filter *f,
 		    struct store_case **cases_r, size_t *n_r, char **error_r);
 /* Earlier cases of a customer created at or after since, counted up to
- * limit (all if limit <= 0). */
+ * limit (all if limit <= 0); held, quarantined and informational cases
+ * do not count (a list post or a spam is no earlier complaint). */
 int store_case_count_customer(struct store *st, const char *customer,
 			      time_t since, long long except_id, long limit,
 			      long *n_r, char **error_r);

@@ -35,7 +35,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -151,6 +151,12 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN first_try INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN lease INTEGER;",
+	/* 5 -> 6: the traffic verdict of a case (issue 13: ok, bulk, list,
+	 * spam, forged) and its reasons, a JSON array of strings.  Every
+	 * case before it was treated as ok. */
+	"ALTER TABLE cases ADD COLUMN traffic TEXT;"
+	"ALTER TABLE cases ADD COLUMN traffic_reasons TEXT;"
+	"UPDATE cases SET traffic = 'ok' WHERE state != 'held';",
 };
 
 void store_rollback(struct store *st);
@@ -285,6 +291,18 @@ col_case_state(struct store *st, sqlite3_stmt *s, int i, long long id,
 	if (w == NULL || case_state_parse(w, v_r) == 0)
 		return 0;
 	return store_unknown(st, "case", id, "state", w, error_r);
+}
+
+static int
+col_verdict(struct store *st, sqlite3_stmt *s, int i, long long id,
+	    enum verdict *v_r, char **error_r)
+{
+	const char *w = (const char *)sqlite3_column_text(s, i);
+
+	*v_r = VERDICT_NONE;
+	if (w == NULL || verdict_parse(w, v_r) == 0)
+		return 0;
+	return store_unknown(st, "case", id, "traffic", w, error_r);
 }
 
 static int
@@ -970,8 +988,8 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 	" first_response_due, resolution_due, first_response_at, resolved_at," \
 	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
 	" resolution_cause, held_reason, reply_note, last_active_state," \
-	" customer_msgid, customer_refs, outcome"
-#define STORE_CASE_NCOLS 28
+	" customer_msgid, customer_refs, outcome, traffic, traffic_reasons"
+#define STORE_CASE_NCOLS 30
 
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
@@ -1004,6 +1022,8 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 26, c->customer_msgid);
 	bind_text(s, 27, c->customer_refs);
 	bind_text(s, 28, outcome_name(c->outcome));
+	bind_text(s, 29, verdict_name(c->traffic));
+	bind_text(s, 30, c->traffic_reasons);
 }
 
 /* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS into
@@ -1017,7 +1037,8 @@ store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **
 	if (col_case_state(st, s, 1, c->id, &c->state, error_r) < 0 ||
 	    col_priority(st, s, 10, c->id, &c->priority, error_r) < 0 ||
 	    col_case_state(st, s, 25, c->id, &c->last_active_state, error_r) < 0 ||
-	    col_outcome(st, s, 28, c->id, &c->outcome, error_r) < 0) {
+	    col_outcome(st, s, 28, c->id, &c->outcome, error_r) < 0 ||
+	    col_verdict(st, s, 29, c->id, &c->traffic, error_r) < 0) {
 		store_case_init(c);
 		return -1;
 	}
@@ -1045,6 +1066,7 @@ store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **
 	c->reply_note = col_text(s, 24);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
+	c->traffic_reasons = col_text(s, 30);
 	return 0;
 }
 
@@ -1053,7 +1075,7 @@ store_case_add(struct store *st, const struct store_case *c, long long *id_r,
 	       char **error_r)
 {
 	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1069,7 +1091,7 @@ int
 store_case_update(struct store *st, const struct store_case *c, char **error_r)
 {
 	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1154,7 +1176,8 @@ store_case_count_customer(struct store *st, const char *customer, time_t since,
 			  long long except_id, long limit, long *n_r, char **error_r)
 {
 	static const char sql[] = "SELECT count(*) FROM (SELECT 1 FROM cases"
-		" WHERE customer = ? AND created >= ? AND id != ? AND state != 'held'"
+		" WHERE customer = ? AND created >= ? AND id != ?"
+		" AND state NOT IN ('held', 'quarantined', 'informational')"
 		" LIMIT ?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
@@ -1175,6 +1198,7 @@ store_case_init(struct store_case *c)
 	c->last_active_state = CASE_NONE;
 	c->priority = PRIORITY_NONE;
 	c->outcome = OUTCOME_NONE;
+	c->traffic = VERDICT_NONE;
 }
 
 void
@@ -1193,6 +1217,7 @@ store_case_clear(struct store_case *c)
 	free(c->reply_note);
 	free(c->customer_msgid);
 	free(c->customer_refs);
+	free(c->traffic_reasons);
 	store_case_init(c);
 }
 

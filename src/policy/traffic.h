@@ -1,0 +1,89 @@
+/*
+ * traffic - what kind of traffic a message is (model/verdict.h), and why:
+ * the hygiene every message goes through in intake before the rules
+ * classify it (doc/design.md, "Inbox hygiene").
+ *
+ * Only ok mail is answered, clocked, counted as a repeat, followed up or
+ * escalated.  The signals, each of which adds a reason "VERDICT: what":
+ *
+ *   forged  our own server's Authentication-Results ([spam] authserv_id,
+ *           authres.h): dmarc=fail for the From domain, or spf=fail for
+ *           it with no aligned dkim=pass;
+ *   spam    an upstream filter's verdict in the header, only with
+ *           [spam] trust_headers = yes (a sender can write these fields
+ *           too): SpamAssassin's X-Spam-Flag: YES or X-Spam-Status: Yes,
+ *           rspamd's X-Spam: yes, X-Rspamd-Action (reject, add header,
+ *           rewrite subject) or X-Spamd-Result "default: True"; without
+ *           the setting such a field adds "ignored: ..." and counts for
+ *           nothing;
+ *           (the rules' spam outcome and the spamd scanner add theirs
+ *           through traffic_add: intake does both);
+ *   list    List-Id, List-Post, List-Help, List-Subscribe, List-Owner,
+ *           List-Archive (RFC 2369, 2919), X-BeenThere and X-Mailman-
+ *           Version (Mailman), Mailing-List (ezmlm), X-Mailing-List,
+ *           Precedence: list, a sender or envelope sender owner-* or
+ *           *-request;
+ *   bulk    Precedence: bulk or junk, List-Unsubscribe (or -Post) without
+ *           any list field (a newsletter), Feedback-ID (the feedback
+ *           loops of the big mailbox providers), the campaign headers of
+ *           the marketing services (X-CSA-Complaints, X-MC-User,
+ *           X-Mailchimp-*, X-SFMC-Stack, X-Campaign, X-Campaign-Id,
+ *           X-CampaignID, X-Mailin-Campaign, X-Mailer of a known
+ *           marketing service), and an unattended conversation address
+ *           (Reply-To, else From) whose local part has one of the words
+ *           noreply, no-reply, donotreply, do-not-reply, newsletter(s),
+ *           news, rss, feeds, rssfeeds, digest, notification(s), alerts,
+ *           announce(ments), marketing, mailer, updates.  The relays of
+ *           transactional mail (Amazon SES, SendGrid, Mailgun headers)
+ *           are no sign: web forms send customers' complaints through
+ *           them.
+ *
+ * The verdict is the weightiest one any signal gave (verdict.h orders
+ * them).  Pure functions of the message and the options.
+ */
+#ifndef REDRESS_POLICY_TRAFFIC_H
+#define REDRESS_POLICY_TRAFFIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "model/verdict.h"
+
+struct classify_result;
+struct message;
+
+#define TRAFFIC_MAX_REASONS 24
+#define TRAFFIC_MAX_REASON 240     /* bytes of one reason, cut there */
+
+struct traffic_options {
+	const char *authserv_id;   /* [spam] authserv_id: NULL or "": none */
+	bool trust_headers;        /* [spam] trust_headers */
+};
+
+struct traffic {
+	enum verdict verdict;      /* VERDICT_OK unless a signal said more */
+	char *reasons[TRAFFIC_MAX_REASONS];   /* owned; further ones dropped */
+	size_t n_reasons;
+};
+
+void traffic_init(struct traffic *t);
+void traffic_clear(struct traffic *t);
+/* Judges m (envelope_from: the SMTP MAIL FROM, or NULL) into t (which
+ * traffic_init made; reasons are added to what is there). */
+void traffic_judge(const struct message *m, const char *envelope_from,
+		   const struct traffic_options *o, struct traffic *t);
+/* Adds a reason: "VERDICT: what" raising the verdict to v, or, with
+ * VERDICT_NONE, "what" alone (a note that decides nothing). */
+void traffic_add(struct traffic *t, enum verdict v, const char *what);
+/* When the rules' result is of outcome spam, adds "spam: rules, category
+ * C (score S): rule, rule...". */
+void traffic_add_rules(struct traffic *t, const struct classify_result *cr);
+/* True for the verdicts that quarantine: spam, forged. */
+bool traffic_quarantines(enum verdict v);
+/* The reasons as a JSON array of strings, appended to b. */
+void traffic_reasons_json(const struct traffic *t, struct buf *b);
+/* The same, allocated. */
+char *traffic_reasons_json_new(const struct traffic *t);
+
+#endif
