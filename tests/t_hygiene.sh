@@ -1,0 +1,187 @@
+#!/bin/sh
+# Inbox hygiene (issue 13): the traffic verdict of every message, each
+# signal alone, end to end with --now.  Only ok mail gets an ack, an SLA
+# clock, a follow-up, an escalation or counts as a repeat; spam and forged
+# mail is quarantined, list and bulk mail informational; every message is
+# stored.  Upstream spam fields count only with [spam] trust_headers;
+# Authentication-Results only from [spam] authserv_id.
+. "$top_srcdir/tests/lib/tap.sh"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+cat > redress.conf <<EOC
+[smtp]
+from = Acme Care <care@example.com>
+escalate_to = Duty Manager <duty@example.com>
+[sla]
+timezone = UTC
+hours = mon-fri 09:00-17:00
+[spam]
+authserv_id = mx.acme.example
+EOC
+{ cat redress.conf; echo "trust_headers = yes"; } > trust.conf
+NOW=2026-11-23T10:00:00Z
+R() { "$REDRESS" --now "$NOW" "$@"; }
+show() { R --json case show "$1" | jget "$2"; }
+# mk NAME FROM [HEADER...]: a plain complaint with these header fields on
+# top.  Each from a sender of its own (the number after the local part),
+# so that no rate limit or repeat count mixes in; SAME=1 keeps FROM.
+n=0
+mk() {
+	name=$1 from=$2; shift 2
+	n=$((n + 1))
+	[ -n "${SAME:-}" ] || from=$(echo "$from" | sed "s/@/$n@/")
+	{
+		for h in "$@"; do printf '%s\n' "$h"; done
+		printf 'From: %s\nTo: care@example.com\nSubject: My parcel never arrived\n' "$from"
+		printf 'Message-ID: <m%s@example.net>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n\n' "$n"
+		printf 'My parcel never arrived and I want a refund. Order 1234.\n'
+	} > "$name.eml"
+}
+# ingest FILE [CONF]: the number of the new case
+ingest() {
+	R -c "${2:-redress.conf}" ingest "$1" >/dev/null 2>&1 || echo "ingest $1 failed" >&2
+	R --json case list | jget 'd[-1]["id"]'
+}
+# verdict ID: "traffic state first_response_due acks-queued followups"
+verdict() {
+	show "$1" '"%s %s %s %d %d" % (d["traffic"], d["state"], d["first_response_due"],
+		len([j for j in d["jobs"] if j["kind"] in ("ack", "ack-plain") and j["state"] != "suppressed"]),
+		len([j for j in d["jobs"] if j["kind"] == "followup"]))'
+}
+reasons() { show "$1" '" | ".join(d["traffic_reasons"])'; }
+no_answer="None 0 0"
+
+mk plain 'Ann <ann@example.net>'
+id=$(ingest plain.eml)
+is "$(verdict "$id")" "ok new 2026-11-24T10:00:00Z 1 1" "a plain complaint is ok: ack, clock, follow-up"
+is "$(reasons "$id")" "" "with no reasons"
+
+# ---------------------------------------------------------------- list
+mk list 'Bea <bea@example.net>' 'List-Id: Users <users.lists.example.org>' \
+	'Reply-To: users@lists.example.org'
+id=$(ingest list.eml)
+is "$(verdict "$id")" "list informational $no_answer" "List-Id: list, informational, no ack, no clock"
+like "$(reasons "$id")" "^list: List-Id: Users <users.lists.example.org>" "the reason names the field"
+like "$(show "$id" 'd["customer"]')" "^bea[0-9]+@example.net$" \
+   "a list is never the customer: the author is"
+mk listpost 'Bea <bea@example.net>' 'List-Post: <mailto:users@lists.example.org>'
+is "$(verdict "$(ingest listpost.eml)")" "list informational $no_answer" "List-Post alone: list"
+mk beenthere 'Bea <bea@example.net>' 'X-BeenThere: users@lists.example.org'
+is "$(verdict "$(ingest beenthere.eml)")" "list informational $no_answer" "X-BeenThere alone: list"
+mk prec 'Bea <bea@example.net>' 'Precedence: list'
+is "$(verdict "$(ingest prec.eml)")" "list informational $no_answer" "Precedence: list alone: list"
+mk owner 'Bea <bea@example.net>' 'Sender: owner-users@lists.example.org'
+is "$(verdict "$(ingest owner.eml)")" "list informational $no_answer" "Sender owner-*: list"
+
+# ---------------------------------------------------------------- bulk
+mk bulk 'Shop <deals@shop.example>' 'Precedence: bulk'
+is "$(verdict "$(ingest bulk.eml)")" "bulk informational $no_answer" "Precedence: bulk alone: bulk"
+mk fbl 'Shop <deals@shop.example>' 'Feedback-ID: 123:campaign7:shop:esp'
+id=$(ingest fbl.eml)
+is "$(verdict "$id")" "bulk informational $no_answer" "Feedback-ID alone: bulk"
+like "$(reasons "$id")" "bulk: Feedback-ID: 123:campaign7" "the reason names it"
+mk unsub 'Shop <deals@shop.example>' 'List-Unsubscribe: <mailto:unsub@shop.example>'
+is "$(verdict "$(ingest unsub.eml)")" "bulk informational $no_answer" \
+   "List-Unsubscribe without a list: a newsletter, bulk"
+mk esp 'Shop <deals@shop.example>' 'X-CSA-Complaints: csa-complaints@eco.de'
+is "$(verdict "$(ingest esp.eml)")" "bulk informational $no_answer" "X-CSA-Complaints: bulk"
+mk mailer 'Shop <deals@shop.example>' 'X-Mailer: MailChimp Mailer - **CID1234**'
+is "$(verdict "$(ingest mailer.eml)")" "bulk informational $no_answer" "X-Mailer of Mailchimp: bulk"
+SAME=1 mk noreply 'Shop <no-reply@shop.example>'
+is "$(verdict "$(ingest noreply.eml)")" "bulk informational $no_answer" "a no-reply sender: bulk"
+SAME=1 mk news 'Shop <newsletter@shop.example>'
+is "$(verdict "$(ingest news.eml)")" "bulk informational $no_answer" "a newsletter@ sender: bulk"
+mk form 'Web form <noreply@acme.example>' 'Reply-To: Cleo <cleo@example.net>'
+is "$(verdict "$(ingest form.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "a web form: noreply@ From with the customer in Reply-To is ok"
+mk ses 'Dan <dan@example.net>' 'X-SES-Outgoing: 2026.11.23-54.240.0.1' 'X-SG-EID: abc'
+is "$(verdict "$(ingest ses.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "the headers of a transactional relay (SES, SendGrid) are no sign"
+
+# ------------------------------------------------------- upstream filters
+for h in 'X-Spam-Flag: YES' 'X-Spam-Status: Yes, score=12.3 required=5.0 tests=GTUBE' \
+	 'X-Spam: Yes' 'X-Rspamd-Action: reject' 'X-Rspamd-Action: add header' \
+	 'X-Spamd-Result: default: True [15.20 / 15.00]; GTUBE(0.00)[]'; do
+	f=$(echo "$h" | tr -c 'a-zA-Z0-9\n' _ | cut -c1-30)
+	mk "u$f" 'Eve <eve@example.net>' "$h"
+	id=$(ingest "u$f.eml")
+	is "$(verdict "$id")" "ok new 2026-11-24T10:00:00Z 1 1" "untrusted $h: ignored, ok"
+	like "$(reasons "$id")" "^ignored: ${h%%:*}" "and the reasons say it was ignored"
+	mk "t$f" 'Eve <eve@example.net>' "$h"
+	id=$(ingest "t$f.eml" trust.conf)
+	is "$(verdict "$id")" "spam quarantined $no_answer" "trusted $h: spam, quarantined"
+done
+for h in 'X-Spam-Flag: NO' 'X-Spam-Status: No, score=0.1' 'X-Rspamd-Action: no action' \
+	 'X-Rspamd-Action: greylist' 'X-Spamd-Result: default: False [1.00 / 15.00]'; do
+	f=$(echo "$h" | tr -c 'a-zA-Z0-9\n' _ | cut -c1-30)
+	mk "n$f" 'Fay <fay@example.net>' "$h"
+	is "$(verdict "$(ingest "n$f.eml" trust.conf)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+	   "trusted $h: ok"
+done
+
+# ------------------------------------------------ Authentication-Results
+mk dmarc 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.acme.example; dmarc=fail (p=reject) header.from=bank.example'
+id=$(ingest dmarc.eml)
+is "$(verdict "$id")" "forged quarantined $no_answer" "dmarc=fail from our authserv-id: forged"
+like "$(reasons "$id")" "forged: dmarc=fail header.from=bank.example" "the reason says so"
+mk foreign 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.elsewhere.example; dmarc=fail header.from=bank.example'
+is "$(verdict "$(ingest foreign.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "dmarc=fail from a foreign authserv-id: ignored"
+mk below 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.acme.example; dmarc=pass header.from=bank.example' \
+	'Authentication-Results: mx.acme.example; dmarc=fail header.from=bank.example'
+is "$(verdict "$(ingest below.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "a dmarc=fail below our topmost field is the sender's: ignored"
+mk spf 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.acme.example; spf=fail smtp.mailfrom=bounce@bank.example'
+is "$(verdict "$(ingest spf.eml)")" "forged quarantined $no_answer" \
+   "spf=fail for the From domain, no dkim: forged"
+mk spfdkim 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.acme.example; spf=fail smtp.mailfrom=bounce@bank.example; dkim=pass header.d=bank.example'
+is "$(verdict "$(ingest spfdkim.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "spf=fail with an aligned dkim=pass: ok"
+mk spfother 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.acme.example; spf=fail smtp.mailfrom=owner@lists.example.org'
+is "$(verdict "$(ingest spfother.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "spf=fail of another domain says nothing about From"
+
+# ------------------------------------------------------- the quarantine
+R case list --state quarantined > q.txt
+like "$(cat q.txt)" "quarantined +forged" "case list --state quarantined shows the forged case"
+like "$(R case list --state informational)" "informational +list" \
+   "case list --state informational shows list mail"
+total=$(ls ./*.eml | wc -l)
+is "$(R --json case list | jget 'len(d)')" "$total" "nothing is lost: one case per message"
+like "$(R case show 1)" "traffic: +ok" "case show says the traffic"
+like "$(R case show 2)" "traffic: +list \[\"list: List-Id" "and its reasons"
+R --json case list | jget 'sorted(set(k for c in d for k in c))' > keys.txt
+like "$(cat keys.txt)" "'traffic', 'traffic_reasons'" "case list --json has traffic and its reasons"
+
+# classify shows the verdict and its reasons, and stores nothing.
+like "$(R classify dmarc.eml)" "traffic: forged" "classify says forged"
+is "$(R --json classify dmarc.eml | jget '"%s %d" % (d["traffic"], len(d["traffic_reasons"]))')" "forged 1" \
+   "classify --json: traffic and traffic_reasons"
+is "$(R --json -c trust.conf classify "t$(echo 'X-Spam-Flag: YES' | tr -c 'a-zA-Z0-9\n' _ | cut -c1-30).eml" | jget 'd["traffic"]')" \
+   "spam" "classify --json with trusted headers: spam"
+
+# A week on, nobody answered: only ok cases escalate.
+NOW=2026-12-01T10:00:00Z; R tick >/dev/null
+is "$(R --json queue list | jget 'sorted(set(str(j["case"]) for j in d if j["kind"] == "escalation"))' | tr -d "'")" \
+   "$(R --json case list | jget 'sorted(str(c["id"]) for c in d if c["traffic"] == "ok")' | tr -d "'")" \
+   "a week on, tick escalates the ok cases and none of the others"
+
+# A list post does not make its author a repeat customer.
+mkdir repeat && cd repeat || exit 1
+cp ../redress.conf .
+NOW=2026-11-23T10:00:00Z
+for i in 1 2 3; do SAME=1 mk "post$i" 'Gil <gil@example.net>' 'List-Id: <users.lists.example.org>'; done
+R ingest post1.eml post2.eml post3.eml >/dev/null
+SAME=1 mk own 'Gil <gil@example.net>'
+id=$(ingest own.eml)
+is "$(show "$id" '"%s %s" % ("repeat" in d["tags"], d["priority"])')" "False normal" \
+   "three list posts by the same person make no repeat customer"
+is "$(R --json queue list | jget 'len([j for j in d if j["kind"] == "escalation"])')" 0 \
+   "and nothing escalates"
+done_testing
