@@ -532,6 +532,7 @@ test_outcomes(void)
 		"category old low \"Old style\" not-complaint\n"
 		"category plain low \"Complaint, said so\" outcome=complaint\n"
 		"category also-ask low \"Asked twice\" outcome=question\n"
+		"category junk low \"Spam\" spam\n"
 		"tag legal escalate complaint\n"
 		"rule refund any money 2 : refund\n"
 		"rule ask any ask 2 : do you\n"
@@ -539,24 +540,35 @@ test_outcomes(void)
 		"rule old any old 2 : cheers\n"
 		"rule plain any plain 2 : plainly\n"
 		"rule ask2 any also-ask 2 : wondering\n"
-		"rule lawyer any legal 1 : lawyer\n";
+		"rule lawyer any legal 1 : lawyer\n"
+		"rule pills any junk 2 : viagra\n";
 	static const struct {
 		const char *body, *category, *outcome;
 		bool complaint;
+		bool no_spam;
 	} cases[] = {
-		{ "I want a refund", "money", "complaint", true },
-		{ "nothing at all", "other", "complaint", true },
-		{ "do you sell hats", "ask", "question", false },
-		{ "thank you", "thanks", "praise", false },
-		{ "cheers", "old", "question", false },
-		{ "plainly", "plain", "complaint", true },
-		{ "just wondering", "also-ask", "question", false },
+		{ "I want a refund", "money", "complaint", true, false },
+		{ "nothing at all", "other", "complaint", true, false },
+		{ "do you sell hats", "ask", "question", false, false },
+		{ "thank you", "thanks", "praise", false, false },
+		{ "cheers", "old", "question", false, false },
+		{ "plainly", "plain", "complaint", true, false },
+		{ "just wondering", "also-ask", "question", false, false },
 		/* Ties: a complaint beats any other outcome; between two other
 		 * outcomes the one declared first wins. */
-		{ "refund, thank you", "money", "complaint", true },
-		{ "thank you, do you", "ask", "question", false },
+		{ "refund, thank you", "money", "complaint", true, false },
+		{ "thank you, do you", "ask", "question", false, false },
 		/* A complaint tag turns praise into a complaint. */
-		{ "thank you, my lawyer", "other", "complaint", true },
+		{ "thank you, my lawyer", "other", "complaint", true, false },
+		/* Spam (issue 13): an outcome like the others, ties go to the
+		 * complaint; a complaint tag does not make spam a complaint
+		 * (bulk mail is full of legal small print); with no_spam the
+		 * message is what it would be without the spam categories. */
+		{ "cheap viagra", "junk", "spam", false, false },
+		{ "refund for my viagra", "money", "complaint", true, false },
+		{ "viagra, ask your lawyer", "junk", "spam", false, false },
+		{ "cheap viagra", "other", "complaint", true, true },
+		{ "viagra, thank you", "thanks", "praise", false, true },
 	};
 	struct classify_rules *r = NULL;
 	char *err = NULL;
@@ -567,11 +579,12 @@ test_outcomes(void)
 		free(err);
 		return;
 	}
-	is_int((long long)classify_rules_n_categories(r), 7, "seven categories");
+	is_int((long long)classify_rules_n_categories(r), 8, "eight categories");
 	is_str(classify_rules_category(r, 2), "ask", "the third category is ask");
-	ok(classify_rules_category(r, 7) == NULL, "no eighth category");
+	ok(classify_rules_category(r, 8) == NULL, "no ninth category");
+	ok(classify_rules_category_outcome(r, 7) == OUTCOME_SPAM, "the eighth is of outcome spam");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct classify_input in = { .body = cases[i].body };
+		struct classify_input in = { .body = cases[i].body, .no_spam = cases[i].no_spam };
 		struct classify_result *res = NULL;
 		struct buf b;
 

@@ -15,8 +15,8 @@ like "$out" "^escalate: yes$" "text: escalate"
 
 out=$("$REDRESS" --json classify "$D/complaint.eml")
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d.keys()))')" \
-   "category,complaint,escalate,label,outcome,priority,rules,scores,tags" \
-   "JSON keys (doc/contract.md, and outcome beside complaint)"
+   "category,complaint,escalate,label,outcome,priority,rules,scores,tags,traffic,traffic_reasons" \
+   "JSON keys (doc/contract.md, outcome beside complaint, the traffic verdict)"
 is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["outcome"], d["category"], d["priority"], d["tags"], d["escalate"]')" \
    "True complaint billing urgent ['legal'] True" "JSON values"
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d["rules"][0].keys()))')" \

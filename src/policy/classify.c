@@ -355,7 +355,11 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 		    (best_complaint < 0 || score[i] > score[best_complaint]))
 			best_complaint = (ssize_t)i;
 	}
-	if (best >= 0 && r->targets[best].outcome != OUTCOME_COMPLAINT && force_complaint)
+	/* A complaint tag (legal, safety) turns thanks or a question into a
+	 * complaint, not spam: spam is not what a customer wrote at all, and
+	 * bulk mail is full of legal small print. */
+	if (best >= 0 && r->targets[best].outcome != OUTCOME_COMPLAINT &&
+	    r->targets[best].outcome != OUTCOME_SPAM && force_complaint)
 		best = best_complaint;
 	if (best < 0)
 		best = (ssize_t)r->fallback;

@@ -29,7 +29,8 @@
  *           the marketing services (X-CSA-Complaints, X-MC-User,
  *           X-Mailchimp-*, X-SFMC-Stack, X-Campaign, X-Campaign-Id,
  *           X-CampaignID, X-Mailin-Campaign, X-Mailer of a known
- *           marketing service), and an unattended conversation address
+ *           marketing service), no To and no Cc field at all (a Bcc to
+ *           many, or a list's copy), and an unattended conversation address
  *           (Reply-To, else From) whose local part has one of the words
  *           noreply, no-reply, donotreply, do-not-reply, newsletter(s),
  *           news, rss, feeds, rssfeeds, digest, notification(s), alerts,
