@@ -42,11 +42,12 @@ ingest() {
 	R -c "${2:-redress.conf}" ingest "$1" >/dev/null 2>&1 || echo "ingest $1 failed" >&2
 	R --json case list | jget 'd[-1]["id"]'
 }
-# verdict ID: "traffic state first_response_due acks-queued followups"
+# verdict ID: "traffic state first_response_due acks followups" (jobs not
+# suppressed)
 verdict() {
 	show "$1" '"%s %s %s %d %d" % (d["traffic"], d["state"], d["first_response_due"],
 		len([j for j in d["jobs"] if j["kind"] in ("ack", "ack-plain") and j["state"] != "suppressed"]),
-		len([j for j in d["jobs"] if j["kind"] == "followup"]))'
+		len([j for j in d["jobs"] if j["kind"] == "followup" and j["state"] != "suppressed"]))'
 }
 reasons() { show "$1" '" | ".join(d["traffic_reasons"])'; }
 no_answer="None 0 0"
@@ -171,6 +172,52 @@ NOW=2026-12-01T10:00:00Z; R tick >/dev/null
 is "$(R --json queue list | jget 'sorted(set(str(j["case"]) for j in d if j["kind"] == "escalation"))' | tr -d "'")" \
    "$(R --json case list | jget 'sorted(str(c["id"]) for c in d if c["traffic"] == "ok")' | tr -d "'")" \
    "a week on, tick escalates the ok cases and none of the others"
+
+# case spam and case release, in a store of their own.
+mkdir people && cd people || exit 1
+cp ../redress.conf .
+NOW=2026-11-23T10:00:00Z
+mk ok1 'Hal <hal@example.net>'
+mk forged1 'Bank <service@bank.example>' \
+	'Authentication-Results: mx.acme.example; dmarc=fail header.from=bank.example'
+mk list1 'Ivy <ivy@example.net>' 'List-Id: <users.lists.example.org>'
+R ingest ok1.eml forged1.eml list1.eml >/dev/null
+jobs() { show "$1" '" ".join("%s:%s" % (j["kind"], j["state"]) for j in d["jobs"])'; }
+events() { show "$1" '" ".join(e["kind"] for e in d["events"])'; }
+is "$(jobs 1)" "ack:queued followup:queued" "an ok case: ack and follow-up queued"
+NOW=2026-11-23T11:00:00Z; R case spam 1 >/dev/null; st=$?
+is "$st" 0 "case spam: exit 0"
+is "$(verdict 1)" "spam quarantined $no_answer" "case spam: quarantined, traffic spam, no clock"
+is "$(jobs 1)" "ack:suppressed followup:suppressed" "its queued ack and follow-up are suppressed"
+like "$(events 1)" " spam$" "an event of kind spam"
+like "$(reasons 1)" "spam: marked spam by a person" "the reasons say a person said so"
+R case spam 1 >/dev/null 2>err; st=$?
+is "$st" 65 "case spam on spam: refused (65)"
+like "$(cat err)" "quarantined as spam already" "saying why"
+R case release 9 >/dev/null 2>err; st=$?
+is "$st" 66 "case release of no case: 66"
+R case spam x >/dev/null 2>err; st=$?
+is "$st" 64 "case spam x: usage (64)"
+
+NOW=2026-11-23T12:00:00Z; R case release 2 >/dev/null; st=$?
+is "$st" 0 "case release of the forged case: exit 0"
+is "$(verdict 2)" "ok new 2026-11-24T12:00:00Z 1 1" \
+   "released: ok, new, ack and clock timed from the release (12:00 + 1d)"
+is "$(show 2 '[j["due"] for j in d["jobs"] if j["state"] == "queued"]' | tr -d "[]',")" \
+   "2026-11-23T12:00:00Z 2026-11-30T12:00:00Z" "the ack due at once, the follow-up a week after the release"
+like "$(events 2)" " release$" "an event of kind release"
+R case release 2 >/dev/null 2>err; st=$?
+is "$st" 65 "releasing it again: refused (65)"
+R case release 1 >/dev/null; R case release 3 >/dev/null
+is "$(verdict 3)" "ok new 2026-11-24T12:00:00Z 1 1" "an informational (list) case can be released too"
+is "$(verdict 1)" "ok new 2026-11-24T12:00:00Z 1 1" "and a case marked spam"
+R case reopen 3 >/dev/null 2>&1
+mk list2 'Jo <jo@example.net>' 'List-Id: <users.lists.example.org>'
+R ingest list2.eml >/dev/null
+R case reopen 4 >/dev/null 2>err; st=$?
+is "$st" 65 "an informational case cannot be reopened (65)"
+like "$(cat err)" "case release" "it says to release it"
+cd .. || exit 1
 
 # A list post does not make its author a repeat customer.
 mkdir repeat && cd repeat || exit 1

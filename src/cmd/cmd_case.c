@@ -9,7 +9,8 @@
  *
  *	respond, wait, resolve and reopen are the moves a person makes on a
  *	case by hand (caselife.h): each in one transaction with its event and
- *	the follow-up it schedules.
+ *	the follow-up it schedules.  spam and release are a person's word on
+ *	the traffic verdict (hygiene.h).
  */
 #include "autoconfig.h"
 
@@ -25,6 +26,8 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "case/caselife.h"
+#include "case/hygiene.h"
+#include "case/identity.h"
 #include "case/outbox.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -36,10 +39,15 @@ static const char case_usage[] =
 "usage: redress case list [--state STATE] [--breached]\n"
 "       redress case show ID [--raw N]\n"
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
+"       redress case spam ID | release ID\n"
 "list: the cases, oldest first (--json: an array of objects).\n"
 "show: one case with its events, messages (headers and text) and jobs;\n"
 "  --raw N prints the Nth message of the case exactly as received.\n"
-"States: new acknowledged responded waiting resolved closed held.\n";
+"spam: quarantine the case as spam, suppressing every job still queued.\n"
+"release: take a quarantined or informational case as ok from now on:\n"
+"  it is acknowledged and clocked as if it had just arrived.\n"
+"States: new acknowledged responded waiting resolved closed held\n"
+"  quarantined informational.\n";
 
 /* Writes the tags "a b c" as a JSON array. */
 static void
@@ -558,6 +566,69 @@ fail:
 	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 }
 
+/* "case spam ID" and "case release ID": argv[0] is the word. */
+static int
+case_hygiene(struct app *app, struct store *st, int argc, char **argv)
+{
+	bool spam = strcmp(argv[0], "spam") == 0;
+	struct store_case cs, *c = &cs;
+	struct identity *id = NULL;
+	char *error = NULL, *what;
+	long long n;
+	int r, bad;
+
+	store_case_init(c);
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "redress: usage: redress case %s ID\n", argv[0]);
+		return EX_USAGE;
+	}
+	what = xasprintf("case %s", argv[0]);
+	bad = cmd_id_arg(what, "case", argv[1], &n);
+	free(what);
+	if (bad != EX_OK)
+		return bad;
+	if (!spam && identity_new(app->cfg, st, &id, &error) < 0)
+		goto fail;
+	if (store_begin(st, &error) < 0)
+		goto fail;
+	r = store_case_get(st, n, c, &error);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_rollback(st);
+		identity_free(&id);
+		fprintf(stderr, "redress: no case %lld\n", n);
+		return EX_NOINPUT;
+	}
+	r = spam ? hygiene_spam(st, c, app->now, &error)
+		 : hygiene_release(st, app->cfg, id, c, app->now, &error);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_rollback(st);
+		fprintf(stderr, "redress: %s\n", error);
+		free(error);
+		store_case_clear(c);
+		identity_free(&id);
+		return EX_DATAERR;
+	}
+	if (store_commit(st, &error) < 0)
+		goto fail;
+	if (app->verbose >= 0)
+		printf("case %lld is %s (traffic %s)\n", c->id, case_state_name(c->state),
+		       verdict_name(c->traffic));
+	store_case_clear(c);
+	identity_free(&id);
+	return EX_OK;
+fail:
+	log_error("%s", error);
+	free(error);
+	store_rollback(st);
+	store_case_clear(c);
+	identity_free(&id);
+	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+}
+
 int
 cmd_case(struct app *app, int argc, char **argv)
 {
@@ -584,6 +655,8 @@ cmd_case(struct app *app, int argc, char **argv)
 		ret = case_list(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		ret = case_show(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "spam") == 0 || strcmp(argv[1], "release") == 0)
+		ret = case_hygiene(app, st, argc - 1, argv + 1);
 	else
 		ret = case_change(app, st, argc - 1, argv + 1);
 	store_close(&st);
