@@ -55,6 +55,8 @@
 #include "policy/classify.h"
 #include "policy/sla.h"
 #include "policy/traffic.h"
+#include "base/log.h"
+#include "net/spamd.h"
 #include "store/store.h"
 
 struct intake {
@@ -580,8 +582,12 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		 * else is chased. */
 		time_t fu = cr->complaint ? outbox_followup_due(in->cfg, now, false) : 0;
 
+		/* A scanner that was down gets a second chance before the ack
+		 * goes (outbox.c scans again when it is due). */
+		time_t ack_due = traffic->scan_pending ? now + in->cfg->spam_wait : now;
+
 		if (intake_enqueue(in, case_id, cr->complaint ? JOB_ACK : JOB_ACK_PLAIN,
-				   customer, now, used, now, error_r) < 0 ||
+				   customer, ack_due, used, now, error_r) < 0 ||
 		    store_rate_add(st, JOB_ACK, rate_key, rate_domain, now, case_id, error_r) < 0)
 			goto out;
 		if (fu != 0 && intake_enqueue(in, case_id, JOB_FOLLOWUP, customer, fu,
@@ -639,23 +645,62 @@ out:
 }
 
 /*
- * The traffic verdict from the header (policy/traffic.h); the rules' spam
- * outcome is added when the message is classified.  0, or -1 with
- * *error_r: nothing here fails yet (the scanners will).
+ * The traffic verdict from the header (policy/traffic.h), then from spamd
+ * when [spam] spamd is set; the rules' spam outcome is added when the
+ * message is classified.  A spamd that is down does not stop intake: the
+ * message is ok as far as the rest can tell, and its ack waits ([spam]
+ * wait) for the outbox to scan it again (TRAFFIC_UNSCANNED).  Never
+ * fails.
  */
-static int
+static void
 intake_traffic(struct intake *in, const struct message *m, const char *raw, size_t len,
-	       const struct intake_source *src, struct traffic *t, char **error_r)
+	       const struct intake_source *src, struct traffic *t)
 {
+	const struct config *cfg = in->cfg;
 	struct traffic_options o = { 0 };
+	struct spamd_result sr;
+	enum spamd_status st;
+	char r[1024], *err = NULL;
 
-	(void)raw;
-	(void)len;
-	(void)error_r;
-	o.authserv_id = in->cfg->spam_authserv_id;
-	o.trust_headers = in->cfg->spam_trust_headers;
+	o.authserv_id = cfg->spam_authserv_id;
+	o.trust_headers = cfg->spam_trust_headers;
 	traffic_judge(m, src->envelope_from, &o, t);
-	return 0;
+	if (cfg->spam_spamd == NULL || *cfg->spam_spamd == '\0' || traffic_quarantines(t->verdict))
+		return;
+	if ((long)len > cfg->spam_max_size) {
+		snprintf(r, sizeof(r), "unscanned: larger than [spam] max_size (%zu bytes)", len);
+		traffic_add(t, VERDICT_NONE, r);
+		return;
+	}
+	st = spamd_check(cfg->spam_spamd, cfg->spam_timeout, raw, len, &sr, &err);
+	switch (st) {
+	case SPAMD_CHECKED:
+		snprintf(r, sizeof(r), "spamd %.1f/%.1f: %s", sr.score, sr.threshold,
+			 sr.symbols[0] != '\0' ? sr.symbols : "no rules hit");
+		if (sr.spam)
+			traffic_add(t, VERDICT_SPAM, r);
+		else {
+			char ok[1100];
+
+			snprintf(ok, sizeof(ok), "not spam: %s", r);
+			traffic_add(t, VERDICT_NONE, ok);
+		}
+		break;
+	case SPAMD_UNAVAILABLE:
+		log_warn("%s: %s: the ack waits up to [spam] wait", src->source, err);
+		snprintf(r, sizeof(r), TRAFFIC_UNSCANNED " (%.150s): the ack waits", err);
+		traffic_add(t, VERDICT_NONE, r);
+		t->scan_pending = true;
+		break;
+	case SPAMD_FAILED:
+		/* A protocol error will not mend itself: the message is
+		 * taken as the rest says, and the log says why. */
+		log_error("%s: %s", src->source, err);
+		snprintf(r, sizeof(r), "unscanned: spamd failed (%.150s)", err);
+		traffic_add(t, VERDICT_NONE, r);
+		break;
+	}
+	free(err);
 }
 
 /* Whether a message with fingerprint fp is stored already: 1 (res says
@@ -748,8 +793,7 @@ intake_message(struct intake *in, const char *raw, size_t len,
 	intake_author(in, m, src, &author);
 	if (!autoreply_is_automatic_for(m, src->envelope_from, &in->policy, &automatic))
 		automatic = NULL;
-	if (intake_traffic(in, m, raw, len, src, &traffic, error_r) < 0)
-		goto out;
+	intake_traffic(in, m, raw, len, src, &traffic);
 	/* Spam and forged mail never joins a case: it could only move one. */
 	found = traffic_quarantines(traffic.verdict) ? 0
 		: intake_thread(in, m, &author, &joined, &how, error_r);

@@ -48,12 +48,15 @@
 #include "base/xmem.h"
 #include "case/caselife.h"
 #include "case/identity.h"
+#include "case/hygiene.h"
 #include "case/outbox.h"
 #include "case/thread.h"
 #include "config/config.h"
 #include "mail/addr.h"
 #include "mail/compose.h"
 #include "net/mailer.h"
+#include "net/spamd.h"
+#include "policy/traffic.h"
 #include "policy/sla.h"
 #include "policy/template.h"
 #include "store/store.h"
@@ -574,6 +577,10 @@ outbox_pointless(const struct store_case *c, const struct store_job *j)
 
 	if (c->state == CASE_HELD)
 		return "the case is held";
+	if (c->state == CASE_QUARANTINED)
+		return "the case is quarantined";
+	if (c->state == CASE_INFORMATIONAL && !to_staff)
+		return "the case is informational";
 	if (j->rcpt == NULL || *j->rcpt == '\0')
 		return "no recipient";
 	if (j->kind == JOB_FOLLOWUP && c->state == CASE_CLOSED)
@@ -621,6 +628,79 @@ outbox_set(char **field, char *value)
 	*field = value;
 }
 
+/*
+ * The ack of a message whose spamd was down at intake waited [spam] wait
+ * (intake.c): scan it again now.  Spam: the case is marked so
+ * (hygiene_spam), and outbox_pointless stops the ack.  Not spam, or
+ * spamd still down (the wait is the bound): the ack goes, and the reasons
+ * say which.  0, or -1 on a store error.
+ */
+static int
+outbox_rescan(struct outbox *ob, struct store_case *c, time_t now, char **error_r)
+{
+	const struct config *cfg = ob->cfg;
+	struct store_message_info *msgs = NULL;
+	struct spamd_result sr;
+	enum spamd_status st = SPAMD_FAILED;
+	char *raw = NULL, *err = NULL, *detail, *mark, *fixed;
+	size_t n = 0, len = 0;
+	int r = 0;
+
+	if (c->traffic_reasons == NULL || cfg->spam_spamd == NULL || *cfg->spam_spamd == '\0' ||
+	    (mark = strstr(c->traffic_reasons, TRAFFIC_UNSCANNED)) == NULL)
+		return 0;
+	if (store_case_messages(ob->st, c->id, &msgs, &n, error_r) < 0)
+		return -1;
+	if (n > 0 && store_message_raw(ob->st, msgs[0].id, &raw, &len, error_r) < 0) {
+		store_message_infos_free(&msgs, n);
+		return -1;
+	}
+	store_message_infos_free(&msgs, n);
+	if (raw != NULL)
+		st = spamd_check(cfg->spam_spamd, cfg->spam_timeout, raw, len, &sr, &err);
+	free(raw);
+	if (st == SPAMD_CHECKED)
+		detail = xasprintf("spamd %.1f/%.1f: %s", sr.score, sr.threshold,
+				   sr.symbols[0] != '\0' ? sr.symbols : "no rules hit");
+	else
+		detail = xasprintf("spamd still unavailable after [spam] wait (%s): the ack "
+				   "goes unscanned", err != NULL ? err : "no message");
+	/* The mark goes, so that the case is scanned once more at most. */
+	mark = strstr(c->traffic_reasons, TRAFFIC_UNSCANNED);
+	fixed = xasprintf("%.*srescanned: spamd was unavailable%s",
+			  (int)(mark - c->traffic_reasons), c->traffic_reasons,
+			  mark + strlen(TRAFFIC_UNSCANNED));
+	free(c->traffic_reasons);
+	c->traffic_reasons = fixed;
+	if (store_begin(ob->st, error_r) < 0) {
+		free(detail);
+		free(err);
+		return -1;
+	}
+	if (st == SPAMD_CHECKED && sr.spam) {
+		/* What hygiene_spam writes, with spamd's word for it. */
+		r = hygiene_spam(ob->st, c, now, error_r);
+		if (r > 0)
+			r = store_event_add(ob->st, c->id, now, "scanned", detail, error_r);
+	} else {
+		c->updated = now;
+		r = store_case_update(ob->st, c, error_r);
+		if (r == 0)
+			r = store_event_add(ob->st, c->id, now, "scanned", detail, error_r);
+	}
+	if (r < 0) {
+		store_rollback(ob->st);
+	} else if (store_commit(ob->st, error_r) < 0) {
+		r = -1;
+	} else {
+		r = 0;
+		log_info("case %lld: %s", c->id, detail);
+	}
+	free(detail);
+	free(err);
+	return r;
+}
+
 static int
 outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		struct outbox_stats *stats, char **error_r)
@@ -635,6 +715,10 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 
 	if (outbox_job_case(ob, j, &c, error_r) < 0)
 		return -1;
+	if (job_kind_is_ack(j->kind) && outbox_rescan(ob, &c, now, error_r) < 0) {
+		store_case_clear(&c);
+		return -1;
+	}
 	buf_init(&msg, MAILER_MAX_MESSAGE);
 	why = outbox_pointless(&c, j);
 	if (why != NULL) {

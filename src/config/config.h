@@ -123,6 +123,10 @@ struct config {
 	char *spam_authserv_id;   /* Authentication-Results from these are believed */
 	bool spam_trust_headers;  /* believe X-Spam-Flag, X-Spam-Status, X-Spam,
 				   * X-Rspamd-Action, X-Spamd-Result */
+	char *spam_spamd;         /* HOST:PORT of spamd; "": none */
+	long spam_timeout;        /* seconds for one scan, connecting included */
+	long spam_max_size;       /* bytes: larger messages are not scanned */
+	long spam_wait;           /* seconds an ack waits for a scanner that is down */
 
 	/* [case] */
 	char *case_tag;           /* the word of the subject tag: [case 000123] */

@@ -40,6 +40,7 @@
 #include "model/priority.h"
 #include "net/imap.h"
 #include "net/mailer.h"
+#include "net/spamd.h"
 #include "policy/sla.h"
 
 /* The least [smtp] lease: the lock and claims are renewed every third. */
@@ -214,6 +215,19 @@ config_derive_imap(struct config *cfg, char **error_r)
 	return -1;
 }
 
+/* [spam] spamd is HOST:PORT; nothing is asked of the network here. */
+static int
+config_derive_spam(struct config *cfg, char **error_r)
+{
+	char host[256], port[16];
+
+	if (cfg->spam_spamd != NULL && *cfg->spam_spamd != '\0' &&
+	    spamd_parse_hostport(cfg->spam_spamd, host, sizeof(host), port, sizeof(port)) < 0)
+		return config_fail(cfg, "spam", "spamd", cfg->spam_spamd,
+				   "is not HOST:PORT (like 127.0.0.1:783)", error_r);
+	return 0;
+}
+
 int
 config_derive(struct config *cfg, char **error_r)
 {
@@ -226,7 +240,8 @@ config_derive(struct config *cfg, char **error_r)
 	    config_patterns(cfg, "autoreply", "addresses", cfg->autoreply_addresses,
 			    error_r) < 0 ||
 	    config_tag(cfg, error_r) < 0 ||
-	    config_derive_imap(cfg, error_r) < 0) {
+	    config_derive_imap(cfg, error_r) < 0 ||
+	    config_derive_spam(cfg, error_r) < 0) {
 		config_underive(cfg);
 		return -1;
 	}

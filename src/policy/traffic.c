@@ -329,13 +329,6 @@ traffic_list(const struct message *m, const char *envelope_from, struct traffic 
 				break;
 			}
 	}
-	/* Mail is written to someone: no To and no Cc at all is a Bcc to
-	 * many, or a list's copy (a person's Bcc to us has our address in
-	 * the envelope only, and is rare for a complaint). */
-	if (m->n_to == 0 && m->n_cc == 0 && message_header(m, "To") == NULL &&
-	    message_header(m, "Cc") == NULL)
-		traffic_add(t, VERDICT_BULK, "no To or Cc: addressed to nobody (a Bcc to many, "
-			    "or a list's copy)");
 	/* The conversation address, as autoreply reads it: a web form that
 	 * sends as noreply@ with the customer in Reply-To is a customer. */
 	v = m->reply_to.addr != NULL && *m->reply_to.addr != '\0' ? m->reply_to.addr

@@ -29,8 +29,7 @@
  *           the marketing services (X-CSA-Complaints, X-MC-User,
  *           X-Mailchimp-*, X-SFMC-Stack, X-Campaign, X-Campaign-Id,
  *           X-CampaignID, X-Mailin-Campaign, X-Mailer of a known
- *           marketing service), no To and no Cc field at all (a Bcc to
- *           many, or a list's copy), and an unattended conversation address
+ *           marketing service), and an unattended conversation address
  *           (Reply-To, else From) whose local part has one of the words
  *           noreply, no-reply, donotreply, do-not-reply, newsletter(s),
  *           news, rss, feeds, rssfeeds, digest, notification(s), alerts,
@@ -40,7 +39,9 @@
  *           them.
  *
  * The verdict is the weightiest one any signal gave (verdict.h orders
- * them).  Pure functions of the message and the options.
+ * them).  Not a signal: a message with no To and no Cc (a Bcc, or a list
+ * archive's copy): people and tests write such mail to us too.  Pure
+ * functions of the message and the options.
  */
 #ifndef REDRESS_POLICY_TRAFFIC_H
 #define REDRESS_POLICY_TRAFFIC_H
@@ -66,7 +67,13 @@ struct traffic {
 	enum verdict verdict;      /* VERDICT_OK unless a signal said more */
 	char *reasons[TRAFFIC_MAX_REASONS];   /* owned; further ones dropped */
 	size_t n_reasons;
+	bool scan_pending;         /* a scanner was down: the ack waits for
+				    * a second try ([spam] wait) */
 };
+
+/* The reason intake gives a message whose scanner was down; the outbox
+ * looks for it before the ack goes out, and scans again. */
+#define TRAFFIC_UNSCANNED "unscanned: spamd unavailable"
 
 void traffic_init(struct traffic *t);
 void traffic_clear(struct traffic *t);
