@@ -2,8 +2,9 @@
  * cmd_classify - "redress classify FILE [--explain]".
  *
  * classify reads one raw message (FILE, or - for standard input), parses it
- * the way intake does, keeps the customer's fresh text, and prints how the
- * rules would classify it: category, priority, tags, the score of every
+ * the way intake does, keeps the customer's fresh text, and prints its
+ * traffic verdict from the header and the rules (not from spamd) and how
+ * the rules would classify it: category, priority, tags, the score of every
  * category and, with --explain, every rule that fired with the text it
  * matched and where.  It stores nothing.  With the global --json it prints
  * the classify JSON object of doc/contract.md.
@@ -35,8 +36,9 @@
 static const char cmd_classify_usage[] =
 "usage: redress [--json] classify FILE [--explain]\n"
 "Shows how the rules would classify the message in FILE (- for standard\n"
-"input): complaint or not, category, priority, tags and the score of each\n"
-"category.  Nothing is stored.\n"
+"input): its traffic verdict (ok, bulk, list, spam, forged) with the reasons,\n"
+"complaint or not, category, priority, tags and the score of each\n"
+"category.  Nothing is stored, and spamd is not asked.\n"
 "  --explain  also list every rule that fired: its field, the text it\n"
 "             matched and the byte offset, and what it added\n"
 "  --json     (global option) print the result as one JSON object\n"
