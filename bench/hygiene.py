@@ -365,6 +365,8 @@ def report(a, results, samples_files):
                 (x["traffic"] or {}).items(), key=lambda kv: (-kv[1], str(kv[0])))) or "n/a")
         L.append("| " + " | ".join(cells) + " |")
     L.append("")
+    if a.befores:
+        L.extend(before_after(a, results))
     L.append(RULES)
     L.append("")
     L.append("## Ingest speed")
@@ -485,6 +487,27 @@ NOTES = """## Notes
   queues.  Each set's temporary directory is removed at the end."""
 
 
+def before_after(a, results):
+    L = ["## Before and after", "",
+         "The same sets through `%s` (before; rules and templates of `%s`) and through the"
+         " redress above (after), share of the messages of the set (count in brackets)."
+         % (a.before_label or a.before, a.before_datadir or a.datadir_shown), "",
+         "| set | | acks queued | apologies (ack) | apologies (within 8 days)"
+         " | escalations (at intake) | escalations (after a week) | SLA clocks"
+         " | counted as complaints |",
+         "| --- | --- |" + " ---: |" * 7]
+    for b, x in zip(a.befores, results):
+        for label, y in (("before", b), ("after", x)):
+            n = y["messages"]
+            L.append("| %s | %s | %s |" % (x["name"] if label == "before" else "", label, " | ".join([
+                pct(len(y["acks"]), n), pct(len(y["apology_ack"]), n),
+                pct(len(y["apology_week"]), n), pct(len(y["esc_intake"]), n),
+                pct(len(y["esc_week"]), n), pct(len(y["clocks"]), n),
+                pct(len(y["complaints"]), n) if y["complaints"] is not None else "n/a"])))
+    L.append("")
+    return L
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--redress", required=True)
@@ -499,6 +522,11 @@ def main():
     ap.add_argument("--now", default=NOW)
     ap.add_argument("--keep", action="store_true", help="keep the temporary stores")
     ap.add_argument("--repeat", type=int, default=3, help="timed ingests per set")
+    ap.add_argument("--before", default=None,
+                    help="another redress to measure first, for a before/after table")
+    ap.add_argument("--before-datadir", default=None,
+                    help="its rules.conf and templates/ (default: --datadir)")
+    ap.add_argument("--before-label", default=None, help="how the table names it")
     a = ap.parse_args()
     if a.repeat < 1:
         ap.error("--repeat must be at least 1")
@@ -528,6 +556,7 @@ def main():
                         cfpb_dir], check=True, stdout=subprocess.DEVNULL)
         sets[2] = (sets[2][0], sorted_files(cfpb_dir))
         results = []
+        a.befores = []
         samples_files = []
         for name, files in sets:
             files = select(files, a.half)
@@ -535,6 +564,11 @@ def main():
                 die("%s: no files in the %s half" % (name, a.half))
             if name == "contrib/samples":
                 samples_files = files
+            if a.before:
+                os.environ["REDRESS_DATADIR"] = a.before_datadir or a.datadir
+                b = measure(a.before, a.config, name, files, workroot, a.now, 1)
+                os.environ["REDRESS_DATADIR"] = a.datadir
+                a.befores.append(b)
             x = measure(a.redress, a.config, name, files, workroot, a.now, a.repeat)
             sys.stderr.write("hygiene: %-24s %5d messages, %.2f s\n"
                              % (name, x["messages"], x["seconds"]))

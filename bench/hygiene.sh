@@ -4,6 +4,7 @@
 #
 # usage: bench/hygiene.sh [--redress PATH] [--half odd|even|all] [--out FILE]
 #                         [--config FILE] [--datadir DIR] [--repeat N] [--keep]
+#                         [--before PATH [--before-datadir DIR]]
 #   --redress PATH  the binary to measure (default: _test/plain/redress, else
 #                   build-plain/redress, else redress on PATH)
 #   --half H        odd- or even-numbered files only (by the number in the
@@ -20,6 +21,9 @@
 #   --repeat N      time the ingest of each set N times, each into a fresh
 #                   store, and report the best (default: 3)
 #   --keep          keep the temporary stores and say where they are
+#   --before PATH   another redress (an older build) to measure first on the
+#                   same sets, once each, for a before/after table; its rules
+#                   and templates from --before-datadir DIR (default: --datadir)
 #
 # Sets: spam-1 (500 spam) and easy-ham-1 (2,500 list mail and newsletters)
 # from $REDRESS_CORPORA/spamassassin (default ../shared/corpora beside the
@@ -34,14 +38,14 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 corpora=${REDRESS_CORPORA:-$top/../shared/corpora}
 datadir=${REDRESS_DATADIR:-$top}
-redress='' half=all out=$top/bench/hygiene.md config='' keep='' repeat=3
+redress='' half=all out=$top/bench/hygiene.md config='' keep='' repeat=3 before='' before_dd=''
 cmdline="bench/hygiene.sh${*:+ $*}"
 
 usage() {	# EXIT: the usage, on stdout for --help, else on stderr
 	if [ "$1" -eq 0 ]; then
-		sed -n '4,22s/^# \{0,1\}//p' "$0"
+		sed -n '4,26s/^# \{0,1\}//p' "$0"
 	else
-		sed -n '4,22s/^# \{0,1\}//p' "$0" >&2
+		sed -n '4,26s/^# \{0,1\}//p' "$0" >&2
 	fi
 	exit "$1"
 }
@@ -56,6 +60,8 @@ while [ $# -gt 0 ]; do
 	--datadir) need $# "$1"; datadir=$2; shift 2 ;;
 	--repeat) need $# "$1"; repeat=$2; shift 2 ;;
 	--keep) keep=--keep; shift ;;
+	--before) need $# "$1"; before=$2; shift 2 ;;
+	--before-datadir) need $# "$1"; before_dd=$2; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "hygiene: unknown argument: $1" >&2; usage 64 ;;
 	esac
@@ -125,4 +131,9 @@ set -- --redress "$redress" --top "$top" --corpora "$corpora" --datadir "$datadi
 	--half "$half" --out "$out" --repeat "$repeat" --cmdline "$cmdline"
 [ -z "$config" ] || set -- "$@" --config "$config"
 [ -z "$keep" ] || set -- "$@" --keep
+if [ -n "$before" ]; then
+	[ -x "$before" ] || { echo "hygiene: $before: not an executable" >&2; exit 69; }
+	set -- "$@" --before "$before"
+	[ -z "$before_dd" ] || set -- "$@" --before-datadir "$before_dd"
+fi
 exec python3 "$top/bench/hygiene.py" "$@"

@@ -126,6 +126,8 @@ mk dmarc 'Bank <service@bank.example>' \
 id=$(ingest dmarc.eml)
 is "$(verdict "$id")" "forged quarantined $no_answer" "dmarc=fail from our authserv-id: forged"
 like "$(reasons "$id")" "forged: dmarc=fail header.from=bank.example" "the reason says so"
+is "$(show "$id" '"%s %s" % (d["complaint"], d["outcome"])')" "False complaint" \
+   "not counted as a complaint; the outcome keeps what the rules read"
 mk foreign 'Bank <service@bank.example>' \
 	'Authentication-Results: mx.elsewhere.example; dmarc=fail header.from=bank.example'
 is "$(verdict "$(ingest foreign.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \

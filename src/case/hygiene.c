@@ -80,6 +80,7 @@ hygiene_spam(struct store *st, struct store_case *c, time_t now, char **error_r)
 		c->last_active_state = c->state;
 	c->state = CASE_QUARANTINED;
 	c->traffic = VERDICT_SPAM;
+	c->complaint = false;
 	hygiene_reason(c, "spam: marked spam by a person (case spam)");
 	/* No clock runs for spam: nothing is due, nothing can breach. */
 	c->first_response_due = 0;
@@ -131,6 +132,7 @@ hygiene_release(struct store *st, const struct config *cfg, const struct identit
 		c->outcome = o;
 		c->complaint = true;
 	}
+	c->complaint = o == OUTCOME_COMPLAINT;
 	detail = xasprintf("released by a person (was %s): answered and clocked from now",
 			   was != NULL ? was : "unjudged");
 	c->state = CASE_NEW;

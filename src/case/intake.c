@@ -494,7 +494,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	sc.subject = m->subject;
 	sc.customer_msgid = m->message_id;
 	sc.customer_refs = refs;
-	sc.complaint = cr->complaint;
+	/* Spam, forged, list and bulk mail is no complaint, whatever its
+	 * words; the outcome keeps what the rules read, for "case release". */
+	sc.complaint = ok && cr->complaint;
 	sc.outcome = cr->outcome;
 	sc.category = cr->category;
 	sc.label = cr->label;

@@ -308,7 +308,12 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 			   ? " " : "",
 			   c->traffic_reasons != NULL && strcmp(c->traffic_reasons, "[]") != 0
 			   ? c->traffic_reasons : "");
-	if (c->category != NULL)
+	if (c->category != NULL && !c->complaint && caselife_outcome(c) == OUTCOME_COMPLAINT &&
+	    c->traffic != VERDICT_NONE && c->traffic != VERDICT_OK)
+		/* What the rules read; no complaint while it is not ok mail. */
+		buf_printf(b, "  category:  %s (%s), not counted: %s mail\n", c->category,
+			   c->label ? c->label : "", verdict_name(c->traffic));
+	else if (c->category != NULL)
 		buf_printf(b, "  category:  %s (%s)%s%s\n", c->category,
 			   c->label ? c->label : "", c->complaint ? "" : ", not a complaint: ",
 			   c->complaint ? "" : outcome_name(caselife_outcome(c)));
