@@ -64,7 +64,7 @@ R ingest ../c1.eml ../g1.eml >/dev/null 2>err; st=$?
 is "$st" 0 "spamd down: intake goes on (exit 0)"
 like "$(cat err)" "the ack waits up to \[spam\] wait" "and warns"
 is "$(verdict 1) $(verdict 2)" "ok new 1 ok new 1" "both are cases to answer as far as the rest can tell"
-like "$(show 2 '" | ".join(d["traffic_reasons"])')" "unscanned: spamd unavailable" \
+like "$(show 2 '" | ".join(d["traffic_reasons"])')" "unscanned: scanner unavailable" \
    "the reasons say the message was not scanned"
 is "$(ackdue 1) $(ackdue 2)" "2026-11-23T10:15:00Z 2026-11-23T10:15:00Z" \
    "the acks wait [spam] wait (15m)"
@@ -133,7 +133,7 @@ R ingest ../c2.eml >/dev/null 2>err
 t1=$(date +%s)
 kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
 ok "$([ $((t1 - t0)) -le 6 ]; echo $?)" "a spamd that never answers costs [spam] timeout (took $((t1 - t0)) s)"
-like "$(show 1 '" | ".join(d["traffic_reasons"])')" "unscanned: spamd unavailable .*no answer within 2 s" \
+like "$(show 1 '" | ".join(d["traffic_reasons"])')" "unscanned: scanner unavailable .*no answer within 2 s" \
    "and the message waits as for a spamd that is down"
 cd .. || exit 1
 

@@ -45,6 +45,7 @@
 #include "case/identity.h"
 #include "case/intake.h"
 #include "case/outbox.h"
+#include "case/scan.h"
 #include "case/thread.h"
 #include "config/config.h"
 #include "mail/addr.h"
@@ -56,7 +57,6 @@
 #include "policy/sla.h"
 #include "policy/traffic.h"
 #include "base/log.h"
-#include "net/spamd.h"
 #include "store/store.h"
 
 struct intake {
@@ -647,9 +647,9 @@ out:
 }
 
 /*
- * The traffic verdict from the header (policy/traffic.h), then from spamd
- * when [spam] spamd is set; the rules' spam outcome is added when the
- * message is classified.  A spamd that is down does not stop intake: the
+ * The traffic verdict from the header (policy/traffic.h), then from the
+ * scanners of [spam] (case/scan.h: spamd, rspamd); the rules' spam outcome is added when the
+ * message is classified.  A scanner that is down does not stop intake: the
  * message is ok as far as the rest can tell, and its ack waits ([spam]
  * wait) for the outbox to scan it again (TRAFFIC_UNSCANNED).  Never
  * fails.
@@ -660,49 +660,45 @@ intake_traffic(struct intake *in, const struct message *m, const char *raw, size
 {
 	const struct config *cfg = in->cfg;
 	struct traffic_options o = { 0 };
-	struct spamd_result sr;
-	enum spamd_status st;
-	char r[1024], *err = NULL;
+	char *said = NULL, *r;
 
 	o.authserv_id = cfg->spam_authserv_id;
 	o.trust_headers = cfg->spam_trust_headers;
 	traffic_judge(m, src->envelope_from, &o, t);
-	if (cfg->spam_spamd == NULL || *cfg->spam_spamd == '\0' || traffic_quarantines(t->verdict))
+	if (traffic_quarantines(t->verdict))
 		return;
-	if ((long)len > cfg->spam_max_size) {
-		snprintf(r, sizeof(r), "unscanned: larger than [spam] max_size (%zu bytes)", len);
+	switch (scan_message(cfg, raw, len, &said)) {
+	case SCAN_OFF:
+		return;
+	case SCAN_TOO_LARGE:
+		r = xasprintf("unscanned: %s", said);
 		traffic_add(t, VERDICT_NONE, r);
-		return;
-	}
-	st = spamd_check(cfg->spam_spamd, cfg->spam_timeout, raw, len, &sr, &err);
-	switch (st) {
-	case SPAMD_CHECKED:
-		snprintf(r, sizeof(r), "spamd %.1f/%.1f: %s", sr.score, sr.threshold,
-			 sr.symbols[0] != '\0' ? sr.symbols : "no rules hit");
-		if (sr.spam)
-			traffic_add(t, VERDICT_SPAM, r);
-		else {
-			char ok[1100];
-
-			snprintf(ok, sizeof(ok), "not spam: %s", r);
-			traffic_add(t, VERDICT_NONE, ok);
-		}
 		break;
-	case SPAMD_UNAVAILABLE:
-		log_warn("%s: %s: the ack waits up to [spam] wait", src->source, err);
-		snprintf(r, sizeof(r), TRAFFIC_UNSCANNED " (%.150s): the ack waits", err);
+	case SCAN_SPAM:
+		traffic_add(t, VERDICT_SPAM, said);
+		r = NULL;
+		break;
+	case SCAN_CLEAN:
+		r = xasprintf("not spam: %s", said);
+		traffic_add(t, VERDICT_NONE, r);
+		break;
+	case SCAN_UNAVAILABLE:
+		log_warn("%s: %s: the ack waits up to [spam] wait", src->source, said);
+		r = xasprintf(TRAFFIC_UNSCANNED " (%.150s): the ack waits", said);
 		traffic_add(t, VERDICT_NONE, r);
 		t->scan_pending = true;
 		break;
-	case SPAMD_FAILED:
+	case SCAN_FAILED:
+	default:
 		/* A protocol error will not mend itself: the message is
 		 * taken as the rest says, and the log says why. */
-		log_error("%s: %s", src->source, err);
-		snprintf(r, sizeof(r), "unscanned: spamd failed (%.150s)", err);
+		log_error("%s: %s", src->source, said);
+		r = xasprintf("unscanned: scanner failed (%.150s)", said);
 		traffic_add(t, VERDICT_NONE, r);
 		break;
 	}
-	free(err);
+	free(r);
+	free(said);
 }
 
 /* Whether a message with fingerprint fp is stored already: 1 (res says

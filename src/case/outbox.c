@@ -50,12 +50,12 @@
 #include "case/identity.h"
 #include "case/hygiene.h"
 #include "case/outbox.h"
+#include "case/scan.h"
 #include "case/thread.h"
 #include "config/config.h"
 #include "mail/addr.h"
 #include "mail/compose.h"
 #include "net/mailer.h"
-#include "net/spamd.h"
 #include "policy/traffic.h"
 #include "policy/sla.h"
 #include "policy/template.h"
@@ -629,24 +629,22 @@ outbox_set(char **field, char *value)
 }
 
 /*
- * The ack of a message whose spamd was down at intake waited [spam] wait
+ * The ack of a message whose scanner was down at intake waited [spam] wait
  * (intake.c): scan it again now.  Spam: the case is marked so
  * (hygiene_spam), and outbox_pointless stops the ack.  Not spam, or
- * spamd still down (the wait is the bound): the ack goes, and the reasons
+ * the scanner still down (the wait is the bound): the ack goes, and the reasons
  * say which.  0, or -1 on a store error.
  */
 static int
 outbox_rescan(struct outbox *ob, struct store_case *c, time_t now, char **error_r)
 {
-	const struct config *cfg = ob->cfg;
 	struct store_message_info *msgs = NULL;
-	struct spamd_result sr;
-	enum spamd_status st = SPAMD_FAILED;
-	char *raw = NULL, *err = NULL, *detail, *mark, *fixed;
+	enum scan_status st = SCAN_FAILED;
+	char *raw = NULL, *said = NULL, *detail, *mark, *fixed;
 	size_t n = 0, len = 0;
 	int r = 0;
 
-	if (c->traffic_reasons == NULL || cfg->spam_spamd == NULL || *cfg->spam_spamd == '\0' ||
+	if (c->traffic_reasons == NULL || !scan_configured(ob->cfg) ||
 	    (mark = strstr(c->traffic_reasons, TRAFFIC_UNSCANNED)) == NULL)
 		return 0;
 	if (store_case_messages(ob->st, c->id, &msgs, &n, error_r) < 0)
@@ -657,28 +655,26 @@ outbox_rescan(struct outbox *ob, struct store_case *c, time_t now, char **error_
 	}
 	store_message_infos_free(&msgs, n);
 	if (raw != NULL)
-		st = spamd_check(cfg->spam_spamd, cfg->spam_timeout, raw, len, &sr, &err);
+		st = scan_message(ob->cfg, raw, len, &said);
 	free(raw);
-	if (st == SPAMD_CHECKED)
-		detail = xasprintf("spamd %.1f/%.1f: %s", sr.score, sr.threshold,
-				   sr.symbols[0] != '\0' ? sr.symbols : "no rules hit");
+	if (st == SCAN_SPAM || st == SCAN_CLEAN)
+		detail = xasprintf("%s", said);
 	else
-		detail = xasprintf("spamd still unavailable after [spam] wait (%s): the ack "
-				   "goes unscanned", err != NULL ? err : "no message");
+		detail = xasprintf("scanner still unavailable after [spam] wait (%s): the ack "
+				   "goes unscanned", said != NULL ? said : "no message");
 	/* The mark goes, so that the case is scanned once more at most. */
-	mark = strstr(c->traffic_reasons, TRAFFIC_UNSCANNED);
-	fixed = xasprintf("%.*srescanned: spamd was unavailable%s",
+	fixed = xasprintf("%.*srescanned: scanner was unavailable%s",
 			  (int)(mark - c->traffic_reasons), c->traffic_reasons,
 			  mark + strlen(TRAFFIC_UNSCANNED));
 	free(c->traffic_reasons);
 	c->traffic_reasons = fixed;
 	if (store_begin(ob->st, error_r) < 0) {
 		free(detail);
-		free(err);
+		free(said);
 		return -1;
 	}
-	if (st == SPAMD_CHECKED && sr.spam) {
-		/* What hygiene_spam writes, with spamd's word for it. */
+	if (st == SCAN_SPAM) {
+		/* What hygiene_spam writes, with the scanner's word for it. */
 		r = hygiene_spam(ob->st, c, now, error_r);
 		if (r > 0)
 			r = store_event_add(ob->st, c->id, now, "scanned", detail, error_r);
@@ -697,7 +693,7 @@ outbox_rescan(struct outbox *ob, struct store_case *c, time_t now, char **error_
 		log_info("case %lld: %s", c->id, detail);
 	}
 	free(detail);
-	free(err);
+	free(said);
 	return r;
 }
 

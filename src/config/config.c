@@ -143,6 +143,7 @@ static const struct config_key config_keys[] = {
 	{ "spam", "authserv_id", CONFIG_STR, S(spam_authserv_id), "", 0, 0, NULL, false },
 	{ "spam", "trust_headers", CONFIG_BOOL, S(spam_trust_headers), "no", 0, 0, NULL, false },
 	{ "spam", "spamd", CONFIG_STR, S(spam_spamd), "", 0, 0, NULL, false },
+	{ "spam", "rspamd", CONFIG_STR, S(spam_rspamd), "", 0, 0, NULL, false },
 	{ "spam", "timeout", CONFIG_LONG, S(spam_timeout), "10", 1, 300, NULL, false },
 	{ "spam", "max_size", CONFIG_SIZE, S(spam_max_size), "500K", 1024, 256L << 20, NULL, false },
 	{ "spam", "wait", CONFIG_DURATION, S(spam_wait), "15m", 0, 0, NULL, false },

@@ -124,6 +124,7 @@ struct config {
 	bool spam_trust_headers;  /* believe X-Spam-Flag, X-Spam-Status, X-Spam,
 				   * X-Rspamd-Action, X-Spamd-Result */
 	char *spam_spamd;         /* HOST:PORT of spamd; "": none */
+	char *spam_rspamd;        /* rspamd's URL (http://HOST:11333); "": none */
 	long spam_timeout;        /* seconds for one scan, connecting included */
 	long spam_max_size;       /* bytes: larger messages are not scanned */
 	long spam_wait;           /* seconds an ack waits for a scanner that is down */

@@ -215,7 +215,8 @@ config_derive_imap(struct config *cfg, char **error_r)
 	return -1;
 }
 
-/* [spam] spamd is HOST:PORT; nothing is asked of the network here. */
+/* [spam] spamd is HOST:PORT, rspamd an HTTP URL; nothing is asked of the
+ * network here. */
 static int
 config_derive_spam(struct config *cfg, char **error_r)
 {
@@ -225,6 +226,11 @@ config_derive_spam(struct config *cfg, char **error_r)
 	    spamd_parse_hostport(cfg->spam_spamd, host, sizeof(host), port, sizeof(port)) < 0)
 		return config_fail(cfg, "spam", "spamd", cfg->spam_spamd,
 				   "is not HOST:PORT (like 127.0.0.1:783)", error_r);
+	if (cfg->spam_rspamd != NULL && *cfg->spam_rspamd != '\0' &&
+	    strncmp(cfg->spam_rspamd, "http://", 7) != 0 &&
+	    strncmp(cfg->spam_rspamd, "https://", 8) != 0)
+		return config_fail(cfg, "spam", "rspamd", cfg->spam_rspamd,
+				   "is not an HTTP URL (like http://127.0.0.1:11333)", error_r);
 	return 0;
 }
 

@@ -73,7 +73,7 @@ struct traffic {
 
 /* The reason intake gives a message whose scanner was down; the outbox
  * looks for it before the ack goes out, and scans again. */
-#define TRAFFIC_UNSCANNED "unscanned: spamd unavailable"
+#define TRAFFIC_UNSCANNED "unscanned: scanner unavailable"
 
 void traffic_init(struct traffic *t);
 void traffic_clear(struct traffic *t);
