@@ -162,6 +162,12 @@ like "$(R case show 2)" "traffic: +list \[\"list: List-Id" "and its reasons"
 R --json case list | jget 'sorted(set(k for c in d for k in c))' > keys.txt
 like "$(cat keys.txt)" "'traffic', 'traffic_reasons'" "case list --json has traffic and its reasons"
 
+# The report counts the team's work: not spam, not list mail.
+rep=$(R --json report)
+is "$(printf '%s\n' "$rep" | jget '"%d %d %d" % (d["all"]["cases"], d["quarantined"], d["informational"])')" \
+   "$(R --json case list | jget '"%d %d %d" % (len([c for c in d if c["traffic"] == "ok"]), len([c for c in d if c["state"] == "quarantined"]), len([c for c in d if c["state"] == "informational"]))')" \
+   "report: only ok cases are counted; quarantined and informational apart"
+
 # classify shows the verdict and its reasons, and stores nothing.
 like "$(R classify dmarc.eml)" "traffic: forged" "classify says forged"
 is "$(R --json classify dmarc.eml | jget '"%s %d" % (d["traffic"], len(d["traffic_reasons"]))')" "forged 1" \

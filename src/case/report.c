@@ -213,6 +213,12 @@ report_add(struct report *r, const struct store_case *k, time_t now,
 		r->held++;
 		return;
 	}
+	/* Spam, forged, list and bulk mail is no work of the team's. */
+	if (k->state == CASE_QUARANTINED || k->state == CASE_INFORMATIONAL) {
+		r->quarantined += k->state == CASE_QUARANTINED;
+		r->informational += k->state == CASE_INFORMATIONAL;
+		return;
+	}
 	if (!k->complaint)
 		r->not_complaints++;
 	report_count(&r->all, k, now, cal);
@@ -259,6 +265,10 @@ report_json(struct report *r, time_t since, struct buf *out)
 	json_int(out, (int64_t)r->held);
 	json_key(out, &first, "not_complaints");
 	json_int(out, (int64_t)r->not_complaints);
+	json_key(out, &first, "quarantined");
+	json_int(out, (int64_t)r->quarantined);
+	json_key(out, &first, "informational");
+	json_int(out, (int64_t)r->informational);
 	json_key(out, &first, "all");
 	report_json_group(out, &r->all);
 	json_key(out, &first, "by_category");
@@ -285,6 +295,9 @@ report_text(struct report *r, const char *since_iso, struct buf *out)
 {
 	buf_printf(out, "%lu cases%s%s (%lu held, %lu not complaints)\n", r->all.cases,
 		   *since_iso ? " since " : "", since_iso, r->held, r->not_complaints);
+	if (r->quarantined + r->informational > 0)
+		buf_printf(out, "Not counted: %lu quarantined (spam, forged), %lu informational "
+			   "(list, bulk).\n", r->quarantined, r->informational);
 	buf_puts(out, "SLA compliance: the share of decided clocks that were met.\n"
 		 "Median times are business time ([sla] hours and holidays), as the\n"
 		 "targets are; a resolution's leaves out time waiting on the customer.\n");

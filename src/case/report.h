@@ -59,6 +59,7 @@ struct report {
 	struct report_cause causes[REPORT_MAX_GROUPS];
 	size_t n_causes;
 	unsigned long held, not_complaints;
+	unsigned long quarantined, informational;  /* not counted (issue 13) */
 };
 
 void report_init(struct report *r);
