@@ -489,9 +489,10 @@ NOTES = """## Notes
 
 def before_after(a, results):
     L = ["## Before and after", "",
-         "The same sets through `%s` (before; rules and templates of `%s`) and through the"
-         " redress above (after), share of the messages of the set (count in brackets)."
-         % (a.before_label or a.before, a.before_datadir or a.datadir_shown), "",
+         "The same sets through %s (before) and through the redress above (after), share"
+         " of the messages of the set (count in brackets)."
+         % (a.before_label or "`%s` with the rules and templates of `%s`"
+            % (a.before, a.before_datadir or a.datadir_shown)), "",
          "| set | | acks queued | apologies (ack) | apologies (within 8 days)"
          " | escalations (at intake) | escalations (after a week) | SLA clocks"
          " | counted as complaints |",

@@ -4,7 +4,7 @@
 #
 # usage: bench/hygiene.sh [--redress PATH] [--half odd|even|all] [--out FILE]
 #                         [--config FILE] [--datadir DIR] [--repeat N] [--keep]
-#                         [--before PATH [--before-datadir DIR]]
+#                         [--before PATH [--before-datadir DIR] [--before-label T]]
 #   --redress PATH  the binary to measure (default: _test/plain/redress, else
 #                   build-plain/redress, else redress on PATH)
 #   --half H        odd- or even-numbered files only (by the number in the
@@ -23,7 +23,8 @@
 #   --keep          keep the temporary stores and say where they are
 #   --before PATH   another redress (an older build) to measure first on the
 #                   same sets, once each, for a before/after table; its rules
-#                   and templates from --before-datadir DIR (default: --datadir)
+#                   and templates from --before-datadir DIR (default: --datadir);
+#                   --before-label TEXT names it in the report
 #
 # Sets: spam-1 (500 spam) and easy-ham-1 (2,500 list mail and newsletters)
 # from $REDRESS_CORPORA/spamassassin (default ../shared/corpora beside the
@@ -38,14 +39,14 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 corpora=${REDRESS_CORPORA:-$top/../shared/corpora}
 datadir=${REDRESS_DATADIR:-$top}
-redress='' half=all out=$top/bench/hygiene.md config='' keep='' repeat=3 before='' before_dd=''
+redress='' half=all out=$top/bench/hygiene.md config='' keep='' repeat=3 before='' before_dd='' before_label=''
 cmdline="bench/hygiene.sh${*:+ $*}"
 
 usage() {	# EXIT: the usage, on stdout for --help, else on stderr
 	if [ "$1" -eq 0 ]; then
-		sed -n '4,26s/^# \{0,1\}//p' "$0"
+		sed -n '4,27s/^# \{0,1\}//p' "$0"
 	else
-		sed -n '4,26s/^# \{0,1\}//p' "$0" >&2
+		sed -n '4,27s/^# \{0,1\}//p' "$0" >&2
 	fi
 	exit "$1"
 }
@@ -62,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=--keep; shift ;;
 	--before) need $# "$1"; before=$2; shift 2 ;;
 	--before-datadir) need $# "$1"; before_dd=$2; shift 2 ;;
+	--before-label) need $# "$1"; before_label=$2; shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "hygiene: unknown argument: $1" >&2; usage 64 ;;
 	esac
@@ -135,5 +137,6 @@ if [ -n "$before" ]; then
 	[ -x "$before" ] || { echo "hygiene: $before: not an executable" >&2; exit 69; }
 	set -- "$@" --before "$before"
 	[ -z "$before_dd" ] || set -- "$@" --before-datadir "$before_dd"
+	[ -z "$before_label" ] || set -- "$@" --before-label "$before_label"
 fi
 exec python3 "$top/bench/hygiene.py" "$@"
