@@ -219,10 +219,19 @@ is "$st" 65 "releasing it again: refused (65)"
 R case release 1 >/dev/null; R case release 3 >/dev/null
 is "$(verdict 3)" "ok new 2026-11-24T12:00:00Z 1 1" "an informational (list) case can be released too"
 is "$(verdict 1)" "ok new 2026-11-24T12:00:00Z 1 1" "and a case marked spam"
+# A case marked spam after its ack went out is not acked twice on release.
+mk ok2 'Kim <kim@example.net>'
+R ingest ok2.eml >/dev/null
+NOW=2026-11-23T12:01:00Z; R send --once >/dev/null
+NOW=2026-11-23T12:02:00Z; R case spam 4 >/dev/null
+NOW=2026-11-23T12:03:00Z; R case release 4 >/dev/null
+is "$(show 4 '"%s %s" % (d["state"], " ".join("%s:%s" % (j["kind"], j["state"]) for j in d["jobs"]))')" \
+   "acknowledged ack:sent followup:suppressed followup:queued" \
+   "released after its ack went out: acknowledged, no second ack, a new follow-up"
 R case reopen 3 >/dev/null 2>&1
 mk list2 'Jo <jo@example.net>' 'List-Id: <users.lists.example.org>'
 R ingest list2.eml >/dev/null
-R case reopen 4 >/dev/null 2>err; st=$?
+R case reopen 5 >/dev/null 2>err; st=$?
 is "$st" 65 "an informational case cannot be reopened (65)"
 like "$(cat err)" "case release" "it says to release it"
 cd .. || exit 1

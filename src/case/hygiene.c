@@ -117,7 +117,7 @@ hygiene_release(struct store *st, const struct config *cfg, const struct identit
 	char rate_key[ADDR_MAX], rate_domain[ADDR_MAX];
 	const char *was = verdict_name(c->traffic);
 	char *detail;
-	bool can_send;
+	bool can_send, acked = false;
 	int r;
 
 	if (c->state != CASE_QUARANTINED && c->state != CASE_INFORMATIONAL) {
@@ -150,10 +150,27 @@ hygiene_release(struct store *st, const struct config *cfg, const struct identit
 	} else if (o == OUTCOME_QUESTION && cfg->sla->question_clock) {
 		c->first_response_due = sla_add(cfg->sla->cal, now, cfg->sla->question);
 	}
+	/* A case marked spam after its ack went out is not acked twice. */
+	{
+		struct store_job *jobs = NULL;
+		size_t n = 0;
+
+		if (store_jobs_list(st, c->id, &jobs, &n, error_r) < 0) {
+			free(detail);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (job_kind_is_ack(jobs[i].kind) && jobs[i].state == JOB_SENT)
+				acked = true;
+		store_jobs_free(&jobs, n);
+	}
+	if (acked)
+		c->state = CASE_ACKNOWLEDGED;
 	can_send = c->customer != NULL && compose_address_ok(c->customer) &&
 		   addr_rate_key(c->customer, rate_key, rate_domain);
 	free(c->reply_note);
-	c->reply_note = can_send ? xasprintf("ack to %s (released)", c->customer)
+	c->reply_note = acked ? xstrdup("ack sent before it was marked spam; released")
+			: can_send ? xasprintf("ack to %s (released)", c->customer)
 			: xstrdup("no ack: the reply address cannot be used in a mail header");
 	c->updated = now;
 	r = store_case_update(st, c, error_r) < 0 ||
@@ -165,9 +182,10 @@ hygiene_release(struct store *st, const struct config *cfg, const struct identit
 		return outbox_suppress(st, c->id, ack, c->customer, NULL,
 				       "the reply address cannot be used in a mail header",
 				       now, error_r) < 0 ? -1 : 1;
-	if (hygiene_enqueue(st, id, c->id, ack, c->customer, now, "released", now,
-			    error_r) < 0 ||
-	    store_rate_add(st, JOB_ACK, rate_key, rate_domain, now, c->id, error_r) < 0)
+	if (!acked &&
+	    (hygiene_enqueue(st, id, c->id, ack, c->customer, now, "released", now,
+			     error_r) < 0 ||
+	     store_rate_add(st, JOB_ACK, rate_key, rate_domain, now, c->id, error_r) < 0))
 		return -1;
 	if (o == OUTCOME_COMPLAINT) {
 		time_t fu = outbox_followup_due(cfg, now, false);

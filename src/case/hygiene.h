@@ -12,7 +12,9 @@
  *                    arrived now, and a complaint's follow-up; event
  *                    "release".  No escalation: the rules' escalation
  *                    at intake is not replayed (tick escalates on breach
- *                    as for any case).
+ *                    as for any case).  A case whose ack went out
+ *                    before it was marked spam is not acked again: it
+ *                    is acknowledged, with its clocks from now.
  *
  * Both change the case in the caller's transaction.  1 done, 0 refused
  * (*error_r, allocated, says why: the case is spam already, or is not in
