@@ -92,6 +92,14 @@ like "$(show 2 '" | ".join(d["traffic_reasons"])')" "^not spam: spamd -?[0-9.]+/
 is "$(ackdue 2)" "$NOW" "its ack is due at once"
 R case list --state quarantined > q.txt
 like "$(cat q.txt)" "quarantined +spam" "case list --state quarantined shows GTUBE"
+# The delivery filter asks spamd before it locks the store.
+R filter -f sender2@example.net < ../g2.eml >/dev/null 2>&1; st=$?
+is "$st" 0 "redress filter with spamd: exit 0"
+is "$(verdict 3)" "spam quarantined 0" "GTUBE through the filter: quarantined"
+R filter -f customer2@example.net < ../c2.eml >/dev/null 2>&1
+is "$(verdict 4)" "ok new 1" "a complaint through the filter: ok"
+is "$(grep -c 'result: Y' "$SPAMD_DIR/spamd.log" 2>/dev/null || echo 0) $(grep -c 'result: \.' "$SPAMD_DIR/spamd.log" 2>/dev/null || echo 0)" \
+   "2 2" "spamd was asked once per message: two spams, two hams so far"
 cd .. || exit 1
 
 # The store of the outage: spamd is back when the acks fall due.

@@ -65,6 +65,11 @@ struct intake {
 	struct store *st;
 	struct classify_rules *rules;
 	struct autoreply_policy policy;
+	/* intake_prescan's answer, for the message at pre_raw only */
+	const char *pre_raw;
+	size_t pre_len;
+	enum scan_status pre_status;
+	char *pre_said;
 };
 
 int
@@ -104,6 +109,7 @@ intake_free(struct intake **inp)
 	if (in == NULL)
 		return;
 	classify_rules_free(&in->rules);
+	free(in->pre_said);
 	free(in);
 	*inp = NULL;
 }
@@ -660,14 +666,27 @@ intake_traffic(struct intake *in, const struct message *m, const char *raw, size
 {
 	const struct config *cfg = in->cfg;
 	struct traffic_options o = { 0 };
+	enum scan_status st;
 	char *said = NULL, *r;
 
 	o.authserv_id = cfg->spam_authserv_id;
 	o.trust_headers = cfg->spam_trust_headers;
 	traffic_judge(m, src->envelope_from, &o, t);
-	if (traffic_quarantines(t->verdict))
+	if (in->pre_raw != NULL && in->pre_raw == raw && in->pre_len == len) {
+		st = in->pre_status;
+		said = in->pre_said;
+		in->pre_said = NULL;
+	} else {
+		st = SCAN_OFF;
+	}
+	in->pre_raw = NULL;
+	if (traffic_quarantines(t->verdict)) {
+		free(said);
 		return;
-	switch (scan_message(cfg, raw, len, &said)) {
+	}
+	if (st == SCAN_OFF)
+		st = scan_message(cfg, raw, len, &said);
+	switch (st) {
 	case SCAN_OFF:
 		return;
 	case SCAN_TOO_LARGE:
@@ -699,6 +718,16 @@ intake_traffic(struct intake *in, const struct message *m, const char *raw, size
 	}
 	free(r);
 	free(said);
+}
+
+void
+intake_prescan(struct intake *in, const char *raw, size_t len)
+{
+	free(in->pre_said);
+	in->pre_said = NULL;
+	in->pre_status = scan_message(in->cfg, raw, len, &in->pre_said);
+	in->pre_raw = in->pre_status != SCAN_OFF ? raw : NULL;
+	in->pre_len = len;
 }
 
 /* Whether a message with fingerprint fp is stored already: 1 (res says

@@ -71,6 +71,14 @@ int intake_held(struct intake *in, const char *reason,
 		const struct intake_source *src, time_t now,
 		struct intake_result *res, char **error_r);
 void intake_free(struct intake **in);
+/*
+ * Asks the [spam] scanners about raw now, before the caller opens its
+ * transaction, so that no store lock is held while spamd or rspamd
+ * think: the next intake_message of the same bytes (raw, len) uses the
+ * answer.  Optional (intake_message asks itself otherwise); the delivery
+ * filter calls it.  Never fails.
+ */
+void intake_prescan(struct intake *in, const char *raw, size_t len);
 
 struct message;
 /*

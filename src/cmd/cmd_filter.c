@@ -99,6 +99,8 @@ cmd_filter(struct app *app, int argc, char **argv)
 	src.source = "filter";
 	src.envelope_from = sender;
 	src.envelope_to = rcpt;
+	/* spamd and rspamd are asked before the store is locked. */
+	intake_prescan(in, raw, len);
 	if (store_begin(st, &error) < 0 ||
 	    intake_message(in, raw, len, &src, app->now, &res, &error) < 0 ||
 	    store_commit(st, &error) < 0) {
