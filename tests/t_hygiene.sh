@@ -92,6 +92,9 @@ SAME=1 mk noreply 'Shop <no-reply@shop.example>'
 is "$(verdict "$(ingest noreply.eml)")" "bulk informational $no_answer" "a no-reply sender: bulk"
 SAME=1 mk news 'Shop <newsletter@shop.example>'
 is "$(verdict "$(ingest news.eml)")" "bulk informational $no_answer" "a newsletter@ sender: bulk"
+SAME=1 mk marketing 'Lee <marketing@smallshop.example>'
+is "$(verdict "$(ingest marketing.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
+   "marketing@ is a person's mailbox: ok"
 mk form 'Web form <noreply@acme.example>' 'Reply-To: Cleo <cleo@example.net>'
 is "$(verdict "$(ingest form.eml)")" "ok new 2026-11-24T10:00:00Z 1 1" \
    "a web form: noreply@ From with the customer in Reply-To is ok"

@@ -240,9 +240,9 @@ traffic_unattended(const char *addr)
 {
 	static const char *const words[] = {
 		"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
-		"do_not_reply", "newsletter", "newsletters", "news", "rss", "feeds",
+		"do_not_reply", "newsletter", "newsletters", "rss", "feeds",
 		"rssfeeds", "digest", "notification", "notifications", "alerts",
-		"announce", "announcements", "marketing", "mailer", "updates",
+		"announce", "announcements", "mailer", "updates",
 	};
 	char l[ADDR_MAX];
 

@@ -32,8 +32,9 @@
  *           marketing service), and an unattended conversation address
  *           (Reply-To, else From) whose local part has one of the words
  *           noreply, no-reply, donotreply, do-not-reply, newsletter(s),
- *           news, rss, feeds, rssfeeds, digest, notification(s), alerts,
- *           announce(ments), marketing, mailer, updates.  The relays of
+ *           rss, feeds, rssfeeds, digest, notification(s), alerts,
+ *           announce(ments), mailer, updates (not news@ or marketing@:
+ *           people read those, and write from them too).  The relays of
  *           transactional mail (Amazon SES, SendGrid, Mailgun headers)
  *           are no sign: web forms send customers' complaints through
  *           them.
