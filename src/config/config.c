@@ -146,6 +146,7 @@ static const struct config_key config_keys[] = {
 
 	{ "classify", "repeat_count", CONFIG_LONG, S(classify_repeat_count), "2", 1, 1000, NULL, false },
 	{ "classify", "repeat_days", CONFIG_LONG, S(classify_repeat_days), "90", 1, 3650, NULL, false },
+	{ "classify", "weights", CONFIG_STR, S(classify_weights), "", 0, 0, NULL, false },
 
 	{ "paths", "rules", CONFIG_STR, S(paths_rules), DATA("/rules.conf"), 0, 0, NULL, false },
 	{ "paths", "templates", CONFIG_STR, S(paths_templates), DATA("/templates"), 0, 0, NULL, false },

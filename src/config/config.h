@@ -128,6 +128,7 @@ struct config {
 	/* [classify] */
 	long classify_repeat_count;
 	long classify_repeat_days;
+	char *classify_weights;    /* "rules train" weights file; "" = hand weights */
 
 	/* [paths] */
 	char *paths_rules;

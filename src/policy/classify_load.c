@@ -748,6 +748,11 @@ classify_load_string(const char *name, const char *text, size_t len,
 		classify_prefilter_finish(p.r->pf);
 	for (size_t i = 0; i < p.r->n_rules; i++)
 		atomic_init(&p.r->warned[i], 0);
+	if (opt != NULL && opt->weights != NULL &&
+	    classify_model_load(p.r, opt->weights, &p.r->model, &p.error) < 0) {
+		*rules_r = NULL;
+		goto out;
+	}
 	p.r = NULL;
 	ret = 0;
 out:
@@ -833,6 +838,18 @@ classify_rules_category_outcome(const struct classify_rules *r, size_t i)
 	return OUTCOME_COMPLAINT;
 }
 
+const char *
+classify_rules_fallback(const struct classify_rules *r)
+{
+	return r->targets[r->fallback].id;
+}
+
+const char *
+classify_rules_weights(const struct classify_rules *r)
+{
+	return r->model != NULL ? r->model->file : NULL;
+}
+
 size_t
 classify_rules_count(const struct classify_rules *r)
 {
@@ -872,6 +889,7 @@ classify_rules_free(struct classify_rules **rp)
 	free(r->rules);
 	free(r->warned);
 	classify_prefilter_free(&r->pf);
+	classify_model_free(&r->model);
 	free(r);
 	*rp = NULL;
 }

@@ -227,6 +227,11 @@ int store_event_add(struct store *st, long long case_id, time_t at,
 int store_case_events(struct store *st, long long case_id,
 		      struct store_event **ev_r, size_t *n_r, char **error_r);
 void store_events_free(struct store_event **ev, size_t n);
+/* The ids of the cases a person corrected: with at least one event of kind
+ * recategorize, complaint, spam or release ("rules train --from-store"),
+ * in id order; the caller frees *ids_r. */
+int store_cases_corrected(struct store *st, long long **ids_r, size_t *n_r,
+			  char **error_r);
 
 int store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 		  char **error_r);

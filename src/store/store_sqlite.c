@@ -1257,6 +1257,34 @@ store_case_events(struct store *st, long long case_id, struct store_event **ev_r
 	return 0;
 }
 
+int
+store_cases_corrected(struct store *st, long long **ids_r, size_t *n_r, char **error_r)
+{
+	static const char sql[] = "SELECT DISTINCT case_id FROM events WHERE kind IN"
+		" ('recategorize', 'complaint', 'spam', 'release') ORDER BY case_id";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	long long *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = sqlite3_column_int64(s, 0);
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_fail(st, rc, error_r, "list corrected cases");
+	}
+	*ids_r = v;
+	*n_r = n;
+	return 0;
+}
+
 void
 store_events_free(struct store_event **ev, size_t n)
 {
