@@ -139,6 +139,33 @@ bad_weights 's/^classes .*/classes billing parcels/' "wbad:6: \"parcels\" is not
 bad_weights 's/^rules 8$/rules 9/' "wbad:5: made for 9 rules, these rules have 8"
 bad_weights 's/^vocab 17$/vocabulary 17/' "wbad:[0-9]+: unknown line \"vocabulary\""
 
+# Corrections in the store are training data: case recategorize and case
+# complaint write their events, and --from-store reads them back as labels.
+mkdir store && cd store || exit 1
+S="$top_srcdir/contrib/samples"
+RS() { "$REDRESS" --now 2026-11-23T10:00:00Z "$@"; }
+RS ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" "$S/04-rude.eml" \
+	"$S/05-legal.eml" "$S/06-thanks.eml" >/dev/null
+is "$(RS --json rules train --from-store --min-count 1 --cv 2 2>&1 >/dev/null)" \
+	"redress: rules train: no labelled messages" "--from-store before any correction: nothing to learn"
+out=$(RS case recategorize 2 billing); st=$?
+is "$st:$out" "0:case 2 is now billing (complaint)" "case recategorize: done, said"
+is "$(RS --json case show 2 | jget 'd["category"], d["outcome"], [(e["kind"], e["detail"]) for e in d["events"]][-1]')" \
+	"billing complaint ('recategorize', 'billing')" "case recategorize: the category, and the event with the new one"
+RS case recategorize 3 parcels >/dev/null 2>&1; is "$?" 65 "case recategorize to no category: 65"
+RS case recategorize 99 billing >/dev/null 2>&1; is "$?" 66 "case recategorize of no case: 66"
+RS case complaint 4 maybe >/dev/null 2>&1; is "$?" 64 "case complaint takes yes or no"
+out=$(RS case complaint 4 no); st=$?
+is "$st:$out" "0:case 4: complaint no" "case complaint no: done, said"
+is "$(RS --json case show 4 | jget 'd["complaint"], d["outcome"], d["category"], [(e["kind"], e["detail"]) for e in d["events"]][-1]')" \
+	"False question service ('complaint', 'no')" "case complaint no: a question now, the category kept, the event"
+RS case recategorize 5 billing >/dev/null && RS case recategorize 1 delivery >/dev/null
+is "$(RS --json rules train --from-store --min-count 1 --force -o ../ws | jget 'd["messages"], d["labels"], d["wrote"]')" \
+	"4 {'billing': 2, 'delivery': 1, 'question': 1} ../ws" \
+	"--from-store: the corrected cases with their corrected labels (not-complaint: question)"
+like "$(grep '^classes ' ../ws)" "^classes billing delivery question$" "--from-store: the weights learn those categories"
+cd .. || exit 1
+
 # Usage.
 R rules train --csv golden.csv >/dev/null 2>&1; is "$?" 64 "--csv without --text/--label: usage"
 R rules train --csv missing.csv --text t --label l >/dev/null 2>&1; is "$?" 66 "a missing CSV: 66"

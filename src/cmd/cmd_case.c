@@ -36,9 +36,12 @@ static const char case_usage[] =
 "usage: redress case list [--state STATE] [--breached]\n"
 "       redress case show ID [--raw N]\n"
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
+"       redress case recategorize ID CATEGORY | complaint ID yes|no\n"
 "list: the cases, oldest first (--json: an array of objects).\n"
 "show: one case with its events, messages (headers and text) and jobs;\n"
 "  --raw N prints the Nth message of the case exactly as received.\n"
+"recategorize, complaint: correct the category, or whether it is a complaint\n"
+"  (the corrections \"rules train --from-store\" learns from).\n"
 "States: new acknowledged responded waiting resolved closed held.\n";
 
 /* Writes the tags "a b c" as a JSON array. */
@@ -572,6 +575,8 @@ cmd_case(struct app *app, int argc, char **argv)
 		ret = case_list(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		ret = case_show(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "recategorize") == 0 || strcmp(argv[1], "complaint") == 0)
+		ret = cmd_case_correct(app, st, argc - 1, argv + 1);
 	else
 		ret = case_change(app, st, argc - 1, argv + 1);
 	store_close(&st);

@@ -26,6 +26,9 @@ struct store_job;
 /* Opens the configured store; on failure logs why and returns EX_*; *st_r
  * may still be set so that store_temporary() can be asked. */
 int cmd_open_store(struct app *app, struct store **st_r);
+/* "case recategorize ID CATEGORY" and "case complaint ID yes|no"
+ * (cmd_case_correct.c); argv[0] is the action. */
+int cmd_case_correct(struct app *app, struct store *st, int argc, char **argv);
 /*
  * For fetch and run: reads the IMAP password, opens the store, takes the
  * mailbox's fetch lock (fetch.h; stop is the flag SIGTERM sets) and loads

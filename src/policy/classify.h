@@ -134,6 +134,8 @@ const char *classify_rules_version(const struct classify_rules *r);
  * (owned by the rules). */
 size_t classify_rules_n_categories(const struct classify_rules *r);
 const char *classify_rules_category(const struct classify_rules *r, size_t i);
+/* The label of the ith category (owned by the rules). */
+const char *classify_rules_category_label(const struct classify_rules *r, size_t i);
 /* The outcome of the ith category. */
 enum outcome classify_rules_category_outcome(const struct classify_rules *r, size_t i);
 /* The id of the fallback category (owned by the rules). */

@@ -829,6 +829,15 @@ classify_rules_category(const struct classify_rules *r, size_t i)
 	return NULL;
 }
 
+const char *
+classify_rules_category_label(const struct classify_rules *r, size_t i)
+{
+	for (size_t t = 0; t < r->n_targets; t++)
+		if (!r->targets[t].is_tag && i-- == 0)
+			return r->targets[t].label;
+	return NULL;
+}
+
 enum outcome
 classify_rules_category_outcome(const struct classify_rules *r, size_t i)
 {
