@@ -44,6 +44,7 @@
 static const char cmd_rules_usage[] =
 "usage: redress [--json] rules lint [FILE]\n"
 "       redress [--json] rules train [--rules FILE] DATA... [--cv K] [-o FILE] [--force]\n"
+"       redress [--json] rules train [--rules FILE] DATA... --score [--weights FILE]\n"
 "lint: compiles a rules file (default: [paths] rules in redress.conf) and\n"
 "prints \"FILE: N rules, OK\", or the first error as FILE:LINE:COLUMN: reason.\n"
 "train: learns a weight per category and rule, and a naive Bayes over words,\n"
@@ -59,6 +60,10 @@ static const char cmd_rules_usage[] =
 "  -o FILE             write the weights file (set [classify] weights = FILE);\n"
 "                      refused when cross-validation scores it below the\n"
 "                      current weights, unless --force\n"
+"  --score             train nothing: score the hand weights and the current\n"
+"                      weights on DATA (macro-F1, accuracy, confusion, and the\n"
+"                      share whose outcome is complaint, which gets an apology)\n"
+"  --weights FILE      the current weights, instead of [classify] weights\n"
 "  --min-count N       least examples a category needs to be trained (5)\n"
 "  (--iters N --lambda X --alpha X --vocab N --folds N --features rules,tokens\n"
 "   --prior hand|zero --class-weight none|sqrt|balanced --token-norm\n"
@@ -496,10 +501,10 @@ rules_read_store(struct app *app, struct classify_trainer *tr,
 /* rules train */
 
 struct rules_train_args {
-	const char *rules_file, *csv, *text, *label, *out;
+	const char *rules_file, *csv, *text, *label, *out, *weights;
 	const char **dirs;
 	size_t n_dirs;
-	bool from_store, force;
+	bool from_store, force, score;
 	long cv;
 	struct classify_train_params p;
 };
@@ -549,10 +554,15 @@ rules_train_args(int argc, char **argv, struct rules_train_args *a)
 		} else if (strcmp(o, "--force") == 0) {
 			a->force = true;
 			takes = false;
+		} else if (strcmp(o, "--score") == 0) {
+			a->score = true;
+			takes = false;
 		} else if (v == NULL) {
 			return -1;
 		} else if (strcmp(o, "--rules") == 0) {
 			a->rules_file = v;
+		} else if (strcmp(o, "--weights") == 0) {
+			a->weights = v;
 		} else if (strcmp(o, "--csv") == 0) {
 			a->csv = v;
 		} else if (strcmp(o, "--text") == 0) {
@@ -634,6 +644,8 @@ rules_train_args(int argc, char **argv, struct rules_train_args *a)
 		return -1;
 	if (a->csv == NULL && a->n_dirs == 0 && !a->from_store)
 		return -1;
+	if (a->score && (a->out != NULL || a->cv > 0))
+		return -1;
 	return 0;
 }
 
@@ -707,9 +719,17 @@ rules_train(struct app *app, int argc, char **argv)
 	file = a.rules_file != NULL ? a.rules_file : app->cfg->paths_rules;
 	if (app->cfg->classify_weights != NULL && app->cfg->classify_weights[0] != '\0')
 		weights = app->cfg->classify_weights;
+	if (a.weights != NULL)
+		weights = a.weights;
 	copt.weights = weights;
 	if (weights != NULL && classify_load_opts(file, &copt, &rules, &werror) < 0) {
-		/* the current weights do not apply: the hand weights are current */
+		if (a.weights != NULL) {
+			fprintf(stderr, "redress: rules train: %s\n", werror);
+			free(werror);
+			free(a.dirs);
+			return EX_CONFIG;
+		}
+		/* the configured weights do not apply: the hand weights are current */
 		weights = NULL;
 	}
 	if (rules == NULL && classify_load(file, &rules, &error) < 0) {
@@ -774,6 +794,20 @@ rules_train(struct app *app, int argc, char **argv)
 	classify_train_eval(tr, true, &hand);
 	if (weights != NULL)
 		classify_train_eval(tr, false, &cur);
+	if (a.score) {
+		classify_eval_text(rules, &hand, "hand weights", &out);
+		json_key(&js, &js_first, "hand");
+		classify_eval_json(rules, &hand, &js);
+		if (weights != NULL) {
+			char *n2 = xasprintf("weights %s", weights);
+
+			classify_eval_text(rules, &cur, n2, &out);
+			free(n2);
+			json_key(&js, &js_first, "current");
+			classify_eval_json(rules, &cur, &js);
+		}
+		goto print;
+	}
 	if (a.cv > 0 || (a.out != NULL && !a.force)) {
 		long k = a.cv > 0 ? a.cv : 5;
 		char *name;

@@ -797,8 +797,15 @@ classify_eval_text(const struct classify_rules *r, const struct classify_eval *e
 	bool first = true;
 	bool *col = xcalloc(C + 1, sizeof(*col)), *row = xcalloc(C + 1, sizeof(*row));
 
-	buf_printf(out, "%s: macro-F1 %.3f, accuracy %.3f (%zu messages)\n", name,
-		   ev->macro_f1, ev->accuracy, ev->n);
+	size_t apol = 0;
+
+	for (size_t g = 0; g < C; g++)
+		for (size_t c = 0; c < C; c++)
+			if (classify_rules_category_outcome(r, c) == OUTCOME_COMPLAINT)
+				apol += ev->confusion[g * C + c];
+	buf_printf(out, "%s: macro-F1 %.3f, accuracy %.3f (%zu messages); outcome complaint "
+		   "(an apology) %.1f%%\n", name, ev->macro_f1, ev->accuracy, ev->n,
+		   ev->n > 0 ? 100.0 * (double)apol / (double)ev->n : 0.0);
 	buf_puts(out, "  per category:");
 	for (size_t c = 0; c < C; c++) {
 		size_t g, p;
@@ -842,8 +849,14 @@ classify_eval_json(const struct classify_rules *r, const struct classify_eval *e
 	size_t C = ev->n_cats;
 	bool first = true, f2 = true;
 
-	buf_printf(out, "{\"messages\":%zu,\"macro_f1\":%.6f,\"accuracy\":%.6f", ev->n,
-		   ev->macro_f1, ev->accuracy);
+	size_t apol = 0;
+
+	for (size_t g = 0; g < C; g++)
+		for (size_t c = 0; c < C; c++)
+			if (classify_rules_category_outcome(r, c) == OUTCOME_COMPLAINT)
+				apol += ev->confusion[g * C + c];
+	buf_printf(out, "{\"messages\":%zu,\"macro_f1\":%.6f,\"accuracy\":%.6f,"
+		   "\"complaint\":%zu", ev->n, ev->macro_f1, ev->accuracy, apol);
 	(void)first;
 	buf_puts(out, ",\"per_category\":[");
 	for (size_t c = 0; c < C; c++) {
