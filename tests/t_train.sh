@@ -5,7 +5,16 @@
 # messages with it, cross-validation, the refusal of worse weights, and the
 # refusal of weights made for other rules or malformed.
 . "$top_srcdir/tests/lib/tap.sh"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+T=$(mktemp -d)
+RUN=
+cleanup() {
+	[ -n "$RUN" ] && kill -KILL "$RUN" 2>/dev/null
+	[ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+watchdog_start 120 t_train.sh
 cd "$T" || exit 1
 G="$top_srcdir/bench/data/train-golden"
 cp "$G/golden.rules" "$G/golden.csv" "$G/golden-new.csv" .
@@ -181,6 +190,52 @@ out=$("$REDRESS" -c shipped.conf --json classify --explain "$top_srcdir/contrib/
 is "$(printf '%s\n' "$out" | jget 'd["category"], d["learned"]["hand_category"], [c["category"] for c in d["learned"]["classes"]]' 2>&1)" \
 	"billing billing ['billing', 'service', 'account', 'general']" \
 	"rules.weights loads with rules.conf (if not: retrain with bench/train_c.sh)"
+
+# The daemon loads the weights at start and again on SIGHUP; weights that do
+# not fit the rules keep it from starting, and a reload to them is refused.
+mkdir daemon && cd daemon || exit 1
+wait_for() {   # wait_for SECONDS COMMAND
+	_w=$(( $1 * 10 ))
+	while [ $_w -gt 0 ]; do
+		eval "$2" && return 0
+		sleep 0.1
+		_w=$((_w - 1))
+	done
+	return 1
+}
+cp ../w good.weights
+sed 's/^rules-version .*/rules-version 0123456789abcdef/' ../w > stale.weights
+# (a mailbox that refuses connections: run loads the rules for intake only
+# when it has one to read)
+printf '[paths]\nrules = %s/golden.rules\n[classify]\nweights = %s/daemon/cur.weights\n[imap]\nurl = imap://127.0.0.1:9/INBOX\nuser = u\npassword = p\n' \
+	"$T" "$T" > redress.conf
+chmod 600 redress.conf
+cp stale.weights cur.weights
+timeout 20 "$REDRESS" run > start.log 2>&1; st=$?
+is "$st" 78 "run with weights made for other rules: refuses to start (78)"
+like "$(cat start.log)" "cur.weights:4: made for rules version 0123456789abcdef" "  saying why, with FILE:LINE"
+cp good.weights cur.weights
+env "$KILLABLE" "$REDRESS" run > run.log 2>&1 &
+RUN=$!
+wait_for 10 'grep -q "running" run.log 2>/dev/null'
+ok $? "run with good weights: started"
+cp stale.weights cur.weights
+kill -HUP "$RUN"
+wait_for 10 'grep -q "reload refused" run.log'
+ok $? "SIGHUP to stale weights: the reload is refused"
+like "$(grep 'reload refused' run.log)" "cur.weights:4: made for rules version 0123456789abcdef, these rules are fbf61833260f5eca: train again" \
+	"  with FILE:LINE and the reason"
+ok "$(kill -0 "$RUN" 2>/dev/null; echo $?)" "  the daemon goes on"
+cp good.weights cur.weights
+kill -HUP "$RUN"
+wait_for 10 'grep -q "configuration reloaded" run.log'
+ok $? "SIGHUP to good weights: reloaded"
+kill -TERM "$RUN"
+wait_for 10 '! kill -0 "$RUN" 2>/dev/null'
+ok $? "run stops on SIGTERM"
+wait "$RUN" 2>/dev/null
+RUN=
+cd .. || exit 1
 
 # Usage.
 R rules train --csv golden.csv >/dev/null 2>&1; is "$?" 64 "--csv without --text/--label: usage"
