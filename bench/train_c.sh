@@ -129,6 +129,28 @@ if [ -n "$base" ]; then
 	./speed-base rules.conf texts --seconds "$secs" > speed-base2.out
 fi
 
+# Severity: priority and harm tags by CFPB's proxies of a serious complaint.
+python3 - "$top" <<'EOF2'
+import collections, json, sys
+sys.path.insert(0, sys.argv[1] + "/bench")
+import rulesdata as rd
+rows = rd.half(rd.cfpb_rows(), "odd")
+res = rd.classify_texts("rules.conf", [r[3] for r in rows])
+harm = {"money", "chasing", "vulnerable", "legal", "safety", "public", "churn"}
+names = {"Closed with monetary relief": "monetary relief", "Closed with non-monetary relief":
+         "non-monetary relief", "Closed with explanation": "closed with explanation"}
+out = collections.OrderedDict((k, []) for k in ["monetary relief", "non-monetary relief",
+                                                "closed with explanation", "Older American", "all"])
+for r, x in zip(rows, res):
+    v = (x["priority"], len(set(x["tags"]) & harm))
+    g = names.get(r[4].get("Company response to consumer", ""))
+    if g:
+        out[g].append(v)
+    if "Older American" in (r[4].get("Tags") or ""):
+        out["Older American"].append(v)
+    out["all"].append(v)
+json.dump(out, open("severity.json", "w"))
+EOF2
 TRAIN_CMD=$train_cmd SAME=$same T_TRAIN=$(python3 -c "print($t1 - $t0)") T_CV=$(python3 -c "print($t3 - $t2)") \
 BASE=$base python3 - "$out" <<'EOF'
 import json, os, re, sys
@@ -237,6 +259,29 @@ w("The CFPB weights decide only among the complaint categories they were trained
   " apologies to ham to %.1f%% while the CFPB narratives keep theirs (%.1f%%), but questions and praise"
   " written by hand fare as the table says; that is a site's own training (`--from-store` after"
   " `case complaint ID no`), not a default." % (apol(hamh, "current"), apol(oddh, "current")))
+w("")
+w("## Severity: high or urgent priority")
+w("")
+w("Priority comes from the category and the harm tags of `rules.conf` (money and a sum of 1,000 or more,"
+  " chasing, vulnerable, legal, safety, public, churn; `raise=` in redress-rules(5)); learned weights do"
+  " not change it (every CFPB category is `normal`, and tags keep their hand weights). CFPB has no"
+  " severity; its proxies, on the odd rows:")
+w("")
+w("| CFPB odd rows | n | high or urgent | urgent | at least one harm tag | two or more |")
+w("| --- | ---: | ---: | ---: | ---: | ---: |")
+sev = json.load(open("severity.json"))
+for g, v in sev.items():
+    n = len(v) or 1
+    w("| %s | %d | %.1f%% | %.1f%% | %.1f%% | %.1f%% |" % (
+        g, len(v), 100.0 * sum(p in ("high", "urgent") for p, _ in v) / n,
+        100.0 * sum(p == "urgent" for p, _ in v) / n, 100.0 * sum(t >= 1 for _, t in v) / n,
+        100.0 * sum(t >= 2 for _, t in v) / n))
+w("")
+w("The proxies barely separate: a complaint the company paid money back on is high or urgent a little"
+  " more often than one closed with an explanation, and two harm signals together are no more common"
+  " there, so the data gives no ground for a rule such as \"two signals make it urgent\". Priority"
+  " from harm stays what the tags say; the rules' wording and its measurement are in"
+  " `bench/classify-quality.md` (Severity).")
 w("")
 w("## Speed")
 w("")

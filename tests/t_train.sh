@@ -55,6 +55,9 @@ like "$out" "^trained: classes billing delivery general question; objective 0\\.
 	"the classes and the final objective of the reference"
 is "$(same_weights "$G/golden.weights" w)" same "the weights file is the reference's (bench/data/train-golden/golden.weights)"
 is "$(stat -c %a w)" 600 "the weights file is 0600"
+like "$(grep -E '^(param alpha|weight lawyer)' w | tr '\n' '|')" \
+	"^param alpha 1\\.0\\|weight lawyer 0\\.000194373[0-9]* -9\\.32717475480[0-9]*e-06 " \
+	"numbers are written as Python's repr: 1.0, 0.000194..., -9.327...e-06"
 like "$(head -2 w | tail -1)" "^# Made by redress rules train --csv golden.csv .* -o FILE$" \
 	"its header has the command that made it"
 
