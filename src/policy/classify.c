@@ -297,13 +297,11 @@ classify_message_vidx(const struct classify_model *m, const struct classify_inpu
 }
 
 static int
-classify_token_cmp(const void *a, const void *b)
+classify_vidx_cmp(const void *a, const void *b)
 {
-	const struct classify_token *x = a, *y = b;
+	ssize_t x = *(const ssize_t *)a, y = *(const ssize_t *)b;
 
-	if (x->weight != y->weight)
-		return x->weight > y->weight ? -1 : 1;
-	return strcmp(x->token, y->token);
+	return x < y ? -1 : x > y;
 }
 
 /* For --explain: the trained scores, the learned weight of every hit, and
@@ -346,23 +344,45 @@ classify_explain_model(const struct classify_rules *r, const struct classify_mod
 	}
 	if (!m->p.use_tokens || nv == 0)
 		return;
-	/* distinct words, strongest first, at most 10 */
-	res->tokens = xcalloc(nv, sizeof(*res->tokens));
-	for (size_t i = 0; i < nv; i++) {
-		size_t j;
+	/* distinct words, strongest first, at most 10: sort the indexes, count
+	 * the runs, keep the best (no string work but for the ten) */
+	{
+		ssize_t *v = xmalloc(nv * sizeof(*v));
+		struct classify_token best[10];
+		size_t nb = 0;
+		const double *row = m->centred + kc * m->n_vocab;
 
-		for (j = 0; j < res->n_tokens && strcmp(res->tokens[j].token, m->vocab[vidx[i]]); j++)
-			;
-		if (j == res->n_tokens) {
-			res->tokens[j].token = xstrdup(m->vocab[vidx[i]]);
-			res->tokens[j].weight = m->centred[kc * m->n_vocab + (size_t)vidx[i]];
-			res->n_tokens++;
+		memcpy(v, vidx, nv * sizeof(*v));
+		qsort(v, nv, sizeof(*v), classify_vidx_cmp);
+		for (size_t i = 0; i < nv;) {
+			size_t j = i;
+			double wgt = row[v[i]];
+			size_t at;
+
+			while (j < nv && v[j] == v[i])
+				j++;
+			/* insertion into best[], strongest first, ties in byte order
+			 * (the vocabulary is in byte order, and so is v) */
+			for (at = nb; at > 0 && best[at - 1].weight < wgt; at--)
+				;
+			if (at < 10) {
+				if (nb < 10)
+					nb++;
+				memmove(&best[at + 1], &best[at], (nb - 1 - at) * sizeof(best[0]));
+				best[at].token = (char *)m->vocab[v[i]];
+				best[at].count = (unsigned)(j - i);
+				best[at].weight = wgt;
+			}
+			i = j;
 		}
-		res->tokens[j].count++;
+		free(v);
+		res->tokens = xcalloc(nb + 1, sizeof(*res->tokens));
+		for (size_t i = 0; i < nb; i++) {
+			res->tokens[i] = best[i];
+			res->tokens[i].token = xstrdup(best[i].token);
+		}
+		res->n_tokens = nb;
 	}
-	qsort(res->tokens, res->n_tokens, sizeof(*res->tokens), classify_token_cmp);
-	while (res->n_tokens > 10)
-		free(res->tokens[--res->n_tokens].token);
 }
 
 int
