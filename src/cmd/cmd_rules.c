@@ -357,7 +357,8 @@ rules_read_dir(struct app *app, struct classify_trainer *tr, const char *spec)
 		n++;
 	}
 	closedir(d);
-	qsort(files, n, sizeof(*files), rules_file_cmp);
+	if (n > 0)
+		qsort(files, n, sizeof(*files), rules_file_cmp);
 	for (size_t i = 0; i < n && ret == EX_OK; i++) {
 		char *path = xasprintf("%s/%s", dir, files[i].name), *raw = NULL;
 		size_t len = 0;

@@ -350,6 +350,8 @@ classify_explain_model(const struct classify_rules *r, const struct classify_mod
 		ssize_t *v = xmalloc(nv * sizeof(*v));
 		struct classify_token best[10];
 		size_t nb = 0;
+
+		memset(best, 0, sizeof(best));
 		const double *row = m->centred + kc * m->n_vocab;
 
 		memcpy(v, vidx, nv * sizeof(*v));

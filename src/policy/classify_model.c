@@ -196,10 +196,11 @@ classify_model_scores(const struct classify_model *m, const struct classify_feat
 {
 	for (size_t k = 0; k < m->n_classes; k++) {
 		const double *row = m->W + k * m->n_rules;
-		double s = 0.0;
 
 		z[k] = m->b[k];
 		if (m->p.use_rules) {
+			double s = 0.0;
+
 			for (size_t i = 0; i < nx; i++)
 				s += row[x[i].rule] * x[i].x;
 			z[k] += s;
@@ -336,6 +337,7 @@ classify_wl_long(struct classify_wload *w, const char *s, long lo, long hi, long
 {
 	char *end;
 
+	*v = 0;
 	errno = 0;
 	if (*s < '0' || *s > '9')
 		return classify_wl_err(w, "\"%s\" is not a non-negative integer", s);

@@ -365,7 +365,6 @@ classify_fit_logreg(const struct classify_trainer *tr, struct classify_model *m,
 	double *e = xcalloc(K + 1, sizeof(*e)), *cw = xcalloc(K + 1, sizeof(*cw));
 	double *mom = xcalloc(P, sizeof(*mom)), *vel = xcalloc(P, sizeof(*vel));
 	bool *active = xcalloc(R + 1, sizeof(*active));
-	double loss = 0.0, reg = 0.0;
 
 	classify_class_weights(y, N, K, p->class_weight, cw);
 	if (p->use_rules)
@@ -433,16 +432,19 @@ classify_fit_logreg(const struct classify_trainer *tr, struct classify_model *m,
 			}
 	}
 	if (objective_r != NULL) {
+		double loss = 0.0, reg = 0.0;
+
 		for (size_t n = 0; n < N; n++) {
 			const struct classify_example *ex = &tr->ex[docs[n]];
-			double zmax, se = 0.0;
+			double zmax, se;
 
 			classify_model_scores(m, ex->x, ex->nx, p->use_tokens ? T + n * K : NULL, z);
 			zmax = z[0];
 			for (size_t k = 1; k < K; k++)
 				if (z[k] > zmax)
 					zmax = z[k];
-			for (size_t k = 0; k < K; k++)
+			se = exp(z[0] - zmax);   /* K >= 2; the same sum as 0.0 + e0 + ... */
+			for (size_t k = 1; k < K; k++)
 				se += exp(z[k] - zmax);
 			loss += cw[y[n]] * (zmax + log(se) - z[y[n]]);
 		}
