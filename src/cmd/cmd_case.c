@@ -36,9 +36,15 @@ static const char case_usage[] =
 "usage: redress case list [--state STATE] [--breached]\n"
 "       redress case show ID [--raw N]\n"
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
+"       redress case note ID TEXT\n"
+"       redress case assign ID AGENT | unassign ID\n"
 "list: the cases, oldest first (--json: an array of objects).\n"
 "show: one case with its events, messages (headers and text) and jobs;\n"
 "  --raw N prints the Nth message of the case exactly as received.\n"
+"note: an internal note on the case (never sent to anyone).\n"
+"assign, unassign: give the case an owner, or take it away.\n"
+"Moves, notes and assignments record their author: $REDRESS_AGENT, else\n"
+"  the login name.\n"
 "States: new acknowledged responded waiting resolved closed held.\n";
 
 /* Writes the tags "a b c" as a JSON array. */
@@ -115,6 +121,8 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_str(b, c->reply_note);
 	json_key(b, first, "resolution_cause");
 	json_str(b, c->resolution_cause);
+	json_key(b, first, "owner");
+	json_str(b, c->owner);
 }
 
 static int
@@ -296,6 +304,7 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 		buf_printf(b, "  priority:  %s\n", priority_name(c->priority));
 	if (c->tags != NULL && *c->tags != '\0')
 		buf_printf(b, "  tags:      %s\n", c->tags);
+	buf_printf(b, "  owner:     %s\n", c->owner != NULL ? c->owner : "-");
 	if (c->rules != NULL && strcmp(c->rules, "[]") != 0)
 		buf_printf(b, "  rules:     %s (rules version %s)\n", c->rules,
 			   c->rules_version ? c->rules_version : "?");
@@ -318,7 +327,9 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	buf_puts(b, "\nEvents:\n");
 	for (size_t i = 0; i < n_ev; i++) {
 		clock_format_iso8601(ev[i].at, t);
-		buf_printf(b, "  %s  %-12s %s\n", t, ev[i].kind, ev[i].detail ? ev[i].detail : "");
+		buf_printf(b, "  %s  %-12s %-10s %s\n", t, ev[i].kind,
+			   ev[i].author != NULL ? ev[i].author : "redress",
+			   ev[i].detail ? ev[i].detail : "");
 	}
 	buf_puts(b, "\nJobs:\n");
 	for (size_t i = 0; i < n_jobs; i++) {
@@ -433,6 +444,8 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 			json_str(&b, ev[i].kind);
 			json_key(&b, &f2, "detail");
 			json_str(&b, ev[i].detail);
+			json_key(&b, &f2, "author");
+			json_str(&b, ev[i].author);
 			buf_putc(&b, '}');
 		}
 		buf_putc(&b, ']');
@@ -472,7 +485,7 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum caselife_action a;
-	const char *cause = NULL;
+	const char *cause = NULL, *author;
 	struct store_case cs, *c = &cs;
 	char *error = NULL;
 	long long id;
@@ -507,6 +520,8 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		if (bad != EX_OK)
 			return bad;
 	}
+	if (cmd_author(&author) != EX_OK)
+		return EX_USAGE;
 	if (store_begin(st, &error) < 0)
 		goto fail;
 	r = store_case_get(st, id, c, &error);
@@ -517,8 +532,9 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		fprintf(stderr, "redress: no case %lld\n", id);
 		return EX_NOINPUT;
 	}
-	r = caselife_apply(st, app->cfg->sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
-			   app->now, &error);
+	r = caselife_apply_by(st, app->cfg->sla, c, a,
+			      a == CASELIFE_RESOLVE ? cause : "by hand", author, app->now,
+			      &error);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
@@ -541,6 +557,110 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 fail:
 	log_error("%s", error);
 	free(error);
+	store_rollback(st);
+	store_case_clear(c);
+	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+}
+
+/* The longest note: a note is a few lines, not a mailbox. */
+#define CASE_NOTE_MAX (64 * 1024)
+
+/*
+ * "case note ID TEXT", "case assign ID AGENT", "case unassign ID": what a
+ * person writes on a case or who owns it.  One transaction each: the case
+ * (for an owner) and its event, which records who did it (cmd_author).
+ * A note is for the team: it is an event, never a job, so nothing of it
+ * is ever sent.
+ */
+static int
+case_person(struct app *app, struct store *st, int argc, char **argv)
+{
+	const char *verb = argv[0], *arg = NULL, *author;
+	bool note = strcmp(verb, "note") == 0, assign = strcmp(verb, "assign") == 0;
+	int want = note || assign ? 3 : 2;
+	struct store_case cs, *c = &cs;
+	char *error = NULL, *what, *prev = NULL;
+	const char *kind = NULL;
+	long long id;
+	int r, ret;
+
+	store_case_init(c);
+	if (argc != want || (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0')) {
+		fprintf(stderr, "redress: usage: redress case %s ID%s\n", verb,
+			note ? " TEXT" : assign ? " AGENT" : "");
+		return EX_USAGE;
+	}
+	what = xasprintf("case %s", verb);
+	ret = cmd_id_arg(what, "case", argv[1], &id);
+	free(what);
+	if (ret != EX_OK)
+		return ret;
+	if (want == 3)
+		arg = argv[2];
+	if (note && (*arg == '\0' || strlen(arg) > CASE_NOTE_MAX)) {
+		fprintf(stderr, "redress: case note: the text is %s\n",
+			*arg == '\0' ? "empty" : "longer than 64 KiB");
+		return EX_USAGE;
+	}
+	if (assign && !cmd_agent_ok(arg)) {
+		fprintf(stderr, "redress: case assign: \"%.64s\": an agent's name is 1 to 64 "
+			"letters, digits and . _ - + @\n", arg);
+		return EX_USAGE;
+	}
+	if (cmd_author(&author) != EX_OK)
+		return EX_USAGE;
+	if (store_begin(st, &error) < 0)
+		goto fail;
+	r = store_case_get(st, id, c, &error);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_rollback(st);
+		return cmd_no_such("case", id);
+	}
+	if (note) {
+		kind = "note";
+	} else if (assign) {
+		if (c->owner == NULL || strcmp(c->owner, arg) != 0) {
+			free(c->owner);
+			c->owner = xstrdup(arg);
+			kind = "assigned";
+		}
+	} else if (c->owner != NULL) {
+		/* The event keeps who owned it. */
+		prev = c->owner;
+		c->owner = NULL;
+		arg = prev;
+		kind = "unassigned";
+	}
+	if (kind == NULL) {
+		store_rollback(st);
+		if (app->verbose >= 0)
+			printf("case %lld %s\n", id, assign ? "is already theirs" : "has no owner");
+		store_case_clear(c);
+		return EX_OK;
+	}
+	if (!note) {
+		c->updated = app->now;
+		if (store_case_update(st, c, &error) < 0)
+			goto fail;
+	}
+	if (store_event_add_by(st, id, app->now, kind, arg, author, &error) < 0 ||
+	    store_commit(st, &error) < 0)
+		goto fail;
+	free(prev);
+	if (app->verbose >= 0) {
+		if (note)
+			printf("case %lld: note added\n", id);
+		else
+			printf("case %lld: %s\n", id, assign ? c->owner : "unassigned");
+	}
+	store_case_clear(c);
+	return EX_OK;
+fail:
+	log_error("%s", error);
+	free(error);
+	free(prev);
 	store_rollback(st);
 	store_case_clear(c);
 	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
@@ -572,6 +692,9 @@ cmd_case(struct app *app, int argc, char **argv)
 		ret = case_list(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		ret = case_show(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "note") == 0 || strcmp(argv[1], "assign") == 0 ||
+		 strcmp(argv[1], "unassign") == 0)
+		ret = case_person(app, st, argc - 1, argv + 1);
 	else
 		ret = case_change(app, st, argc - 1, argv + 1);
 	store_close(&st);

@@ -5,10 +5,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/json.h"
@@ -21,6 +23,51 @@
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "store/store.h"
+
+bool
+cmd_agent_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("._-+@", *p) == NULL)
+			return false;
+	return true;
+}
+
+int
+cmd_author(const char **author_r)
+{
+	static char login[65];
+	const char *agent = getenv("REDRESS_AGENT");
+
+	if (agent != NULL && *agent != '\0') {
+		if (!cmd_agent_ok(agent)) {
+			fprintf(stderr, "redress: REDRESS_AGENT=\"%.64s\": an agent's name is 1 "
+				"to 64 letters, digits and . _ - + @\n", agent);
+			return EX_USAGE;
+		}
+		*author_r = agent;
+		return EX_OK;
+	}
+	/* The account's name, not $USER or $LOGNAME: those are whatever the
+	 * environment says, and REDRESS_AGENT is the way to say it. */
+	{
+		struct passwd *pw = getpwuid(geteuid());
+
+		if (pw == NULL || pw->pw_name == NULL || !cmd_agent_ok(pw->pw_name)) {
+			fprintf(stderr, "redress: who are you? set REDRESS_AGENT to your "
+				"agent's name (user id %ld has no usable login name)\n",
+				(long)geteuid());
+			return EX_USAGE;
+		}
+		snprintf(login, sizeof(login), "%s", pw->pw_name);
+	}
+	*author_r = login;
+	return EX_OK;
+}
 
 bool
 cmd_wants_help(int argc, char **argv)

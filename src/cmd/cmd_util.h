@@ -54,6 +54,18 @@ int cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r
 /* Says that there is no case (or job) id; returns EX_NOINPUT. */
 int cmd_no_such(const char *noun, long long id);
 
+/*
+ * Who is at the keyboard, for the author of the events a command makes
+ * and "case list --mine": $REDRESS_AGENT when set, else the login name of
+ * the account running redress.  EX_OK and *author_r (static until the next
+ * call), or EX_USAGE after saying what is wrong (a name cmd_agent_ok
+ * refuses, or no name at all).
+ */
+int cmd_author(const char **author_r);
+/* True for a usable agent name: 1 to 64 bytes of letters, digits and
+ * . _ - + @ (it is shown in tables and matched in [agents]). */
+bool cmd_agent_ok(const char *name);
+
 /* True when argv holds -h or --help before any "--". */
 bool cmd_wants_help(int argc, char **argv);
 /* Prints "redress: CMD: usage: ..." style text to stderr and returns 64. */

@@ -92,6 +92,7 @@ struct store_case {
 	char *customer_refs;       /* its References, space separated */
 	enum outcome outcome;      /* OUTCOME_NONE: held, or from before
 				    * schema 3 (see caselife_outcome) */
+	char *owner;               /* the agent who owns it; NULL: nobody */
 };
 
 struct store_event {
@@ -100,6 +101,7 @@ struct store_event {
 	time_t at;
 	char *kind;
 	char *detail;
+	char *author;              /* the agent who made it; NULL: redress */
 };
 
 struct store_job {
@@ -222,8 +224,13 @@ void store_case_clear(struct store_case *c);
 /* Clears each of n cases and frees the array; NULLs *cases. */
 void store_cases_free(struct store_case **cases, size_t n);
 
+/* An event made by redress itself (author NULL). */
 int store_event_add(struct store *st, long long case_id, time_t at,
 		    const char *kind, const char *detail, char **error_r);
+/* An event made by a person: author is the agent's name (cmd_author());
+ * NULL is redress itself, as store_event_add. */
+int store_event_add_by(struct store *st, long long case_id, time_t at, const char *kind,
+		       const char *detail, const char *author, char **error_r);
 int store_case_events(struct store *st, long long case_id,
 		      struct store_event **ev_r, size_t *n_r, char **error_r);
 void store_events_free(struct store_event **ev, size_t n);

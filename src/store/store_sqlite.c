@@ -35,7 +35,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -151,6 +151,14 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN first_try INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN lease INTEGER;",
+	/* 5 -> 6: who made an event (issue 15): the agent's name for what a
+	 * person did from the command line, NULL for what redress did
+	 * itself.  Events from before it are redress's or unknown: NULL. */
+	"ALTER TABLE events ADD COLUMN author TEXT;",
+	/* 6 -> 7: the agent who owns a case (NULL: nobody); escalations and
+	 * warnings about an owned case go to the owner's [agents] address. */
+	"ALTER TABLE cases ADD COLUMN owner TEXT;"
+	"CREATE INDEX cases_owner ON cases(owner);",
 };
 
 void store_rollback(struct store *st);
@@ -970,8 +978,8 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 	" first_response_due, resolution_due, first_response_at, resolved_at," \
 	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
 	" resolution_cause, held_reason, reply_note, last_active_state," \
-	" customer_msgid, customer_refs, outcome"
-#define STORE_CASE_NCOLS 28
+	" customer_msgid, customer_refs, outcome, owner"
+#define STORE_CASE_NCOLS 29
 
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
@@ -1004,6 +1012,7 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 26, c->customer_msgid);
 	bind_text(s, 27, c->customer_refs);
 	bind_text(s, 28, outcome_name(c->outcome));
+	bind_text(s, 29, c->owner);
 }
 
 /* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS into
@@ -1045,6 +1054,7 @@ store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **
 	c->reply_note = col_text(s, 24);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
+	c->owner = col_text(s, 29);
 	return 0;
 }
 
@@ -1053,7 +1063,7 @@ store_case_add(struct store *st, const struct store_case *c, long long *id_r,
 	       char **error_r)
 {
 	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1069,7 +1079,7 @@ int
 store_case_update(struct store *st, const struct store_case *c, char **error_r)
 {
 	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1193,6 +1203,7 @@ store_case_clear(struct store_case *c)
 	free(c->reply_note);
 	free(c->customer_msgid);
 	free(c->customer_refs);
+	free(c->owner);
 	store_case_init(c);
 }
 
@@ -1211,8 +1222,15 @@ int
 store_event_add(struct store *st, long long case_id, time_t at,
 		const char *kind, const char *detail, char **error_r)
 {
+	return store_event_add_by(st, case_id, at, kind, detail, NULL, error_r);
+}
+
+int
+store_event_add_by(struct store *st, long long case_id, time_t at, const char *kind,
+		   const char *detail, const char *author, char **error_r)
+{
 	static const char sql[] =
-		"INSERT INTO events (case_id, at, kind, detail) VALUES (?,?,?,?)";
+		"INSERT INTO events (case_id, at, kind, detail, author) VALUES (?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1221,6 +1239,7 @@ store_event_add(struct store *st, long long case_id, time_t at,
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)at);
 	bind_text(s, 3, kind);
 	bind_text(s, 4, detail);
+	bind_text(s, 5, author);
 	return store_step_done(st, s, error_r, "add event");
 }
 
@@ -1228,7 +1247,7 @@ int
 store_case_events(struct store *st, long long case_id, struct store_event **ev_r,
 		  size_t *n_r, char **error_r)
 {
-	static const char sql[] = "SELECT id, case_id, at, kind, detail FROM events"
+	static const char sql[] = "SELECT id, case_id, at, kind, detail, author FROM events"
 		" WHERE case_id = ? ORDER BY id";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 	struct store_event *v = NULL;
@@ -1245,6 +1264,7 @@ store_case_events(struct store *st, long long case_id, struct store_event **ev_r
 		v[n].at = col_time(s, 2);
 		v[n].kind = col_text(s, 3);
 		v[n].detail = col_text(s, 4);
+		v[n].author = col_text(s, 5);
 		n++;
 	}
 	store_done(st, s);
@@ -1265,6 +1285,7 @@ store_events_free(struct store_event **ev, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free((*ev)[i].kind);
 		free((*ev)[i].detail);
+		free((*ev)[i].author);
 	}
 	free(*ev);
 	*ev = NULL;

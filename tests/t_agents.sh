@@ -1,0 +1,78 @@
+#!/bin/sh
+# What agents do to cases from the command line (issue 15), against
+# Postfix's smtp-sink on loopback: every event a person makes records its
+# author ($REDRESS_AGENT, else the login name), shown by "case show" and
+# its JSON; a note is never sent to anyone; cases get an owner, and the
+# escalations and warnings of an owned case go to the owner's [agents]
+# address ([smtp] escalate_to for the rest).  Every command runs at the
+# test's pinned --now.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/smtp-sink.sh"
+sink_available || skip_all "smtp-sink not installed (apt-get install postfix)"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+T=$(mktemp -d)
+chmod 0755 "$T"   # smtp-sink runs as nobody and writes its dumps below
+sink_init "$T/sinks"
+cleanup() {
+	sink_stop_all
+	[ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+watchdog_start 120 t_agents.sh
+cd "$T" || exit 1
+S="$top_srcdir/contrib/samples"
+R() { "$REDRESS" --now "$NOW" "$@"; }
+sink_start ok || exit 1
+cat > redress.conf <<EOC
+[smtp]
+url = smtp://127.0.0.1:$(sink_port ok)
+tls = none
+from = Customer Care <care@example.com>
+escalate_to = Duty Manager <duty@example.com>
+[sla]
+timezone = UTC
+hours = mon-fri 09:00-17:00
+urgent = 1d 5d
+high = 1d 5d
+normal = 1d 5d
+low = 1d 5d
+warn_percent = 0
+[autoreply]
+per_hour = 100
+per_day = 100
+EOC
+unset REDRESS_AGENT
+# Monday 23 November 2026.
+NOW=2026-11-23T10:00:00Z; R ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" >/dev/null
+NOW=2026-11-23T10:00:05Z; R send --once >/dev/null
+sink_wait_count ok 3
+is "$(sink_count ok)" 3 "the three acks went"
+
+# --- Authors and notes.
+NOW=2026-11-23T10:05:00Z
+jobs_before=$(R --json queue list | jget 'len(d)')
+REDRESS_AGENT=alice R case note 1 "Customer called; refund approved by finance." >/dev/null
+is "$?" 0 "case note exits 0"
+ev() { R --json case show "$1" | jget "[(e['kind'], e['author'], e['detail']) for e in d['events'] if e['kind'] == '$2']"; }
+is "$(ev 1 note)" "[('note', 'alice', 'Customer called; refund approved by finance.')]" \
+   "the note is an event with its author and text"
+REDRESS_AGENT=bob R case respond 1 >/dev/null
+is "$(ev 1 responded)" "[('responded', 'bob', 'by hand')]" "a move by hand records its author"
+is "$(R --json case show 1 | jget "[e['author'] for e in d['events'] if e['kind'] == 'created']")" "[None]" \
+   "what redress did itself has no author"
+me=$(id -un)
+R case note 2 "no agent set" >/dev/null
+is "$(ev 2 note)" "[('note', '$me', 'no agent set')]" "without REDRESS_AGENT the author is the login name"
+like "$(R case show 1 | grep ' note ')" "note +alice +Customer called" "case show prints the author"
+REDRESS_AGENT='bad name' R case note 1 x >/dev/null 2>err; st=$?
+is "$st" 64 "a REDRESS_AGENT that is no name is refused (exit 64)"
+like "$(cat err)" "REDRESS_AGENT" "and says so"
+R case note 1 "" >/dev/null 2>&1; is "$?" 64 "an empty note is refused"
+R case note 99 "x" >/dev/null 2>&1; is "$?" 66 "a note on no case: exit 66"
+is "$(R --json queue list | jget 'len(d)')" "$jobs_before" "a note queues no job"
+NOW=2026-11-23T10:06:00Z; R send --once >/dev/null
+is "$(sink_count ok)" 3 "and nothing is sent after a note"
+! grep -rq "refund approved" "$T/sinks"; ok $? "the note's text reached no server"
+done_testing
