@@ -31,6 +31,9 @@ url = smtp://127.0.0.1:$(sink_port ok)
 tls = none
 from = Customer Care <care@example.com>
 escalate_to = Duty Manager <duty@example.com>
+[agents]
+alice = Alice Smith <alice@example.com>
+bob = bob@example.com
 [sla]
 timezone = UTC
 hours = mon-fri 09:00-17:00
@@ -75,4 +78,42 @@ is "$(R --json queue list | jget 'len(d)')" "$jobs_before" "a note queues no job
 NOW=2026-11-23T10:06:00Z; R send --once >/dev/null
 is "$(sink_count ok)" 3 "and nothing is sent after a note"
 ! grep -rq "refund approved" "$T/sinks"; ok $? "the note's text reached no server"
+
+# --- Ownership, and where an owned case's escalations go.
+NOW=2026-11-23T11:00:00Z
+REDRESS_AGENT=carol R case assign 2 alice >/dev/null; is "$?" 0 "case assign exits 0"
+is "$(R --json case show 2 | jget 'd["owner"]')" "alice" "case 2 is alice's"
+is "$(ev 2 assigned)" "[('assigned', 'carol', 'alice')]" "the assignment is an event by its author"
+like "$(R case show 2)" "owner: +alice" "case show names the owner"
+R case assign 3 dave >/dev/null 2>err; is "$?" 0 "an agent without an [agents] address can own a case"
+like "$(cat err)" "dave has no address in \[agents\]" "with a warning that escalate_to gets its mail"
+R case assign 3 'no such' >/dev/null 2>&1; is "$?" 64 "an agent name that is no name is refused"
+ids() { R --json case list "$@" | jget '[c["id"] for c in d]'; }
+is "$(ids --owner alice)" "[2]" "case list --owner alice"
+is "$(ids --unassigned)" "[1]" "case list --unassigned"
+is "$(REDRESS_AGENT=alice ids --mine)" "[2]" "case list --mine is \$REDRESS_AGENT's"
+R case list --mine --unassigned >/dev/null 2>&1; is "$?" 64 "--mine and --unassigned together are refused"
+# Tuesday 10:00: every first response is late; one escalation each.
+NOW=2026-11-24T10:00:00Z; R tick >/dev/null
+rcpt() { R --json queue list | jget "[j['rcpt'] for j in d if j['case'] == $1 and j['kind'] == 'escalation']"; }
+is "$(rcpt 2)" "['alice@example.com']" "the owned case's escalation goes to its owner's [agents] address"
+is "$(rcpt 3)" "['duty@example.com']" "an owner without an address: escalate_to"
+is "$(rcpt 1)" "[]" "case 1 had its first response: no escalation"
+R case assign 3 bob >/dev/null
+is "$(rcpt 3)" "['bob@example.com']" "assigning a case moves its queued escalation to the new owner"
+R case unassign 3 >/dev/null
+is "$(rcpt 3)" "['duty@example.com']" "and unassigning moves it to escalate_to"
+is "$(ev 3 unassigned)" "[('unassigned', '$me', 'bob')]" "the unassignment names who owned it"
+is "$(R --json case show 3 | jget 'd["owner"]')" "None" "case 3 has no owner"
+NOW=2026-11-24T10:00:05Z; R send --once >/dev/null
+sink_wait_count ok 5
+to_of() { for f in $(sink_dumps ok); do sink_body "$f" | grep -q "case 00000$1" && sink_body "$f" | grep '^To:' | tr -d '\r'; done | tail -1; }
+is "$(to_of 2)" "To: Alice Smith <alice@example.com>" "the escalation reached alice, by her name"
+is "$(to_of 3)" "To: Duty Manager <duty@example.com>" "the unowned case's reached the duty manager"
+printf '[agents]\nalice = not an address\n' > bad.conf
+R -c bad.conf case list >/dev/null 2>err; is "$?" 78 "an [agents] value that is no address is refused (exit 78)"
+like "$(cat err)" "bad.conf:2: \[agents\] alice" "with FILE:LINE"
+printf '[agents]\nno/name = a@example.com\n' > bad.conf
+R -c bad.conf case list >/dev/null 2>err; is "$?" 78 "an [agents] name that is no name is refused"
+like "$(R config show)" "alice = Alice Smith <alice@example.com>" "config show lists the agents"
 done_testing

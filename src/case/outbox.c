@@ -474,6 +474,18 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	}
 }
 
+/* The display name of a staff recipient: an agent's ([agents]), or
+ * escalate_to's. */
+static const char *
+outbox_staff_name(const struct outbox *ob, const char *rcpt)
+{
+	const struct config_agent *a = config_agent_by_addr(ob->cfg, rcpt);
+
+	if (a != NULL)
+		return a->box.name;
+	return ob->id->escalate_name;
+}
+
 /* Builds the whole message for a job; 0, or -1 with error (permanent). */
 static int
 outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
@@ -497,7 +509,7 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 					    ob->id->domain);
 	in.from = ob->id->from;
 	in.to_addr = j->rcpt;
-	in.to_name = to_customer ? c->customer_name : ob->id->escalate_name;
+	in.to_name = to_customer ? c->customer_name : outbox_staff_name(ob, j->rcpt);
 	in.subject = t.subject;
 	in.body = t.body;
 	in.message_id = j->msgid;

@@ -30,15 +30,22 @@
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "mail/message.h"
+#include "policy/sla.h"
 #include "store/store.h"
 
 static const char case_usage[] =
-"usage: redress case list [--state STATE] [--breached]\n"
+"usage: redress case list [--state STATE] [--priority P] [--category C] [--tag T]\n"
+"         [--customer ADDR] [--owner AGENT | --mine | --unassigned]\n"
+"         [--since TIME] [--until TIME] [--breached] [--due-within DURATION]\n"
+"         [--search TEXT] [--sort due|created|priority] [--limit N]\n"
+"         [--format table|csv|json]\n"
 "       redress case show ID [--raw N]\n"
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
 "       redress case note ID TEXT\n"
 "       redress case assign ID AGENT | unassign ID\n"
-"list: the cases, oldest first (--json: an array of objects).\n"
+"list: the cases, oldest first (--json: an array of objects), with the\n"
+"  business time left on the clock that runs; --search finds words in the\n"
+"  subjects and text of their messages; --mine: owned by $REDRESS_AGENT.\n"
 "show: one case with its events, messages (headers and text) and jobs;\n"
 "  --raw N prints the Nth message of the case exactly as received.\n"
 "note: an internal note on the case (never sent to anyone).\n"
@@ -125,69 +132,274 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_str(b, c->owner);
 }
 
+/*
+ * The business time left on a case's running clock (store_case_due):
+ * 1 and *left_r in seconds (negative: overdue by that much), or 0 when no
+ * clock runs (closed, waiting on the customer, held).
+ */
+static int
+case_time_left(const struct app *app, const struct store_case *c, long *left_r)
+{
+	const struct sla_calendar *cal = app->cfg->sla->cal;
+	time_t due = store_case_due(c, NULL);
+
+	if (due == 0)
+		return 0;
+	*left_r = due >= app->now ? sla_business_seconds(cal, app->now, due)
+		  : -sla_business_seconds(cal, due, app->now);
+	return 1;
+}
+
+/* "3h10m left", "45m left", "overdue 26h05m", "paused" (waiting), "-". */
+static void
+case_left_text(const struct app *app, const struct store_case *c, char *out, size_t n)
+{
+	long left, a, h, m;
+
+	if (!case_time_left(app, c, &left)) {
+		snprintf(out, n, "%s", c->state == CASE_WAITING ? "paused" : "-");
+		return;
+	}
+	a = left < 0 ? -left : left;
+	h = a / 3600;
+	m = a % 3600 / 60;
+	if (h > 0)
+		snprintf(out, n, "%s%ldh%02ldm%s", left < 0 ? "overdue " : "", h, m,
+			 left < 0 ? "" : " left");
+	else
+		snprintf(out, n, "%s%ldm%s", left < 0 ? "overdue " : "", m,
+			 left < 0 ? "" : " left");
+}
+
+/* --since/--until: an ISO 8601 time or a date (midnight UTC). */
+static int
+case_time_arg(const char *opt, const char *s, time_t *t_r)
+{
+	if (clock_parse_iso8601(s, t_r) < 0) {
+		fprintf(stderr, "redress: case list: --%s %s: not a time (2026-11-23 or "
+			"2026-11-23T16:30:00Z)\n", opt, s);
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
+static void
+case_list_csv(struct buf *b, const struct app *app, const struct store_case *cases,
+	      size_t n)
+{
+	static const char *const head[] = {
+		"id", "state", "priority", "category", "owner", "created", "customer",
+		"subject", "tags", "due", "time_left", "breached",
+	};
+
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		cmd_csv_field(b, i == 0, head[i]);
+	cmd_csv_end(b);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_case *k = &cases[i];
+		char created[CLOCK_ISO_LEN], due[CLOCK_ISO_LEN];
+		time_t d = store_case_due(k, NULL);
+		long left;
+
+		clock_format_iso8601(k->created, created);
+		clock_format_iso8601(d, due);
+		cmd_csv_int(b, true, k->id);
+		cmd_csv_field(b, false, case_state_name(k->state));
+		cmd_csv_field(b, false, priority_name(k->priority));
+		cmd_csv_field(b, false, k->category);
+		cmd_csv_field(b, false, k->owner);
+		cmd_csv_field(b, false, created);
+		cmd_csv_field(b, false, k->customer);
+		cmd_csv_field(b, false, k->subject);
+		cmd_csv_field(b, false, k->tags);
+		cmd_csv_field(b, false, d != 0 ? due : NULL);
+		if (case_time_left(app, k, &left))
+			cmd_csv_int(b, false, left);
+		else
+			cmd_csv_field(b, false, NULL);
+		cmd_csv_field(b, false, k->first_response_breached || k->resolution_breached
+			      ? "yes" : "no");
+		cmd_csv_end(b);
+	}
+}
+
 static int
 case_list(struct app *app, struct store *st, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "breached", no_argument, NULL, 'b' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "customer", required_argument, NULL, 'C' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "mine", no_argument, NULL, 'm' },
+		{ "unassigned", no_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "due-within", required_argument, NULL, 'd' },
+		{ "search", required_argument, NULL, 'q' },
+		{ "sort", required_argument, NULL, 'O' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_case_filter f = { 0 };
 	struct store_case *cases = NULL;
-	const char *state = NULL;
+	const char *state = NULL, *prio = NULL, *within = NULL;
+	char *customer = NULL;
+	bool mine = false, csv = false;
 	size_t n = 0;
 	char *error = NULL;
 	struct buf b;
-	int c;
+	int c, ret = EX_USAGE;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:b", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': state = optarg; break;
 		case 'b': f.breached_only = true; break;
-		default: return cmd_usage(case_usage);
+		case 'p': prio = optarg; break;
+		case 'c': f.category = optarg; break;
+		case 't': f.tag = optarg; break;
+		case 'C':
+			free(customer);
+			customer = xstrdup(optarg);
+			for (char *p = customer; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			f.customer = customer;
+			break;
+		case 'o': f.owner = optarg; break;
+		case 'm': mine = true; break;
+		case 'u': f.unassigned = true; break;
+		case 'S':
+			if (case_time_arg("since", optarg, &f.since) != EX_OK)
+				goto out;
+			break;
+		case 'U':
+			if (case_time_arg("until", optarg, &f.until) != EX_OK)
+				goto out;
+			break;
+		case 'd': within = optarg; break;
+		case 'q': f.search = optarg; break;
+		case 'O':
+			if (strcmp(optarg, "due") == 0)
+				f.sort = STORE_SORT_DUE;
+			else if (strcmp(optarg, "created") == 0)
+				f.sort = STORE_SORT_CREATED;
+			else if (strcmp(optarg, "priority") == 0)
+				f.sort = STORE_SORT_PRIORITY;
+			else {
+				fprintf(stderr, "redress: case list: --sort %s: say due, created "
+					"or priority\n", optarg);
+				goto out;
+			}
+			break;
+		case 'l':
+			if (strspn(optarg, "0123456789") != strlen(optarg) ||
+			    strlen(optarg) > 9 || (f.limit = strtoul(optarg, NULL, 10)) == 0) {
+				fprintf(stderr, "redress: case list: --limit %s: a number of "
+					"cases, 1 or more\n", optarg);
+				goto out;
+			}
+			break;
+		case 'f':
+			if (cmd_format_arg(app, "case list", optarg, &csv) != EX_OK)
+				goto out;
+			break;
+		default:
+			fputs(case_usage, stderr);
+			goto out;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage(case_usage);
+	if (optind != argc) {
+		fputs(case_usage, stderr);
+		goto out;
+	}
 	if (state != NULL && case_state_parse(state, &f.state) < 0) {
 		fprintf(stderr, "redress: case list: --state %s: no such state (%s)\n",
 			state, case_state_list());
-		return EX_USAGE;
+		goto out;
 	}
 	f.by_state = state != NULL;
+	if (prio != NULL && priority_parse(prio, &f.priority) < 0) {
+		fprintf(stderr, "redress: case list: --priority %s: say urgent, high, normal "
+			"or low\n", prio);
+		goto out;
+	}
+	f.by_priority = prio != NULL;
+	if ((mine || f.owner != NULL) + f.unassigned > 1 || (mine && f.owner != NULL)) {
+		fprintf(stderr, "redress: case list: one of --owner, --mine and --unassigned\n");
+		goto out;
+	}
+	if (mine && cmd_author(&f.owner) != EX_OK)
+		goto out;
+	if (within != NULL) {
+		long secs;
+
+		if (config_parse_duration(within, &secs) < 0) {
+			fprintf(stderr, "redress: case list: --due-within %s: not a duration "
+				"(like 30m, 4h, 2d)\n", within);
+			goto out;
+		}
+		/* Business time, as the table counts it; overdue cases are
+		 * due within any window. */
+		f.due_before = sla_add_seconds(app->cfg->sla->cal, app->now, secs);
+	}
+	if (f.search != NULL && strspn(f.search, " \t\r\n") == strlen(f.search)) {
+		fprintf(stderr, "redress: case list: --search: no words to look for\n");
+		goto out;
+	}
 	if (store_case_list(st, &f, &cases, &n, &error) < 0) {
 		log_error("%s", error);
 		free(error);
-		return EX_SOFTWARE;
+		ret = EX_SOFTWARE;
+		goto out;
 	}
 	buf_init(&b, BUF_NO_LIMIT);
-	if (app->json) {
+	if (csv) {
+		case_list_csv(&b, app, cases, n);
+	} else if (app->json) {
 		buf_putc(&b, '[');
 		for (size_t i = 0; i < n; i++) {
 			bool first = true;
+			const char *clock;
+			time_t due = store_case_due(&cases[i], &clock);
+			long left;
 
 			if (i > 0)
 				buf_putc(&b, ',');
 			buf_putc(&b, '{');
 			case_json_fields(&b, &cases[i], &first);
+			json_key(&b, &first, "due");
+			json_time(&b, due);
+			json_key(&b, &first, "clock");
+			json_str(&b, clock);
+			json_key(&b, &first, "time_left");
+			if (case_time_left(app, &cases[i], &left))
+				json_int(&b, left);
+			else
+				buf_puts(&b, "null");
 			buf_putc(&b, '}');
 		}
 		buf_puts(&b, "]\n");
 	} else {
-		buf_printf(&b, "%-7s %-12s %-8s %-12s %-20s %-28s %s\n", "ID", "STATE",
-			   "PRIORITY", "CATEGORY", "CREATED", "CUSTOMER", "SUBJECT");
+		buf_printf(&b, "%-7s %-12s %-8s %-12s %-10s %-20s %-16s %-28s %s\n", "ID", "STATE",
+			   "PRIORITY", "CATEGORY", "OWNER", "CREATED", "TIME LEFT", "CUSTOMER",
+			   "SUBJECT");
 		for (size_t i = 0; i < n; i++) {
 			const struct store_case *k = &cases[i];
-			char created[CLOCK_ISO_LEN];
+			char created[CLOCK_ISO_LEN], left[64];
 
 			clock_format_iso8601(k->created, created);
-			buf_printf(&b, "%-7lld %-12s %-8s %-12s %-20s %-28.28s %s%s\n", k->id,
-				   case_state_name(k->state),
+			case_left_text(app, k, left, sizeof(left));
+			buf_printf(&b, "%-7lld %-12s %-8s %-12s %-10s %-20s %-16s %-28.28s %s%s\n",
+				   k->id, case_state_name(k->state),
 				   k->priority != PRIORITY_NONE ? priority_name(k->priority) : "-",
-				   k->category ? k->category : "-", created,
-				   k->customer ? k->customer : "-",
+				   k->category ? k->category : "-", k->owner ? k->owner : "-",
+				   created, left, k->customer ? k->customer : "-",
 				   k->subject ? k->subject : "",
 				   k->first_response_breached || k->resolution_breached
 				   ? "  [BREACHED]" : "");
@@ -195,7 +407,10 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	}
 	cmd_print(&b);
 	store_cases_free(&cases, n);
-	return EX_OK;
+	ret = EX_OK;
+out:
+	free(customer);
+	return ret;
 }
 
 static int
@@ -602,7 +817,7 @@ case_person(struct app *app, struct store *st, int argc, char **argv)
 			*arg == '\0' ? "empty" : "longer than 64 KiB");
 		return EX_USAGE;
 	}
-	if (assign && !cmd_agent_ok(arg)) {
+	if (assign && !config_agent_name_ok(arg)) {
 		fprintf(stderr, "redress: case assign: \"%.64s\": an agent's name is 1 to 64 "
 			"letters, digits and . _ - + @\n", arg);
 		return EX_USAGE;
@@ -641,14 +856,20 @@ case_person(struct app *app, struct store *st, int argc, char **argv)
 		return EX_OK;
 	}
 	if (!note) {
+		/* Mail to staff already queued follows the case to its owner. */
 		c->updated = app->now;
-		if (store_case_update(st, c, &error) < 0)
+		if (store_case_update(st, c, &error) < 0 ||
+		    store_jobs_reroute_staff(st, id, config_escalate_for(app->cfg, c->owner)->addr,
+					     NULL, &error) < 0)
 			goto fail;
 	}
 	if (store_event_add_by(st, id, app->now, kind, arg, author, &error) < 0 ||
 	    store_commit(st, &error) < 0)
 		goto fail;
 	free(prev);
+	if (assign && config_agent(app->cfg, c->owner) == NULL)
+		fprintf(stderr, "redress: case assign: %s has no address in [agents]: the "
+			"case's escalations go to [smtp] escalate_to\n", c->owner);
 	if (app->verbose >= 0) {
 		if (note)
 			printf("case %lld: note added\n", id);

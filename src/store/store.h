@@ -131,6 +131,24 @@ struct store_case_filter {
 	size_t limit;              /* 0: no limit */
 	long long after_id;        /* only ids above it (paging); 0: any */
 	bool open_only;            /* new, acknowledged, responded, waiting */
+	/* What "case list" asks for (issue 15); zero values: any. */
+	bool by_priority;
+	enum priority priority;    /* with by_priority */
+	const char *category;
+	const char *tag;           /* one of its tags */
+	const char *owner;
+	bool unassigned;           /* no owner */
+	time_t until;              /* created before; 0: any */
+	time_t due_before;         /* its running deadline (store_case_due) at
+				    * or before; 0: any */
+	const char *search;        /* words (all of them) in the subject or
+				    * text of one of its messages */
+	enum store_case_sort {
+		STORE_SORT_ID,         /* oldest first: the default, and paging */
+		STORE_SORT_DUE,        /* running deadline, soonest first; none last */
+		STORE_SORT_CREATED,
+		STORE_SORT_PRIORITY,   /* urgent first, then by id */
+	} sort;
 };
 
 struct store_options {
@@ -210,6 +228,14 @@ int store_case_get(struct store *st, long long id, struct store_case *c_r,
 /* The cases f selects, oldest first: an array of n (store_cases_free). */
 int store_case_list(struct store *st, const struct store_case_filter *f,
 		    struct store_case **cases_r, size_t *n_r, char **error_r);
+/*
+ * The deadline a case's clock is running towards, as "case list" sorts
+ * and filters by it: the first response's until one was made, then the
+ * resolution's (not while waiting: that clock is paused); 0 for a case
+ * that is not open or has no clock.  *clock_r (may be NULL): "first
+ * response", "resolution" or NULL.
+ */
+time_t store_case_due(const struct store_case *c, const char **clock_r);
 /* Earlier cases of a customer created at or after since, counted up to
  * limit (all if limit <= 0). */
 int store_case_count_customer(struct store *st, const char *customer,
@@ -289,6 +315,10 @@ int store_acks_to(struct store *st, const char *rcpt, time_t since, long limit,
 /* Reschedules queued jobs of a kind for a case; returns how many moved. */
 int store_jobs_reschedule(struct store *st, long long case_id, enum job_kind kind,
 			  time_t due, long *n_r, char **error_r);
+/* Sends a case's queued escalations and warnings to rcpt instead (the
+ * case changed owner); *n_r (may be NULL): how many. */
+int store_jobs_reroute_staff(struct store *st, long long case_id, const char *rcpt,
+			     long *n_r, char **error_r);
 void store_job_clear(struct store_job *j);
 void store_jobs_free(struct store_job **jobs, size_t n);
 

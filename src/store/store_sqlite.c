@@ -35,7 +35,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -159,6 +159,29 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * warnings about an owned case go to the owner's [agents] address. */
 	"ALTER TABLE cases ADD COLUMN owner TEXT;"
 	"CREATE INDEX cases_owner ON cases(owner);",
+	/* 7 -> 8: full text search over the subjects and text of the
+	 * messages ("case list --search"), FTS5 with the messages as its
+	 * external content.  Triggers keep it in step in the transaction that
+	 * writes a message, so intake's one transaction covers it; the
+	 * messages stored so far are indexed now. */
+	"CREATE VIRTUAL TABLE message_text USING fts5(subject, text,"
+	"  content='messages', content_rowid='id',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER message_text_ai AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO message_text (rowid, subject, text)"
+	"    VALUES (new.id, new.subject, new.text);"
+	"END;"
+	"CREATE TRIGGER message_text_ad AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO message_text (message_text, rowid, subject, text)"
+	"    VALUES ('delete', old.id, old.subject, old.text);"
+	"END;"
+	"CREATE TRIGGER message_text_au AFTER UPDATE OF subject, text ON messages BEGIN"
+	"  INSERT INTO message_text (message_text, rowid, subject, text)"
+	"    VALUES ('delete', old.id, old.subject, old.text);"
+	"  INSERT INTO message_text (rowid, subject, text)"
+	"    VALUES (new.id, new.subject, new.text);"
+	"END;"
+	"INSERT INTO message_text (message_text) VALUES ('rebuild');",
 };
 
 void store_rollback(struct store *st);
@@ -1108,27 +1131,98 @@ store_case_get(struct store *st, long long id, struct store_case *c_r, char **er
 	return r;
 }
 
+/* The deadline a case's clock runs towards: store_case_due() in SQL. */
+#define STORE_DUE_SQL \
+	"(CASE WHEN state NOT IN ('new', 'acknowledged', 'responded', 'waiting') THEN NULL" \
+	" WHEN first_response_at IS NULL AND first_response_due IS NOT NULL" \
+	"  THEN first_response_due" \
+	" WHEN resolved_at IS NULL AND state != 'waiting' THEN resolution_due END)"
+#define STORE_LIST_SQL(search) "SELECT id, " STORE_CASE_COLS " FROM cases" \
+	" WHERE (?1 IS NULL OR state = ?1)" \
+	" AND (?2 = 0 OR first_response_breached OR resolution_breached)" \
+	" AND (?3 IS NULL OR customer = ?3)" \
+	" AND created >= ?4" \
+	" AND id > ?6" \
+	" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))" \
+	" AND (?8 IS NULL OR priority = ?8)" \
+	" AND (?9 IS NULL OR category = ?9)" \
+	" AND (?10 IS NULL OR instr(' ' || coalesce(tags, '') || ' ', ' ' || ?10 || ' ') > 0)" \
+	" AND (?11 IS NULL OR owner = ?11)" \
+	" AND (?12 = 0 OR owner IS NULL)" \
+	" AND (?13 = 0 OR created < ?13)" \
+	" AND (?14 = 0 OR " STORE_DUE_SQL " <= ?14)" \
+	search \
+	" ORDER BY CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " IS NULL END," \
+	" CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " WHEN 2 THEN created" \
+	"  WHEN 3 THEN CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1" \
+	"   WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END END, id" \
+	" LIMIT ?5"
+
+/*
+ * Words for FTS5's MATCH: each word of text as a quoted string, so that
+ * whatever a person types ("don't", "NEAR", a lone quote) is words to
+ * find, never query syntax; all of them must occur.  NULL when text has
+ * no word.
+ */
+static char *
+store_fts_query(const char *text)
+{
+	size_t cap = strlen(text) * 2 + 16, n = 0;
+	char *q = xmalloc(cap);
+	bool any = false;
+
+	for (const char *p = text; *p != '\0';) {
+		size_t len = strcspn(p, " \t\r\n");
+
+		if (len > 0) {
+			if (any)
+				q[n++] = ' ';
+			q[n++] = '"';
+			for (size_t i = 0; i < len; i++) {
+				if (p[i] == '"')
+					q[n++] = '"';
+				q[n++] = p[i];
+			}
+			q[n++] = '"';
+			any = true;
+		}
+		p += len;
+		p += strspn(p, " \t\r\n");
+	}
+	q[n] = '\0';
+	if (!any) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
 int
 store_case_list(struct store *st, const struct store_case_filter *f,
 		struct store_case **cases_r, size_t *n_r, char **error_r)
 {
-	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases"
-		" WHERE (?1 IS NULL OR state = ?1)"
-		" AND (?2 = 0 OR first_response_breached OR resolution_breached)"
-		" AND (?3 IS NULL OR customer = ?3)"
-		" AND created >= ?4"
-		" AND id > ?6"
-		" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))"
-		" ORDER BY id LIMIT ?5";
-	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	static const char plain[] = STORE_LIST_SQL("");
+	static const char search[] = STORE_LIST_SQL(
+		" AND id IN (SELECT m.case_id FROM message_text t"
+		"  JOIN messages m ON m.id = t.rowid WHERE message_text MATCH ?15)");
 	struct store_case *v = NULL;
 	size_t n = 0, cap = 0;
+	char *query = NULL;
+	sqlite3_stmt *s;
 	int rc;
 
 	*cases_r = NULL;
 	*n_r = 0;
-	if (s == NULL)
+	if (f->search != NULL) {
+		query = store_fts_query(f->search);
+		if (query == NULL)
+			return 0;   /* no words: nothing matches */
+	}
+	s = store_stmt(st, query != NULL ? search : plain, error_r);
+	if (s == NULL) {
+		free(query);
 		return -1;
+	}
 	bind_text(s, 1, f->by_state ? case_state_name(f->state) : NULL);
 	sqlite3_bind_int(s, 2, f->breached_only);
 	bind_text(s, 3, f->customer);
@@ -1136,6 +1230,17 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	sqlite3_bind_int64(s, 5, f->limit > 0 ? (sqlite3_int64)f->limit : -1);
 	sqlite3_bind_int64(s, 6, f->after_id);
 	sqlite3_bind_int(s, 7, f->open_only);
+	bind_text(s, 8, f->by_priority ? priority_name(f->priority) : NULL);
+	bind_text(s, 9, f->category);
+	bind_text(s, 10, f->tag);
+	bind_text(s, 11, f->owner);
+	sqlite3_bind_int(s, 12, f->unassigned);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)f->until);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)f->due_before);
+	if (query != NULL)
+		sqlite3_bind_text(s, 15, query, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 16, (int)f->sort);
+	free(query);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		if (store_case_read(st, s, &v[n], error_r) < 0) {
@@ -1638,6 +1743,25 @@ store_jobs_reschedule(struct store *st, long long case_id, enum job_kind kind,
 	sqlite3_bind_int64(s, 2, case_id);
 	bind_text(s, 3, job_kind_name(kind));
 	if (store_step_done(st, s, error_r, "reschedule jobs") < 0)
+		return -1;
+	if (n_r != NULL)
+		*n_r = sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_jobs_reroute_staff(struct store *st, long long case_id, const char *rcpt,
+			 long *n_r, char **error_r)
+{
+	static const char sql[] = "UPDATE jobs SET rcpt = ? WHERE case_id = ?"
+		" AND state = 'queued' AND kind IN ('escalation', 'warning')";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, rcpt);
+	sqlite3_bind_int64(s, 2, case_id);
+	if (store_step_done(st, s, error_r, "reroute jobs") < 0)
 		return -1;
 	if (n_r != NULL)
 		*n_r = sqlite3_changes(st->db);
