@@ -116,4 +116,91 @@ like "$(cat err)" "bad.conf:2: \[agents\] alice" "with FILE:LINE"
 printf '[agents]\nno/name = a@example.com\n' > bad.conf
 R -c bad.conf case list >/dev/null 2>err; is "$?" 78 "an [agents] name that is no name is refused"
 like "$(R config show)" "alice = Alice Smith <alice@example.com>" "config show lists the agents"
+
+# --- Finding cases: every filter, the search, the sort, the time left
+# and CSV, in a store of their own (the default SLA targets: urgent 1h,
+# high 4h, normal 1d, low 2d to the first response).
+mkdir find && cd find || exit 1
+cat > redress.conf <<EOC
+[sla]
+timezone = UTC
+hours = mon-fri 09:00-17:00
+EOC
+NOW=2026-11-23T10:00:00Z; R ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" \
+	"$S/04-rude.eml" "$S/05-legal.eml" "$S/06-thanks.eml" >/dev/null
+cat > formula.eml <<'EOM'
+From: Mallory <mallory@example.org>
+To: care@example.com
+Subject: =HYPERLINK("http://evil.example/","refund, now") my "broken" toaster
+Message-ID: <formula@example.org>
+Date: Tue, 24 Nov 2026 09:30:00 +0000
+
+My toaster caught fire. I want a refund.
+EOM
+NOW=2026-11-24T09:30:00Z; R ingest formula.eml >/dev/null
+NOW=2026-11-23T13:00:00Z
+R case list --state bogus >/dev/null 2>err; is "$?" 64 "--state with no such state: exit 64"
+like "$(cat err)" "no such state" "and says so"
+R case respond 2 >/dev/null
+is "$(ids --state responded)" "[2]" "--state responded"
+is "$(ids --priority urgent)" "[5, 7]" "--priority urgent (legal action; a fire)"
+R case list --priority soon >/dev/null 2>&1; is "$?" 64 "--priority with no such priority: exit 64"
+is "$(ids --category damaged)" "[2]" "--category damaged"
+is "$(ids --tag legal)" "[5]" "--tag legal"
+is "$(ids --tag leg)" "[]" "--tag matches whole tags only"
+is "$(ids --customer MARIA.LOPEZ@example.net)" "[1]" "--customer, whatever its case"
+is "$(ids --since 2026-11-24)" "[7]" "--since a date"
+is "$(ids --until 2026-11-24T00:00:00Z)" "[1, 2, 3, 4, 5, 6]" "--until a time"
+R case list --since yesterday >/dev/null 2>&1; is "$?" 64 "--since that is no time: exit 64"
+R tick >/dev/null
+is "$(ids --breached)" "[5]" "--breached: the urgent case is late at 13:00"
+is "$(ids --due-within 2h)" "[4, 5]" "--due-within 2h: the overdue one and the one due at 14:00"
+is "$(ids --due-within 2h --sort due)" "[5, 4]" "--sort due: the most overdue first"
+is "$(ids --sort priority)" "[5, 7, 4, 1, 2, 3, 6]" "--sort priority: urgent first, id within"
+is "$(ids --sort priority --limit 3)" "[5, 7, 4]" "--limit 3"
+is "$(ids --sort created)" "[1, 2, 3, 4, 5, 6, 7]" "--sort created"
+R case list --sort soon >/dev/null 2>&1; is "$?" 64 "--sort with no such order: exit 64"
+R case list --limit 0 >/dev/null 2>&1; is "$?" 64 "--limit 0: exit 64"
+is "$(ids --search 'charged twice')" "[1]" "--search finds the words of a subject"
+is "$(ids --search 'birthday present')" "[3]" "--search finds the words of the text"
+is "$(ids --search 'REFUND')" "[1, 3, 5, 7]" "--search ignores case, over subjects and texts"
+is "$(ids --search 'birthday kettle')" "[]" "--search wants all the words in one message"
+is "$(ids --search "don't \"NEAR(")" "[]" "--search takes any text as words, never as a query"
+cat > reply.eml <<'EOM'
+From: Maria Lopez <maria.lopez@example.net>
+To: care@example.com
+Subject: Re: [case 000001] Charged twice
+Message-ID: <zebra@example.net>
+Date: Mon, 23 Nov 2026 12:00:00 +0000
+
+Also the zebra-striped gift card was never credited.
+EOM
+R ingest reply.eml >/dev/null
+is "$(ids --search zebra)" "[1]" "a reply joining a case is found at once (indexed as it is stored)"
+R case list --search '  ' >/dev/null 2>&1; is "$?" 64 "--search without words: exit 64"
+is "$(ids --search refund --priority normal)" "[1, 3]" "--search and a filter together"
+left() { R --json case list | jget "[c['time_left'] for c in d if c['id'] == $1][0]"; }
+is "$(left 4)" 3600 "JSON: time left in business seconds (high, due 14:00)"
+is "$(left 5)" -7200 "JSON: negative when overdue (urgent, due 11:00)"
+is "$(left 6)" None "JSON: null when no clock runs (praise)"
+like "$(R case list | grep '^4 ')" "1h00m left" "the table: 1h00m left"
+like "$(R case list | grep '^5 ')" "overdue 2h00m" "the table: overdue 2h00m"
+NOW=2026-11-24T09:00:00Z
+is "$(left 4)" -10800 "the clock counts business time only: 14:00 to 17:00 Monday"
+NOW=2026-11-23T13:00:00Z
+R case list --format csv > cases.csv; is "$?" 0 "case list --format csv"
+is "$(head -1 cases.csv | tr -d '\r')" "id,state,priority,category,owner,created,customer,subject,tags,due,time_left,breached" \
+   "the CSV header"
+is "$(grep -c "$(printf '\r')\$" cases.csv)" 8 "every CSV row ends in CRLF"
+is "$(python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); print(len(r), r[7][7])' cases.csv)" \
+   "8 '=HYPERLINK(\"http://evil.example/\",\"refund, now\") my \"broken\" toaster" \
+   "RFC 4180: the subject's commas and quotes survive; its formula is made text"
+is "$(python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); print(r[5][10], r[5][11], r[4][8])' cases.csv)" \
+   "-7200 yes public churn" "CSV: time left in seconds, breach, tags"
+R queue list --format csv > jobs.csv; is "$?" 0 "queue list --format csv"
+is "$(python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); print(r[0][:4], len(r) - 1)' jobs.csv)" \
+   "['id', 'case', 'kind', 'state'] $(R --json queue list | jget 'len(d)')" "one CSV row per job"
+R queue list --format xml >/dev/null 2>&1; is "$?" 64 "--format xml: exit 64"
+is "$(R case list --format json | jget 'len(d)')" 7 "--format json is --json"
+cd .. || exit 1
 done_testing
