@@ -117,6 +117,90 @@ printf '[agents]\nno/name = a@example.com\n' > bad.conf
 R -c bad.conf case list >/dev/null 2>err; is "$?" 78 "an [agents] name that is no name is refused"
 like "$(R config show)" "alice = Alice Smith <alice@example.com>" "config show lists the agents"
 
+# --- case reply: through the outbox to smtp-sink, threaded, the first
+# response, by its author; the customer's answer joins the case.
+NOW=2026-11-24T10:10:00Z
+is "$(R --json case show 2 | jget 'd["first_response_at"]')" "None" "case 2 has no first response yet"
+printf 'Dear Mr Okafor,\n\nA new kettle is on its way.\n' |
+	REDRESS_AGENT=alice R case reply 2 --cc team@example.com >out; st=$?
+is "$st" 0 "case reply (body on stdin) exits 0"
+like "$(cat out)" "reply queued to j.okafor@example.org" "and says it is queued"
+c2=$(R --json case show 2)
+is "$(printf '%s\n' "$c2" | jget 'd["first_response_at"], d["state"]')" "2026-11-24T10:10:00Z responded" \
+   "queuing the reply is the first response"
+like "$(printf '%s\n' "$c2" | jget "[(e['author'], e['detail']) for e in d['events'] if e['kind'] == 'responded']")" \
+   "^\[\('alice', 'reply to j.okafor@example.org \(message [0-9]+\)'\)\]$" "by its author"
+is "$(printf '%s\n' "$c2" | jget "[(m['direction'], m['source']) for m in d['messages']]")" \
+   "[('in', 'file:$S/02-damaged.eml'), ('out', 'agent:alice')]" "the outgoing message is stored on the case"
+is "$(printf '%s\n' "$c2" | jget "sorted(j['state'] for j in d['jobs'] if j['kind'] == 'reply')")" \
+   "['queued', 'queued']" "one reply job per recipient, queued"
+R send --dry-run >dry 2>&1
+like "$(cat dry)" "reply for case 2 to j.okafor@example.org" "send --dry-run shows the reply"
+like "$(cat dry)" "A new kettle is on its way" "with its text"
+before=$(sink_count ok)
+NOW=2026-11-24T10:10:05Z; R send --once >/dev/null
+sink_wait_count ok $((before + 2))
+is "$(sink_count ok)" $((before + 2)) "the reply reached smtp-sink for the customer and the Cc"
+rd=$(for f in $(sink_dumps ok); do sink_body "$f" | grep -q 'new kettle' && echo "$f"; done | head -1)
+rb=$(sink_body "$rd" | tr -d '\r')
+hdr() { printf '%s\n' "$rb" | sed -n "s/^$1: //p" | head -1; }
+is "$(hdr From)" "Customer Care <care@example.com>" "From is [smtp] from"
+is "$(hdr To)" "James Okafor <j.okafor@example.org>" "To is the customer"
+is "$(hdr Cc)" "team@example.com" "Cc as asked"
+is "$(hdr Subject)" "Re: [case 000002] Kettle arrived broken" "the subject has Re: and the case tag"
+cmid=$(sed -n 's/^Message-ID: *<\(.*\)>.*/\1/p' "$S/02-damaged.eml" | tr -d '\r' | head -1)
+is "$(hdr In-Reply-To)" "<$cmid>" "In-Reply-To is the customer's last message"
+like "$(hdr References)" "<$cmid>" "References carry it"
+rmid=$(hdr Message-ID | tr -d '<>')
+like "$rmid" "^redress\.2\." "our signed Message-ID names the case"
+printf '%s\n' "$rb" | grep -q '^Auto-Submitted'; is "$?" 1 "a person's reply is not Auto-Submitted"
+is "$(R --json queue list | jget "sorted(j['state'] for j in d if j['kind'] == 'reply')")" "['sent', 'sent']" \
+   "the reply jobs are sent"
+# The customer answers the reply, with a subject that lost the tag.
+cat > answer.eml <<EOM
+From: J Okafor <j.okafor@example.org>
+To: care@example.com
+Subject: Re: that kettle
+Message-ID: <answer-1@example.org>
+In-Reply-To: <$rmid>
+References: <$cmid> <$rmid>
+Date: Tue, 24 Nov 2026 11:00:00 +0000
+
+Thanks, it arrived and works.
+EOM
+NOW=2026-11-24T11:00:00Z
+is "$(R --json ingest answer.eml | jget 'd["joined"], d["new"]')" "1 0" "the customer's answer joins the case"
+is "$(R --json case show 2 | jget "[m['message_id'] for m in d['messages']][-1]")" "answer-1@example.org" \
+   "it is case 2's newest message"
+# A second reply threads to that answer, starting from a template.
+R case reply 2 --template followup >/dev/null; is "$?" 0 "case reply --template"
+last_out() { R --json case show 2 | jget "[m for m in d['messages'] if m['direction'] == 'out'][-1]['$1']"; }
+like "$(last_out text)" "Your case 000002 is still open" "the template is rendered for the case"
+R case show 2 --raw 4 | grep -q "^In-Reply-To: <answer-1@example.org>$(printf '\r')\$"
+is "$?" 0 "a later reply answers the customer's latest message"
+# $EDITOR on a draft: the customer's words quoted, our instructions left out.
+cat > ed.sh <<'EOS'
+#!/bin/sh
+cp "$1" "$1.seen"
+{ printf 'Glad it works!\n'; cat "$1"; } > "$1.new" && mv "$1.new" "$1"
+EOS
+chmod +x ed.sh
+mkdir "$T/tmp"
+TMPDIR="$T/tmp" EDITOR="$T/ed.sh" REDRESS_AGENT=bob R case reply 2 --edit </dev/null >/dev/null
+is "$?" 0 "case reply --edit"
+text=$(last_out text)
+like "$text" "^Glad it works!" "the editor's text is the body"
+like "$text" "> Thanks, it arrived and works." "with the customer's last message quoted"
+ok "$(printf '%s' "$text" | grep -c '#redress:' | grep -qx 0; echo $?)" "our instructions are left out"
+like "$(cat "$T"/tmp/*.seen)" "^#redress: " "the draft starts with our instructions"
+is "$(ls "$T/tmp" | grep -vc '\.seen$')" 0 "the draft file is removed"
+EDITOR=false R case reply 2 --edit </dev/null >/dev/null 2>&1; is "$?" 69 "an editor that fails sends nothing (exit 69)"
+printf '\n  \n' | R case reply 2 >/dev/null 2>&1; is "$?" 65 "an empty reply is refused (exit 65)"
+printf 'x\n' | R case reply 2 --cc 'not an address' >/dev/null 2>&1; is "$?" 64 "a bad --cc: exit 64"
+R case resolve 2 >/dev/null
+printf 'x\n' | R case reply 2 >/dev/null 2>err; is "$?" 65 "a reply to a resolved case is refused"
+like "$(cat err)" "reopen it first" "and says to reopen it"
+
 # --- Finding cases: every filter, the search, the sort, the time left
 # and CSV, in a store of their own (the default SLA targets: urgent 1h,
 # high 4h, normal 1d, low 2d to the first response).

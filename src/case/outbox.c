@@ -545,6 +545,70 @@ out:
 	return ret;
 }
 
+/* A reply's message as it was made and stored when it was queued
+ * (reply.h): the job's detail is "message:ID". */
+static int
+outbox_stored(struct outbox *ob, const struct store_job *j, struct buf *out,
+	      char **error_r)
+{
+	long long msg_id = 0;
+	char *raw = NULL;
+	size_t len = 0;
+	int r;
+
+	if (j->detail == NULL || sscanf(j->detail, "message:%lld", &msg_id) != 1 ||
+	    msg_id <= 0) {
+		*error_r = xasprintf("job %lld: no stored message (detail \"%s\")", j->id,
+				     j->detail != NULL ? j->detail : "");
+		return -1;
+	}
+	r = store_message_raw(ob->st, msg_id, &raw, &len, error_r);
+	if (r <= 0) {
+		if (r == 0)
+			*error_r = xasprintf("job %lld: message %lld is gone", j->id, msg_id);
+		return -1;
+	}
+	r = buf_append(out, raw, len);
+	free(raw);
+	if (r < 0) {
+		*error_r = xasprintf("job %lld: message %lld is too large", j->id, msg_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* The message a job sends: stored (a reply) or built now. */
+static int
+outbox_message(struct outbox *ob, const struct store_case *c, struct store_job *j,
+	       time_t now, struct buf *out, char **error_r)
+{
+	if (j->kind == JOB_REPLY)
+		return outbox_stored(ob, j, out, error_r);
+	return outbox_build(ob, c, j, now, out, error_r);
+}
+
+int
+outbox_render_named(struct outbox *ob, const struct store_case *c, const char *name,
+		    time_t now, char **body_r, char **error_r)
+{
+	struct template_vars *v = template_vars_new();
+	struct template_output t = { 0 };
+	struct store_job j = { 0 };
+	int ret = -1;
+
+	j.case_id = c->id;
+	j.kind = JOB_REPLY;
+	j.rcpt = c->customer;
+	outbox_vars(ob, c, &j, now, v);
+	if (template_render_name(ob->templates, name, v, &t, error_r) == 0) {
+		*body_r = xstrdup(t.body != NULL ? t.body : "");
+		ret = 0;
+	}
+	template_output_clear(&t);
+	template_vars_free(&v);
+	return ret;
+}
+
 /* Records a job's outcome and the case's move in one transaction. */
 static int
 outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
@@ -658,7 +722,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   error_r);
 		goto out;
 	}
-	if (outbox_build(ob, &c, j, now, &msg, &err) < 0) {
+	if (outbox_message(ob, &c, j, now, &msg, &err) < 0) {
 		/* A template or address that cannot make a message will not
 		 * get better by waiting. */
 		j->state = JOB_FAILED;
@@ -812,7 +876,7 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 	if ((why = outbox_pointless(&c, j)) != NULL) {
 		buf_printf(&text, ": would be suppressed: %s\n", why);
 		stats->suppressed++;
-	} else if (outbox_build(ob, &c, j, now, &msg, &err) < 0) {
+	} else if (outbox_message(ob, &c, j, now, &msg, &err) < 0) {
 		buf_printf(&text, ": would fail: %s\n", err);
 		free(err);
 		stats->failed++;

@@ -13,22 +13,30 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "case/caselife.h"
+#include "case/identity.h"
 #include "case/outbox.h"
+#include "case/reply.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
+#include "mail/compose.h"
 #include "mail/message.h"
 #include "policy/sla.h"
 #include "store/store.h"
@@ -41,6 +49,7 @@ static const char case_usage[] =
 "         [--format table|csv|json]\n"
 "       redress case show ID [--raw N]\n"
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
+"       redress case reply ID [--file F | [--template NAME] [--edit]] [--cc ADDR]...\n"
 "       redress case note ID TEXT\n"
 "       redress case assign ID AGENT | unassign ID\n"
 "list: the cases, oldest first (--json: an array of objects), with the\n"
@@ -48,6 +57,10 @@ static const char case_usage[] =
 "  subjects and text of their messages; --mine: owned by $REDRESS_AGENT.\n"
 "show: one case with its events, messages (headers and text) and jobs;\n"
 "  --raw N prints the Nth message of the case exactly as received.\n"
+"reply: answer the customer (From [smtp] from, the case tag, threaded to\n"
+"  their last message), through the outbox; the body from --file (\"-\":\n"
+"  stdin), else a draft in $EDITOR (--edit, or a terminal) with their last\n"
+"  message quoted, else stdin; --template NAME starts from that template.\n"
 "note: an internal note on the case (never sent to anyone).\n"
 "assign, unassign: give the case an owner, or take it away.\n"
 "Moves, notes and assignments record their author: $REDRESS_AGENT, else\n"
@@ -777,6 +790,301 @@ fail:
 	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
 }
 
+/* The longest reply body, as compose takes it. */
+#define CASE_REPLY_MAX COMPOSE_MAX_BODY
+
+/* Runs ${VISUAL:-${EDITOR:-vi}} on path, with our terminal: EX_OK, or
+ * EX_SOFTWARE/EX_UNAVAILABLE after saying why. */
+static int
+case_edit(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0) {
+		fprintf(stderr, "redress: case reply: cannot start the editor: %s\n",
+			strerror(errno));
+		return EX_OSERR;
+	}
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec ${VISUAL:-${EDITOR:-vi}} \"$1\"", "sh",
+		      path, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EX_OSERR;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "redress: case reply: the editor failed (%s %d): nothing "
+			"is sent\n", WIFEXITED(status) ? "exit" : "signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
+/* Lines of a draft that are our instructions, not the reply. */
+#define CASE_DRAFT_MARK "#redress: "
+
+/*
+ * The draft in $EDITOR: the template's text (or nothing), then the
+ * customer's last message quoted, under our instructions; what the agent
+ * leaves (instructions dropped) is the body.  EX_OK and *body_r, or an
+ * exit code after saying why.
+ */
+static int
+case_draft(const char *start, const char *quote, char **body_r)
+{
+	char path[] = "/tmp/redress-reply-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char *p = NULL, *data = NULL;
+	struct buf b, d;
+	size_t len;
+	int fd, ret;
+	FILE *f;
+
+	if (tmp != NULL && *tmp != '\0')
+		p = xasprintf("%s/redress-reply-XXXXXX", tmp);
+	fd = mkstemp(p != NULL ? p : path);
+	if (fd < 0) {
+		fprintf(stderr, "redress: case reply: cannot make a draft: %s\n", strerror(errno));
+		free(p);
+		return EX_CANTCREAT;
+	}
+	f = fdopen(fd, "w");
+	fprintf(f, CASE_DRAFT_MARK "Write the reply above the quote.  Lines starting with\n"
+		CASE_DRAFT_MARK "\"#redress:\" are left out; an empty reply sends nothing.\n");
+	if (start != NULL)
+		fputs(start, f);
+	fputs("\n", f);
+	if (quote != NULL)
+		fputs(quote, f);
+	if (fclose(f) != 0) {
+		ret = EX_IOERR;
+		goto out;
+	}
+	ret = case_edit(p != NULL ? p : path);
+	if (ret != EX_OK)
+		goto out;
+	if (file_read(p != NULL ? p : path, CASE_REPLY_MAX + 1, &data, &len, NULL) < 0) {
+		fprintf(stderr, "redress: case reply: cannot read the draft: %s\n", strerror(errno));
+		ret = EX_IOERR;
+		goto out;
+	}
+	buf_init(&d, BUF_NO_LIMIT);
+	buf_append(&d, data, len);
+	buf_init(&b, BUF_NO_LIMIT);
+	for (const char *q = buf_str(&d); *q != '\0';) {
+		size_t n = strcspn(q, "\n");
+
+		if (strncmp(q, CASE_DRAFT_MARK, strlen(CASE_DRAFT_MARK)) != 0) {
+			buf_append(&b, q, n);
+			buf_putc(&b, '\n');
+		}
+		q += n;
+		if (*q == '\n')
+			q++;
+	}
+	buf_free(&d);
+	*body_r = buf_steal(&b, NULL);
+out:
+	unlink(p != NULL ? p : path);
+	free(p);
+	free(data);
+	return ret;
+}
+
+/* True when the body has nothing but blanks and quoted lines. */
+static bool
+case_reply_empty(const char *body)
+{
+	for (const char *p = body; *p != '\0';) {
+		size_t n = strcspn(p, "\n"), sp = strspn(p, " \t\r");
+
+		if (sp < n && p[sp] != '>' && !(strncmp(p + sp, "On ", 3) == 0 &&
+						  n > 7 && strncmp(p + n - 7, " wrote:", 7) == 0))
+			return false;
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return true;
+}
+
+/*
+ * "case reply ID [--file F] [--template NAME] [--edit] [--cc ADDR]...":
+ * the body from F ("-": standard input), or a draft in $EDITOR (with
+ * --edit, or when standard input is a terminal) starting from the
+ * template and the customer's last message quoted, or standard input;
+ * with --template and neither --edit nor a terminal, the rendered template
+ * itself.  Queued through the outbox (reply.h) in one transaction with
+ * the case's move; "redress send" delivers it.
+ */
+static int
+case_reply(struct app *app, struct store *st, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "template", required_argument, NULL, 't' },
+		{ "cc", required_argument, NULL, 'c' },
+		{ "edit", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL, *tmpl = NULL, *author, *cc[REPLY_MAX_CC];
+	struct reply_input in = { 0 };
+	struct identity *idn = NULL;
+	struct outbox *ob = NULL;
+	struct message *last = NULL;
+	struct store_case cs, *c = &cs;
+	char *body = NULL, *start = NULL, *quote = NULL, *error = NULL;
+	bool edit = false;
+	size_t n_cc = 0, len = 0;
+	long long id, msg_id = 0;
+	int ch, r, ret = EX_USAGE;
+
+	store_case_init(c);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "f:t:c:e", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': file = optarg; break;
+		case 't': tmpl = optarg; break;
+		case 'e': edit = true; break;
+		case 'c':
+			if (n_cc == REPLY_MAX_CC || !compose_address_ok(optarg)) {
+				fprintf(stderr, "redress: case reply: --cc %s: %s\n", optarg,
+					n_cc == REPLY_MAX_CC ? "too many (10 at most)"
+					: "not a plain address (like someone@example.com)");
+				return EX_USAGE;
+			}
+			cc[n_cc++] = optarg;
+			break;
+		default:
+			fputs(case_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind + 1 != argc || (file != NULL && (edit || tmpl != NULL))) {
+		fprintf(stderr, "redress: usage: redress case reply ID [--file F | [--template "
+			"NAME] [--edit]] [--cc ADDR]...\n");
+		return EX_USAGE;
+	}
+	if (cmd_id_arg("case reply", "case", argv[optind], &id) != EX_OK ||
+	    cmd_author(&author) != EX_OK)
+		return EX_USAGE;
+	r = store_case_get(st, id, c, &error);
+	if (r <= 0) {
+		if (r < 0)
+			goto fail;
+		return cmd_no_such("case", id);
+	}
+	if (identity_new(app->cfg, st, &idn, &error) < 0)
+		goto fail;
+	/* The body. */
+	if (file != NULL) {
+		bool big = false;
+		int rr = strcmp(file, "-") == 0
+			 ? file_read_fd(0, CASE_REPLY_MAX, true, &body, &len, &big)
+			 : file_read(file, CASE_REPLY_MAX, &body, &len, &big);
+
+		if (rr < 0) {
+			fprintf(stderr, "redress: case reply: %s: %s\n", file, strerror(errno));
+			ret = EX_NOINPUT;
+			goto out;
+		}
+		if (big) {
+			fprintf(stderr, "redress: case reply: %s: more than 1 MiB\n", file);
+			ret = EX_DATAERR;
+			goto out;
+		}
+	} else {
+		if (!edit && tmpl == NULL && !isatty(0)) {
+			bool big = false;
+
+			if (file_read_fd(0, CASE_REPLY_MAX, true, &body, &len, &big) < 0 || big) {
+				fprintf(stderr, "redress: case reply: standard input: %s\n",
+					big ? "more than 1 MiB" : strerror(errno));
+				ret = big ? EX_DATAERR : EX_IOERR;
+				goto out;
+			}
+		} else {
+			if (tmpl != NULL) {
+				if (outbox_new(app->cfg, idn, st, true, &ob, &error) < 0 ||
+				    outbox_render_named(ob, c, tmpl, app->now, &start, &error) < 0) {
+					fprintf(stderr, "redress: case reply: --template %s: %s\n",
+						tmpl, error);
+					ret = EX_DATAERR;
+					goto out;
+				}
+			}
+			if (edit || isatty(0)) {
+				if (reply_last_inbound(st, id, &app->cfg->intake_limits, &last,
+						       &error) < 0)
+					goto fail;
+				if (last != NULL)
+					quote = reply_quote(last);
+				ret = case_draft(start, quote, &body);
+				if (ret != EX_OK)
+					goto out;
+			} else {
+				body = start;
+				start = NULL;
+			}
+		}
+	}
+	if (body == NULL || !utf8_valid(body, strlen(body)) ||
+	    strlen(body) != (file != NULL || (!edit && tmpl == NULL) ? len : strlen(body))) {
+		fprintf(stderr, "redress: case reply: the text is not UTF-8 text\n");
+		ret = EX_DATAERR;
+		goto out;
+	}
+	if (case_reply_empty(body)) {
+		fprintf(stderr, "redress: case reply: the reply is empty: nothing is sent\n");
+		ret = EX_DATAERR;
+		goto out;
+	}
+	in.body = body;
+	in.cc = cc;
+	in.n_cc = n_cc;
+	in.author = author;
+	store_case_clear(c);
+	if (store_begin(st, &error) < 0)
+		goto fail;
+	/* Read again inside the transaction: the case may have moved. */
+	r = store_case_get(st, id, c, &error);
+	if (r > 0)
+		r = reply_queue(st, app->cfg, idn, c, &in, app->now, &msg_id, &error);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_rollback(st);
+		fprintf(stderr, "redress: case reply: %s\n", error != NULL ? error : "no such case");
+		free(error);
+		ret = EX_DATAERR;
+		goto out;
+	}
+	if (store_commit(st, &error) < 0)
+		goto fail;
+	if (app->verbose >= 0)
+		printf("case %lld: reply queued to %s%s (message %lld); \"redress send\" "
+		       "delivers it\n", id, c->customer, n_cc > 0 ? " and Cc" : "", msg_id);
+	ret = EX_OK;
+	goto out;
+fail:
+	log_error("%s", error);
+	free(error);
+	store_rollback(st);
+	ret = store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+out:
+	message_free(&last);
+	outbox_free(&ob);
+	identity_free(&idn);
+	store_case_clear(c);
+	free(body);
+	free(start);
+	free(quote);
+	return ret;
+}
+
 /* The longest note: a note is a few lines, not a mailbox. */
 #define CASE_NOTE_MAX (64 * 1024)
 
@@ -913,6 +1221,8 @@ cmd_case(struct app *app, int argc, char **argv)
 		ret = case_list(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		ret = case_show(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "reply") == 0)
+		ret = case_reply(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "note") == 0 || strcmp(argv[1], "assign") == 0 ||
 		 strcmp(argv[1], "unassign") == 0)
 		ret = case_person(app, st, argc - 1, argv + 1);
