@@ -201,6 +201,64 @@ R case resolve 2 >/dev/null
 printf 'x\n' | R case reply 2 >/dev/null 2>err; is "$?" 65 "a reply to a resolved case is refused"
 like "$(cat err)" "reopen it first" "and says to reopen it"
 
+# --- case merge and case link: the customer's second mail became case 4.
+NOW=2026-11-24T12:00:00Z
+cat > second.eml <<'EOM'
+From: Maria Lopez <maria.lopez@example.net>
+To: care@example.com
+Subject: Where is my refund??
+Message-ID: <second@example.net>
+Date: Tue, 24 Nov 2026 12:00:00 +0000
+
+I wrote yesterday about being charged twice. Where is my money?
+EOM
+is "$(R --json ingest second.eml | jget 'd["new"]')" 1 "the second mail makes case 4"
+is "$(R --json case show 4 | jget "[(j['kind'], j['state']) for j in d['jobs'] if j['kind'] == 'ack']")" \
+   "[('ack', 'queued')]" "with its ack queued"
+REDRESS_AGENT=alice R case merge 1 4 >out; is "$?" 0 "case merge 1 4"
+c4=$(R --json case show 4)
+is "$(printf '%s\n' "$c4" | jget 'd["state"], d["merged_into"]')" "merged 1" "case 4 is merged into case 1"
+is "$(printf '%s\n' "$c4" | jget "[(j['kind'], j['state'], j['last_error']) for j in d['jobs'] if j['kind'] == 'ack']")" \
+   "[('ack', 'suppressed', 'case 4 merged into case 1')]" "its queued ack is cancelled"
+is "$(printf '%s\n' "$c4" | jget "len(d['messages']), [(e['kind'], e['author'], e['detail']) for e in d['events']]")" \
+   "0 [('merged', 'alice', 'into case 1')]" "its messages and events went to case 1"
+c1=$(R --json case show 1)
+is "$(printf '%s\n' "$c1" | jget "[m['message_id'] for m in d['messages']][-1]")" "second@example.net" \
+   "case 1 has the second mail"
+like "$(printf '%s\n' "$c1" | jget "[(e['kind'], e['author'], e['detail']) for e in d['events'] if e['kind'] in ('merged', 'created')]")" \
+   "\('created', None, 'file:.*second.eml'\), \('merged', 'alice', 'case 4 merged in \(1 message\(s\); 2 queued job\(s\) stopped\)'\)" \
+   "and case 4's events, and the merge by its author"
+is "$(ids --state merged)" "[4]" "case list --state merged"
+NOW=2026-11-24T12:00:05Z; R send --once >/dev/null
+is "$(R --json queue list | jget "[j['state'] for j in d if j['case'] == 4]")" "['suppressed', 'suppressed']" \
+   "the merged case's ack and follow-up are not sent"
+! grep -rq "Where is my refund" "$T/sinks"; ok $? "nothing about case 4 reached the server"
+cat > third.eml <<'EOM'
+From: Maria Lopez <maria.lopez@example.net>
+To: care@example.com
+Subject: Re: [case 000004] Where is my refund??
+Message-ID: <third@example.net>
+Date: Tue, 24 Nov 2026 13:00:00 +0000
+
+Still waiting.
+EOM
+NOW=2026-11-24T13:00:00Z
+is "$(R --json ingest third.eml | jget 'd["joined"]')" 1 "mail with the merged case's tag joins"
+is "$(R --json case show 1 | jget "[m['message_id'] for m in d['messages']][-1]")" "third@example.net" \
+   "case 1, the case it was merged into"
+R case merge 1 1 >/dev/null 2>&1; is "$?" 65 "a case cannot be merged into itself (exit 65)"
+R case merge 1 4 >/dev/null 2>err; is "$?" 65 "a merged case cannot be merged again"
+like "$(cat err)" "merged into case 1 already" "and says so"
+R case merge 4 2 >/dev/null 2>&1; is "$?" 65 "nothing is merged into a merged case"
+R case merge 1 99 >/dev/null 2>&1; is "$?" 66 "no such case: exit 66"
+REDRESS_AGENT=bob R case link 1 3 >/dev/null; is "$?" 0 "case link 1 3"
+is "$(R --json case show 1 | jget 'd["linked"]'), $(R --json case show 3 | jget 'd["linked"]')" "[3], [1]" \
+   "the link shows on both cases"
+is "$(R --json case show 3 | jget "[(e['author'], e['detail']) for e in d['events'] if e['kind'] == 'linked']")" \
+   "[('bob', 'with case 1')]" "as an event by its author"
+like "$(R case link 3 1)" "already linked" "linking again changes nothing"
+R case link 2 2 >/dev/null 2>&1; is "$?" 65 "a case is not linked to itself"
+
 # --- Finding cases: every filter, the search, the sort, the time left
 # and CSV, in a store of their own (the default SLA targets: urgent 1h,
 # high 4h, normal 1d, low 2d to the first response).

@@ -650,6 +650,8 @@ outbox_pointless(const struct store_case *c, const struct store_job *j)
 
 	if (c->state == CASE_HELD)
 		return "the case is held";
+	if (c->state == CASE_MERGED)
+		return "the case was merged into another";
 	if (j->rcpt == NULL || *j->rcpt == '\0')
 		return "no recipient";
 	if (j->kind == JOB_FOLLOWUP && c->state == CASE_CLOSED)

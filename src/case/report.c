@@ -213,6 +213,9 @@ report_add(struct report *r, const struct store_case *k, time_t now,
 		r->held++;
 		return;
 	}
+	/* A merged case is part of the case it joined: counted there. */
+	if (k->state == CASE_MERGED)
+		return;
 	if (!k->complaint)
 		r->not_complaints++;
 	report_count(&r->all, k, now, cal);

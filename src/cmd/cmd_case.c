@@ -31,6 +31,7 @@
 #include "base/xmem.h"
 #include "case/caselife.h"
 #include "case/identity.h"
+#include "case/merge.h"
 #include "case/outbox.h"
 #include "case/reply.h"
 #include "cmd/cmd.h"
@@ -51,6 +52,7 @@ static const char case_usage[] =
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
 "       redress case reply ID [--file F | [--template NAME] [--edit]] [--cc ADDR]...\n"
 "       redress case note ID TEXT\n"
+"       redress case merge INTO FROM | link A B\n"
 "       redress case assign ID AGENT | unassign ID\n"
 "list: the cases, oldest first (--json: an array of objects), with the\n"
 "  business time left on the clock that runs; --search finds words in the\n"
@@ -63,9 +65,11 @@ static const char case_usage[] =
 "  message quoted, else stdin; --template NAME starts from that template.\n"
 "note: an internal note on the case (never sent to anyone).\n"
 "assign, unassign: give the case an owner, or take it away.\n"
+"merge: FROM's messages and events join INTO; FROM is closed as merged and\n"
+"  mail for it threads to INTO.  link: note that two cases belong together.\n"
 "Moves, notes and assignments record their author: $REDRESS_AGENT, else\n"
 "  the login name.\n"
-"States: new acknowledged responded waiting resolved closed held.\n";
+"States: new acknowledged responded waiting resolved closed held merged.\n";
 
 /* Writes the tags "a b c" as a JSON array. */
 static void
@@ -143,6 +147,11 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_str(b, c->resolution_cause);
 	json_key(b, first, "owner");
 	json_str(b, c->owner);
+	json_key(b, first, "merged_into");
+	if (c->merged_into > 0)
+		json_int(b, c->merged_into);
+	else
+		buf_puts(b, "null");
 }
 
 /*
@@ -513,6 +522,7 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	       const struct store_event *ev, size_t n_ev,
 	       const struct store_message_info *msgs, size_t n_msgs,
 	       const struct store_job *jobs, size_t n_jobs,
+	       const long long *links, size_t n_links,
 	       const struct message_limits *lim)
 {
 	char t[CLOCK_ISO_LEN];
@@ -533,6 +543,11 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	if (c->tags != NULL && *c->tags != '\0')
 		buf_printf(b, "  tags:      %s\n", c->tags);
 	buf_printf(b, "  owner:     %s\n", c->owner != NULL ? c->owner : "-");
+	if (c->merged_into > 0)
+		buf_printf(b, "  merged into case %lld\n", c->merged_into);
+	for (size_t i = 0; i < n_links; i++)
+		buf_printf(b, "%s%lld%s", i == 0 ? "  linked:    " : ", ", links[i],
+			   i + 1 == n_links ? "\n" : "");
 	if (c->rules != NULL && strcmp(c->rules, "[]") != 0)
 		buf_printf(b, "  rules:     %s (rules version %s)\n", c->rules,
 			   c->rules_version ? c->rules_version : "?");
@@ -611,7 +626,8 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	struct store_event *ev = NULL;
 	struct store_message_info *msgs = NULL;
 	struct store_job *jobs = NULL;
-	size_t n_ev = 0, n_msgs = 0, n_jobs = 0;
+	long long *links = NULL;
+	size_t n_ev = 0, n_msgs = 0, n_jobs = 0, n_links = 0;
 	char *error = NULL;
 	long long id;
 	struct buf b;
@@ -642,11 +658,13 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	}
 	if (store_case_events(st, id, &ev, &n_ev, &error) < 0 ||
 	    store_case_messages(st, id, &msgs, &n_msgs, &error) < 0 ||
-	    store_jobs_list(st, id, &jobs, &n_jobs, &error) < 0) {
+	    store_jobs_list(st, id, &jobs, &n_jobs, &error) < 0 ||
+	    store_case_links(st, id, &links, &n_links, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		store_events_free(&ev, n_ev);
 		store_message_infos_free(&msgs, n_msgs);
+		store_jobs_free(&jobs, n_jobs);
 		store_case_clear(c);
 		return EX_SOFTWARE;
 	}
@@ -685,16 +703,26 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 			case_show_message_json(&b, st, &msgs[i], lim);
 		}
 		buf_putc(&b, ']');
+		json_key(&b, &first, "linked");
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < n_links; i++) {
+			if (i > 0)
+				buf_putc(&b, ',');
+			json_int(&b, links[i]);
+		}
+		buf_putc(&b, ']');
 		json_key(&b, &first, "jobs");
 		cmd_jobs_json(&b, jobs, n_jobs);
 		buf_puts(&b, "}\n");
 	} else {
-		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, lim);
+		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, links, n_links,
+			       lim);
 	}
 	cmd_print(&b);
 	store_events_free(&ev, n_ev);
 	store_message_infos_free(&msgs, n_msgs);
 	store_jobs_free(&jobs, n_jobs);
+	free(links);
 	store_case_clear(c);
 	return EX_OK;
 }
@@ -1085,6 +1113,92 @@ out:
 	return ret;
 }
 
+/*
+ * "case merge INTO FROM" (merge.h) and "case link A B": two cases, one
+ * transaction, events by their author.
+ */
+static int
+case_pair(struct app *app, struct store *st, int argc, char **argv)
+{
+	bool merge = strcmp(argv[0], "merge") == 0;
+	const char *author;
+	char *error = NULL, *what;
+	long long a, b;
+	int r, ret;
+
+	if (argc != 3) {
+		fprintf(stderr, "redress: usage: redress case %s\n",
+			merge ? "merge INTO FROM" : "link A B");
+		return EX_USAGE;
+	}
+	what = xasprintf("case %s", argv[0]);
+	ret = cmd_id_arg(what, "case", argv[1], &a);
+	if (ret == EX_OK)
+		ret = cmd_id_arg(what, "case", argv[2], &b);
+	free(what);
+	if (ret != EX_OK || cmd_author(&author) != EX_OK)
+		return EX_USAGE;
+	if (store_begin(st, &error) < 0)
+		goto fail;
+	if (merge) {
+		r = merge_cases(st, a, b, author, app->now, &error);
+	} else if (a == b) {
+		error = xasprintf("case %lld cannot be linked to itself", a);
+		r = 0;
+	} else {
+		struct store_case ca, cb;
+		int ra = store_case_get(st, a, &ca, &error), rb = 0;
+
+		if (ra > 0)
+			rb = store_case_get(st, b, &cb, &error);
+		r = ra < 0 || rb < 0 ? -1 : 1;
+		if (r > 0 && (ra == 0 || rb == 0)) {
+			error = xasprintf("no case %lld", ra == 0 ? a : b);
+			r = 0;
+		}
+		if (ra > 0)
+			store_case_clear(&ca);
+		if (rb > 0)
+			store_case_clear(&cb);
+		if (r > 0) {
+			char *da = xasprintf("with case %lld", b), *db = xasprintf("with case %lld", a);
+
+			r = store_case_link(st, a, b, app->now, author, &error);
+			if (r > 0 &&
+			    (store_event_add_by(st, a, app->now, "linked", da, author, &error) < 0 ||
+			     store_event_add_by(st, b, app->now, "linked", db, author, &error) < 0))
+				r = -1;
+			else if (r == 0)
+				r = 2;  /* linked already: nothing to do */
+			free(da);
+			free(db);
+		}
+	}
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_rollback(st);
+		fprintf(stderr, "redress: case %s: %s\n", argv[0], error);
+		ret = strncmp(error, "no case ", 8) == 0 ? EX_NOINPUT : EX_DATAERR;
+		free(error);
+		return ret;
+	}
+	if (store_commit(st, &error) < 0)
+		goto fail;
+	if (app->verbose >= 0) {
+		if (merge)
+			printf("case %lld merged into case %lld\n", b, a);
+		else
+			printf("cases %lld and %lld %s linked\n", a, b, r == 2 ? "were already" : "are");
+	}
+	return EX_OK;
+fail:
+	log_error("%s", error);
+	free(error);
+	store_rollback(st);
+	return store_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
+}
+
 /* The longest note: a note is a few lines, not a mailbox. */
 #define CASE_NOTE_MAX (64 * 1024)
 
@@ -1221,6 +1335,8 @@ cmd_case(struct app *app, int argc, char **argv)
 		ret = case_list(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		ret = case_show(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "merge") == 0 || strcmp(argv[1], "link") == 0)
+		ret = case_pair(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "reply") == 0)
 		ret = case_reply(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "note") == 0 || strcmp(argv[1], "assign") == 0 ||

@@ -93,6 +93,7 @@ struct store_case {
 	enum outcome outcome;      /* OUTCOME_NONE: held, or from before
 				    * schema 3 (see caselife_outcome) */
 	char *owner;               /* the agent who owns it; NULL: nobody */
+	long long merged_into;     /* state merged: the case it joined; else 0 */
 };
 
 struct store_event {
@@ -236,6 +237,21 @@ int store_case_list(struct store *st, const struct store_case_filter *f,
  * response", "resolution" or NULL.
  */
 time_t store_case_due(const struct store_case *c, const char **clock_r);
+/*
+ * Merges case from into case into: from's messages and events become
+ * into's, and from's queued jobs are suppressed with why.  The cases
+ * themselves (from's state and merged_into) are the caller's to write, in
+ * the same transaction.  *n_msgs_r, *n_jobs_r (may be NULL): how many
+ * messages moved and jobs were stopped.
+ */
+int store_case_merge(struct store *st, long long into, long long from, const char *why,
+		     long *n_msgs_r, long *n_jobs_r, char **error_r);
+/* Links cases a and b (either order): 1 linked now, 0 linked already. */
+int store_case_link(struct store *st, long long a, long long b, time_t at,
+		    const char *author, char **error_r);
+/* The cases linked to id, ascending: an array (free()) of n. */
+int store_case_links(struct store *st, long long id, long long **ids_r, size_t *n_r,
+		     char **error_r);
 /* Earlier cases of a customer created at or after since, counted up to
  * limit (all if limit <= 0). */
 int store_case_count_customer(struct store *st, const char *customer,

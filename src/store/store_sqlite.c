@@ -35,7 +35,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -182,6 +182,13 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"    VALUES (new.id, new.subject, new.text);"
 	"END;"
 	"INSERT INTO message_text (message_text) VALUES ('rebuild');",
+	/* 8 -> 9: merged and linked cases ("case merge", "case link"): the
+	 * case a merged one joined, and links between cases (a < b). */
+	"ALTER TABLE cases ADD COLUMN merged_into INTEGER;"
+	"CREATE TABLE case_links (a INTEGER NOT NULL REFERENCES cases(id),"
+	"  b INTEGER NOT NULL REFERENCES cases(id), at INTEGER NOT NULL, author TEXT,"
+	"  PRIMARY KEY (a, b)) WITHOUT ROWID;"
+	"CREATE INDEX case_links_b ON case_links(b);",
 };
 
 void store_rollback(struct store *st);
@@ -1001,8 +1008,8 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 	" first_response_due, resolution_due, first_response_at, resolved_at," \
 	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
 	" resolution_cause, held_reason, reply_note, last_active_state," \
-	" customer_msgid, customer_refs, outcome, owner"
-#define STORE_CASE_NCOLS 29
+	" customer_msgid, customer_refs, outcome, owner, merged_into"
+#define STORE_CASE_NCOLS 30
 
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
@@ -1036,6 +1043,10 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 27, c->customer_refs);
 	bind_text(s, 28, outcome_name(c->outcome));
 	bind_text(s, 29, c->owner);
+	if (c->merged_into > 0)
+		sqlite3_bind_int64(s, 30, c->merged_into);
+	else
+		sqlite3_bind_null(s, 30);
 }
 
 /* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS into
@@ -1078,6 +1089,7 @@ store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
 	c->owner = col_text(s, 29);
+	c->merged_into = sqlite3_column_int64(s, 30);
 	return 0;
 }
 
@@ -1086,7 +1098,7 @@ store_case_add(struct store *st, const struct store_case *c, long long *id_r,
 	       char **error_r)
 {
 	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1102,7 +1114,7 @@ int
 store_case_update(struct store *st, const struct store_case *c, char **error_r)
 {
 	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1256,6 +1268,86 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 		return store_fail(st, rc, error_r, "list cases");
 	}
 	*cases_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_case_merge(struct store *st, long long into, long long from, const char *why,
+		 long *n_msgs_r, long *n_jobs_r, char **error_r)
+{
+	static const char msgs[] = "UPDATE messages SET case_id = ?1 WHERE case_id = ?2";
+	static const char evs[] = "UPDATE events SET case_id = ?1 WHERE case_id = ?2";
+	static const char jobs[] = "UPDATE jobs SET state = 'suppressed', last_error = ?3"
+		" WHERE case_id = ?2 AND state = 'queued'";
+	const char *const sqls[] = { msgs, evs, jobs };
+	long n[3] = { 0, 0, 0 };
+
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_stmt *s = store_stmt(st, sqls[i], error_r);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, into);
+		sqlite3_bind_int64(s, 2, from);
+		if (i == 2)
+			bind_text(s, 3, why);
+		if (store_step_done(st, s, error_r, "merge cases") < 0)
+			return -1;
+		n[i] = sqlite3_changes(st->db);
+	}
+	if (n_msgs_r != NULL)
+		*n_msgs_r = n[0];
+	if (n_jobs_r != NULL)
+		*n_jobs_r = n[2];
+	return 0;
+}
+
+int
+store_case_link(struct store *st, long long a, long long b, time_t at, const char *author,
+		char **error_r)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO case_links (a, b, at, author)"
+		" VALUES (min(?1, ?2), max(?1, ?2), ?3, ?4)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)at);
+	bind_text(s, 4, author);
+	if (store_step_done(st, s, error_r, "link cases") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_case_links(struct store *st, long long id, long long **ids_r, size_t *n_r,
+		 char **error_r)
+{
+	static const char sql[] = "SELECT b FROM case_links WHERE a = ?1"
+		" UNION SELECT a FROM case_links WHERE b = ?1 ORDER BY 1";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	long long *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = sqlite3_column_int64(s, 0);
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_fail(st, rc, error_r, "list links");
+	}
+	*ids_r = v;
 	*n_r = n;
 	return 0;
 }
