@@ -56,13 +56,14 @@ char *
 reply_quote(const struct message *m)
 {
 	struct buf b;
-	char when[CLOCK_ISO_LEN];
 	const char *who = m->from.name != NULL ? m->from.name
 			  : m->from.addr != NULL ? m->from.addr : "the customer";
 	char *fresh = message_fresh_text(m->text, m->text_len);
 
 	buf_init(&b, BUF_NO_LIMIT);
 	if (m->date != 0) {
+		char when[CLOCK_ISO_LEN];
+
 		clock_format_iso8601(m->date, when);
 		buf_printf(&b, "On %s, %s wrote:\n", when, who);
 	} else {
