@@ -329,6 +329,12 @@ like "$(R case list | grep '^4 ')" "1h00m left" "the table: 1h00m left"
 like "$(R case list | grep '^5 ')" "overdue 2h00m" "the table: overdue 2h00m"
 NOW=2026-11-24T09:00:00Z
 is "$(left 4)" -10800 "the clock counts business time only: 14:00 to 17:00 Monday"
+like "$(R case list | grep '^4 ')" "overdue 3h00m" "the table too"
+NOW=2026-11-25T12:00:00Z
+like "$(R case list | grep '^5 ')" "overdue 2d 1h" "past a business day: days as the SLA counts them"
+like "$(R case list | grep '^3 ')" "overdue 1d 2h" "overdue 1d 2h"
+NOW=2026-11-23T09:00:00Z  # (before case 3 was made: the arithmetic alone)
+like "$(R case list | grep '^3 ')" "1d 1h left" "and days left"
 NOW=2026-11-23T13:00:00Z
 R case list --format csv > cases.csv; is "$?" 0 "case list --format csv"
 is "$(head -1 cases.csv | tr -d '\r')" "id,state,priority,category,owner,created,customer,subject,tags,due,time_left,breached" \

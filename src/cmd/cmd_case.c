@@ -172,25 +172,52 @@ case_time_left(const struct app *app, const struct store_case *c, long *left_r)
 	return 1;
 }
 
-/* "3h10m left", "45m left", "overdue 26h05m", "paused" (waiting), "-". */
+/*
+ * Whole business days from a to b (a <= b), counted as an SLA span of
+ * days counts them (sla.h: "1d" is the same business position on the next
+ * business day), and the business seconds left after them.
+ */
+static long
+case_business_days(const struct sla_calendar *cal, time_t a, time_t b, long *rest_r)
+{
+	long days = 0;
+	time_t t = a;
+
+	while (days < SLA_MAX_DAYS_SPAN) {
+		time_t next = sla_add(cal, t, (struct sla_span){ .days = 1 });
+
+		if (next > b || next <= t)
+			break;
+		t = next;
+		days++;
+	}
+	*rest_r = sla_business_seconds(cal, t, b);
+	return days;
+}
+
+/* "3h10m left", "45m left", "1d 2h left", "overdue 2d 1h", "paused"
+ * (waiting), "-" (no clock): business time, days as the SLA counts them. */
 static void
 case_left_text(const struct app *app, const struct store_case *c, char *out, size_t n)
 {
-	long left, a, h, m;
+	const char *pre, *post;
+	time_t due = store_case_due(c, NULL);
+	long left, days, rest;
 
 	if (!case_time_left(app, c, &left)) {
 		snprintf(out, n, "%s", c->state == CASE_WAITING ? "paused" : "-");
 		return;
 	}
-	a = left < 0 ? -left : left;
-	h = a / 3600;
-	m = a % 3600 / 60;
-	if (h > 0)
-		snprintf(out, n, "%s%ldh%02ldm%s", left < 0 ? "overdue " : "", h, m,
-			 left < 0 ? "" : " left");
+	pre = left < 0 ? "overdue " : "";
+	post = left < 0 ? "" : " left";
+	days = left < 0 ? case_business_days(app->cfg->sla->cal, due, app->now, &rest)
+	       : case_business_days(app->cfg->sla->cal, app->now, due, &rest);
+	if (days > 0)
+		snprintf(out, n, "%s%ldd %ldh%s", pre, days, rest / 3600, post);
+	else if (rest >= 3600)
+		snprintf(out, n, "%s%ldh%02ldm%s", pre, rest / 3600, rest % 3600 / 60, post);
 	else
-		snprintf(out, n, "%s%ldm%s", left < 0 ? "overdue " : "", m,
-			 left < 0 ? "" : " left");
+		snprintf(out, n, "%s%ldm%s", pre, rest / 60, post);
 }
 
 /* --since/--until: an ISO 8601 time or a date (midnight UTC). */
