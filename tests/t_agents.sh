@@ -298,6 +298,8 @@ R tick >/dev/null
 is "$(ids --breached)" "[5]" "--breached: the urgent case is late at 13:00"
 is "$(ids --due-within 2h)" "[4, 5]" "--due-within 2h: the overdue one and the one due at 14:00"
 is "$(ids --due-within 2h --sort due)" "[5, 4]" "--sort due: the most overdue first"
+is "$(ids --due-within 1d)" "[1, 3, 4, 5, 7]" "--due-within 1d: business days (case 2 had its response; its resolution is 5d off)"
+R case list --due-within soon >/dev/null 2>&1; is "$?" 64 "--due-within that is no span: exit 64"
 is "$(ids --sort priority)" "[5, 7, 4, 1, 2, 3, 6]" "--sort priority: urgent first, id within"
 is "$(ids --sort priority --limit 3)" "[5, 7, 4]" "--limit 3"
 is "$(ids --sort created)" "[1, 2, 3, 4, 5, 6, 7]" "--sort created"

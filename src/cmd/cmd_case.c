@@ -386,16 +386,17 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	if (mine && cmd_author(&f.owner) != EX_OK)
 		goto out;
 	if (within != NULL) {
-		long secs;
+		struct sla_span span;
+		char *why = NULL;
 
-		if (config_parse_duration(within, &secs) < 0) {
-			fprintf(stderr, "redress: case list: --due-within %s: not a duration "
-				"(like 30m, 4h, 2d)\n", within);
+		if (sla_span_parse(within, &span, &why) < 0) {
+			fprintf(stderr, "redress: case list: --due-within: %s\n", why);
+			free(why);
 			goto out;
 		}
-		/* Business time, as the table counts it; overdue cases are
-		 * due within any window. */
-		f.due_before = sla_add_seconds(app->cfg->sla->cal, app->now, secs);
+		/* Business time, as an SLA target counts it ("2d": two
+		 * business days); overdue cases are due within any window. */
+		f.due_before = sla_add(app->cfg->sla->cal, app->now, span);
 	}
 	if (f.search != NULL && strspn(f.search, " \t\r\n") == strlen(f.search)) {
 		fprintf(stderr, "redress: case list: --search: no words to look for\n");
