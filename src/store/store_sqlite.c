@@ -1149,7 +1149,7 @@ store_case_get(struct store *st, long long id, struct store_case *c_r, char **er
 	" WHEN first_response_at IS NULL AND first_response_due IS NOT NULL" \
 	"  THEN first_response_due" \
 	" WHEN resolved_at IS NULL AND state != 'waiting' THEN resolution_due END)"
-#define STORE_LIST_SQL(search) "SELECT id, " STORE_CASE_COLS " FROM cases" \
+#define STORE_LIST_SQL(search, order) "SELECT id, " STORE_CASE_COLS " FROM cases" \
 	" WHERE (?1 IS NULL OR state = ?1)" \
 	" AND (?2 = 0 OR first_response_breached OR resolution_breached)" \
 	" AND (?3 IS NULL OR customer = ?3)" \
@@ -1163,12 +1163,18 @@ store_case_get(struct store *st, long long id, struct store_case *c_r, char **er
 	" AND (?12 = 0 OR owner IS NULL)" \
 	" AND (?13 = 0 OR created < ?13)" \
 	" AND (?14 = 0 OR " STORE_DUE_SQL " <= ?14)" \
-	search \
+	search order " LIMIT ?5"
+/* Oldest first walks the rowid: the tick pages through every open case
+ * with it, and must not sort the whole table for each page. */
+#define STORE_ORDER_ID " ORDER BY id"
+#define STORE_ORDER_BY \
 	" ORDER BY CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " IS NULL END," \
 	" CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " WHEN 2 THEN created" \
 	"  WHEN 3 THEN CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1" \
-	"   WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END END, id" \
-	" LIMIT ?5"
+	"   WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END END, id"
+#define STORE_SEARCH_SQL \
+	" AND id IN (SELECT m.case_id FROM message_text t" \
+	"  JOIN messages m ON m.id = t.rowid WHERE message_text MATCH ?15)"
 
 /*
  * Words for FTS5's MATCH: each word of text as a quoted string, so that
@@ -1213,10 +1219,11 @@ int
 store_case_list(struct store *st, const struct store_case_filter *f,
 		struct store_case **cases_r, size_t *n_r, char **error_r)
 {
-	static const char plain[] = STORE_LIST_SQL("");
-	static const char search[] = STORE_LIST_SQL(
-		" AND id IN (SELECT m.case_id FROM message_text t"
-		"  JOIN messages m ON m.id = t.rowid WHERE message_text MATCH ?15)");
+	static const char plain_id[] = STORE_LIST_SQL("", STORE_ORDER_ID);
+	static const char plain_by[] = STORE_LIST_SQL("", STORE_ORDER_BY);
+	static const char search_id[] = STORE_LIST_SQL(STORE_SEARCH_SQL, STORE_ORDER_ID);
+	static const char search_by[] = STORE_LIST_SQL(STORE_SEARCH_SQL, STORE_ORDER_BY);
+	const char *sql;
 	struct store_case *v = NULL;
 	size_t n = 0, cap = 0;
 	char *query = NULL;
@@ -1230,7 +1237,11 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 		if (query == NULL)
 			return 0;   /* no words: nothing matches */
 	}
-	s = store_stmt(st, query != NULL ? search : plain, error_r);
+	if (f->sort == STORE_SORT_ID)
+		sql = query != NULL ? search_id : plain_id;
+	else
+		sql = query != NULL ? search_by : plain_by;
+	s = store_stmt(st, sql, error_r);
 	if (s == NULL) {
 		free(query);
 		return -1;
@@ -1251,7 +1262,8 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)f->due_before);
 	if (query != NULL)
 		sqlite3_bind_text(s, 15, query, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 16, (int)f->sort);
+	if (f->sort != STORE_SORT_ID)
+		sqlite3_bind_int(s, 16, (int)f->sort);
 	free(query);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
