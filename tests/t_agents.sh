@@ -52,6 +52,11 @@ NOW=2026-11-23T10:00:00Z; R ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03
 NOW=2026-11-23T10:00:05Z; R send --once >/dev/null
 sink_wait_count ok 3
 is "$(sink_count ok)" 3 "the three acks went"
+is "$(R --json case show 1 | jget "[(m['direction'], m['source']) for m in d['messages']][1:]")" \
+   "[('out', 'redress:ack')]" "the ack sent is kept on the case, like the mail received"
+R case show 1 --raw 2 | grep -q "^Subject: \[case 000001\]"; ok $? "byte for byte as sent"
+is "$(R --json case list --search personally | jget 'len(d)')" 0 \
+   "--search does not find the words of our own acks"
 
 # --- Authors and notes.
 NOW=2026-11-23T10:05:00Z
@@ -131,7 +136,8 @@ is "$(printf '%s\n' "$c2" | jget 'd["first_response_at"], d["state"]')" "2026-11
 like "$(printf '%s\n' "$c2" | jget "[(e['author'], e['detail']) for e in d['events'] if e['kind'] == 'responded']")" \
    "^\[\('alice', 'reply to j.okafor@example.org \(message [0-9]+\)'\)\]$" "by its author"
 is "$(printf '%s\n' "$c2" | jget "[(m['direction'], m['source']) for m in d['messages']]")" \
-   "[('in', 'file:$S/02-damaged.eml'), ('out', 'agent:alice')]" "the outgoing message is stored on the case"
+   "[('in', 'file:$S/02-damaged.eml'), ('out', 'redress:ack'), ('out', 'redress:escalation'), ('out', 'agent:alice')]" \
+   "the outgoing message is stored on the case (after the ack and the escalation that went)"
 is "$(printf '%s\n' "$c2" | jget "sorted(j['state'] for j in d['jobs'] if j['kind'] == 'reply')")" \
    "['queued', 'queued']" "one reply job per recipient, queued"
 R send --dry-run >dry 2>&1
@@ -176,7 +182,8 @@ is "$(R --json case show 2 | jget "[m['message_id'] for m in d['messages']][-1]"
 R case reply 2 --template followup >/dev/null; is "$?" 0 "case reply --template"
 last_out() { R --json case show 2 | jget "[m for m in d['messages'] if m['direction'] == 'out'][-1]['$1']"; }
 like "$(last_out text)" "Your case 000002 is still open" "the template is rendered for the case"
-R case show 2 --raw 4 | grep -q "^In-Reply-To: <answer-1@example.org>$(printf '\r')\$"
+R case show 2 --raw "$(R --json case show 2 | jget "len(d['messages'])")" |
+	grep -q "^In-Reply-To: <answer-1@example.org>$(printf '\r')\$"
 is "$?" 0 "a later reply answers the customer's latest message"
 # $EDITOR on a draft: the customer's words quoted, our instructions left out.
 cat > ed.sh <<'EOS'

@@ -53,6 +53,7 @@
 #include "config/config.h"
 #include "mail/addr.h"
 #include "mail/compose.h"
+#include "mail/message.h"
 #include "net/mailer.h"
 #include "policy/sla.h"
 #include "policy/template.h"
@@ -609,16 +610,69 @@ outbox_render_named(struct outbox *ob, const struct store_case *c, const char *n
 	return ret;
 }
 
+/*
+ * Keeps a message we sent on its case, like the ones we receive (a reply
+ * was stored when it was queued: reply.h).  Once per message: a job that
+ * was sent again after a crash finds its copy by fingerprint.
+ */
+static int
+outbox_keep(struct outbox *ob, const struct store_job *j, const struct store_case *c,
+	    const struct buf *sent, time_t now, char **error_r)
+{
+	struct store_message sm = { 0 };
+	char fp[65], *src;
+	long long id = 0, case_id = 0;
+	int r;
+
+	if (j->kind == JOB_REPLY || sent == NULL || sent->len == 0)
+		return 0;
+	message_fingerprint(sent->data, sent->len, fp);
+	r = store_message_find(ob->st, fp, &id, &case_id, error_r);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	src = xasprintf("redress:%s", job_kind_name(j->kind));
+	sm.case_id = j->case_id;
+	sm.direction = "out";
+	sm.message_id = j->msgid;
+	sm.fingerprint = fp;
+	sm.source = src;
+	sm.envelope_from = ob->id->envelope_from;
+	sm.envelope_to = j->rcpt;
+	sm.received = now;
+	sm.from_addr = ob->id->from_addr;
+	sm.from_name = ob->id->from_name;
+	sm.subject = c != NULL ? c->subject : NULL;
+	sm.raw = sent->data;
+	sm.raw_len = sent->len;
+	r = store_message_add(ob->st, &sm, &id, error_r);
+	free(src);
+	return r;
+}
+
+static int outbox_record_sent(struct outbox *ob, struct store_job *j, struct store_case *c,
+			      const struct buf *sent, const char *event, const char *detail,
+			      time_t now, char **error_r);
+
 /* Records a job's outcome and the case's move in one transaction. */
 static int
 outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
 	      const char *event, const char *detail, time_t now, char **error_r)
+{
+	return outbox_record_sent(ob, j, c, NULL, event, detail, now, error_r);
+}
+
+/* The same, keeping the message that was sent (sent: NULL for none). */
+static int
+outbox_record_sent(struct outbox *ob, struct store_job *j, struct store_case *c,
+		   const struct buf *sent, const char *event, const char *detail,
+		   time_t now, char **error_r)
 {
 	struct store *st = ob->st;
 
 	if (store_begin(st, error_r) < 0)
 		return -1;
 	if (store_job_update(st, j, error_r) < 0 ||
+	    (j->state == JOB_SENT && outbox_keep(ob, j, c, sent, now, error_r) < 0) ||
 	    (event != NULL && store_event_add(st, j->case_id, now, event, detail,
 					      error_r) < 0))
 		goto fail;
@@ -761,7 +815,8 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   mailer_kind(ob->mailer));
 		stats->sent++;
 		log_debug("case %lld: %s", j->case_id, detail);
-		ret = outbox_record(ob, j, &c, job_state_name(JOB_SENT), detail, now, error_r);
+		ret = outbox_record_sent(ob, j, &c, &msg, job_state_name(JOB_SENT), detail, now,
+					 error_r);
 		break;
 	case MAILER_UNCERTAIN:
 		/* The server may have the message: every retry may be a copy.

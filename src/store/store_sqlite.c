@@ -159,29 +159,36 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * warnings about an owned case go to the owner's [agents] address. */
 	"ALTER TABLE cases ADD COLUMN owner TEXT;"
 	"CREATE INDEX cases_owner ON cases(owner);",
-	/* 7 -> 8: full text search over the subjects and text of the
-	 * messages ("case list --search"), FTS5 with the messages as its
-	 * external content.  Triggers keep it in step in the transaction that
-	 * writes a message, so intake's one transaction covers it; the
-	 * messages stored so far are indexed now. */
+	/* 7 -> 8: full text search over the subjects and text of what
+	 * people wrote ("case list --search"): the messages received, and the
+	 * replies agents sent (source "agent:..."), not our automatic mail
+	 * (an ack's template would match every case).  FTS5 with the messages
+	 * as its external content; triggers keep it in step in the
+	 * transaction that writes a message, so intake's one transaction
+	 * covers it.  The messages stored so far are indexed now. */
 	"CREATE VIRTUAL TABLE message_text USING fts5(subject, text,"
 	"  content='messages', content_rowid='id',"
 	"  tokenize='unicode61 remove_diacritics 2');"
-	"CREATE TRIGGER message_text_ai AFTER INSERT ON messages BEGIN"
+	"CREATE TRIGGER message_text_ai AFTER INSERT ON messages"
+	"  WHEN new.direction = 'in' OR new.source LIKE 'agent:%' BEGIN"
 	"  INSERT INTO message_text (rowid, subject, text)"
 	"    VALUES (new.id, new.subject, new.text);"
 	"END;"
-	"CREATE TRIGGER message_text_ad AFTER DELETE ON messages BEGIN"
+	"CREATE TRIGGER message_text_ad AFTER DELETE ON messages"
+	"  WHEN old.direction = 'in' OR old.source LIKE 'agent:%' BEGIN"
 	"  INSERT INTO message_text (message_text, rowid, subject, text)"
 	"    VALUES ('delete', old.id, old.subject, old.text);"
 	"END;"
-	"CREATE TRIGGER message_text_au AFTER UPDATE OF subject, text ON messages BEGIN"
+	"CREATE TRIGGER message_text_au AFTER UPDATE OF subject, text ON messages"
+	"  WHEN old.direction = 'in' OR old.source LIKE 'agent:%' BEGIN"
 	"  INSERT INTO message_text (message_text, rowid, subject, text)"
 	"    VALUES ('delete', old.id, old.subject, old.text);"
 	"  INSERT INTO message_text (rowid, subject, text)"
 	"    VALUES (new.id, new.subject, new.text);"
 	"END;"
-	"INSERT INTO message_text (message_text) VALUES ('rebuild');",
+	"INSERT INTO message_text (rowid, subject, text)"
+	"  SELECT id, subject, text FROM messages"
+	"  WHERE direction = 'in' OR source LIKE 'agent:%';",
 	/* 8 -> 9: merged and linked cases ("case merge", "case link"): the
 	 * case a merged one joined, and links between cases (a < b). */
 	"ALTER TABLE cases ADD COLUMN merged_into INTEGER;"
