@@ -274,6 +274,8 @@ cat > redress.conf <<EOC
 [sla]
 timezone = UTC
 hours = mon-fri 09:00-17:00
+[agents]
+alice = Alice Smith <alice@example.com>
 EOC
 NOW=2026-11-23T10:00:00Z; R ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" \
 	"$S/04-rude.eml" "$S/05-legal.eml" "$S/06-thanks.eml" >/dev/null
@@ -359,5 +361,10 @@ is "$(python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""
    "['id', 'case', 'kind', 'state'] $(R --json queue list | jget 'len(d)')" "one CSV row per job"
 R queue list --format xml >/dev/null 2>&1; is "$?" 64 "--format xml: exit 64"
 is "$(R case list --format json | jget 'len(d)')" 7 "--format json is --json"
+# A warning (80% of the 4h of case 4 is gone at 13:12) goes to the owner too.
+R case assign 4 alice >/dev/null 2>&1
+NOW=2026-11-23T13:30:00Z; R tick >/dev/null
+is "$(R --json queue list | jget "[j['rcpt'] for j in d if j['case'] == 4 and j['kind'] == 'warning']")" \
+   "['alice@example.com']" "the warning of an owned case goes to its owner"
 cd .. || exit 1
 done_testing
