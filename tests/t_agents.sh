@@ -253,6 +253,20 @@ NOW=2026-11-24T13:00:00Z
 is "$(R --json ingest third.eml | jget 'd["joined"]')" 1 "mail with the merged case's tag joins"
 is "$(R --json case show 1 | jget "[m['message_id'] for m in d['messages']][-1]")" "third@example.net" \
    "case 1, the case it was merged into"
+# A merged case is part of another: it does not make its customer a
+# repeat complainant ([classify] repeat_count 2: case 1 is one case).
+cat > fourth.eml <<'EOM'
+From: Maria Lopez <maria.lopez@example.net>
+To: care@example.com
+Subject: Broken lamp
+Message-ID: <fourth@example.net>
+Date: Tue, 24 Nov 2026 13:30:00 +0000
+
+The lamp I bought is broken.
+EOM
+NOW=2026-11-24T13:30:00Z
+is "$(R --json ingest fourth.eml | jget 'd["new"]')" 1 "a new matter from the same customer is case 5"
+is "$(R --json case show 5 | jget "'repeat' in d['tags']")" False "and not a repeat: the merged case does not count"
 R case merge 1 1 >/dev/null 2>&1; is "$?" 65 "a case cannot be merged into itself (exit 65)"
 R case merge 1 4 >/dev/null 2>err; is "$?" 65 "a merged case cannot be merged again"
 like "$(cat err)" "merged into case 1 already" "and says so"

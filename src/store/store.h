@@ -253,7 +253,8 @@ int store_case_link(struct store *st, long long a, long long b, time_t at,
 int store_case_links(struct store *st, long long id, long long **ids_r, size_t *n_r,
 		     char **error_r);
 /* Earlier cases of a customer created at or after since, counted up to
- * limit (all if limit <= 0). */
+ * limit (all if limit <= 0); held and merged cases are not counted (a
+ * merged case is part of another). */
 int store_case_count_customer(struct store *st, const char *customer,
 			      time_t since, long long except_id, long limit,
 			      long *n_r, char **error_r);

@@ -1380,7 +1380,8 @@ store_case_count_customer(struct store *st, const char *customer, time_t since,
 			  long long except_id, long limit, long *n_r, char **error_r)
 {
 	static const char sql[] = "SELECT count(*) FROM (SELECT 1 FROM cases"
-		" WHERE customer = ? AND created >= ? AND id != ? AND state != 'held'"
+		" WHERE customer = ? AND created >= ? AND id != ?"
+		" AND state NOT IN ('held', 'merged')"
 		" LIMIT ?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
