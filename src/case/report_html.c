@@ -58,7 +58,10 @@ static const char html_style[] =
 "gap:.4em 1.6em;padding:0;list-style:none}.totals b{font-size:1.3em}"
 ".subject{max-width:24em;overflow-wrap:anywhere;text-align:left}"
 "@media print{body{max-width:none;font-size:10pt}section{page-break-inside:avoid}"
-"a{color:inherit;text-decoration:none}.wrap{overflow:visible}}";
+"a{color:inherit;text-decoration:none}.wrap{overflow:visible}}"
+/* On a phone the 720-unit charts shrink by half: their text grows to stay
+ * readable. */
+"@media (max-width:40em){.chart text{font-size:19px}}";
 
 static void
 html_text(struct buf *b, const char *s)
@@ -75,13 +78,13 @@ html_iso(struct buf *b, time_t t)
 	buf_puts(b, iso);
 }
 
-/* "Cases created from ... to ... (N days)" */
+/* "Cases created from ... to ... (N days)", capitalised or not. */
 static void
-html_period(struct buf *b, const struct report *r)
+html_period(struct buf *b, const struct report *r, bool capital)
 {
 	double days = (double)(r->p.until - r->p.since) / (double)REPORT_DAY;
 
-	buf_puts(b, "cases created from ");
+	buf_puts(b, capital ? "Cases created from " : "cases created from ");
 	html_iso(b, r->p.since);
 	buf_puts(b, " to ");
 	html_iso(b, r->p.until);
@@ -157,7 +160,7 @@ html_cases(struct buf *b, struct report *r)
 	html_section(b, "cases", week ? "Cases per week, by category"
 				      : "Cases per day, by category");
 	buf_puts(b, "<p class=\"meta\">");
-	html_period(b, r);
+	html_period(b, r, true);
 	buf_printf(b, "; n = %lu cases (held ones apart: %lu); %s in %s, "
 		   "labelled by their first day.</p>\n", r->all.cases, r->held,
 		   week ? "weeks from Monday" : "days", sla_calendar_zone(r->p.cal));
@@ -226,7 +229,7 @@ html_compliance(struct buf *b, struct report *r)
 	}
 	html_section(b, "compliance", "SLA compliance per week and priority");
 	buf_puts(b, "<p class=\"meta\">");
-	html_period(b, r);
+	html_period(b, r, true);
 	buf_printf(b, ", by the week (from Monday, %s) each was created.  A point is the "
 		   "share of decided clocks that were met (a clock still running in time "
 		   "is not decided yet); a hollow point rests on fewer than 5 cases.</p>\n",
@@ -303,7 +306,7 @@ html_times(struct buf *b, struct report *r)
 	html_section(b, "times", "Time to first response and to resolution "
 		     "(business time)");
 	buf_puts(b, "<p class=\"meta\">");
-	html_period(b, r);
+	html_period(b, r, true);
 	buf_printf(b, ".  Business hours of the [sla] calendar (%s, its opening hours "
 		   "and holidays), as the targets count them; a resolution's leaves out "
 		   "the time waiting on the customer.</p>\n", sla_calendar_zone(r->p.cal));
@@ -380,7 +383,7 @@ html_trends(struct buf *b, struct report *r)
 	html_section(b, "trends", "Top categories and resolution causes, against the "
 		     "previous period");
 	buf_puts(b, "<p class=\"meta\">This period: ");
-	html_period(b, r);
+	html_period(b, r, false);
 	buf_printf(b, ", n = %lu.  Previous period, as long: from ", r->all.cases);
 	html_iso(b, r->prev_since);
 	buf_printf(b, ", n = %lu.</p>\n<h3>Categories</h3>\n", r->prev_cases);
@@ -453,7 +456,7 @@ html_agents(struct buf *b, struct report *r)
 {
 	html_section(b, "agents", "Per agent");
 	buf_puts(b, "<p class=\"meta\">");
-	html_period(b, r);
+	html_period(b, r, true);
 	buf_printf(b, ", by the case's owner; open cases at ");
 	html_iso(b, r->p.now);
 	buf_puts(b, ".</p>\n");
@@ -540,7 +543,7 @@ report_html(struct report *r, struct buf *out)
 		   "<title>Complaints report %s to %s</title><style>%s</style></head><body>\n",
 		   since, until, html_style);
 	buf_puts(out, "<header><h1>Complaints report</h1><p class=\"meta\">");
-	html_period(out, r);
+	html_period(out, r, true);
 	buf_puts(out, ", compared with the period as long before it.  Made at ");
 	html_iso(out, r->p.now);
 	buf_printf(out, "; times in UTC, days and business hours in %s.</p>\n",
@@ -556,7 +559,7 @@ report_html(struct report *r, struct buf *out)
 	html_agents(out, r);
 	html_section(out, "tables", "By priority and category");
 	buf_puts(out, "<p class=\"meta\">");
-	html_period(out, r);
+	html_period(out, r, true);
 	buf_printf(out, "; n = %lu.  In time: the share of decided clocks that were met.  "
 		   "Median times are business time ([sla] hours and holidays), as the "
 		   "targets are; a resolution's leaves out time waiting on the "

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks redress report's HTML page against its JSON (tests/t_report.sh).
+"""Checks redress report's HTML page against its JSON (tests/t_report_cmd.sh).
 
 usage: report_html.py PAGE.html REPORT.json
 

@@ -124,6 +124,8 @@ is "$(R --json report --by week $P | jget '[(b["start"], b["cases"]) for b in d[
 
 # -- the page --------------------------------------------------------------
 R report --format html $P > report.html; ok $? "report --format html exits 0"
+# bench/report_png.sh keeps the page (and the JSON) to look at.
+[ -n "$REPORT_KEEP" ] && cp report.html report.json "$REPORT_KEEP"/
 python3 "$PARSE" report.html report.json > check.out 2>&1
 st=$?
 while IFS= read -r line; do printf '%s\n' "$line"; done < check.out
