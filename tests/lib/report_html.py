@@ -34,6 +34,13 @@ class Page(HTMLParser):
                 self.errors.append("event handler %s on <%s>" % (k, tag))
             if k in ("src", "href", "xlink:href") and v and not v.startswith("#"):
                 self.errors.append("%s=%r on <%s> leaves the page" % (k, v, tag))
+        if tag == "svg":
+            box = [float(v) for v in a.get("viewbox", "0 0 0 0").split()]
+            self.box = (box[2], box[3])
+            if not box[2] or not box[3]:
+                self.errors.append("an svg without a viewBox")
+        if tag in ("rect", "circle", "text", "line") and self.box:
+            self.inside(tag, a)
         if "data-chart" in a and tag in ("rect", "circle"):
             self.drawn.append((tag, a))
         if tag == "tr" and "data-case" in a:
@@ -41,12 +48,31 @@ class Page(HTMLParser):
         if tag not in VOID:
             self.stack.append(tag)
 
+    box = None
+
+    def inside(self, tag, a):
+        """A shape lies within its svg's viewBox (half a unit of slack)."""
+        w, h = self.box
+        f = lambda k: float(a.get(k, 0))
+        if tag == "rect":
+            xs, ys = (f("x"), f("x") + f("width")), (f("y"), f("y") + f("height"))
+        elif tag == "circle":
+            xs, ys = (f("cx"), f("cx")), (f("cy"), f("cy"))
+        elif tag == "line":
+            xs, ys = (f("x1"), f("x2")), (f("y1"), f("y2"))
+        else:
+            xs, ys = (f("x"), f("x")), (f("y"), f("y"))
+        if min(xs) < -0.5 or max(xs) > w + 0.5 or min(ys) < -0.5 or max(ys) > h + 0.5:
+            self.errors.append("<%s %s> outside its viewBox %gx%g" % (tag, a, w, h))
+
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
         if tag not in VOID:
             self.stack.pop()
 
     def handle_endtag(self, tag):
+        if tag == "svg":
+            self.box = None
         if not self.stack or self.stack[-1] != tag:
             self.errors.append("</%s> closes %s" % (tag, self.stack[-1:] or "nothing"))
             return
