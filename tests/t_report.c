@@ -75,6 +75,7 @@ test_agents(void)
 	report_add_owned(&r, &c[2], "<b>bob</b>");
 	report_add(&r, &c[3]);
 	report_add_owned(&r, &c[4], "ann");
+	c[4].subject = (char *)"red \033[31m alert";
 	report_add_open_owned(&r, &c[3], NULL);
 	report_add_open_owned(&r, &c[4], "ann");
 	report_finish(&r);
@@ -99,6 +100,12 @@ test_agents(void)
 	ok(strstr(buf_str(&b), "<td>&lt;b&gt;bob&lt;/b&gt;</td><td>1</td>") != NULL,
 	   "HTML: an owner's name is escaped");
 	ok(strstr(buf_str(&b), "No owners recorded") == NULL, "HTML: a per-agent table");
+	buf_reset(&b);
+	report_text(&r, &b);
+	ok(strstr(buf_str(&b), "  000005  breached  first response  due ") != NULL,
+	   "text: a case to chase");
+	ok(strstr(buf_str(&b), "normal  red ?[31m alert\n") != NULL,
+	   "text: a control character of a subject is shown as ?");
 	buf_reset(&b);
 	report_csv(&r, REPORT_CSV_AGENTS, &b);
 	ok(strncmp(buf_str(&b), "agent,cases,", 12) == 0, "agents.csv: its header");

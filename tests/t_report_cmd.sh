@@ -222,6 +222,12 @@ EOP
 ok $? "no field of any table starts with = + - @ or a tab"
 is "$(stat -c %a out/tables/summary.csv)" 600 "a file written again stays 0600"
 
+# -- text --------------------------------------------------------------------
+txt=$(R report $P)
+like "$txt" "^  000009  breached  first response  due 2026-11-27T10:00:00Z  normal  <script>" \
+   "text: the cases to chase"
+like "$txt" "^  000010  at risk   first response  due 2026-11-30T12:00:00Z" "text: and the one at risk"
+
 # -- refusals ----------------------------------------------------------------
 R report --by month >/dev/null 2>&1; is "$?" 64 "--by month is refused"
 R report --format pdf >/dev/null 2>&1; is "$?" 64 "--format pdf is refused"

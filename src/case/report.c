@@ -505,6 +505,25 @@ report_text(struct report *r, struct buf *out)
 	report_text_table(out, "PRIORITY", r->by_priority, r->n_priority);
 	report_text_table(out, "CATEGORY", r->by_category, r->n_category);
 	report_text_table(out, "ALL", &r->all, 1);
+	if (r->n_attention > 0) {
+		buf_puts(out, "\nTo chase (open now; breached first, then by deadline):\n");
+		for (size_t i = 0; i < r->n_attention && i < 20; i++) {
+			const struct report_attention *a = &r->attention[i];
+			char due[CLOCK_ISO_LEN];
+
+			clock_format_iso8601(a->due, due);
+			buf_printf(out, "  %06lld  %-8s  %-14s  due %s  %-6s  ", a->id,
+				   a->breached ? "breached" : "at risk", a->clock, due,
+				   a->priority != PRIORITY_NONE ? priority_name(a->priority) : "-");
+			/* A subject is a customer's: no control character reaches
+			 * the terminal. */
+			for (const char *p = a->subject ? a->subject : ""; *p != '\0'; p++)
+				buf_putc(out, (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+			buf_putc(out, '\n');
+		}
+		if (r->n_attention > 20)
+			buf_printf(out, "  and %zu more\n", r->n_attention - 20);
+	}
 	if (r->n_causes > 0) {
 		buf_puts(out, "\nTop resolution causes (previous period):\n");
 		for (size_t i = 0; i < r->n_causes && i < 10; i++)

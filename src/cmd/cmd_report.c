@@ -203,8 +203,6 @@ cmd_report(struct app *app, int argc, char **argv)
 		p.until = app->now;
 	if (!since_given)
 		p.since = p.until - 30 * REPORT_DAY;
-	else if (!until_given && p.since >= p.until)
-		p.until = p.since + 30 * REPORT_DAY;    /* a period ahead of now */
 	p.now = app->now;
 	p.cal = app->cfg->sla->cal;
 	p.warn_percent = app->cfg->sla->warn_percent;
