@@ -456,6 +456,14 @@ report_finish(struct report *r)
 	if (r->n_attention > 1)
 		qsort(r->attention, r->n_attention, sizeof(*r->attention),
 		      report_cmp_attention);
+	/* Agents with the most cases first; ties keep the order first seen. */
+	for (size_t i = 1; i < r->n_agent; i++)
+		for (size_t j = i; j > 0 && r->by_agent[j].cases > r->by_agent[j - 1].cases; j--) {
+			struct report_group t = r->by_agent[j];
+
+			r->by_agent[j] = r->by_agent[j - 1];
+			r->by_agent[j - 1] = t;
+		}
 }
 
 /* ---- text ------------------------------------------------------------ */

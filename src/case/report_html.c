@@ -63,6 +63,38 @@ static const char html_style[] =
  * readable. */
 "@media (max-width:40em){.chart text{font-size:19px}}";
 
+void
+report_html_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '&': buf_puts(b, "&amp;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default:
+			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+				break;
+			buf_putc(b, (char)c);
+		}
+	}
+}
+
+void
+report_html_legend(struct buf *b, size_t n_s, const struct report_series *s)
+{
+	buf_puts(b, "<ul class=\"legend\">");
+	for (size_t i = 0; i < n_s; i++) {
+		buf_printf(b, "<li><span class=\"sw\" style=\"background:%s\"></span>", s[i].color);
+		report_html_escape(b, s[i].name);
+		buf_puts(b, "</li>");
+	}
+	buf_puts(b, "</ul>\n");
+}
+
 static void
 html_text(struct buf *b, const char *s)
 {
@@ -123,12 +155,23 @@ html_section(struct buf *b, const char *id, const char *title)
 
 /* ---- cases per day or week, by category ------------------------------ */
 
+/* The series of a category: its rank among the most common, or "other". */
+static size_t
+html_series(const struct report_cause *cats, size_t n_cats, const char *name)
+{
+	size_t rank = 0;
+
+	while (rank < n_cats && strcmp(cats[rank].cause, name) != 0)
+		rank++;
+	return rank < HTML_TOP ? rank : HTML_TOP;
+}
+
 static void
 html_cases(struct buf *b, struct report *r)
 {
 	struct report_cause cats[REPORT_MAX_GROUPS];
 	struct report_series s[HTML_TOP + 1];
-	size_t n_cats = report_category_tally(r, cats), n_s = 0, col[REPORT_MAX_GROUPS];
+	size_t n_cats = report_category_tally(r, cats), n_s = 0;
 	char (*keys)[11] = xcalloc(r->n_buckets, sizeof(*keys));
 	char (*labels)[11] = xcalloc(r->n_buckets, sizeof(*labels));
 	const char **key = xcalloc(r->n_buckets, sizeof(*key));
@@ -137,13 +180,6 @@ html_cases(struct buf *b, struct report *r)
 	bool week = r->p.by == REPORT_BY_WEEK;
 
 	/* The most common categories by name, the rest as "other". */
-	for (size_t j = 0; j < r->n_category; j++) {
-		size_t rank = 0;
-
-		while (rank < n_cats && strcmp(cats[rank].cause, r->by_category[j].name) != 0)
-			rank++;
-		col[j] = rank < HTML_TOP ? rank : HTML_TOP;
-	}
 	for (size_t i = 0; i < n_cats && i < HTML_TOP; i++)
 		s[n_s++] = (struct report_series){ cats[i].cause, html_palette[i] };
 	if (n_cats > HTML_TOP)
@@ -155,7 +191,8 @@ html_cases(struct buf *b, struct report *r)
 		key[i] = keys[i];
 		label[i] = labels[i];
 		for (size_t j = 0; j < r->n_category; j++)
-			v[i * n_s + col[j]] += r->per_bucket[i * REPORT_MAX_GROUPS + j];
+			v[i * n_s + html_series(cats, n_cats, r->by_category[j].name)] +=
+				r->per_bucket[i * REPORT_MAX_GROUPS + j];
 	}
 	html_section(b, "cases", week ? "Cases per week, by category"
 				      : "Cases per day, by category");
@@ -187,7 +224,6 @@ html_compliance(struct buf *b, struct report *r)
 	const char **key = xcalloc(n, sizeof(*key));
 	const char **label = xcalloc(n, sizeof(*label));
 	unsigned long *part[2], *whole[2], total[2] = { 0, 0 }, in_time[2] = { 0, 0 };
-	static const char *const what[2] = { "first response", "resolution" };
 	static const char *const chart[2] = { "first-response-compliance",
 					      "resolution-compliance" };
 
@@ -242,7 +278,6 @@ html_compliance(struct buf *b, struct report *r)
 				   total[m] < REPORT_FEW ? ", fewer than 5 cases" : "");
 		buf_puts(b, ".</p>\n");
 		report_svg_shares(b, chart[m], n, key, label, n_s, s, part[m], whole[m]);
-		(void)what;
 	}
 	report_html_legend(b, n_s, s);
 	/* The same as a table. */

@@ -1,6 +1,7 @@
 /*
  * report_int - what the files of the report module share: HTML escaping
- * and the inline SVG charts of report_svg.c, for report_html.c.  Not for
+ * and legends (report_html.c), the inline SVG charts of report_svg.c, and
+ * the categories in order (report.c).  Not for
  * other modules: they see report.h.
  *
  * Every drawn value carries its number in data- attributes (data-chart,

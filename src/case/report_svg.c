@@ -26,26 +26,6 @@
 #define SVG_PW (SVG_W - SVG_LEFT - SVG_RIGHT)
 #define SVG_PH (SVG_H - SVG_TOP - SVG_BOTTOM)
 
-void
-report_html_escape(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '&': buf_puts(b, "&amp;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
-		default:
-			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-				break;
-			buf_putc(b, (char)c);
-		}
-	}
-}
-
 /* A round step for about five grid lines up to max. */
 static unsigned long
 svg_step(unsigned long max)
@@ -249,16 +229,4 @@ report_svg_pair(struct buf *b, const char *chart, const char *key,
 	buf_printf(b, "<rect x=\"2\" y=\"11\" width=\"%.1f\" height=\"4\" fill=\"#999\"", wp);
 	svg_data(b, chart, key, "previous period");
 	buf_printf(b, " data-value=\"%lu\"/></svg>", prev);
-}
-
-void
-report_html_legend(struct buf *b, size_t n_s, const struct report_series *s)
-{
-	buf_puts(b, "<ul class=\"legend\">");
-	for (size_t i = 0; i < n_s; i++) {
-		buf_printf(b, "<li><span class=\"sw\" style=\"background:%s\"></span>", s[i].color);
-		report_html_escape(b, s[i].name);
-		buf_puts(b, "</li>");
-	}
-	buf_puts(b, "</ul>\n");
 }
