@@ -150,6 +150,8 @@ ok $? "the hostile subject is escaped"
 grep -q 'href="#case-9"' report.html && grep -q 'id="case-9"' report.html
 ok $? "a breached case is linked by its id"
 like "$(cat report.html)" "fewer than 5 cases" "a share from fewer than 5 cases says so"
+if grep -q "+200%" report.html; then ok 1 "no trend in percent from 1 case (billing, 1 to 3)"
+else ok 0 "no trend in percent from 1 case (billing, 1 to 3)"; fi
 like "$(cat report.html)" "2026-11-02T00:00:00Z to 2026-11-30T00:00:00Z" "the page states its period"
 like "$(cat report.html)" "business time" "and that times are business time"
 like "$(cat report.html)" "No owners recorded" "per agent: no owners recorded"

@@ -201,7 +201,9 @@ html_cases(struct buf *b, struct report *r)
 	buf_printf(b, "; n = %lu cases (held ones apart: %lu); %s in %s, "
 		   "labelled by their first day.</p>\n", r->all.cases, r->held,
 		   week ? "weeks from Monday" : "days", sla_calendar_zone(r->p.cal));
-	report_svg_bars(b, "cases", r->n_buckets, key, label, n_s, s, v, "cases");
+	report_svg_bars(b, "cases", week ? "Cases per week, by category"
+					 : "Cases per day, by category",
+			r->n_buckets, key, label, n_s, s, v, "cases");
 	report_html_legend(b, n_s, s);
 	buf_puts(b, "</section>\n");
 	free(v);
@@ -277,7 +279,9 @@ html_compliance(struct buf *b, struct report *r)
 			buf_printf(b, " (%.0f%%%s)", 100.0 * (double)in_time[m] / (double)total[m],
 				   total[m] < REPORT_FEW ? ", fewer than 5 cases" : "");
 		buf_puts(b, ".</p>\n");
-		report_svg_shares(b, chart[m], n, key, label, n_s, s, part[m], whole[m]);
+		report_svg_shares(b, chart[m], m == 0 ? "First responses in time, percent"
+						      : "Resolutions in time, percent",
+				  n, key, label, n_s, s, part[m], whole[m]);
 	}
 	report_html_legend(b, n_s, s);
 	/* The same as a table. */
@@ -323,8 +327,8 @@ html_backlog(struct buf *b, struct report *r)
 	html_iso(b, r->p.now);
 	buf_printf(b, ", whatever the period, by the calendar time since they came in; "
 		   "n = %lu open.</p>\n", r->backlog_total);
-	report_svg_bars(b, "backlog", REPORT_AGE_BINS, report_age_label, report_age_label,
-			PRIORITY_COUNT, s, v, "open cases");
+	report_svg_bars(b, "backlog", "Open cases by age and priority", REPORT_AGE_BINS,
+			report_age_label, report_age_label, PRIORITY_COUNT, s, v, "open cases");
 	report_html_legend(b, PRIORITY_COUNT, s);
 	buf_puts(b, "</section>\n");
 }
@@ -348,13 +352,15 @@ html_times(struct buf *b, struct report *r)
 	report_business(med, sizeof(med), report_median(r->all.fr_btimes, r->all.n_fr));
 	buf_printf(b, "<h3>First response</h3><p class=\"meta\">n = %zu responded; "
 		   "median %s business time.</p>\n", r->all.n_fr, med);
-	report_svg_bars(b, "first-response-times", REPORT_TIME_BINS, report_time_label,
-			report_time_label, 1, &fr, r->fr_hist, "cases");
+	report_svg_bars(b, "first-response-times",
+			"First responses by business hours taken", REPORT_TIME_BINS,
+			report_time_label, report_time_label, 1, &fr, r->fr_hist, "cases");
 	report_business(med, sizeof(med), report_median(r->all.res_btimes, r->all.n_res));
 	buf_printf(b, "<h3>Resolution</h3><p class=\"meta\">n = %zu resolved; "
 		   "median %s business time.</p>\n", r->all.n_res, med);
-	report_svg_bars(b, "resolution-times", REPORT_TIME_BINS, report_time_label,
-			report_time_label, 1, &res, r->res_hist, "cases");
+	report_svg_bars(b, "resolution-times", "Resolutions by business hours taken",
+			REPORT_TIME_BINS, report_time_label, report_time_label, 1, &res,
+			r->res_hist, "cases");
 	buf_puts(b, "<p class=\"meta\">Bins in business hours: 8 are one day of "
 		 "09:00-17:00, 40 a five-day week.</p></section>\n");
 }
@@ -393,6 +399,10 @@ html_trend(struct buf *b, const char *chart, const char *what,
 			buf_puts(b, "new");
 		else if (now[i].n == p)
 			buf_puts(b, "=");
+		else if (p < REPORT_FEW)
+			buf_printf(b, "%s %+ld <small class=\"few\">(no %% from fewer than 5 "
+				   "cases)</small>", now[i].n > p ? "\xe2\x96\xb2" : "\xe2\x96\xbc",
+				   (long)now[i].n - (long)p);
 		else
 			buf_printf(b, "%s %+ld (%+.0f%%)", now[i].n > p ? "\xe2\x96\xb2" : "\xe2\x96\xbc",
 				   (long)now[i].n - (long)p,

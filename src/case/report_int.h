@@ -32,11 +32,11 @@ struct report_series {
 };
 
 /*
- * Vertical bars, stacked by series: v[x * n_s + s].  key[x] goes into
- * data-x, label[x] under the axis (thinned when crowded); unit names what
- * is counted ("cases").
+ * Vertical bars, stacked by series: v[x * n_s + s].  title names the
+ * chart (its <title>); key[x] goes into data-x, label[x] under the axis
+ * (thinned when crowded); unit names what is counted ("cases").
  */
-void report_svg_bars(struct buf *b, const char *chart, size_t n_x,
+void report_svg_bars(struct buf *b, const char *chart, const char *title, size_t n_x,
 		     const char *const *key, const char *const *label, size_t n_s,
 		     const struct report_series *s, const unsigned long *v,
 		     const char *unit);
@@ -44,7 +44,7 @@ void report_svg_bars(struct buf *b, const char *chart, size_t n_x,
  * Shares 0-100% by x, a line per series: part and whole [x * n_s + s]; a
  * point with whole 0 is not drawn, one with whole < REPORT_FEW is hollow.
  */
-void report_svg_shares(struct buf *b, const char *chart, size_t n_x,
+void report_svg_shares(struct buf *b, const char *chart, const char *title, size_t n_x,
 		       const char *const *key, const char *const *label, size_t n_s,
 		       const struct report_series *s, const unsigned long *part,
 		       const unsigned long *whole);

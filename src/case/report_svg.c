@@ -95,7 +95,7 @@ svg_data(struct buf *b, const char *chart, const char *key, const char *series)
 }
 
 void
-report_svg_bars(struct buf *b, const char *chart, size_t n_x,
+report_svg_bars(struct buf *b, const char *chart, const char *title, size_t n_x,
 		const char *const *key, const char *const *label, size_t n_s,
 		const struct report_series *s, const unsigned long *v, const char *unit)
 {
@@ -112,7 +112,7 @@ report_svg_bars(struct buf *b, const char *chart, size_t n_x,
 	}
 	step = svg_step(max > 0 ? max : 1);
 	ymax = ((max > 0 ? max : 1) + step - 1) / step * step;
-	svg_open(b, chart, unit);
+	svg_open(b, chart, title);
 	svg_grid(b, ymax, step, "");
 	band = (double)SVG_PW / (double)(n_x > 0 ? n_x : 1);
 	bw = band * 0.8 > 1 ? band * 0.8 : 1;
@@ -134,9 +134,9 @@ report_svg_bars(struct buf *b, const char *chart, size_t n_x,
 			report_html_escape(b, label[x]);
 			buf_puts(b, ", ");
 			report_html_escape(b, s[i].name);
-			buf_printf(b, ": %lu ", n);
+			buf_puts(b, ": ");
 			report_html_escape(b, unit);
-			buf_puts(b, "</title></rect>\n");
+			buf_printf(b, " %lu</title></rect>\n", n);
 			y0 -= h;
 		}
 		if (t > 0 && n_x <= 40)
@@ -151,7 +151,7 @@ report_svg_bars(struct buf *b, const char *chart, size_t n_x,
 }
 
 void
-report_svg_shares(struct buf *b, const char *chart, size_t n_x,
+report_svg_shares(struct buf *b, const char *chart, const char *title, size_t n_x,
 		  const char *const *key, const char *const *label, size_t n_s,
 		  const struct report_series *s, const unsigned long *part,
 		  const unsigned long *whole)
@@ -159,7 +159,7 @@ report_svg_shares(struct buf *b, const char *chart, size_t n_x,
 	double band = (double)SVG_PW / (double)(n_x > 0 ? n_x : 1);
 	bool any = false;
 
-	svg_open(b, chart, "share in time, percent");
+	svg_open(b, chart, title);
 	svg_grid(b, 100, 25, "%");
 	for (size_t i = 0; i < n_s; i++) {
 		bool open = false;
