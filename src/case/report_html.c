@@ -7,7 +7,9 @@
  *	prints.  Every figure says its period, its totals and its n, and every
  *	share from fewer than REPORT_FEW cases says so.  All text is escaped:
  *	category names and causes come from the rules and from people, and
- *	subjects and addresses from customers.
+ *	subjects and addresses from customers.  (The [sla] zone's name is
+ *	printed as it is: sla_calendar_new admits letters, digits and / _ - +
+ *	only.)
  */
 #include "autoconfig.h"
 
@@ -58,7 +60,7 @@ static const char html_style[] =
 "gap:.4em 1.6em;padding:0;list-style:none}.totals b{font-size:1.3em}"
 ".subject{max-width:24em;overflow-wrap:anywhere;text-align:left}"
 "@media print{body{max-width:none;font-size:10pt}section{page-break-inside:avoid}"
-"a{color:inherit;text-decoration:none}.wrap{overflow:visible}}"
+"a{color:inherit;text-decoration:none}.wrap{overflow:visible}table{font-size:8pt}}"
 /* On a phone the 720-unit charts shrink by half: their text grows to stay
  * readable. */
 "@media (max-width:40em){.chart text{font-size:19px}}";
