@@ -98,6 +98,9 @@ is "$(ids --owner alice)" "[2]" "case list --owner alice"
 is "$(ids --unassigned)" "[1]" "case list --unassigned"
 is "$(REDRESS_AGENT=alice ids --mine)" "[2]" "case list --mine is \$REDRESS_AGENT's"
 R case list --mine --unassigned >/dev/null 2>&1; is "$?" 64 "--mine and --unassigned together are refused"
+# The report's per-agent figures come from the owners the store keeps.
+is "$(R --json report --since 2026-11-01 | jget '(d["agents"]["owners_recorded"], sorted((g["name"], g["cases"]) for g in d["agents"]["by_agent"]), d["agents"]["unowned"])')" \
+	"(True, [('alice', 1), ('dave', 1)], 1)" "report: cases per owner, and the unowned one"
 # Tuesday 10:00: every first response is late; one escalation each.
 NOW=2026-11-24T10:00:00Z; R tick >/dev/null
 rcpt() { R --json queue list | jget "[j['rcpt'] for j in d if j['case'] == $1 and j['kind'] == 'escalation']"; }
