@@ -167,17 +167,17 @@ RS ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" "$S/04-rude.em
 	"$S/05-legal.eml" "$S/06-thanks.eml" >/dev/null
 is "$(RS --json rules train --from-store --min-count 1 --cv 2 2>&1 >/dev/null)" \
 	"redress: rules train: no labelled messages" "--from-store before any correction: nothing to learn"
-out=$(RS case recategorize 2 billing); st=$?
+out=$(REDRESS_AGENT=erin RS case recategorize 2 billing); st=$?
 is "$st:$out" "0:case 2 is now billing (complaint)" "case recategorize: done, said"
-is "$(RS --json case show 2 | jget 'd["category"], d["outcome"], [(e["kind"], e["detail"]) for e in d["events"]][-1]')" \
-	"billing complaint ('recategorize', 'billing')" "case recategorize: the category, and the event with the new one"
+is "$(RS --json case show 2 | jget 'd["category"], d["outcome"], [(e["kind"], e["detail"], e["author"]) for e in d["events"]][-1]')" \
+	"billing complaint ('recategorize', 'billing', 'erin')" "case recategorize: the category, and the event with the new one and its author"
 RS case recategorize 3 parcels >/dev/null 2>&1; is "$?" 65 "case recategorize to no category: 65"
 RS case recategorize 99 billing >/dev/null 2>&1; is "$?" 66 "case recategorize of no case: 66"
 RS case complaint 4 maybe >/dev/null 2>&1; is "$?" 64 "case complaint takes yes or no"
-out=$(RS case complaint 4 no); st=$?
+out=$(REDRESS_AGENT=erin RS case complaint 4 no); st=$?
 is "$st:$out" "0:case 4: complaint no" "case complaint no: done, said"
-is "$(RS --json case show 4 | jget 'd["complaint"], d["outcome"], d["category"], [(e["kind"], e["detail"]) for e in d["events"]][-1]')" \
-	"False question service ('complaint', 'no')" "case complaint no: a question now, the category kept, the event"
+is "$(RS --json case show 4 | jget 'd["complaint"], d["outcome"], d["category"], [(e["kind"], e["detail"], e["author"]) for e in d["events"]][-1]')" \
+	"False question service ('complaint', 'no', 'erin')" "case complaint no: a question now, the category kept, the event and its author"
 RS case recategorize 5 billing >/dev/null && RS case recategorize 1 delivery >/dev/null
 is "$(RS --json rules train --from-store --min-count 1 --force -o ../ws | jget 'd["messages"], d["labels"], d["wrote"]')" \
 	"4 {'billing': 2, 'delivery': 1, 'question': 1} ../ws" \

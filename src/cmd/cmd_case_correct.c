@@ -38,6 +38,7 @@ cmd_case_correct(struct app *app, struct store *st, int argc, char **argv)
 	struct classify_rules *rules = NULL;
 	struct store_case cs, *c = &cs;
 	const char *detail = argv[argc > 2 ? 2 : 0];
+	const char *author = NULL;
 	char *error = NULL;
 	long long id;
 	ssize_t cat = -1;
@@ -56,6 +57,8 @@ cmd_case_correct(struct app *app, struct store *st, int argc, char **argv)
 		if (bad != EX_OK)
 			return bad;
 	}
+	if (cmd_author(&author) != EX_OK)
+		return EX_USAGE;
 	if (recat) {
 		if (classify_load(app->cfg->paths_rules, &rules, &error) < 0) {
 			fprintf(stderr, "redress: case recategorize: %s\n", error);
@@ -95,7 +98,7 @@ cmd_case_correct(struct app *app, struct store *st, int argc, char **argv)
 	c->complaint = c->outcome == OUTCOME_COMPLAINT;
 	c->updated = app->now;
 	if (store_case_update(st, c, &error) < 0 ||
-	    store_event_add(st, id, app->now, argv[0], detail, &error) < 0 ||
+	    store_event_add_by(st, id, app->now, argv[0], detail, author, &error) < 0 ||
 	    store_commit(st, &error) < 0)
 		goto fail;
 	if (app->verbose >= 0) {

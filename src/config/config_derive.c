@@ -214,6 +214,24 @@ config_derive_imap(struct config *cfg, char **error_r)
 	return -1;
 }
 
+/* [agents]: each address read like [smtp] escalate_to. */
+static int
+config_derive_agents(struct config *cfg, char **error_r)
+{
+	for (size_t i = 0; i < cfg->n_agents; i++) {
+		struct config_agent *a = &cfg->agents[i];
+
+		if (compose_parse_mailbox(a->text, &a->box.name, &a->box.addr) < 0) {
+			*error_r = xasprintf("%s:%d: [agents] %s: \"%s\" is not an address "
+					     "(like Alice Smith <alice@example.com>)",
+					     cfg->file != NULL ? cfg->file : "(config)",
+					     a->line, a->name, a->text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 config_derive(struct config *cfg, char **error_r)
 {
@@ -226,6 +244,7 @@ config_derive(struct config *cfg, char **error_r)
 	    config_patterns(cfg, "autoreply", "addresses", cfg->autoreply_addresses,
 			    error_r) < 0 ||
 	    config_tag(cfg, error_r) < 0 ||
+	    config_derive_agents(cfg, error_r) < 0 ||
 	    config_derive_imap(cfg, error_r) < 0) {
 		config_underive(cfg);
 		return -1;
@@ -244,4 +263,9 @@ config_underive(struct config *cfg)
 	memset(&cfg->from, 0, sizeof(cfg->from));
 	memset(&cfg->escalate, 0, sizeof(cfg->escalate));
 	imap_options_clear(&cfg->imap);
+	for (size_t i = 0; i < cfg->n_agents; i++) {
+		free(cfg->agents[i].box.name);
+		free(cfg->agents[i].box.addr);
+		memset(&cfg->agents[i].box, 0, sizeof(cfg->agents[i].box));
+	}
 }

@@ -13,6 +13,7 @@
 
 static const char *const case_state_names[CASE_STATE_COUNT] = {
 	"new", "acknowledged", "responded", "waiting", "resolved", "closed", "held",
+	"merged",
 };
 
 const char *

@@ -8,6 +8,8 @@
  *   resolved      done, the follow-up may still go out
  *   closed        resolved and followed up
  *   held          its message could not be read: a person looks at it
+ *   merged        joined to another case ("case merge"): its messages and
+ *                 events are there, and mail for it threads there
  *
  * The first four are open: a case in them is still work to do.  The names
  * are the ones the store, "case list --state" and every output use; they
@@ -28,14 +30,15 @@ enum case_state {
 	CASE_RESOLVED,
 	CASE_CLOSED,
 	CASE_HELD,
+	CASE_MERGED,
 };
-#define CASE_STATE_COUNT 7
+#define CASE_STATE_COUNT 8
 
 /* "new", "acknowledged", ...; NULL for CASE_NONE. */
 const char *case_state_name(enum case_state s);
 /* The reverse: 0 and *s_r, or -1 for a word that is no state. */
 int case_state_parse(const char *word, enum case_state *s_r);
-/* "new, acknowledged, responded, waiting, resolved, closed, held": for
+/* "new, acknowledged, responded, waiting, resolved, closed, held, merged": for
  * messages that list them.  Static. */
 const char *case_state_list(void);
 /* True for the open states: new, acknowledged, responded, waiting. */
