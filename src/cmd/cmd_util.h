@@ -29,6 +29,13 @@ int cmd_open_store(struct app *app, struct store **st_r);
 /* "case recategorize ID CATEGORY" and "case complaint ID yes|no"
  * (cmd_case_correct.c); argv[0] is the action. */
 int cmd_case_correct(struct app *app, struct store *st, int argc, char **argv);
+/* "case reply ID ...", "case merge INTO FROM" | "case link A B", and
+ * "case note|assign|unassign ..." (cmd_case_agent.c); argv[0] is the
+ * action.  cmd_case_usage is "redress case"'s usage (cmd_case.c). */
+int cmd_case_reply(struct app *app, struct store *st, int argc, char **argv);
+int cmd_case_pair(struct app *app, struct store *st, int argc, char **argv);
+int cmd_case_person(struct app *app, struct store *st, int argc, char **argv);
+extern const char cmd_case_usage[];
 /*
  * For fetch and run: reads the IMAP password, opens the store, takes the
  * mailbox's fetch lock (fetch.h; stop is the flag SIGTERM sets) and loads
