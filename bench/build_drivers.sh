@@ -21,7 +21,7 @@ core="$top/src/policy/classify*.c $top/src/base/*.c $top/src/model/*.c"
 # shellcheck disable=SC2046,SC2086
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$dir" -I"$top/src" $(pkg-config --cflags libpcre2-8 gnutls) \
 	"$top/bench/classify_batch.c" $core \
-	-o "$dir/classify_batch" $(pkg-config --libs libpcre2-8 gnutls)
+	-o "$dir/classify_batch" $(pkg-config --libs libpcre2-8 gnutls) -lm
 # Debian's libetpan.pc carries -specs=...no-pie-link.specs: drop it (as configure.ac does).
 etpan_cflags=$(pkg-config --cflags libetpan | sed -e 's/-specs=[^ ]*//g')
 etpan_libs=$(pkg-config --libs libetpan | sed -e 's/-specs=[^ ]*//g')
@@ -29,4 +29,4 @@ etpan_libs=$(pkg-config --libs libetpan | sed -e 's/-specs=[^ ]*//g')
 "$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$dir" -I"$top/src" $(pkg-config --cflags libpcre2-8 gnutls) \
 	$etpan_cflags "$top/bench/classify_mail_batch.c" "$top"/src/mail/message*.c "$top"/src/mail/rfc2047.c \
 	"$top/src/mail/charset.c" "$top/src/mail/html.c" $core \
-	-o "$dir/classify_mail_batch" $(pkg-config --libs libpcre2-8 gnutls) $etpan_libs
+	-o "$dir/classify_mail_batch" $(pkg-config --libs libpcre2-8 gnutls) $etpan_libs -lm

@@ -35,7 +35,7 @@ H
 	$(pkg-config --cflags libpcre2-8 gnutls) \
 	"$top/bench/classify_batch.c" "$top"/src/policy/classify*.c \
 	"$top"/src/base/*.c "$top"/src/model/*.c \
-	-o "$tmp/classify_batch" $(pkg-config --libs libpcre2-8 gnutls)
+	-o "$tmp/classify_batch" $(pkg-config --libs libpcre2-8 gnutls) -lm
 
 python3 "$top/bench/classify_quality.py" --driver "$tmp/classify_batch" \
 	--rules "$rules" --csv "$csv" --out "$out"

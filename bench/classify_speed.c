@@ -89,7 +89,7 @@ main(int argc, char **argv)
 
 	if (argc < 3) {
 		fputs("usage: classify_speed RULES TEXTS [--no-jit] [--no-prefilter] [--seconds S] "
-		      "[--loads N]\n", stderr);
+		      "[--loads N] [--weights FILE]\n", stderr);
 		return 64;
 	}
 	for (int i = 3; i < argc; i++) {
@@ -101,6 +101,8 @@ main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (strcmp(argv[i], "--loads") == 0 && i + 1 < argc)
 			loads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc)
+			opt.weights = argv[++i];
 		else {
 			fprintf(stderr, "classify_speed: unknown option %s\n", argv[i]);
 			return 64;

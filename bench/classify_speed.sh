@@ -31,7 +31,7 @@ H
 	$(pkg-config --cflags libpcre2-8 gnutls) \
 	"$top/bench/classify_speed.c" "$top"/src/policy/classify*.c \
 	"$top"/src/base/*.c "$top"/src/model/*.c \
-	-o "$tmp/classify_speed" $(pkg-config --libs libpcre2-8 gnutls)
+	-o "$tmp/classify_speed" $(pkg-config --libs libpcre2-8 gnutls) -lm
 
 "$cc" -std=c11 -O2 $(pkg-config --cflags libpcre2-8) "$top/bench/pcre2_engines.c" \
 	-o "$tmp/pcre2_engines" $(pkg-config --libs libpcre2-8)

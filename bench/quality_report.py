@@ -378,6 +378,9 @@ def main():
                     "no better than" if nr["macro_f1"] <= orp["macro_f1"] + 0.01 else "better than",
                     nr["macro_f1"], orp["macro_f1"], nr["accuracy"], orp["accuracy"]))
     w("")
+    for line in C_PORT.rstrip("\n").split("\n"):
+        w(line)
+    w("")
     w("## Mapping of the CFPB Issue column")
     w("")
     w("As in `bench/classify_quality.py` (`ISSUE_MAP`); its notes say why.  Rows with a narrative:")
@@ -394,6 +397,17 @@ def main():
             f.write(text)
         sys.stderr.write("quality_report: wrote %s\n" % a.out)
 
+
+C_PORT = """\
+## The C port: `redress rules train`
+
+`redress rules train` is the C port of `bench/train_ref.py`: on the golden vectors
+(`tests/t_train.sh`) and on the CFPB even rows it writes the same weights file, line for line, and
+decides the same. `bench/train-c.md` (made by `bench/train_c.sh`) has its figures: the shipped
+`rules.weights` (these weights, trained by the C command, with the command in its header), the
+before/after tables and confusion matrices on the odd rows, apologies to ham and spam, and the
+training and classifying speed.
+"""
 
 SUMMARY_NOTES = """\
 (For the two hand-weights rows the command is that of the trained row below it: it prints the hand

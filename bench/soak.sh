@@ -113,7 +113,7 @@ EOC
 # (Nothing while there is no store yet: sqlite3 would create an empty
 # file, which redress refuses to take for a store.)
 q() { [ -s redress.db ] && sqlite3 -cmd '.timeout 10000' redress.db "$1" 2>/dev/null; }
-stored() { q "select count(*) from messages"; }
+stored() { q "select count(*) from messages where direction = 'in'"; }
 acked() { q "select count(*) from jobs where kind in ('ack', 'ack-plain') and state = 'sent'"; }
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
@@ -195,7 +195,7 @@ stop_run "$RUNPID" 30
 RUNPID=
 is "$st" 0 "run exits 0 on SIGTERM"
 is "$(stored)" "$N" "$N messages stored"
-is "$(q 'select count(distinct message_id) from messages')" "$N" "each exactly once"
+is "$(q "select count(distinct message_id) from messages where direction = 'in'")" "$N" "each exactly once"
 is "$(q 'select count(*) from cases')" "$N" "$N cases"
 is "$(acked)" "$N" "$N acks sent"
 is "$(q "select count(*) from jobs where kind in ('ack', 'ack-plain') and state != 'sent'")" 0 \

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "mail/message.h"
 #include "policy/classify.h"
+#include "policy/classify_train.h"
 #include "tap.h"
 #include "base/xmem.h"
 
@@ -1011,6 +1012,27 @@ test_default_rules(void)
 	free(path);
 }
 
+/* The weights file writes numbers as Python's repr does (bench/train_ref.md 7). */
+static void
+test_number_repr(void)
+{
+	static const struct { double v; const char *want; } cases[] = {
+		{ 0.0, "0" }, { -0.0, "0" }, { 1.0, "1.0" }, { 3.0, "3.0" }, { 100.0, "100.0" },
+		{ 0.1, "0.1" }, { 0.01, "0.01" }, { -0.5, "-0.5" }, { 0.0001, "0.0001" },
+		{ 0.00001, "1e-05" }, { -1.0594204686052777e-05, "-1.0594204686052777e-05" },
+		{ 1e15, "1000000000000000.0" }, { 1e16, "1e+16" }, { 1.5e16, "1.5e+16" },
+		{ 123456789012345678.0, "1.2345678901234568e+17" }, { 1.0 / 3.0, "0.3333333333333333" },
+		{ 2.6243808113719895, "2.6243808113719895" }, { 5e-324, "5e-324" },
+		{ 1.7976931348623157e308, "1.7976931348623157e+308" },
+	};
+	char s[48];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		classify_number_repr(cases[i].v, s, sizeof(s));
+		is_str(s, cases[i].want, "repr of %s", cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -1028,5 +1050,6 @@ main(void)
 	test_invalid_utf8();
 	test_prefilter();
 	test_default_rules();
+	test_number_repr();
 	return tap_exit();
 }

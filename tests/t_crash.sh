@@ -138,7 +138,7 @@ q() { # q DIR SQL: sqlite3 on DIR/redress.db (fails, creating nothing, while
 }
 
 stored() { # stored DIR: how many messages DIR's store holds (0 without one)
-	_sn=$(q "$1" 'SELECT count(*) FROM messages' 2>/dev/null)
+	_sn=$(q "$1" "SELECT count(*) FROM messages WHERE direction = 'in'" 2>/dev/null)
 	echo "${_sn:-0}"
 }
 
@@ -147,11 +147,13 @@ integrity() { # integrity DIR PHASE
 }
 
 # Facts that must be the same in a store and its reference, each named by
-# the source Message-ID (one message per case here).
+# the source Message-ID (one message received per case here; the
+# messages redress sent are kept on the case too, direction 'out').
 CASES_SQL="SELECT m.message_id, c.state, c.category, c.priority, c.complaint
-	FROM cases c JOIN messages m ON m.case_id = c.id ORDER BY 1"
+	FROM cases c JOIN messages m ON m.case_id = c.id AND m.direction = 'in' ORDER BY 1"
 JOBS_SQL="SELECT m.message_id, j.kind, j.state, j.rcpt
-	FROM jobs j JOIN messages m ON m.case_id = j.case_id ORDER BY 1, 2, 3, 4"
+	FROM jobs j JOIN messages m ON m.case_id = j.case_id AND m.direction = 'in'
+	ORDER BY 1, 2, 3, 4"
 same() { # same DIR REFDIR SQL DESC
 	q "$1" "$3" >"$T/got.txt"
 	q "$2" "$3" >"$T/want.txt"
@@ -249,7 +251,7 @@ while [ $g -le $SLICES ]; do
 	g=$((g + 1))
 done
 is "$g" $((SLICES + 1)) "reference: ingest of $SLICES slices exits 0"
-is "$(q "$T/ref" 'SELECT count(*) FROM messages')" "$NMSG" "reference: $NMSG messages stored"
+is "$(q "$T/ref" "SELECT count(*) FROM messages WHERE direction = 'in'")" "$NMSG" "reference: $NMSG messages stored"
 diag "reference ingest, ms per slice (new, again): $(cat "$T"/ref.g* | tr '\n' ' ')"
 
 # Each slice: runs killed from the end of the start-up to a little past
@@ -273,9 +275,9 @@ ok $([ "$KILLS" -gt 0 ]; echo $?) "ingest: the kills landed ($KILLS)"
 "$REDRESS" --now "$NOW_IN" ingest "$T/src"/g* >/dev/null 2>>"$T/runs.log"
 is "$?" 0 "ingest: the last, uninterrupted run exits 0"
 integrity "$T/ing" ingest
-is "$(q "$T/ing" 'SELECT count(*), count(DISTINCT fingerprint), count(DISTINCT message_id) FROM messages')" \
+is "$(q "$T/ing" "SELECT count(*), count(DISTINCT fingerprint), count(DISTINCT message_id) FROM messages WHERE direction = 'in'")" \
    "$NMSG|$NMSG|$NMSG" "ingest: $NMSG messages, each stored exactly once"
-q "$T/ing" 'SELECT message_id FROM messages' | sort >"$T/ids.got"
+q "$T/ing" "SELECT message_id FROM messages WHERE direction = 'in'" | sort >"$T/ids.got"
 cmp -s "$T/ids.got" "$T/ids.want"; ok $? "ingest: the stored Message-IDs are exactly the source's"
 is "$(q "$T/ing" 'SELECT count(*) FROM cases')" "$(q "$T/ref" 'SELECT count(*) FROM cases')" \
    "ingest: as many cases as the reference"
@@ -327,6 +329,11 @@ else
 	   "send: no due job left queued, in hand or failed"
 	same "$T/ing" "$T/ref" "$JOBS_SQL" "send: every job ends as in the reference (no ack lost)"
 	same "$T/ing" "$T/ref" "$CASES_SQL" "send: every case ends as in the reference (acknowledged)"
+	# Each message sent is kept on its case once, however often a kill made
+	# it go again.
+	is "$(q "$T/ing" "SELECT count(*), count(DISTINCT message_id) FROM messages WHERE direction = 'out'")" \
+	   "$(q "$T/ing" "SELECT count(*), count(*) FROM jobs WHERE state = 'sent'")" \
+	   "send: each sent job's message kept on its case, once"
 
 	# What smtp-sink received, by Message-ID (it dumps a message when the
 	# final dot arrives, so one killed before the reply counts too).
@@ -410,7 +417,7 @@ else
 	"$REDRESS" --now "$NOW_IN" fetch --once >/dev/null 2>>"$T/runs.log"
 	t2=$(now_ms)
 	REF_FETCH=$((t1 - t0 + 1)) REF_FIDLE=$((t2 - t1 + 1))
-	is "$(q "$T/fref" 'SELECT count(*) FROM messages')" "$NFETCH" "reference: $NFETCH messages fetched"
+	is "$(q "$T/fref" "SELECT count(*) FROM messages WHERE direction = 'in'")" "$NFETCH" "reference: $NFETCH messages fetched"
 	diag "reference fetch of $NFETCH messages: $REF_FETCH ms; with nothing new: $REF_FIDLE ms"
 
 	# Rounds of about 200 new messages; in each, fetch is killed until a
@@ -441,7 +448,7 @@ else
 	"$REDRESS" --now "$NOW_IN" fetch --once >/dev/null 2>>"$T/runs.log"
 	is "$?" 0 "fetch: the last, uninterrupted run exits 0"
 	integrity "$T/fetch" fetch
-	is "$(q "$T/fetch" 'SELECT count(*), count(DISTINCT fingerprint), count(DISTINCT message_id) FROM messages')" \
+	is "$(q "$T/fetch" "SELECT count(*), count(DISTINCT fingerprint), count(DISTINCT message_id) FROM messages WHERE direction = 'in'")" \
 	   "$NFETCH|$NFETCH|$NFETCH" "fetch: $NFETCH messages, each stored exactly once"
 	same "$T/fetch" "$T/fref" "$JOBS_SQL" "fetch: every case has the reference's jobs"
 	is "$(dovecot_count INBOX SEEN KEYWORD redress)" "$NFETCH" "fetch: all $NFETCH marked \\Seen and redress on the server"

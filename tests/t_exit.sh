@@ -37,16 +37,30 @@ code 64 "a malformed case id" template render ack --case abc
 code 64 "a malformed job id" queue retry abc
 code 64 "an unknown state" case list --state bogus
 code 64 "a malformed date" report --since yesterday
+code 64 "a malformed date" case list --until yesterday
+code 64 "an unknown priority" case list --priority soon
+code 64 "an unknown sort order" case list --sort soon
+code 64 "an unknown format" queue list --format xml
+code 64 "a missing argument" case note 2
+code 64 "a malformed agent name" case assign 2 "no such"
+code 64 "a malformed address" case reply 2 --cc "no such"
 like "$(R case show abc 2>&1)" '"abc" is not a case id' "a bad id is named, not answered with the whole usage"
 
 # 65: what was asked cannot be done to what exists.
 code 65 "a change the case's state refuses" case resolve 1
 job=$(R --json queue list | jget "[j['id'] for j in d if j['state'] == 'queued'][0]")
 code 65 "retrying a job that is not failed" queue retry "$job"
+printf 'Hello\n' > "$T/body"
+code 65 "a reply to a case that is not open" case reply 1 --file "$T/body"
+like "$(cat err)" "reopen it first" "  because it is resolved"
+code 65 "a case merged into itself" case merge 2 2
 
 # 66: what was named does not exist.
 code 66 "no such case" case show 999
 code 66 "no such case" case respond 999
+code 66 "no such case" case note 999 text
+code 66 "no such case" case reply 999 --file "$T/body"
+code 66 "no such case" case merge 2 999
 code 66 "no such case" template render ack --case 999
 code 66 "no such job" queue retry 999
 code 66 "no such message of a case" case show 1 --raw 9

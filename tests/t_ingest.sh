@@ -100,8 +100,12 @@ latest=$(sqlite3 redress.db 'PRAGMA user_version')
 sqlite3 redress.db "DROP INDEX jobs_rcpt; CREATE INDEX jobs_rcpt ON jobs(rcpt, kind, created);
 	DROP TABLE rates; ALTER TABLE cases DROP COLUMN outcome;
 	ALTER TABLE jobs DROP COLUMN first_try; ALTER TABLE jobs DROP COLUMN unconfirmed;
-	ALTER TABLE jobs DROP COLUMN lease; ALTER TABLE cases DROP COLUMN traffic;
-	ALTER TABLE cases DROP COLUMN traffic_reasons; PRAGMA user_version = 1;"
+	ALTER TABLE jobs DROP COLUMN lease; ALTER TABLE events DROP COLUMN author;
+	DROP INDEX cases_owner; ALTER TABLE cases DROP COLUMN owner;
+	DROP TRIGGER message_text_ai; DROP TRIGGER message_text_ad; DROP TRIGGER message_text_au;
+	DROP TABLE message_text; DROP TABLE case_links; ALTER TABLE cases DROP COLUMN merged_into;
+	ALTER TABLE cases DROP COLUMN traffic; ALTER TABLE cases DROP COLUMN traffic_reasons;
+	PRAGMA user_version = 1;"
 "$REDRESS" --json case list >out 2>err; st=$?
 is "$st" 0 "a schema-1 store opens"
 is "$(jget 'len(d)' < out)" 1 "and keeps its case"

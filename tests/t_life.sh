@@ -172,7 +172,8 @@ is "$(printf '%s\n' "$rep" | jget 'd["all"]["median_resolution_business_seconds"
    "report: resolution in business time, the day waiting on the customer left out (40h40m - 8h)"
 NOW=2026-11-30T10:00:00Z; txt=$(R report)
 like "$txt" "business time" "report (text) says the medians are business time"
-like "$txt" "^all +3 +0% +100% +10h30m +32h40m$" "report (text): the business-time medians"
+# (Both shares rest on fewer than 5 clocks, which the * says.)
+like "$txt" "^all +3 +0%\\* +100%\\* +10h30m +32h40m$" "report (text): the business-time medians"
 NOW=2026-11-30T10:00:00Z; like "$(R report --format html)" "median first response \(business time\)" \
    "report (HTML) labels them too"
 is "$(printf '%s\n' "$rep" | jget '[(c["cause"], c["cases"]) for c in d["causes"]]')" \

@@ -49,23 +49,25 @@ main(void)
 		   "complaint question praise spam");
 	ok(outcome_name(OUTCOME_NONE) == NULL, "outcome: none for OUTCOME_NONE");
 	ROUND_TRIP("case state", CASE_STATE_COUNT, case_state_name, case_state_parse,
-		   enum case_state, "new acknowledged responded waiting resolved closed held"
+		   enum case_state, "new acknowledged responded waiting resolved closed held merged"
 		   " quarantined informational");
 	ok(case_state_name(CASE_NONE) == NULL, "case state: none for CASE_NONE");
 	is_str(case_state_list(), "new, acknowledged, responded, waiting, resolved, closed, held, "
-	       "quarantined, informational",
+	       "merged, quarantined, informational",
 	       "the list of states for messages");
 	ok(case_state_is_open(CASE_NEW) && case_state_is_open(CASE_ACKNOWLEDGED) &&
 	   case_state_is_open(CASE_RESPONDED) && case_state_is_open(CASE_WAITING) &&
 	   !case_state_is_open(CASE_RESOLVED) && !case_state_is_open(CASE_CLOSED) &&
-	   !case_state_is_open(CASE_HELD) && !case_state_is_open(CASE_NONE) &&
+	   !case_state_is_open(CASE_HELD) && !case_state_is_open(CASE_MERGED) &&
+	   !case_state_is_open(CASE_NONE) &&
 	   !case_state_is_open(CASE_QUARANTINED) && !case_state_is_open(CASE_INFORMATIONAL),
 	   "open: new, acknowledged, responded, waiting");
 	ROUND_TRIP("job kind", JOB_KIND_COUNT, job_kind_name, job_kind_parse, enum job_kind,
-		   "ack ack-plain followup escalation warning");
+		   "ack ack-plain followup escalation warning reply");
 	ok(job_kind_to_staff(JOB_ESCALATION) && job_kind_to_staff(JOB_WARNING) &&
 	   !job_kind_to_staff(JOB_ACK) && !job_kind_to_staff(JOB_ACK_PLAIN) &&
-	   !job_kind_to_staff(JOB_FOLLOWUP), "to staff: escalation and warning");
+	   !job_kind_to_staff(JOB_FOLLOWUP) && !job_kind_to_staff(JOB_REPLY),
+	   "to staff: escalation and warning");
 	ok(job_kind_is_ack(JOB_ACK) && job_kind_is_ack(JOB_ACK_PLAIN) &&
 	   !job_kind_is_ack(JOB_FOLLOWUP), "acks: ack and ack-plain");
 	ROUND_TRIP("job state", JOB_STATE_COUNT, job_state_name, job_state_parse,

@@ -84,6 +84,14 @@ caselife_apply(struct store *st, const struct sla_policy *sla, struct store_case
 	       enum caselife_action a, const char *detail, time_t now,
 	       char **error_r)
 {
+	return caselife_apply_by(st, sla, c, a, detail, NULL, now, error_r);
+}
+
+int
+caselife_apply_by(struct store *st, const struct sla_policy *sla, struct store_case *c,
+		  enum caselife_action a, const char *detail, const char *author,
+		  time_t now, char **error_r)
+{
 	enum case_state from = c->state, to = CASE_NONE;
 	const char *event;
 	bool active = case_state_is_open(from);
@@ -166,7 +174,7 @@ caselife_apply(struct store *st, const struct sla_policy *sla, struct store_case
 	c->state = to;
 	c->updated = now;
 	if (store_case_update(st, c, error_r) < 0 ||
-	    store_event_add(st, c->id, now, event, detail, error_r) < 0)
+	    store_event_add_by(st, c->id, now, event, detail, author, error_r) < 0)
 		return -1;
 	return 1;
 }

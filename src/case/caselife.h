@@ -39,6 +39,11 @@ int caselife_action_parse(const char *word, enum caselife_action *a_r);
 int caselife_apply(struct store *st, const struct sla_policy *sla, struct store_case *c,
 		   enum caselife_action a, const char *detail, time_t now,
 		   char **error_r);
+/* The same, made by a person: the event records author (an agent's
+ * name; NULL: redress itself, as caselife_apply). */
+int caselife_apply_by(struct store *st, const struct sla_policy *sla, struct store_case *c,
+		      enum caselife_action a, const char *detail, const char *author,
+		      time_t now, char **error_r);
 /*
  * What the case is: its stored outcome; for a case stored before outcomes
  * were kept (and a held one), complaint when it was a complaint, else

@@ -49,7 +49,8 @@ hygiene_reason(struct store_case *c, const char *reason)
 }
 
 int
-hygiene_spam(struct store *st, struct store_case *c, time_t now, char **error_r)
+hygiene_spam(struct store *st, struct store_case *c, time_t now, const char *author,
+	     char **error_r)
 {
 	struct store_job *jobs = NULL;
 	size_t n = 0;
@@ -90,7 +91,7 @@ hygiene_spam(struct store *st, struct store_case *c, time_t now, char **error_r)
 	detail = xasprintf("marked spam; %ld queued job%s suppressed", cancelled,
 			   cancelled == 1 ? "" : "s");
 	r = store_case_update(st, c, error_r) < 0 ||
-	    store_event_add(st, c->id, now, "spam", detail, error_r) < 0 ? -1 : 1;
+	    store_event_add_by(st, c->id, now, "spam", detail, author, error_r) < 0 ? -1 : 1;
 	free(detail);
 	return r;
 }
@@ -110,7 +111,7 @@ hygiene_enqueue(struct store *st, const struct identity *id, long long case_id,
 
 int
 hygiene_release(struct store *st, const struct config *cfg, const struct identity *id,
-		struct store_case *c, time_t now, char **error_r)
+		struct store_case *c, time_t now, const char *author, char **error_r)
 {
 	enum outcome o = caselife_outcome(c);
 	enum job_kind ack = o == OUTCOME_COMPLAINT || o == OUTCOME_SPAM ? JOB_ACK : JOB_ACK_PLAIN;
@@ -174,7 +175,7 @@ hygiene_release(struct store *st, const struct config *cfg, const struct identit
 			: xstrdup("no ack: the reply address cannot be used in a mail header");
 	c->updated = now;
 	r = store_case_update(st, c, error_r) < 0 ||
-	    store_event_add(st, c->id, now, "release", detail, error_r) < 0 ? -1 : 1;
+	    store_event_add_by(st, c->id, now, "release", detail, author, error_r) < 0 ? -1 : 1;
 	free(detail);
 	if (r < 0)
 		return -1;

@@ -16,7 +16,9 @@
  *                    before it was marked spam is not acked again: it
  *                    is acknowledged, with its clocks from now.
  *
- * Both change the case in the caller's transaction.  1 done, 0 refused
+ * Both change the case in the caller's transaction; author is the
+ * person's name for the event (NULL: redress itself, as when the
+ * outbox's second scan finds spam).  1 done, 0 refused
  * (*error_r, allocated, says why: the case is spam already, or is not in
  * quarantine), -1 store error.
  */
@@ -30,8 +32,9 @@ struct identity;
 struct store;
 struct store_case;
 
-int hygiene_spam(struct store *st, struct store_case *c, time_t now, char **error_r);
+int hygiene_spam(struct store *st, struct store_case *c, time_t now, const char *author,
+		 char **error_r);
 int hygiene_release(struct store *st, const struct config *cfg, const struct identity *id,
-		    struct store_case *c, time_t now, char **error_r);
+		    struct store_case *c, time_t now, const char *author, char **error_r);
 
 #endif

@@ -44,6 +44,7 @@
 #include "case/escalate.h"
 #include "case/identity.h"
 #include "case/intake.h"
+#include "case/merge.h"
 #include "case/outbox.h"
 #include "case/scan.h"
 #include "case/thread.h"
@@ -81,6 +82,8 @@ intake_new(const struct config *cfg, const struct identity *id, struct store *st
 
 	copt.no_jit = one_message;
 	copt.no_prefilter = one_message;
+	if (cfg->classify_weights != NULL && cfg->classify_weights[0] != '\0')
+		copt.weights = cfg->classify_weights;
 	*in_r = NULL;
 	in->cfg = cfg;
 	in->id = id;
@@ -297,6 +300,24 @@ intake_reaches(const struct message *m, const char *customer)
 	return false;
 }
 
+/* A case merged into another stands for that one (merge.h): 1 and the
+ * case it joined in c (loaded), or as intake_thread returns. */
+static int
+intake_follow_merge(struct intake *in, struct store_case *c, char **error_r)
+{
+	for (int hops = 0; c->state == CASE_MERGED && c->merged_into > 0 &&
+	     hops < MERGE_MAX_HOPS; hops++) {
+		long long id = c->merged_into;
+		int r;
+
+		store_case_clear(c);
+		r = store_case_get(in->st, id, c, error_r);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
 /*
  * Finds the case a reply belongs to: 1 and the case (loaded), 0 none.
  * A subject tag is trusted only from staff or from the case's customer
@@ -314,7 +335,7 @@ intake_thread(struct intake *in, const struct message *m, const struct intake_au
 		r = store_case_get(in->st, id, c_r, error_r);
 		if (r != 0) {
 			*how_r = "reply to our message";
-			return r;
+			return r < 0 ? r : intake_follow_merge(in, c_r, error_r);
 		}
 	}
 	if (thread_tag_find(m->subject, in->cfg->case_tag, &id) == 1) {
@@ -324,7 +345,7 @@ intake_thread(struct intake *in, const struct message *m, const struct intake_au
 		if (a->staff || (a->addr != NULL && !a->forged && c_r->customer != NULL &&
 				 strcmp(a->addr, c_r->customer) == 0)) {
 			*how_r = "case tag in the subject";
-			return 1;
+			return intake_follow_merge(in, c_r, error_r);
 		}
 		store_case_clear(c_r);
 	}

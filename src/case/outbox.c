@@ -55,6 +55,7 @@
 #include "config/config.h"
 #include "mail/addr.h"
 #include "mail/compose.h"
+#include "mail/message.h"
 #include "net/mailer.h"
 #include "policy/traffic.h"
 #include "policy/sla.h"
@@ -477,6 +478,18 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	}
 }
 
+/* The display name of a staff recipient: an agent's ([agents]), or
+ * escalate_to's. */
+static const char *
+outbox_staff_name(const struct outbox *ob, const char *rcpt)
+{
+	const struct config_agent *a = config_agent_by_addr(ob->cfg, rcpt);
+
+	if (a != NULL)
+		return a->box.name;
+	return ob->id->escalate_name;
+}
+
 /* Builds the whole message for a job; 0, or -1 with error (permanent). */
 static int
 outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
@@ -500,7 +513,7 @@ outbox_build(struct outbox *ob, const struct store_case *c, struct store_job *j,
 					    ob->id->domain);
 	in.from = ob->id->from;
 	in.to_addr = j->rcpt;
-	in.to_name = to_customer ? c->customer_name : ob->id->escalate_name;
+	in.to_name = to_customer ? c->customer_name : outbox_staff_name(ob, j->rcpt);
 	in.subject = t.subject;
 	in.body = t.body;
 	in.message_id = j->msgid;
@@ -536,16 +549,133 @@ out:
 	return ret;
 }
 
+/* A reply's message as it was made and stored when it was queued
+ * (reply.h): the job's detail is "message:ID". */
+static int
+outbox_stored(struct outbox *ob, const struct store_job *j, struct buf *out,
+	      char **error_r)
+{
+	long long msg_id = 0;
+	char *raw = NULL;
+	size_t len = 0;
+	int r;
+
+	if (j->detail == NULL || sscanf(j->detail, "message:%lld", &msg_id) != 1 ||
+	    msg_id <= 0) {
+		*error_r = xasprintf("job %lld: no stored message (detail \"%s\")", j->id,
+				     j->detail != NULL ? j->detail : "");
+		return -1;
+	}
+	r = store_message_raw(ob->st, msg_id, &raw, &len, error_r);
+	if (r <= 0) {
+		if (r == 0)
+			*error_r = xasprintf("job %lld: message %lld is gone", j->id, msg_id);
+		return -1;
+	}
+	r = buf_append(out, raw, len);
+	free(raw);
+	if (r < 0) {
+		*error_r = xasprintf("job %lld: message %lld is too large", j->id, msg_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* The message a job sends: stored (a reply) or built now. */
+static int
+outbox_message(struct outbox *ob, const struct store_case *c, struct store_job *j,
+	       time_t now, struct buf *out, char **error_r)
+{
+	if (j->kind == JOB_REPLY)
+		return outbox_stored(ob, j, out, error_r);
+	return outbox_build(ob, c, j, now, out, error_r);
+}
+
+int
+outbox_render_named(struct outbox *ob, const struct store_case *c, const char *name,
+		    time_t now, char **body_r, char **error_r)
+{
+	struct template_vars *v = template_vars_new();
+	struct template_output t = { 0 };
+	struct store_job j = { 0 };
+	int ret = -1;
+
+	j.case_id = c->id;
+	j.kind = JOB_REPLY;
+	j.rcpt = c->customer;
+	outbox_vars(ob, c, &j, now, v);
+	if (template_render_name(ob->templates, name, v, &t, error_r) == 0) {
+		*body_r = xstrdup(t.body != NULL ? t.body : "");
+		ret = 0;
+	}
+	template_output_clear(&t);
+	template_vars_free(&v);
+	return ret;
+}
+
+/*
+ * Keeps a message we sent on its case, like the ones we receive (a reply
+ * was stored when it was queued: reply.h).  Once per message: a job that
+ * was sent again after a crash finds its copy by fingerprint.
+ */
+static int
+outbox_keep(struct outbox *ob, const struct store_job *j, const struct store_case *c,
+	    const struct buf *sent, time_t now, char **error_r)
+{
+	struct store_message sm = { 0 };
+	char fp[65], *src;
+	long long id = 0, case_id = 0;
+	int r;
+
+	if (j->kind == JOB_REPLY || sent == NULL || sent->len == 0)
+		return 0;
+	message_fingerprint(sent->data, sent->len, fp);
+	r = store_message_find(ob->st, fp, &id, &case_id, error_r);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	src = xasprintf("redress:%s", job_kind_name(j->kind));
+	sm.case_id = j->case_id;
+	sm.direction = "out";
+	sm.message_id = j->msgid;
+	sm.fingerprint = fp;
+	sm.source = src;
+	sm.envelope_from = ob->id->envelope_from;
+	sm.envelope_to = j->rcpt;
+	sm.received = now;
+	sm.from_addr = ob->id->from_addr;
+	sm.from_name = ob->id->from_name;
+	sm.subject = c != NULL ? c->subject : NULL;
+	sm.raw = sent->data;
+	sm.raw_len = sent->len;
+	r = store_message_add(ob->st, &sm, &id, error_r);
+	free(src);
+	return r;
+}
+
+static int outbox_record_sent(struct outbox *ob, struct store_job *j, struct store_case *c,
+			      const struct buf *sent, const char *event, const char *detail,
+			      time_t now, char **error_r);
+
 /* Records a job's outcome and the case's move in one transaction. */
 static int
 outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
 	      const char *event, const char *detail, time_t now, char **error_r)
+{
+	return outbox_record_sent(ob, j, c, NULL, event, detail, now, error_r);
+}
+
+/* The same, keeping the message that was sent (sent: NULL for none). */
+static int
+outbox_record_sent(struct outbox *ob, struct store_job *j, struct store_case *c,
+		   const struct buf *sent, const char *event, const char *detail,
+		   time_t now, char **error_r)
 {
 	struct store *st = ob->st;
 
 	if (store_begin(st, error_r) < 0)
 		return -1;
 	if (store_job_update(st, j, error_r) < 0 ||
+	    (j->state == JOB_SENT && outbox_keep(ob, j, c, sent, now, error_r) < 0) ||
 	    (event != NULL && store_event_add(st, j->case_id, now, event, detail,
 					      error_r) < 0))
 		goto fail;
@@ -581,6 +711,8 @@ outbox_pointless(const struct store_case *c, const struct store_job *j)
 		return "the case is quarantined";
 	if (c->state == CASE_INFORMATIONAL && !to_staff)
 		return "the case is informational";
+	if (c->state == CASE_MERGED)
+		return "the case was merged into another";
 	if (j->rcpt == NULL || *j->rcpt == '\0')
 		return "no recipient";
 	if (j->kind == JOB_FOLLOWUP && c->state == CASE_CLOSED)
@@ -675,7 +807,7 @@ outbox_rescan(struct outbox *ob, struct store_case *c, time_t now, char **error_
 	}
 	if (st == SCAN_SPAM) {
 		/* What hygiene_spam writes, with the scanner's word for it. */
-		r = hygiene_spam(ob->st, c, now, error_r);
+		r = hygiene_spam(ob->st, c, now, NULL, error_r);
 		if (r > 0)
 			r = store_event_add(ob->st, c->id, now, "scanned", detail, error_r);
 	} else {
@@ -726,7 +858,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   error_r);
 		goto out;
 	}
-	if (outbox_build(ob, &c, j, now, &msg, &err) < 0) {
+	if (outbox_message(ob, &c, j, now, &msg, &err) < 0) {
 		/* A template or address that cannot make a message will not
 		 * get better by waiting. */
 		j->state = JOB_FAILED;
@@ -763,7 +895,8 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   mailer_kind(ob->mailer));
 		stats->sent++;
 		log_debug("case %lld: %s", j->case_id, detail);
-		ret = outbox_record(ob, j, &c, job_state_name(JOB_SENT), detail, now, error_r);
+		ret = outbox_record_sent(ob, j, &c, &msg, job_state_name(JOB_SENT), detail, now,
+					 error_r);
 		break;
 	case MAILER_UNCERTAIN:
 		/* The server may have the message: every retry may be a copy.
@@ -880,7 +1013,7 @@ outbox_dry_one(struct outbox *ob, struct store_job *j, time_t now,
 	if ((why = outbox_pointless(&c, j)) != NULL) {
 		buf_printf(&text, ": would be suppressed: %s\n", why);
 		stats->suppressed++;
-	} else if (outbox_build(ob, &c, j, now, &msg, &err) < 0) {
+	} else if (outbox_message(ob, &c, j, now, &msg, &err) < 0) {
 		buf_printf(&text, ": would fail: %s\n", err);
 		free(err);
 		stats->failed++;

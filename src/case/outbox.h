@@ -129,6 +129,11 @@ int outbox_send_round(struct outbox *ob, time_t now, const struct outbox_round *
  * --dry-run): 0 and an allocated message, or -1. */
 int outbox_render_job(struct outbox *ob, long long case_id, enum job_kind kind,
 		      time_t now, char **msg_r, size_t *len_r, char **error_r);
+/* Renders the template file called name ("reply-apology") for case c, as
+ * a person's reply starts from it ("case reply --template"): 0 and the
+ * body (allocated), or -1. */
+int outbox_render_named(struct outbox *ob, const struct store_case *c, const char *name,
+			time_t now, char **body_r, char **error_r);
 void outbox_free(struct outbox **ob);
 
 #endif

@@ -168,7 +168,6 @@ tick_run(struct store *st, const struct config *cfg, time_t now, struct tick_sta
 	const struct sla_policy *sla = cfg->sla;
 	struct store_case_filter f = { 0 };
 	struct store_case *cases = NULL;
-	const char *escalate = cfg->escalate.addr;
 	size_t n = 0;
 	int ret = -1;
 
@@ -187,7 +186,9 @@ tick_run(struct store *st, const struct config *cfg, time_t now, struct tick_sta
 			stats->checked++;
 			if (store_begin(st, error_r) < 0)
 				goto out;
-			if (tick_case(st, cfg, sla, escalate, &cases[i], now, stats, error_r) < 0) {
+			/* An owned case's mail goes to its owner ([agents]). */
+			if (tick_case(st, cfg, sla, config_escalate_for(cfg, cases[i].owner)->addr,
+				      &cases[i], now, stats, error_r) < 0) {
 				store_rollback(st);
 				goto out;
 			}

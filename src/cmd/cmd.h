@@ -21,7 +21,8 @@
  *                      does not apply to the case
  *   66 EX_NOINPUT      what was named does not exist: a file or directory
  *                      given on the command line or to lint, a case, a
- *                      job, a message of a case, a template name
+ *                      job, a message of a case, a template name; a
+ *                      directory report --output-dir cannot make or write
  *   69 EX_UNAVAILABLE  a service refused for good: a bad login or
  *                      certificate, a store that cannot be created or is
  *                      refused (mode, empty file, newer schema)

@@ -1,6 +1,7 @@
 /*
  * NAME
  *	cmd_case - "redress case list|show|respond|wait|resolve|reopen"
+ *	and the dispatch of every "redress case" subcommand
  * DESCRIPTION
  *	list and show print what the store holds about cases, as text for
  *	people or JSON (with the global --json) for scripts, in the shapes the
@@ -10,10 +11,13 @@
  *	respond, wait, resolve and reopen are the moves a person makes on a
  *	case by hand (caselife.h): each in one transaction with its event and
  *	the follow-up it schedules.  spam and release are a person's word on
- *	the traffic verdict (hygiene.h).
+ *	the traffic verdict (hygiene.h).  The agents' commands (reply, note,
+ *	assign, merge, link) are in cmd_case_agent.c, the corrections
+ *	(recategorize, complaint) in cmd_case_correct.c.
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,20 +37,44 @@
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "mail/message.h"
+#include "policy/sla.h"
 #include "store/store.h"
 
-static const char case_usage[] =
-"usage: redress case list [--state STATE] [--breached]\n"
+const char cmd_case_usage[] =
+"usage: redress case list [--state STATE] [--priority P] [--category C] [--tag T]\n"
+"         [--customer ADDR] [--owner AGENT | --mine | --unassigned]\n"
+"         [--since TIME] [--until TIME] [--breached] [--due-within DURATION]\n"
+"         [--search TEXT] [--sort due|created|priority] [--limit N]\n"
+"         [--format table|csv|json]\n"
 "       redress case show ID [--raw N]\n"
 "       redress case respond ID | wait ID | resolve ID [--cause TEXT] | reopen ID\n"
+"       redress case recategorize ID CATEGORY | complaint ID yes|no\n"
+"       redress case reply ID [--file F | [--template NAME] [--edit]] [--cc ADDR]...\n"
+"       redress case note ID TEXT\n"
+"       redress case merge INTO FROM | link A B\n"
+"       redress case assign ID AGENT | unassign ID\n"
 "       redress case spam ID | release ID\n"
-"list: the cases, oldest first (--json: an array of objects).\n"
+"list: the cases, oldest first (--json: an array of objects), with the\n"
+"  business time left on the clock that runs; --search finds words in the\n"
+"  subjects and text of their messages; --mine: owned by $REDRESS_AGENT.\n"
 "show: one case with its events, messages (headers and text) and jobs;\n"
 "  --raw N prints the Nth message of the case exactly as received.\n"
+"reply: answer the customer (From [smtp] from, the case tag, threaded to\n"
+"  their last message), through the outbox; the body from --file (\"-\":\n"
+"  stdin), else a draft in $EDITOR (--edit, or a terminal) with their last\n"
+"  message quoted, else stdin; --template NAME starts from that template.\n"
+"note: an internal note on the case (never sent to anyone).\n"
+"assign, unassign: give the case an owner, or take it away.\n"
+"merge: FROM's messages and events join INTO; FROM is closed as merged and\n"
+"  mail for it threads to INTO.  link: note that two cases belong together.\n"
+"recategorize, complaint: correct the category, or whether it is a complaint\n"
+"  (the corrections \"rules train --from-store\" learns from).\n"
 "spam: quarantine the case as spam, suppressing every job still queued.\n"
 "release: take a quarantined or informational case as ok from now on:\n"
 "  it is acknowledged and clocked as if it had just arrived.\n"
-"States: new acknowledged responded waiting resolved closed held\n"
+"Moves, notes and assignments record their author: $REDRESS_AGENT, else\n"
+"  the login name.\n"
+"States: new acknowledged responded waiting resolved closed held merged\n"
 "  quarantined informational.\n";
 
 /* Writes the tags "a b c" as a JSON array. */
@@ -128,6 +156,131 @@ case_json_fields(struct buf *b, const struct store_case *c, bool *first)
 	json_key(b, first, "traffic_reasons");
 	buf_puts(b, c->traffic_reasons != NULL ? c->traffic_reasons
 		 : c->traffic != VERDICT_NONE ? "[]" : "null");
+	json_key(b, first, "owner");
+	json_str(b, c->owner);
+	json_key(b, first, "merged_into");
+	if (c->merged_into > 0)
+		json_int(b, c->merged_into);
+	else
+		buf_puts(b, "null");
+}
+
+/*
+ * The business time left on a case's running clock (store_case_due):
+ * 1 and *left_r in seconds (negative: overdue by that much), or 0 when no
+ * clock runs (closed, waiting on the customer, held).
+ */
+static int
+case_time_left(const struct app *app, const struct store_case *c, long *left_r)
+{
+	const struct sla_calendar *cal = app->cfg->sla->cal;
+	time_t due = store_case_due(c, NULL);
+
+	if (due == 0)
+		return 0;
+	*left_r = due >= app->now ? sla_business_seconds(cal, app->now, due)
+		  : -sla_business_seconds(cal, due, app->now);
+	return 1;
+}
+
+/*
+ * Whole business days from a to b (a <= b), counted as an SLA span of
+ * days counts them (sla.h: "1d" is the same business position on the next
+ * business day), and the business seconds left after them.
+ */
+static long
+case_business_days(const struct sla_calendar *cal, time_t a, time_t b, long *rest_r)
+{
+	long days = 0;
+	time_t t = a;
+
+	while (days < SLA_MAX_DAYS_SPAN) {
+		time_t next = sla_add(cal, t, (struct sla_span){ .days = 1 });
+
+		if (next > b || next <= t)
+			break;
+		t = next;
+		days++;
+	}
+	*rest_r = sla_business_seconds(cal, t, b);
+	return days;
+}
+
+/* "3h10m left", "45m left", "1d 2h left", "overdue 2d 1h", "paused"
+ * (waiting), "-" (no clock): business time, days as the SLA counts them. */
+static void
+case_left_text(const struct app *app, const struct store_case *c, char *out, size_t n)
+{
+	const char *pre, *post;
+	time_t due = store_case_due(c, NULL);
+	long left, days, rest;
+
+	if (!case_time_left(app, c, &left)) {
+		snprintf(out, n, "%s", c->state == CASE_WAITING ? "paused" : "-");
+		return;
+	}
+	pre = left < 0 ? "overdue " : "";
+	post = left < 0 ? "" : " left";
+	days = left < 0 ? case_business_days(app->cfg->sla->cal, due, app->now, &rest)
+	       : case_business_days(app->cfg->sla->cal, app->now, due, &rest);
+	if (days > 0)
+		snprintf(out, n, "%s%ldd %ldh%s", pre, days, rest / 3600, post);
+	else if (rest >= 3600)
+		snprintf(out, n, "%s%ldh%02ldm%s", pre, rest / 3600, rest % 3600 / 60, post);
+	else
+		snprintf(out, n, "%s%ldm%s", pre, rest / 60, post);
+}
+
+/* --since/--until: an ISO 8601 time or a date (midnight UTC). */
+static int
+case_time_arg(const char *opt, const char *s, time_t *t_r)
+{
+	if (clock_parse_iso8601(s, t_r) < 0) {
+		fprintf(stderr, "redress: case list: --%s %s: not a time (2026-11-23 or "
+			"2026-11-23T16:30:00Z)\n", opt, s);
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
+static void
+case_list_csv(struct buf *b, const struct app *app, const struct store_case *cases,
+	      size_t n)
+{
+	static const char *const head[] = {
+		"id", "state", "priority", "category", "owner", "created", "customer",
+		"subject", "tags", "due", "time_left", "breached",
+	};
+
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		cmd_csv_field(b, i == 0, head[i]);
+	cmd_csv_end(b);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_case *k = &cases[i];
+		char created[CLOCK_ISO_LEN], due[CLOCK_ISO_LEN];
+		time_t d = store_case_due(k, NULL);
+		long left;
+
+		clock_format_iso8601(k->created, created);
+		clock_format_iso8601(d, due);
+		cmd_csv_int(b, true, k->id);
+		cmd_csv_field(b, false, case_state_name(k->state));
+		cmd_csv_field(b, false, priority_name(k->priority));
+		cmd_csv_field(b, false, k->category);
+		cmd_csv_field(b, false, k->owner);
+		cmd_csv_field(b, false, created);
+		cmd_csv_field(b, false, k->customer);
+		cmd_csv_field(b, false, k->subject);
+		cmd_csv_field(b, false, k->tags);
+		cmd_csv_field(b, false, d != 0 ? due : NULL);
+		if (case_time_left(app, k, &left))
+			cmd_csv_int(b, false, left);
+		else
+			cmd_csv_field(b, false, NULL);
+		cmd_csv_field(b, false, k->first_response_breached || k->resolution_breached
+			      ? "yes" : "no");
+		cmd_csv_end(b);
+	}
 }
 
 static int
@@ -136,64 +289,179 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "breached", no_argument, NULL, 'b' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "customer", required_argument, NULL, 'C' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "mine", no_argument, NULL, 'm' },
+		{ "unassigned", no_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "due-within", required_argument, NULL, 'd' },
+		{ "search", required_argument, NULL, 'q' },
+		{ "sort", required_argument, NULL, 'O' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_case_filter f = { 0 };
 	struct store_case *cases = NULL;
-	const char *state = NULL;
+	const char *state = NULL, *prio = NULL, *within = NULL;
+	char *customer = NULL;
+	bool mine = false, csv = false;
 	size_t n = 0;
 	char *error = NULL;
 	struct buf b;
-	int c;
+	int c, ret = EX_USAGE;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:b", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': state = optarg; break;
 		case 'b': f.breached_only = true; break;
-		default: return cmd_usage(case_usage);
+		case 'p': prio = optarg; break;
+		case 'c': f.category = optarg; break;
+		case 't': f.tag = optarg; break;
+		case 'C':
+			free(customer);
+			customer = xstrdup(optarg);
+			for (char *p = customer; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			f.customer = customer;
+			break;
+		case 'o': f.owner = optarg; break;
+		case 'm': mine = true; break;
+		case 'u': f.unassigned = true; break;
+		case 'S':
+			if (case_time_arg("since", optarg, &f.since) != EX_OK)
+				goto out;
+			break;
+		case 'U':
+			if (case_time_arg("until", optarg, &f.until) != EX_OK)
+				goto out;
+			break;
+		case 'd': within = optarg; break;
+		case 'q': f.search = optarg; break;
+		case 'O':
+			if (strcmp(optarg, "due") == 0)
+				f.sort = STORE_SORT_DUE;
+			else if (strcmp(optarg, "created") == 0)
+				f.sort = STORE_SORT_CREATED;
+			else if (strcmp(optarg, "priority") == 0)
+				f.sort = STORE_SORT_PRIORITY;
+			else {
+				fprintf(stderr, "redress: case list: --sort %s: say due, created "
+					"or priority\n", optarg);
+				goto out;
+			}
+			break;
+		case 'l':
+			if (strspn(optarg, "0123456789") != strlen(optarg) ||
+			    strlen(optarg) > 9 || (f.limit = strtoul(optarg, NULL, 10)) == 0) {
+				fprintf(stderr, "redress: case list: --limit %s: a number of "
+					"cases, 1 or more\n", optarg);
+				goto out;
+			}
+			break;
+		case 'f':
+			if (cmd_format_arg(app, "case list", optarg, &csv) != EX_OK)
+				goto out;
+			break;
+		default:
+			fputs(cmd_case_usage, stderr);
+			goto out;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage(case_usage);
+	if (optind != argc) {
+		fputs(cmd_case_usage, stderr);
+		goto out;
+	}
 	if (state != NULL && case_state_parse(state, &f.state) < 0) {
 		fprintf(stderr, "redress: case list: --state %s: no such state (%s)\n",
 			state, case_state_list());
-		return EX_USAGE;
+		goto out;
 	}
 	f.by_state = state != NULL;
+	if (prio != NULL && priority_parse(prio, &f.priority) < 0) {
+		fprintf(stderr, "redress: case list: --priority %s: say urgent, high, normal "
+			"or low\n", prio);
+		goto out;
+	}
+	f.by_priority = prio != NULL;
+	if ((mine || f.owner != NULL) + f.unassigned > 1 || (mine && f.owner != NULL)) {
+		fprintf(stderr, "redress: case list: one of --owner, --mine and --unassigned\n");
+		goto out;
+	}
+	if (mine && cmd_author(&f.owner) != EX_OK)
+		goto out;
+	if (within != NULL) {
+		struct sla_span span;
+		char *why = NULL;
+
+		if (sla_span_parse(within, &span, &why) < 0) {
+			fprintf(stderr, "redress: case list: --due-within: %s\n", why);
+			free(why);
+			goto out;
+		}
+		/* Business time, as an SLA target counts it ("2d": two
+		 * business days); overdue cases are due within any window. */
+		f.due_before = sla_add(app->cfg->sla->cal, app->now, span);
+	}
+	if (f.search != NULL && strspn(f.search, " \t\r\n") == strlen(f.search)) {
+		fprintf(stderr, "redress: case list: --search: no words to look for\n");
+		goto out;
+	}
 	if (store_case_list(st, &f, &cases, &n, &error) < 0) {
 		log_error("%s", error);
 		free(error);
-		return EX_SOFTWARE;
+		ret = EX_SOFTWARE;
+		goto out;
 	}
 	buf_init(&b, BUF_NO_LIMIT);
-	if (app->json) {
+	if (csv) {
+		case_list_csv(&b, app, cases, n);
+	} else if (app->json) {
 		buf_putc(&b, '[');
 		for (size_t i = 0; i < n; i++) {
 			bool first = true;
+			const char *clock;
+			time_t due = store_case_due(&cases[i], &clock);
+			long left;
 
 			if (i > 0)
 				buf_putc(&b, ',');
 			buf_putc(&b, '{');
 			case_json_fields(&b, &cases[i], &first);
+			json_key(&b, &first, "due");
+			json_time(&b, due);
+			json_key(&b, &first, "clock");
+			json_str(&b, clock);
+			json_key(&b, &first, "time_left");
+			if (case_time_left(app, &cases[i], &left))
+				json_int(&b, left);
+			else
+				buf_puts(&b, "null");
 			buf_putc(&b, '}');
 		}
 		buf_puts(&b, "]\n");
 	} else {
-		buf_printf(&b, "%-7s %-13s %-7s %-8s %-12s %-20s %-28s %s\n", "ID", "STATE",
-			   "TRAFFIC", "PRIORITY", "CATEGORY", "CREATED", "CUSTOMER", "SUBJECT");
+		buf_printf(&b, "%-7s %-13s %-7s %-8s %-12s %-10s %-20s %-16s %-28s %s\n", "ID",
+			   "STATE", "TRAFFIC", "PRIORITY", "CATEGORY", "OWNER", "CREATED",
+			   "TIME LEFT", "CUSTOMER", "SUBJECT");
 		for (size_t i = 0; i < n; i++) {
 			const struct store_case *k = &cases[i];
-			char created[CLOCK_ISO_LEN];
+			char created[CLOCK_ISO_LEN], left[64];
 
 			clock_format_iso8601(k->created, created);
-			buf_printf(&b, "%-7lld %-13s %-7s %-8s %-12s %-20s %-28.28s %s%s\n",
+			case_left_text(app, k, left, sizeof(left));
+			buf_printf(&b, "%-7lld %-13s %-7s %-8s %-12s %-10s %-20s %-16s %-28.28s %s%s\n",
 				   k->id, case_state_name(k->state),
 				   k->traffic != VERDICT_NONE ? verdict_name(k->traffic) : "-",
 				   k->priority != PRIORITY_NONE ? priority_name(k->priority) : "-",
-				   k->category ? k->category : "-", created,
-				   k->customer ? k->customer : "-",
+				   k->category ? k->category : "-", k->owner ? k->owner : "-",
+				   created, left, k->customer ? k->customer : "-",
 				   k->subject ? k->subject : "",
 				   k->first_response_breached || k->resolution_breached
 				   ? "  [BREACHED]" : "");
@@ -201,7 +469,10 @@ case_list(struct app *app, struct store *st, int argc, char **argv)
 	}
 	cmd_print(&b);
 	store_cases_free(&cases, n);
-	return EX_OK;
+	ret = EX_OK;
+out:
+	free(customer);
+	return ret;
 }
 
 static int
@@ -291,6 +562,7 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	       const struct store_event *ev, size_t n_ev,
 	       const struct store_message_info *msgs, size_t n_msgs,
 	       const struct store_job *jobs, size_t n_jobs,
+	       const long long *links, size_t n_links,
 	       const struct message_limits *lim)
 {
 	char t[CLOCK_ISO_LEN];
@@ -321,6 +593,12 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 		buf_printf(b, "  priority:  %s\n", priority_name(c->priority));
 	if (c->tags != NULL && *c->tags != '\0')
 		buf_printf(b, "  tags:      %s\n", c->tags);
+	buf_printf(b, "  owner:     %s\n", c->owner != NULL ? c->owner : "-");
+	if (c->merged_into > 0)
+		buf_printf(b, "  merged into case %lld\n", c->merged_into);
+	for (size_t i = 0; i < n_links; i++)
+		buf_printf(b, "%s%lld%s", i == 0 ? "  linked:    " : ", ", links[i],
+			   i + 1 == n_links ? "\n" : "");
 	if (c->rules != NULL && strcmp(c->rules, "[]") != 0)
 		buf_printf(b, "  rules:     %s (rules version %s)\n", c->rules,
 			   c->rules_version ? c->rules_version : "?");
@@ -343,7 +621,9 @@ case_show_text(struct buf *b, struct store *st, const struct store_case *c,
 	buf_puts(b, "\nEvents:\n");
 	for (size_t i = 0; i < n_ev; i++) {
 		clock_format_iso8601(ev[i].at, t);
-		buf_printf(b, "  %s  %-12s %s\n", t, ev[i].kind, ev[i].detail ? ev[i].detail : "");
+		buf_printf(b, "  %s  %-12s %-10s %s\n", t, ev[i].kind,
+			   ev[i].author != NULL ? ev[i].author : "redress",
+			   ev[i].detail ? ev[i].detail : "");
 	}
 	buf_puts(b, "\nJobs:\n");
 	for (size_t i = 0; i < n_jobs; i++) {
@@ -397,7 +677,8 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	struct store_event *ev = NULL;
 	struct store_message_info *msgs = NULL;
 	struct store_job *jobs = NULL;
-	size_t n_ev = 0, n_msgs = 0, n_jobs = 0;
+	long long *links = NULL;
+	size_t n_ev = 0, n_msgs = 0, n_jobs = 0, n_links = 0;
 	char *error = NULL;
 	long long id;
 	struct buf b;
@@ -407,11 +688,11 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
 		if (ch != 'r')
-			return cmd_usage(case_usage);
+			return cmd_usage(cmd_case_usage);
 		raw = optarg;
 	}
 	if (optind + 1 != argc)
-		return cmd_usage(case_usage);
+		return cmd_usage(cmd_case_usage);
 	if (cmd_id_arg("case show", "case", argv[optind], &id) != EX_OK)
 		return EX_USAGE;
 	r = store_case_get(st, id, c, &error);
@@ -428,11 +709,13 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 	}
 	if (store_case_events(st, id, &ev, &n_ev, &error) < 0 ||
 	    store_case_messages(st, id, &msgs, &n_msgs, &error) < 0 ||
-	    store_jobs_list(st, id, &jobs, &n_jobs, &error) < 0) {
+	    store_jobs_list(st, id, &jobs, &n_jobs, &error) < 0 ||
+	    store_case_links(st, id, &links, &n_links, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		store_events_free(&ev, n_ev);
 		store_message_infos_free(&msgs, n_msgs);
+		store_jobs_free(&jobs, n_jobs);
 		store_case_clear(c);
 		return EX_SOFTWARE;
 	}
@@ -458,6 +741,8 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 			json_str(&b, ev[i].kind);
 			json_key(&b, &f2, "detail");
 			json_str(&b, ev[i].detail);
+			json_key(&b, &f2, "author");
+			json_str(&b, ev[i].author);
 			buf_putc(&b, '}');
 		}
 		buf_putc(&b, ']');
@@ -469,16 +754,26 @@ case_show(struct app *app, struct store *st, int argc, char **argv)
 			case_show_message_json(&b, st, &msgs[i], lim);
 		}
 		buf_putc(&b, ']');
+		json_key(&b, &first, "linked");
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < n_links; i++) {
+			if (i > 0)
+				buf_putc(&b, ',');
+			json_int(&b, links[i]);
+		}
+		buf_putc(&b, ']');
 		json_key(&b, &first, "jobs");
 		cmd_jobs_json(&b, jobs, n_jobs);
 		buf_puts(&b, "}\n");
 	} else {
-		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, lim);
+		case_show_text(&b, st, c, ev, n_ev, msgs, n_msgs, jobs, n_jobs, links, n_links,
+			       lim);
 	}
 	cmd_print(&b);
 	store_events_free(&ev, n_ev);
 	store_message_infos_free(&msgs, n_msgs);
 	store_jobs_free(&jobs, n_jobs);
+	free(links);
 	store_case_clear(c);
 	return EX_OK;
 }
@@ -497,7 +792,7 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum caselife_action a;
-	const char *cause = NULL;
+	const char *cause = NULL, *author;
 	struct store_case cs, *c = &cs;
 	char *error = NULL;
 	long long id;
@@ -532,6 +827,8 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		if (bad != EX_OK)
 			return bad;
 	}
+	if (cmd_author(&author) != EX_OK)
+		return EX_USAGE;
 	if (store_begin(st, &error) < 0)
 		goto fail;
 	r = store_case_get(st, id, c, &error);
@@ -542,8 +839,9 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 		fprintf(stderr, "redress: no case %lld\n", id);
 		return EX_NOINPUT;
 	}
-	r = caselife_apply(st, app->cfg->sla, c, a, a == CASELIFE_RESOLVE ? cause : "by hand",
-			   app->now, &error);
+	r = caselife_apply_by(st, app->cfg->sla, c, a,
+			      a == CASELIFE_RESOLVE ? cause : "by hand", author, app->now,
+			      &error);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
@@ -578,6 +876,7 @@ case_hygiene(struct app *app, struct store *st, int argc, char **argv)
 	bool spam = strcmp(argv[0], "spam") == 0;
 	struct store_case cs, *c = &cs;
 	struct identity *id = NULL;
+	const char *author = NULL;
 	char *error = NULL, *what;
 	long long n;
 	int r, bad;
@@ -592,6 +891,8 @@ case_hygiene(struct app *app, struct store *st, int argc, char **argv)
 	free(what);
 	if (bad != EX_OK)
 		return bad;
+	if (cmd_author(&author) != EX_OK)
+		return EX_USAGE;
 	if (!spam && identity_new(app->cfg, st, &id, &error) < 0)
 		goto fail;
 	if (store_begin(st, &error) < 0)
@@ -602,11 +903,10 @@ case_hygiene(struct app *app, struct store *st, int argc, char **argv)
 	if (r == 0) {
 		store_rollback(st);
 		identity_free(&id);
-		fprintf(stderr, "redress: no case %lld\n", n);
-		return EX_NOINPUT;
+		return cmd_no_such("case", n);
 	}
-	r = spam ? hygiene_spam(st, c, app->now, &error)
-		 : hygiene_release(st, app->cfg, id, c, app->now, &error);
+	r = spam ? hygiene_spam(st, c, app->now, author, &error)
+		 : hygiene_release(st, app->cfg, id, c, app->now, author, &error);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
@@ -642,13 +942,13 @@ cmd_case(struct app *app, int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc >= 2) {
-			fputs(case_usage, stdout);
+			fputs(cmd_case_usage, stdout);
 			return EX_OK;
 		}
-		return cmd_usage(case_usage);
+		return cmd_usage(cmd_case_usage);
 	}
 	if (cmd_wants_help(argc, argv)) {
-		fputs(case_usage, stdout);
+		fputs(cmd_case_usage, stdout);
 		return EX_OK;
 	}
 	ret = cmd_open_store(app, &st);
@@ -662,6 +962,15 @@ cmd_case(struct app *app, int argc, char **argv)
 		ret = case_show(app, st, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "spam") == 0 || strcmp(argv[1], "release") == 0)
 		ret = case_hygiene(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "recategorize") == 0 || strcmp(argv[1], "complaint") == 0)
+		ret = cmd_case_correct(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "merge") == 0 || strcmp(argv[1], "link") == 0)
+		ret = cmd_case_pair(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "reply") == 0)
+		ret = cmd_case_reply(app, st, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "note") == 0 || strcmp(argv[1], "assign") == 0 ||
+		 strcmp(argv[1], "unassign") == 0)
+		ret = cmd_case_person(app, st, argc - 1, argv + 1);
 	else
 		ret = case_change(app, st, argc - 1, argv + 1);
 	store_close(&st);

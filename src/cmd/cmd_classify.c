@@ -42,7 +42,10 @@ static const char cmd_classify_usage[] =
 "  --explain  also list every rule that fired: its field, the text it\n"
 "             matched and the byte offset, and what it added\n"
 "  --json     (global option) print the result as one JSON object\n"
-"Rules come from [paths] rules in redress.conf.\n"
+"Rules come from [paths] rules in redress.conf, learned weights from\n"
+"[classify] weights (redress rules train); with them, --explain also shows\n"
+"each rule's learned weight per category, every trained category's score\n"
+"(bias + rules + words) and the message's strongest words.\n"
 "Exit: 0 ok, 64 usage, 66 FILE missing, 78 bad rules file.\n";
 
 int
@@ -56,6 +59,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	struct classify_input in;
 	struct traffic_options topt = { 0 };
 	struct traffic traffic;
+	struct classify_options copt = { 0 };
 	struct buf out;
 	char *raw = NULL, *fresh, *from, *error = NULL;
 	size_t len;
@@ -95,7 +99,9 @@ cmd_classify(struct app *app, int argc, char **argv)
 		free(raw);
 		return EX_DATAERR;
 	}
-	if (classify_load(app->cfg->paths_rules, &rules, &error) < 0) {
+	if (app->cfg->classify_weights != NULL && app->cfg->classify_weights[0] != '\0')
+		copt.weights = app->cfg->classify_weights;
+	if (classify_load_opts(app->cfg->paths_rules, &copt, &rules, &error) < 0) {
 		fprintf(stderr, "redress: classify: %s\n", error);
 		free(error);
 		free(raw);
@@ -154,6 +160,8 @@ cmd_classify(struct app *app, int argc, char **argv)
 			buf_printf(&out, "rules file: %s (version %s, %zu rules)\n",
 				   app->cfg->paths_rules, classify_rules_version(rules),
 				   classify_rules_count(rules));
+		if (explain && classify_rules_weights(rules) != NULL)
+			buf_printf(&out, "weights file: %s\n", classify_rules_weights(rules));
 	}
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_free(&out);

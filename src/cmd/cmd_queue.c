@@ -23,7 +23,7 @@
 #include "store/store.h"
 
 static const char queue_usage[] =
-"usage: redress queue list | redress queue retry ID\n"
+"usage: redress queue list [--format table|csv|json] | redress queue retry ID\n"
 "list: every outbound job (ack, ack-plain, followup, escalation, warning)\n"
 "  with its state (queued, sending, sent, failed, suppressed), due time,\n"
 "  attempts and last error.  retry: queue a failed job again, due now, with\n"
@@ -38,16 +38,22 @@ cmd_queue(struct app *app, int argc, char **argv)
 	size_t n = 0;
 	char *error = NULL;
 	struct buf b;
+	bool csv = false;
 	int ret;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(queue_usage, stdout);
 		return EX_OK;
 	}
-	if (argc < 2 || (strcmp(argv[1], "list") == 0 && argc != 2) ||
+	if (argc < 2 || (strcmp(argv[1], "list") == 0 && argc != 2 &&
+			 !(argc == 4 && strcmp(argv[2], "--format") == 0) &&
+			 !(argc == 3 && strncmp(argv[2], "--format=", 9) == 0)) ||
 	    (strcmp(argv[1], "retry") == 0 && argc != 3) ||
 	    (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "retry") != 0))
 		return cmd_usage(queue_usage);
+	if (strcmp(argv[1], "list") == 0 && argc > 2 &&
+	    cmd_format_arg(app, "queue list", argc == 4 ? argv[3] : argv[2] + 9, &csv) != EX_OK)
+		return EX_USAGE;
 	ret = cmd_open_store(app, &st);
 	if (ret != EX_OK) {
 		store_close(&st);
@@ -55,10 +61,12 @@ cmd_queue(struct app *app, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "retry") == 0) {
 		struct store_job j = { 0 };
+		const char *author;
 		long long id;
 		int r;
 
-		if (cmd_id_arg("queue retry", "job", argv[2], &id) != EX_OK) {
+		if (cmd_id_arg("queue retry", "job", argv[2], &id) != EX_OK ||
+		    cmd_author(&author) != EX_OK) {
 			store_close(&st);
 			return EX_USAGE;
 		}
@@ -101,8 +109,8 @@ cmd_queue(struct app *app, int argc, char **argv)
 		j.first_try = 0;
 		j.unconfirmed = 0;
 		if (store_job_update(st, &j, &error) < 0 ||
-		    store_event_add(st, j.case_id, app->now, "retry",
-				    job_kind_name(j.kind), &error) < 0) {
+		    store_event_add_by(st, j.case_id, app->now, "retry",
+				       job_kind_name(j.kind), author, &error) < 0) {
 			log_error("%s", error);
 			free(error);
 			ret = EX_SOFTWARE;
@@ -120,7 +128,29 @@ cmd_queue(struct app *app, int argc, char **argv)
 		return EX_SOFTWARE;
 	}
 	buf_init(&b, BUF_NO_LIMIT);
-	if (app->json) {
+	if (csv) {
+		static const char *const head[] = {
+			"id", "case", "kind", "state", "due", "attempts", "rcpt", "last_error",
+		};
+
+		for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+			cmd_csv_field(&b, i == 0, head[i]);
+		cmd_csv_end(&b);
+		for (size_t i = 0; i < n; i++) {
+			char due[CLOCK_ISO_LEN];
+
+			clock_format_iso8601(jobs[i].due, due);
+			cmd_csv_int(&b, true, jobs[i].id);
+			cmd_csv_int(&b, false, jobs[i].case_id);
+			cmd_csv_field(&b, false, job_kind_name(jobs[i].kind));
+			cmd_csv_field(&b, false, job_state_name(jobs[i].state));
+			cmd_csv_field(&b, false, due);
+			cmd_csv_int(&b, false, jobs[i].attempts);
+			cmd_csv_field(&b, false, jobs[i].rcpt);
+			cmd_csv_field(&b, false, jobs[i].last_error);
+			cmd_csv_end(&b);
+		}
+	} else if (app->json) {
 		cmd_jobs_json(&b, jobs, n);
 		buf_putc(&b, '\n');
 	} else {

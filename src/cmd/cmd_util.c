@@ -5,10 +5,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/json.h"
@@ -21,6 +23,92 @@
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "store/store.h"
+
+void
+cmd_csv_field(struct buf *b, bool first, const char *v)
+{
+	bool formula;
+
+	if (!first)
+		buf_putc(b, ',');
+	if (v == NULL)
+		return;
+	formula = *v != '\0' && strchr("=+-@\t\r", *v) != NULL;
+	if (strpbrk(v, ",\"\r\n") == NULL && !formula) {
+		buf_puts(b, v);
+		return;
+	}
+	buf_putc(b, '"');
+	if (formula)
+		buf_putc(b, '\'');
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
+void
+cmd_csv_int(struct buf *b, bool first, long long v)
+{
+	buf_printf(b, "%s%lld", first ? "" : ",", v);
+}
+
+void
+cmd_csv_end(struct buf *b)
+{
+	buf_puts(b, "\r\n");
+}
+
+int
+cmd_format_arg(struct app *app, const char *cmd, const char *word, bool *csv_r)
+{
+	*csv_r = strcmp(word, "csv") == 0;
+	if (strcmp(word, "json") == 0)
+		app->json = true;
+	else if (strcmp(word, "table") == 0 && app->json)
+		app->json = false;
+	else if (!*csv_r && strcmp(word, "table") != 0) {
+		fprintf(stderr, "redress: %s: --format %s: say table, csv or json\n", cmd, word);
+		return EX_USAGE;
+	}
+	if (*csv_r)
+		app->json = false;
+	return EX_OK;
+}
+
+int
+cmd_author(const char **author_r)
+{
+	static char login[65];
+	const char *agent = getenv("REDRESS_AGENT");
+
+	if (agent != NULL && *agent != '\0') {
+		if (!config_agent_name_ok(agent)) {
+			fprintf(stderr, "redress: REDRESS_AGENT=\"%.64s\": an agent's name is 1 "
+				"to 64 letters, digits and . _ - + @\n", agent);
+			return EX_USAGE;
+		}
+		*author_r = agent;
+		return EX_OK;
+	}
+	/* The account's name, not $USER or $LOGNAME: those are whatever the
+	 * environment says, and REDRESS_AGENT is the way to say it. */
+	{
+		struct passwd *pw = getpwuid(geteuid());
+
+		if (pw == NULL || pw->pw_name == NULL || !config_agent_name_ok(pw->pw_name)) {
+			fprintf(stderr, "redress: who are you? set REDRESS_AGENT to your "
+				"agent's name (user id %ld has no usable login name)\n",
+				(long)geteuid());
+			return EX_USAGE;
+		}
+		snprintf(login, sizeof(login), "%s", pw->pw_name);
+	}
+	*author_r = login;
+	return EX_OK;
+}
 
 bool
 cmd_wants_help(int argc, char **argv)

@@ -26,6 +26,16 @@ struct store_job;
 /* Opens the configured store; on failure logs why and returns EX_*; *st_r
  * may still be set so that store_temporary() can be asked. */
 int cmd_open_store(struct app *app, struct store **st_r);
+/* "case recategorize ID CATEGORY" and "case complaint ID yes|no"
+ * (cmd_case_correct.c); argv[0] is the action. */
+int cmd_case_correct(struct app *app, struct store *st, int argc, char **argv);
+/* "case reply ID ...", "case merge INTO FROM" | "case link A B", and
+ * "case note|assign|unassign ..." (cmd_case_agent.c); argv[0] is the
+ * action.  cmd_case_usage is "redress case"'s usage (cmd_case.c). */
+int cmd_case_reply(struct app *app, struct store *st, int argc, char **argv);
+int cmd_case_pair(struct app *app, struct store *st, int argc, char **argv);
+int cmd_case_person(struct app *app, struct store *st, int argc, char **argv);
+extern const char cmd_case_usage[];
 /*
  * For fetch and run: reads the IMAP password, opens the store, takes the
  * mailbox's fetch lock (fetch.h; stop is the flag SIGTERM sets) and loads
@@ -53,6 +63,29 @@ void cmd_print(struct buf *b);
 int cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r);
 /* Says that there is no case (or job) id; returns EX_NOINPUT. */
 int cmd_no_such(const char *noun, long long id);
+
+/*
+ * Who is at the keyboard, for the author of the events a command makes
+ * and "case list --mine": $REDRESS_AGENT when set, else the login name of
+ * the account running redress.  EX_OK and *author_r (static until the next
+ * call), or EX_USAGE after saying what is wrong (a name
+ * config_agent_name_ok refuses, or no name at all).
+ */
+int cmd_author(const char **author_r);
+
+/*
+ * Listings as CSV (--format csv): one field, RFC 4180 quoted when it holds
+ * a comma, a quote, CR or LF; a text field that a spreadsheet would take
+ * for a formula (it starts with = + - @, a tab or CR) gets a leading
+ * apostrophe ("formula injection": a customer writes the subject).  Fields
+ * are separated with commas (first: no comma before it), rows end in CRLF.
+ */
+void cmd_csv_field(struct buf *b, bool first, const char *v);
+void cmd_csv_int(struct buf *b, bool first, long long v);
+void cmd_csv_end(struct buf *b);
+/* --format WORD: "table", "csv" or "json" (as --json) into *csv_r and
+ * app's json; EX_OK, or EX_USAGE after saying what is wrong. */
+int cmd_format_arg(struct app *app, const char *cmd, const char *word, bool *csv_r);
 
 /* True when argv holds -h or --help before any "--". */
 bool cmd_wants_help(int argc, char **argv);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -152,9 +153,13 @@ static const struct config_key config_keys[] = {
 
 	{ "classify", "repeat_count", CONFIG_LONG, S(classify_repeat_count), "2", 1, 1000, NULL, false },
 	{ "classify", "repeat_days", CONFIG_LONG, S(classify_repeat_days), "90", 1, 3650, NULL, false },
+	{ "classify", "weights", CONFIG_STR, S(classify_weights), "", 0, 0, NULL, false },
 
 	{ "paths", "rules", CONFIG_STR, S(paths_rules), DATA("/rules.conf"), 0, 0, NULL, false },
 	{ "paths", "templates", CONFIG_STR, S(paths_templates), DATA("/templates"), 0, 0, NULL, false },
+
+	/* Any key: an agent's name, its value their address (config_agent). */
+	{ "agents", "*", CONFIG_TEXT, CONFIG_NOFIELD, NULL, 0, 0, NULL, false },
 
 	{ "log", "target", CONFIG_ENUM, S(log_target), "stderr", 0, 0, "stderr syslog", false },
 	{ "log", "level", CONFIG_ENUM, S(log_level), "info", 0, 0, "error warning info debug", false },
@@ -415,6 +420,71 @@ config_reader(char *str, int num, void *stream)
 	return r;
 }
 
+bool
+config_agent_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("._-+@", *p) == NULL)
+			return false;
+	return true;
+}
+
+const struct config_agent *
+config_agent(const struct config *cfg, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_agents; i++)
+		if (strcmp(cfg->agents[i].name, name) == 0)
+			return &cfg->agents[i];
+	return NULL;
+}
+
+const struct config_agent *
+config_agent_by_addr(const struct config *cfg, const char *addr)
+{
+	if (addr == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_agents; i++)
+		if (cfg->agents[i].box.addr != NULL &&
+		    strcasecmp(cfg->agents[i].box.addr, addr) == 0)
+			return &cfg->agents[i];
+	return NULL;
+}
+
+const struct config_mailbox *
+config_escalate_for(const struct config *cfg, const char *owner)
+{
+	const struct config_agent *a = config_agent(cfg, owner);
+
+	return a != NULL && a->box.addr != NULL ? &a->box : &cfg->escalate;
+}
+
+/* [agents] NAME = ADDRESS: the address is read with the others, in
+ * config_derive; here the name is checked and kept, once. */
+static char *
+config_agent_add(struct config *cfg, const char *name, const char *value, int line)
+{
+	struct config_agent *a;
+
+	if (!config_agent_name_ok(name))
+		return xasprintf("[agents] \"%s\": an agent's name is 1 to 64 letters, "
+				 "digits and . _ - + @", name);
+	if (config_agent(cfg, name) != NULL)
+		return xasprintf("[agents] %s is set twice", name);
+	cfg->agents = xrealloc(cfg->agents, (cfg->n_agents + 1) * sizeof(*cfg->agents));
+	a = &cfg->agents[cfg->n_agents++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(name);
+	a->text = xstrdup(value);
+	a->line = line;
+	return NULL;
+}
+
 static int
 config_handler(void *user, const char *section, const char *name,
 	       const char *value)
@@ -428,6 +498,10 @@ config_handler(void *user, const char *section, const char *name,
 	if (*section == '\0') {
 		p->error = xasprintf("\"%s\" is outside any [section]", name);
 		return 0;
+	}
+	if (strcmp(section, "agents") == 0) {
+		p->error = config_agent_add(p->cfg, name, value, p->lines);
+		return p->error == NULL;
 	}
 	k = config_lookup(section, name);
 	if (k == NULL) {
@@ -628,7 +702,13 @@ config_dump(const struct config *cfg)
 			buf_printf(&b, "%s[%s]\n", *section ? "\n" : "", k->section);
 			section = k->section;
 		}
-		if (k->type == CONFIG_LONG || k->type == CONFIG_SIZE) {
+		if (strcmp(k->section, "agents") == 0) {
+			if (cfg->n_agents == 0)
+				buf_puts(&b, "; no agents\n");
+			for (size_t j = 0; j < cfg->n_agents; j++)
+				buf_printf(&b, "%s = %s\n", cfg->agents[j].name,
+					   cfg->agents[j].text);
+		} else if (k->type == CONFIG_LONG || k->type == CONFIG_SIZE) {
 			buf_printf(&b, "%s = %ld\n", k->key, *(const long *)(const void *)field);
 		} else if (k->type == CONFIG_BOOL) {
 			buf_printf(&b, "%s = %s\n", k->key,
@@ -666,6 +746,11 @@ config_free(struct config **cfgp)
 			free(cfg->texts[i]);
 		}
 	}
+	for (size_t i = 0; i < cfg->n_agents; i++) {
+		free(cfg->agents[i].name);
+		free(cfg->agents[i].text);
+	}
+	free(cfg->agents);
 	free(cfg->texts);
 	free(cfg->file);
 	free(cfg->warning);

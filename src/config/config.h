@@ -50,6 +50,14 @@ struct config_mailbox {
 
 struct config_where;
 
+/* [agents]: an agent's name (as in "case assign ID NAME") and address. */
+struct config_agent {
+	char *name;
+	char *text;               /* the address as written */
+	int line;                 /* where it was set */
+	struct config_mailbox box; /* text, read (config_derive) */
+};
+
 struct config {
 	char *file;               /* where it came from; NULL: embedded defaults */
 
@@ -135,6 +143,7 @@ struct config {
 	/* [classify] */
 	long classify_repeat_count;
 	long classify_repeat_days;
+	char *classify_weights;    /* "rules train" weights file; "" = hand weights */
 
 	/* [paths] */
 	char *paths_rules;
@@ -143,6 +152,11 @@ struct config {
 	/* [log] */
 	enum log_target log_target;
 	enum log_level log_level;
+
+	/* [agents]: every key is an agent's name, its value their address;
+	 * escalations and warnings of a case they own go there. */
+	struct config_agent *agents;
+	size_t n_agents;
 
 	/* A problem that is not an error (a password in a file others can
 	 * read), for the caller to log; owned, NULL when none. */
@@ -181,6 +195,19 @@ const char *config_text(const struct config *cfg, const char *section, const cha
  * others).  Returns 0 and an allocated secret (NULL if none), or -1. */
 int config_secret(const char *value, const char *file, char **secret_r,
 		  char **error_r);
+/* The [agents] entry of an agent by name, or NULL when it has none. */
+const struct config_agent *config_agent(const struct config *cfg, const char *name);
+/* The [agents] entry whose address is addr (case aside), or NULL. */
+const struct config_agent *config_agent_by_addr(const struct config *cfg,
+						const char *addr);
+/* Where the escalations and warnings of a case owned by owner (NULL:
+ * nobody) go: the owner's [agents] mailbox, else [smtp] escalate_to. */
+const struct config_mailbox *config_escalate_for(const struct config *cfg,
+						 const char *owner);
+/* True for a usable agent name: 1 to 64 bytes of letters, digits and
+ * . _ - + @ (shown in tables, matched in [agents]). */
+bool config_agent_name_ok(const char *name);
+
 /* Prints the effective config as INI, secrets masked; returns an allocated
  * string. */
 char *config_dump(const struct config *cfg);

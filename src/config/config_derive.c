@@ -234,6 +234,24 @@ config_derive_spam(struct config *cfg, char **error_r)
 	return 0;
 }
 
+/* [agents]: each address read like [smtp] escalate_to. */
+static int
+config_derive_agents(struct config *cfg, char **error_r)
+{
+	for (size_t i = 0; i < cfg->n_agents; i++) {
+		struct config_agent *a = &cfg->agents[i];
+
+		if (compose_parse_mailbox(a->text, &a->box.name, &a->box.addr) < 0) {
+			*error_r = xasprintf("%s:%d: [agents] %s: \"%s\" is not an address "
+					     "(like Alice Smith <alice@example.com>)",
+					     cfg->file != NULL ? cfg->file : "(config)",
+					     a->line, a->name, a->text);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 config_derive(struct config *cfg, char **error_r)
 {
@@ -246,6 +264,7 @@ config_derive(struct config *cfg, char **error_r)
 	    config_patterns(cfg, "autoreply", "addresses", cfg->autoreply_addresses,
 			    error_r) < 0 ||
 	    config_tag(cfg, error_r) < 0 ||
+	    config_derive_agents(cfg, error_r) < 0 ||
 	    config_derive_imap(cfg, error_r) < 0 ||
 	    config_derive_spam(cfg, error_r) < 0) {
 		config_underive(cfg);
@@ -265,4 +284,9 @@ config_underive(struct config *cfg)
 	memset(&cfg->from, 0, sizeof(cfg->from));
 	memset(&cfg->escalate, 0, sizeof(cfg->escalate));
 	imap_options_clear(&cfg->imap);
+	for (size_t i = 0; i < cfg->n_agents; i++) {
+		free(cfg->agents[i].box.name);
+		free(cfg->agents[i].box.addr);
+		memset(&cfg->agents[i].box, 0, sizeof(cfg->agents[i].box));
+	}
 }

@@ -737,6 +737,12 @@ compose_message(const struct compose_input *in, struct buf *out, char **error_r)
 		compose_error(error_r, "To", in->to_addr);
 		goto out;
 	}
+	for (size_t i = 0; i < in->n_cc; i++) {
+		if (!compose_address_ok(in->cc[i])) {
+			compose_error(error_r, "Cc", in->cc[i]);
+			goto out;
+		}
+	}
 	if (in->x_loop != NULL && !compose_address_ok(in->x_loop)) {
 		compose_error(error_r, "X-Loop", in->x_loop);
 		goto out;
@@ -800,6 +806,16 @@ compose_message(const struct compose_input *in, struct buf *out, char **error_r)
 	if (in->to_name != NULL)
 		to_name = compose_echo(in->to_name, COMPOSE_ECHO_NAME);
 	compose_hdr_mailbox(&h, &m, "To", to_name, in->to_addr);
+	if (in->n_cc > 0) {
+		compose_hdr_start(&h, &m, "Cc");
+		for (size_t i = 0; i < in->n_cc; i++) {
+			char *t = xasprintf("%s%s", in->cc[i], i + 1 < in->n_cc ? "," : "");
+
+			compose_hdr_token(&h, t, strlen(t));
+			free(t);
+		}
+		compose_hdr_end(&h);
+	}
 	subject = compose_clean(in->subject, COMPOSE_MAX_SUBJECT);
 	compose_hdr_start(&h, &m, "Subject");
 	compose_hdr_text(&h, subject);

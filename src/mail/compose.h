@@ -46,6 +46,8 @@ struct compose_input {
 	const char *from;            /* "Customer Care <care@example.com>" or an address */
 	const char *to_name;         /* customer's display name, may be NULL */
 	const char *to_addr;         /* bare address */
+	const char *const *cc;       /* bare addresses for a Cc header, or NULL */
+	size_t n_cc;
 	const char *subject;         /* UTF-8 */
 	const char *body;            /* UTF-8, LF (or CRLF) line ends */
 	const char *message_id;      /* ours, without <> */

@@ -13,7 +13,7 @@
 
 static const char *const case_state_names[CASE_STATE_COUNT] = {
 	"new", "acknowledged", "responded", "waiting", "resolved", "closed", "held",
-	"quarantined", "informational",
+	"merged", "quarantined", "informational",
 };
 
 const char *

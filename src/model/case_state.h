@@ -8,6 +8,8 @@
  *   resolved      done, the follow-up may still go out
  *   closed        resolved and followed up
  *   held          its message could not be read: a person looks at it
+ *   merged        joined to another case ("case merge"): its messages and
+ *                 events are there, and mail for it threads there
  *   quarantined   spam or forged mail (the traffic verdict, verdict.h):
  *                 kept, never answered, no clock; "case release" makes
  *                 it a new case, "case spam" puts any case here
@@ -33,16 +35,17 @@ enum case_state {
 	CASE_RESOLVED,
 	CASE_CLOSED,
 	CASE_HELD,
+	CASE_MERGED,
 	CASE_QUARANTINED,
 	CASE_INFORMATIONAL,
 };
-#define CASE_STATE_COUNT 9
+#define CASE_STATE_COUNT 10
 
 /* "new", "acknowledged", ...; NULL for CASE_NONE. */
 const char *case_state_name(enum case_state s);
 /* The reverse: 0 and *s_r, or -1 for a word that is no state. */
 int case_state_parse(const char *word, enum case_state *s_r);
-/* "new, acknowledged, ..., held, quarantined, informational": for
+/* "new, acknowledged, ..., held, merged, quarantined, informational": for
  * messages that list them.  Static. */
 const char *case_state_list(void);
 /* True for the open states: new, acknowledged, responded, waiting. */

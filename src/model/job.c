@@ -10,7 +10,7 @@
 #include "model/names.h"
 
 static const char *const job_kind_names[JOB_KIND_COUNT] = {
-	"ack", "ack-plain", "followup", "escalation", "warning",
+	"ack", "ack-plain", "followup", "escalation", "warning", "reply",
 };
 
 static const char *const job_state_names[JOB_STATE_COUNT] = {

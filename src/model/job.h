@@ -11,6 +11,9 @@
  *                said so at intake
  *   warning      to [smtp] escalate_to: a deadline is near (its template
  *                is breach-warning)
+ *   reply        a person's answer ("case reply"): the message is made
+ *                and stored on the case when it is queued, and sent as
+ *                stored (detail "message:ID")
  * States:
  *   queued       waiting until it is due
  *   sending      claimed by a sender, on its way
@@ -32,8 +35,9 @@ enum job_kind {
 	JOB_FOLLOWUP,
 	JOB_ESCALATION,
 	JOB_WARNING,
+	JOB_REPLY,
 };
-#define JOB_KIND_COUNT 5
+#define JOB_KIND_COUNT 6
 
 enum job_state {
 	JOB_QUEUED,
@@ -44,7 +48,8 @@ enum job_state {
 };
 #define JOB_STATE_COUNT 5
 
-/* "ack", "ack-plain", "followup", "escalation", "warning"; NULL if none. */
+/* "ack", "ack-plain", "followup", "escalation", "warning", "reply"; NULL
+ * if none. */
 const char *job_kind_name(enum job_kind k);
 /* The reverse: 0 and *k_r, or -1. */
 int job_kind_parse(const char *word, enum job_kind *k_r);

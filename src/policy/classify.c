@@ -186,6 +186,7 @@ classify_add_hit(const struct classify_rules *r, size_t idx, struct classify_res
 	hit->target = xstrdup(r->targets[ru->target].id);
 	hit->weight = ru->veto ? 0 : ru->weight;
 	hit->veto = ru->veto;
+	hit->learned = NULL;
 }
 
 /*
@@ -267,16 +268,137 @@ classify_more_urgent(enum priority a, enum priority b)
 	return a < b ? a : b;
 }
 
+/* The message's tokens in the model's vocabulary (subject, newline, body). */
+static ssize_t *
+classify_message_vidx(const struct classify_model *m, const struct classify_input *in,
+		      size_t *n_r)
+{
+	const char *parts[2] = { in->subject != NULL ? in->subject : "",
+				 in->body != NULL ? in->body : "" };
+	size_t lens[2] = { strlen(parts[0]), in->body != NULL ? in->body_len : 0 };
+	ssize_t *v = NULL;
+	size_t n = 0, cap = 0;
+	char tok[CLASSIFY_TOKEN_MAX + 1];
+
+	for (size_t p = 0; p < 2; p++) {
+		size_t pos = 0;
+
+		while (classify_token_next(parts[p], lens[p], &pos, tok) > 0) {
+			ssize_t j = classify_model_vocab_find(m, tok);
+
+			if (j < 0)
+				continue;
+			v = xgrow(v, &cap, n + 1, sizeof(*v));
+			v[n++] = j;
+		}
+	}
+	*n_r = n;
+	return v;
+}
+
+static int
+classify_vidx_cmp(const void *a, const void *b)
+{
+	ssize_t x = *(const ssize_t *)a, y = *(const ssize_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* For --explain: the trained scores, the learned weight of every hit, and
+ * the message's strongest words for the chosen class. */
+static void
+classify_explain_model(const struct classify_rules *r, const struct classify_model *m,
+		       size_t hand, size_t chosen, const struct classify_feat *x, size_t nx,
+		       const double *t, const double *z, const ssize_t *vidx, size_t nv,
+		       struct classify_result *res)
+{
+	size_t K = m->n_classes, kc = 0;
+
+	res->hand_category = xstrdup(r->targets[hand].id);
+	res->trained = xcalloc(K, sizeof(*res->trained));
+	res->n_trained = K;
+	for (size_t k = 0; k < K; k++) {
+		struct classify_trained *c = &res->trained[k];
+		double s = 0.0;
+
+		if (m->cls[k] == chosen)
+			kc = k;
+		c->category = xstrdup(r->targets[m->cls[k]].id);
+		c->bias = m->b[k];
+		if (m->p.use_rules)
+			for (size_t i = 0; i < nx; i++)
+				s += m->W[k * m->n_rules + x[i].rule] * x[i].x;
+		c->rules = s;
+		c->tokens = m->p.use_tokens ? m->a[k] * t[k] : 0.0;
+		c->score = z[k];
+	}
+	/* the hits are in rule order, x[] too, one hit per count */
+	for (size_t j = 0, h = 0; j < nx; j++) {
+		for (size_t c = 0; c < (size_t)x[j].x && h < res->n_hits; c++, h++) {
+			struct classify_hit *hit = &res->hits[h];
+
+			hit->learned = xcalloc(K, sizeof(*hit->learned));
+			for (size_t k = 0; k < K; k++)
+				hit->learned[k] = m->W[k * m->n_rules + x[j].rule];
+		}
+	}
+	if (!m->p.use_tokens || nv == 0)
+		return;
+	/* distinct words, strongest first, at most 10: sort the indexes, count
+	 * the runs, keep the best (no string work but for the ten) */
+	{
+		ssize_t *v = xmalloc(nv * sizeof(*v));
+		struct classify_token best[10];
+		size_t nb = 0;
+
+		memset(best, 0, sizeof(best));
+		const double *row = m->centred + kc * m->n_vocab;
+
+		memcpy(v, vidx, nv * sizeof(*v));
+		qsort(v, nv, sizeof(*v), classify_vidx_cmp);
+		for (size_t i = 0; i < nv;) {
+			size_t j = i;
+			double wgt = row[v[i]];
+			size_t at;
+
+			while (j < nv && v[j] == v[i])
+				j++;
+			/* insertion into best[], strongest first, ties in byte order
+			 * (the vocabulary is in byte order, and so is v) */
+			for (at = nb; at > 0 && best[at - 1].weight < wgt; at--)
+				;
+			if (at < 10) {
+				if (nb < 10)
+					nb++;
+				memmove(&best[at + 1], &best[at], (nb - 1 - at) * sizeof(best[0]));
+				best[at].token = (char *)m->vocab[v[i]];
+				best[at].count = (unsigned)(j - i);
+				best[at].weight = wgt;
+			}
+			i = j;
+		}
+		free(v);
+		res->tokens = xcalloc(nb + 1, sizeof(*res->tokens));
+		for (size_t i = 0; i < nb; i++) {
+			res->tokens[i] = best[i];
+			res->tokens[i].token = xstrdup(best[i].token);
+		}
+		res->n_tokens = nb;
+	}
+}
+
 int
-classify_run(const struct classify_rules *r, const struct classify_input *in,
-	     struct classify_result **res_r)
+classify_run_model(const struct classify_rules *r, const struct classify_model *m,
+		   const struct classify_input *in, struct classify_result **res_r,
+		   struct classify_feat **x_r, size_t *nx_r, size_t *hand_r)
 {
 	struct classify_scratch sc;
 	struct classify_result *res;
+	struct classify_feat *x = NULL;
 	double *score;
 	bool *vetoed, *present = NULL;
 	ssize_t best = -1, best_complaint = -1;
-	size_t cap_hits = 0, n_cats = 0;
+	size_t cap_hits = 0, n_cats = 0, nx = 0, cap_x = 0, hand;
 	bool force_complaint = false;
 
 	*res_r = NULL;
@@ -312,6 +434,10 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 
 		if (n == 0)
 			continue;
+		x = xgrow(x, &cap_x, nx + 1, sizeof(*x));
+		x[nx].rule = i;
+		x[nx].x = (double)n;
+		nx++;
 		if (r->rules[i].veto)
 			vetoed[r->rules[i].target] = true;
 		else
@@ -363,6 +489,27 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 		best = best_complaint;
 	if (best < 0)
 		best = (ssize_t)r->fallback;
+	hand = (size_t)best;
+	if (m != NULL) {
+		/* Learned weights: they choose among the trained classes when
+		 * the hand weights chose one of them (bench/train_ref.md 6). */
+		size_t K = m->n_classes, nv = 0;
+		double *t = xcalloc(K + 1, sizeof(*t)), *z = xcalloc(K + 1, sizeof(*z));
+		ssize_t *vidx = NULL;
+		bool decided;
+
+		res->weights = xstrdup(m->file != NULL ? m->file : "");
+		if (m->p.use_tokens) {
+			vidx = classify_message_vidx(m, in, &nv);
+			classify_model_feature(m, vidx, nv, t);
+		}
+		best = (ssize_t)classify_model_choose(r, m, hand, x, nx, t, z, &decided);
+		if (decided)
+			classify_explain_model(r, m, hand, (size_t)best, x, nx, t, z, vidx, nv, res);
+		free(vidx);
+		free(t);
+		free(z);
+	}
 	res->outcome = r->targets[best].outcome;
 	res->complaint = res->outcome == OUTCOME_COMPLAINT;
 	res->category = xstrdup(r->targets[best].id);
@@ -383,8 +530,23 @@ classify_run(const struct classify_rules *r, const struct classify_input *in,
 	free(score);
 	free(vetoed);
 	free(present);
+	if (x_r != NULL) {
+		*x_r = x;
+		*nx_r = nx;
+	} else {
+		free(x);
+	}
+	if (hand_r != NULL)
+		*hand_r = hand;
 	*res_r = res;
 	return 0;
+}
+
+int
+classify_run(const struct classify_rules *r, const struct classify_input *in,
+	     struct classify_result **res_r)
+{
+	return classify_run_model(r, r->model, in, res_r, NULL, NULL, NULL);
 }
 
 void
@@ -419,6 +581,58 @@ static void
 classify_number_out(struct buf *out, double v)
 {
 	buf_printf(out, "%.10g", v == 0 ? 0.0 : v);   /* no "-0" */
+}
+
+static void classify_learned_text(const struct classify_result *res, struct buf *out);
+
+static void
+classify_learned_json(const struct classify_result *res, struct buf *out)
+{
+	bool first = true;
+
+	buf_puts(out, ",\"learned\":{");
+	json_key(out, &first, "weights");
+	json_str(out, res->weights);
+	json_key(out, &first, "hand_category");
+	if (res->hand_category != NULL)
+		json_str(out, res->hand_category);
+	else
+		buf_puts(out, "null");
+	json_key(out, &first, "classes");
+	buf_putc(out, '[');
+	for (size_t k = 0; k < res->n_trained; k++) {
+		const struct classify_trained *c = &res->trained[k];
+		bool f = true;
+
+		buf_puts(out, k > 0 ? ",{" : "{");
+		json_key(out, &f, "category");
+		json_str(out, c->category);
+		json_key(out, &f, "bias");
+		classify_number_out(out, c->bias);
+		json_key(out, &f, "rules");
+		classify_number_out(out, c->rules);
+		json_key(out, &f, "tokens");
+		classify_number_out(out, c->tokens);
+		json_key(out, &f, "score");
+		classify_number_out(out, c->score);
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ']');
+	json_key(out, &first, "tokens");
+	buf_putc(out, '[');
+	for (size_t i = 0; i < res->n_tokens; i++) {
+		bool f = true;
+
+		buf_puts(out, i > 0 ? ",{" : "{");
+		json_key(out, &f, "token");
+		json_str(out, res->tokens[i].token);
+		json_key(out, &f, "count");
+		json_int(out, res->tokens[i].count);
+		json_key(out, &f, "weight");
+		classify_number_out(out, res->tokens[i].weight);
+		buf_putc(out, '}');
+	}
+	buf_puts(out, "]}");
 }
 
 void
@@ -481,10 +695,24 @@ classify_result_json(const struct classify_result *res, bool explain, struct buf
 			classify_number_out(out, h->weight);
 			json_key(out, &f, "veto");
 			json_bool(out, h->veto);
+			if (h->learned != NULL) {
+				json_key(out, &f, "learned");
+				buf_putc(out, '{');
+				for (size_t k = 0; k < res->n_trained; k++) {
+					if (k > 0)
+						buf_putc(out, ',');
+					json_str(out, res->trained[k].category);
+					buf_putc(out, ':');
+					classify_number_out(out, h->learned[k]);
+				}
+				buf_putc(out, '}');
+			}
 		}
 		buf_putc(out, '}');
 	}
 	buf_putc(out, ']');
+	if (explain && res->weights != NULL)
+		classify_learned_json(res, out);
 	buf_putc(out, '}');
 }
 
@@ -508,6 +736,8 @@ classify_result_text(const struct classify_result *res, bool explain, struct buf
 	buf_putc(out, '\n');
 	if (!explain)
 		return;
+	if (res->weights != NULL)
+		classify_learned_text(res, out);
 	if (res->n_hits == 0) {
 		buf_puts(out, "rules that fired: none\n");
 		return;
@@ -525,9 +755,58 @@ classify_result_text(const struct classify_result *res, bool explain, struct buf
 			buf_putc(out, '+');
 		if (!h->veto)
 			classify_number_out(out, h->weight);
-		buf_printf(out, ": \"%s\"\n", m);
+		buf_printf(out, ": \"%s\"", m);
+		if (h->learned != NULL) {
+			buf_puts(out, "; learned");
+			for (size_t k = 0; k < res->n_trained; k++) {
+				buf_printf(out, "%s %s ", k > 0 ? "," : "", res->trained[k].category);
+				classify_number_out(out, h->learned[k]);
+			}
+		}
+		buf_putc(out, '\n');
 		free(m);
 	}
+}
+
+/* The learned weights' part of the human-readable --explain. */
+static void
+classify_learned_text(const struct classify_result *res, struct buf *out)
+{
+	buf_printf(out, "learned weights: %s\n", res->weights);
+	if (res->hand_category == NULL) {
+		buf_printf(out, "  the hand weights chose %s, which the learned weights do not "
+			   "decide\n", res->category);
+		return;
+	}
+	buf_printf(out, "  hand weights chose %s; learned scores (bias + rules + tokens):\n",
+		   res->hand_category);
+	for (size_t k = 0; k < res->n_trained; k++) {
+		const struct classify_trained *c = &res->trained[k];
+
+		buf_printf(out, "  %s%s ", strcmp(c->category, res->category) == 0 ? "* " : "  ",
+			   c->category);
+		classify_number_out(out, c->score);
+		buf_puts(out, " = ");
+		classify_number_out(out, c->bias);
+		buf_puts(out, " + ");
+		classify_number_out(out, c->rules);
+		buf_puts(out, " + ");
+		classify_number_out(out, c->tokens);
+		buf_putc(out, '\n');
+	}
+	if (res->n_tokens == 0)
+		return;
+	buf_printf(out, "  strongest words for %s:", res->category);
+	for (size_t i = 0; i < res->n_tokens; i++) {
+		buf_printf(out, "%s %s", i > 0 ? "," : "", res->tokens[i].token);
+		if (res->tokens[i].count > 1)
+			buf_printf(out, " x%u", res->tokens[i].count);
+		buf_putc(out, ' ');
+		if (res->tokens[i].weight >= 0)
+			buf_putc(out, '+');
+		classify_number_out(out, res->tokens[i].weight);
+	}
+	buf_putc(out, '\n');
 }
 
 void
@@ -550,8 +829,17 @@ classify_result_free(struct classify_result **resp)
 		free(res->hits[i].field);
 		free(res->hits[i].match);
 		free(res->hits[i].target);
+		free(res->hits[i].learned);
 	}
 	free(res->hits);
+	free(res->weights);
+	free(res->hand_category);
+	for (size_t i = 0; i < res->n_trained; i++)
+		free(res->trained[i].category);
+	free(res->trained);
+	for (size_t i = 0; i < res->n_tokens; i++)
+		free(res->tokens[i].token);
+	free(res->tokens);
 	free(res);
 	*resp = NULL;
 }

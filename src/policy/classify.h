@@ -64,6 +64,24 @@ struct classify_hit {
 	char *target;          /* category or tag id */
 	double weight;         /* 0 for a veto */
 	bool veto;             /* a veto rule: the target cannot win / fire */
+	double *learned;       /* learned weight per trained class (n_trained of
+				* the result), or NULL when no weights decided */
+};
+
+/* Learned weights: one trained class's score of the message. */
+struct classify_trained {
+	char *category;
+	double bias;           /* b */
+	double rules;          /* sum of learned weight x hits */
+	double tokens;         /* the token feature's part: a * t */
+	double score;          /* bias + rules + tokens */
+};
+
+/* Learned weights: a word of the message and what it says for the category. */
+struct classify_token {
+	char *token;
+	unsigned count;        /* times in the message */
+	double weight;         /* its centred log-probability for the category */
 };
 
 struct classify_score {
@@ -81,16 +99,28 @@ struct classify_result {
 	struct classify_score *scores; size_t n_scores;  /* every category, file order */
 	struct classify_hit *hits; size_t n_hits;        /* rule order */
 	bool escalate;         /* a tag that triggers escalation fired */
+	/* Learned weights (classify_options.weights): the file, and when
+	 * they decided (the hand decision chose a trained class) what the
+	 * hand weights chose, every trained class's score, and the
+	 * message's strongest words for the category chosen. */
+	char *weights;                                   /* NULL: none loaded */
+	char *hand_category;                             /* NULL: they did not decide */
+	struct classify_trained *trained; size_t n_trained;
+	struct classify_token *tokens; size_t n_tokens;
 };
 
 /* Options for classify_load_opts; all false is the default. */
 struct classify_options {
 	bool no_jit;           /* use the interpreter even where JIT works */
 	bool no_prefilter;     /* run every rule, even those whose literals are absent */
+	const char *weights;   /* a weights file ("rules train") to load with the
+				* rules, or NULL for the hand weights */
 };
 
 /*
- * Reads and compiles the rules file at path.  Returns 0 and *rules_r, or -1
+ * Reads and compiles the rules file at path, and the weights file of
+ * opt->weights when set (an error there is "WEIGHTS:LINE: reason"; weights
+ * made for other rules are refused).  Returns 0 and *rules_r, or -1
  * and *error_r, an allocated "FILE:LINE:COL: reason" (or "FILE: reason" for
  * a problem with the file as a whole) that the caller frees.
  */
@@ -107,8 +137,14 @@ const char *classify_rules_version(const struct classify_rules *r);
  * (owned by the rules). */
 size_t classify_rules_n_categories(const struct classify_rules *r);
 const char *classify_rules_category(const struct classify_rules *r, size_t i);
+/* The label of the ith category (owned by the rules). */
+const char *classify_rules_category_label(const struct classify_rules *r, size_t i);
 /* The outcome of the ith category. */
 enum outcome classify_rules_category_outcome(const struct classify_rules *r, size_t i);
+/* The id of the fallback category (owned by the rules). */
+const char *classify_rules_fallback(const struct classify_rules *r);
+/* The weights file loaded with the rules, or NULL. */
+const char *classify_rules_weights(const struct classify_rules *r);
 /* Number of rule lines. */
 size_t classify_rules_count(const struct classify_rules *r);
 /* True when the patterns were JIT-compiled. */
@@ -117,7 +153,8 @@ bool classify_rules_jit(const struct classify_rules *r);
 size_t classify_rules_prefiltered(const struct classify_rules *r);
 
 /*
- * Classifies one message.  Returns 0 and *res_r (caller frees with
+ * Classifies one message, with the learned weights when the rules were
+ * loaded with some (bench/train_ref.md section 6).  Returns 0 and *res_r (caller frees with
  * classify_result_free), or -1 only on internal failure.
  */
 int classify_run(const struct classify_rules *r, const struct classify_input *in,
@@ -135,7 +172,11 @@ void classify_apply_repeat(const struct classify_rules *r, struct classify_resul
  * {"complaint", "outcome", "category", "label", "priority", "tags",
  *  "scores", "escalate", "rules": [{"rule", "field", "match"}]}; with
  * explain every
- * rule also carries "offset", "target", "weight" and "veto".
+ * rule also carries "offset", "target", "weight" and "veto", and, when
+ * learned weights decided, "learned" ({class: weight}); the object then
+ * also has "learned": {"weights", "hand_category", "classes": [{"category",
+ * "bias", "rules", "tokens", "score"}], "tokens": [{"token", "count",
+ * "weight"}]}.
  */
 void classify_result_json(const struct classify_result *res, bool explain, struct buf *out);
 /* Appends the human-readable form, lines ending in LF. */

@@ -18,6 +18,7 @@
 #include "model/priority.h"
 #include "policy/classify.h"
 #include "policy/classify_prefilter.h"
+#include "policy/classify_train.h"
 
 /* Match limits: generous for honest patterns on CLASSIFY_MAX_FIELD bytes. */
 #define CLASSIFY_MATCH_LIMIT 2000000
@@ -81,7 +82,78 @@ struct classify_rules {
 	size_t fallback;
 	bool jit;
 	struct classify_prefilter *pf;     /* owned: the literal table */
+	struct classify_model *model;      /* owned: learned weights, or NULL */
 };
+
+/* ------------------------------------------------------------------ */
+/* Learned weights (classify_model.c; bench/train_ref.md) */
+
+/* One rule that fired: its index and its number of hits. */
+struct classify_feat {
+	size_t rule;
+	double x;
+};
+
+/* The largest token kept, in bytes. */
+#define CLASSIFY_TOKEN_MAX 24
+
+/*
+ * A trained model for one rules file: a weight per (trained class, rule),
+ * a bias and a token weight per class, and the naive Bayes of the token
+ * feature (its vocabulary in byte order, the counts, and the centred
+ * log-probabilities computed from them).
+ */
+struct classify_model {
+	char *file;                 /* owned; where it came from, or NULL */
+	struct classify_train_params p;
+	size_t n_classes;
+	size_t *cls;                /* owned: target index of each class */
+	size_t n_rules;
+	double *W;                  /* owned: [k * n_rules + r] */
+	double *W0;                 /* owned: the prior, same shape */
+	double *b, *a;              /* owned: per class */
+	size_t n_vocab;
+	char **vocab;               /* owned: strcmp order */
+	unsigned long *counts;      /* owned: [k * n_vocab + j] */
+	double *centred;            /* owned: [k * n_vocab + j] */
+};
+
+/* classify_run's work, with the sparse rule features and the hand
+ * decision's target handed back when x_r / hand_r are not NULL (the
+ * caller frees *x_r).  m NULL: the hand decision only. */
+int classify_run_model(const struct classify_rules *r, const struct classify_model *m,
+		       const struct classify_input *in, struct classify_result **res_r,
+		       struct classify_feat **x_r, size_t *nx_r, size_t *hand_r);
+
+/* The next token of s[0..len) from *pos (bench/train_ref.md section 3):
+ * its length, written lower-cased to out[CLASSIFY_TOKEN_MAX + 1], or 0 at
+ * the end. */
+size_t classify_token_next(const char *s, size_t len, size_t *pos, char *out);
+/* The index of a token in the model's vocabulary, or -1. */
+ssize_t classify_model_vocab_find(const struct classify_model *m, const char *tok);
+/* The naive Bayes log-probabilities from the counts. */
+void classify_model_finish(struct classify_model *m);
+/* The token feature t[k] from the vocabulary indexes of a message's
+ * tokens (-1 entries skipped). */
+void classify_model_feature(const struct classify_model *m, const ssize_t *vidx, size_t n,
+			    double *t);
+/* The trained scores z[k]. */
+void classify_model_scores(const struct classify_model *m, const struct classify_feat *x,
+			   size_t nx, const double *t, double *z);
+/* The trained decision (section 6): the target index chosen, given the
+ * hand decision's; z[] filled when the model decided (*decided_r). */
+size_t classify_model_choose(const struct classify_rules *r, const struct classify_model *m,
+			     size_t hand, const struct classify_feat *x, size_t nx,
+			     const double *t, double *z, bool *decided_r);
+/* An empty model for r's rules and the classes cls (target indexes),
+ * with the prior of p. */
+struct classify_model *classify_model_new(const struct classify_rules *r,
+					  const struct classify_train_params *p,
+					  const size_t *cls, size_t n_classes);
+void classify_model_free(struct classify_model **m);
+/* Reads a weights file for r; -1 and "FILE:LINE: reason". */
+int classify_model_load(const struct classify_rules *r, const char *path,
+			struct classify_model **m_r, char **error_r);
 
 /* The index of the category or tag id (len bytes), or -1. */
 ssize_t classify_find_target(const struct classify_rules *r, const char *id, size_t len);

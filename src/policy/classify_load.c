@@ -748,6 +748,11 @@ classify_load_string(const char *name, const char *text, size_t len,
 		classify_prefilter_finish(p.r->pf);
 	for (size_t i = 0; i < p.r->n_rules; i++)
 		atomic_init(&p.r->warned[i], 0);
+	if (opt != NULL && opt->weights != NULL &&
+	    classify_model_load(p.r, opt->weights, &p.r->model, &p.error) < 0) {
+		*rules_r = NULL;
+		goto out;
+	}
 	p.r = NULL;
 	ret = 0;
 out:
@@ -824,6 +829,15 @@ classify_rules_category(const struct classify_rules *r, size_t i)
 	return NULL;
 }
 
+const char *
+classify_rules_category_label(const struct classify_rules *r, size_t i)
+{
+	for (size_t t = 0; t < r->n_targets; t++)
+		if (!r->targets[t].is_tag && i-- == 0)
+			return r->targets[t].label;
+	return NULL;
+}
+
 enum outcome
 classify_rules_category_outcome(const struct classify_rules *r, size_t i)
 {
@@ -831,6 +845,18 @@ classify_rules_category_outcome(const struct classify_rules *r, size_t i)
 		if (!r->targets[t].is_tag && i-- == 0)
 			return r->targets[t].outcome;
 	return OUTCOME_COMPLAINT;
+}
+
+const char *
+classify_rules_fallback(const struct classify_rules *r)
+{
+	return r->targets[r->fallback].id;
+}
+
+const char *
+classify_rules_weights(const struct classify_rules *r)
+{
+	return r->model != NULL ? r->model->file : NULL;
 }
 
 size_t
@@ -872,6 +898,7 @@ classify_rules_free(struct classify_rules **rp)
 	free(r->rules);
 	free(r->warned);
 	classify_prefilter_free(&r->pf);
+	classify_model_free(&r->model);
 	free(r);
 	*rp = NULL;
 }

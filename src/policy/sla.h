@@ -68,6 +68,9 @@ void sla_calendar_free(struct sla_calendar **cal);
 const char *sla_calendar_zone(const struct sla_calendar *cal);
 /* True when t is business time. */
 int sla_calendar_is_open(const struct sla_calendar *cal, time_t t);
+/* The local date of t in the calendar's zone, as days since 1970-01-01
+ * (for counting by day or week in the zone the team works in). */
+long sla_calendar_day(const struct sla_calendar *cal, time_t t);
 
 /* Exactly one of minutes, days is non-zero: "90m"/"2h" -> minutes,
  * "2d" -> days. */

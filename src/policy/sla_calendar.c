@@ -731,6 +731,20 @@ sla_calendar_is_open(const struct sla_calendar *cal, time_t t)
 	return open;
 }
 
+long
+sla_calendar_day(const struct sla_calendar *cal, time_t t)
+{
+	struct sla_tz_saved s;
+	long day;
+
+	if (!sla_time_ok(t))
+		return (long)(t / SLA_DAY);
+	sla_tz_enter(cal, &s);
+	day = sla_local_day(t, NULL);
+	sla_tz_leave(&s);
+	return day;
+}
+
 /* ---- arithmetic ----------------------------------------------------- */
 
 time_t

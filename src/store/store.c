@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 /* A system error of opening or creating the store: a missing directory or
@@ -73,4 +74,26 @@ store_owner_gone(const char *holder, const char *owner)
 	stat[n] = '\0';
 	paren = strrchr(stat, ')');
 	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* The SQL of the backends says the same (STORE_DUE_SQL in store_sqlite.c). */
+time_t
+store_case_due(const struct store_case *c, const char **clock_r)
+{
+	const char *clock = NULL;
+	time_t due = 0;
+
+	if (case_state_is_open(c->state)) {
+		if (c->first_response_at == 0 && c->first_response_due != 0) {
+			due = c->first_response_due;
+			clock = "first response";
+		} else if (c->resolved_at == 0 && c->resolution_due != 0 &&
+			   c->state != CASE_WAITING) {
+			due = c->resolution_due;
+			clock = "resolution";
+		}
+	}
+	if (clock_r != NULL)
+		*clock_r = clock;
+	return due;
 }

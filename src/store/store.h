@@ -95,6 +95,8 @@ struct store_case {
 				    * schema 3 (see caselife_outcome) */
 	enum verdict traffic;      /* VERDICT_NONE: held (policy/traffic.h) */
 	char *traffic_reasons;     /* JSON array of strings; NULL: none */
+	char *owner;               /* the agent who owns it; NULL: nobody */
+	long long merged_into;     /* state merged: the case it joined; else 0 */
 };
 
 struct store_event {
@@ -103,6 +105,7 @@ struct store_event {
 	time_t at;
 	char *kind;
 	char *detail;
+	char *author;              /* the agent who made it; NULL: redress */
 };
 
 struct store_job {
@@ -132,6 +135,24 @@ struct store_case_filter {
 	size_t limit;              /* 0: no limit */
 	long long after_id;        /* only ids above it (paging); 0: any */
 	bool open_only;            /* new, acknowledged, responded, waiting */
+	/* What "case list" asks for (issue 15); zero values: any. */
+	bool by_priority;
+	enum priority priority;    /* with by_priority */
+	const char *category;
+	const char *tag;           /* one of its tags */
+	const char *owner;
+	bool unassigned;           /* no owner */
+	time_t until;              /* created before; 0: any */
+	time_t due_before;         /* its running deadline (store_case_due) at
+				    * or before; 0: any */
+	const char *search;        /* words (all of them) in the subject or
+				    * text of one of its messages */
+	enum store_case_sort {
+		STORE_SORT_ID,         /* oldest first: the default, and paging */
+		STORE_SORT_DUE,        /* running deadline, soonest first; none last */
+		STORE_SORT_CREATED,
+		STORE_SORT_PRIORITY,   /* urgent first, then by id */
+	} sort;
 };
 
 struct store_options {
@@ -211,9 +232,33 @@ int store_case_get(struct store *st, long long id, struct store_case *c_r,
 /* The cases f selects, oldest first: an array of n (store_cases_free). */
 int store_case_list(struct store *st, const struct store_case_filter *f,
 		    struct store_case **cases_r, size_t *n_r, char **error_r);
+/*
+ * The deadline a case's clock is running towards, as "case list" sorts
+ * and filters by it: the first response's until one was made, then the
+ * resolution's (not while waiting: that clock is paused); 0 for a case
+ * that is not open or has no clock.  *clock_r (may be NULL): "first
+ * response", "resolution" or NULL.
+ */
+time_t store_case_due(const struct store_case *c, const char **clock_r);
+/*
+ * Merges case from into case into: from's messages and events become
+ * into's, and from's queued jobs are suppressed with why.  The cases
+ * themselves (from's state and merged_into) are the caller's to write, in
+ * the same transaction.  *n_msgs_r, *n_jobs_r (may be NULL): how many
+ * messages moved and jobs were stopped.
+ */
+int store_case_merge(struct store *st, long long into, long long from, const char *why,
+		     long *n_msgs_r, long *n_jobs_r, char **error_r);
+/* Links cases a and b (either order): 1 linked now, 0 linked already. */
+int store_case_link(struct store *st, long long a, long long b, time_t at,
+		    const char *author, char **error_r);
+/* The cases linked to id, ascending: an array (free()) of n. */
+int store_case_links(struct store *st, long long id, long long **ids_r, size_t *n_r,
+		     char **error_r);
 /* Earlier cases of a customer created at or after since, counted up to
- * limit (all if limit <= 0); held, quarantined and informational cases
- * do not count (a list post or a spam is no earlier complaint). */
+ * limit (all if limit <= 0); held, merged, quarantined and informational
+ * cases do not count (a merged case is part of another; a list post or a
+ * spam is no earlier complaint). */
 int store_case_count_customer(struct store *st, const char *customer,
 			      time_t since, long long except_id, long limit,
 			      long *n_r, char **error_r);
@@ -226,11 +271,21 @@ void store_case_clear(struct store_case *c);
 /* Clears each of n cases and frees the array; NULLs *cases. */
 void store_cases_free(struct store_case **cases, size_t n);
 
+/* An event made by redress itself (author NULL). */
 int store_event_add(struct store *st, long long case_id, time_t at,
 		    const char *kind, const char *detail, char **error_r);
+/* An event made by a person: author is the agent's name (cmd_author());
+ * NULL is redress itself, as store_event_add. */
+int store_event_add_by(struct store *st, long long case_id, time_t at, const char *kind,
+		       const char *detail, const char *author, char **error_r);
 int store_case_events(struct store *st, long long case_id,
 		      struct store_event **ev_r, size_t *n_r, char **error_r);
 void store_events_free(struct store_event **ev, size_t n);
+/* The ids of the cases a person corrected: with at least one event of kind
+ * recategorize, complaint, spam or release ("rules train --from-store"),
+ * in id order; the caller frees *ids_r. */
+int store_cases_corrected(struct store *st, long long **ids_r, size_t *n_r,
+			  char **error_r);
 
 int store_job_add(struct store *st, const struct store_job *j, long long *id_r,
 		  char **error_r);
@@ -286,6 +341,10 @@ int store_acks_to(struct store *st, const char *rcpt, time_t since, long limit,
 /* Reschedules queued jobs of a kind for a case; returns how many moved. */
 int store_jobs_reschedule(struct store *st, long long case_id, enum job_kind kind,
 			  time_t due, long *n_r, char **error_r);
+/* Sends a case's queued escalations and warnings to rcpt instead (the
+ * case changed owner); *n_r (may be NULL): how many. */
+int store_jobs_reroute_staff(struct store *st, long long case_id, const char *rcpt,
+			     long *n_r, char **error_r);
 void store_job_clear(struct store_job *j);
 void store_jobs_free(struct store_job **jobs, size_t n);
 

@@ -35,7 +35,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 10
 #define STORE_MAX_STMTS 64
 
 struct store_stmt {
@@ -151,7 +151,52 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN first_try INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN lease INTEGER;",
-	/* 5 -> 6: the traffic verdict of a case (issue 13: ok, bulk, list,
+	/* 5 -> 6: who made an event (issue 15): the agent's name for what a
+	 * person did from the command line, NULL for what redress did
+	 * itself.  Events from before it are redress's or unknown: NULL. */
+	"ALTER TABLE events ADD COLUMN author TEXT;",
+	/* 6 -> 7: the agent who owns a case (NULL: nobody); escalations and
+	 * warnings about an owned case go to the owner's [agents] address. */
+	"ALTER TABLE cases ADD COLUMN owner TEXT;"
+	"CREATE INDEX cases_owner ON cases(owner);",
+	/* 7 -> 8: full text search over the subjects and text of what
+	 * people wrote ("case list --search"): the messages received, and the
+	 * replies agents sent (source "agent:..."), not our automatic mail
+	 * (an ack's template would match every case).  FTS5 with the messages
+	 * as its external content; triggers keep it in step in the
+	 * transaction that writes a message, so intake's one transaction
+	 * covers it.  The messages stored so far are indexed now. */
+	"CREATE VIRTUAL TABLE message_text USING fts5(subject, text,"
+	"  content='messages', content_rowid='id',"
+	"  tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER message_text_ai AFTER INSERT ON messages"
+	"  WHEN new.direction = 'in' OR new.source LIKE 'agent:%' BEGIN"
+	"  INSERT INTO message_text (rowid, subject, text)"
+	"    VALUES (new.id, new.subject, new.text);"
+	"END;"
+	"CREATE TRIGGER message_text_ad AFTER DELETE ON messages"
+	"  WHEN old.direction = 'in' OR old.source LIKE 'agent:%' BEGIN"
+	"  INSERT INTO message_text (message_text, rowid, subject, text)"
+	"    VALUES ('delete', old.id, old.subject, old.text);"
+	"END;"
+	"CREATE TRIGGER message_text_au AFTER UPDATE OF subject, text ON messages"
+	"  WHEN old.direction = 'in' OR old.source LIKE 'agent:%' BEGIN"
+	"  INSERT INTO message_text (message_text, rowid, subject, text)"
+	"    VALUES ('delete', old.id, old.subject, old.text);"
+	"  INSERT INTO message_text (rowid, subject, text)"
+	"    VALUES (new.id, new.subject, new.text);"
+	"END;"
+	"INSERT INTO message_text (rowid, subject, text)"
+	"  SELECT id, subject, text FROM messages"
+	"  WHERE direction = 'in' OR source LIKE 'agent:%';",
+	/* 8 -> 9: merged and linked cases ("case merge", "case link"): the
+	 * case a merged one joined, and links between cases (a < b). */
+	"ALTER TABLE cases ADD COLUMN merged_into INTEGER;"
+	"CREATE TABLE case_links (a INTEGER NOT NULL REFERENCES cases(id),"
+	"  b INTEGER NOT NULL REFERENCES cases(id), at INTEGER NOT NULL, author TEXT,"
+	"  PRIMARY KEY (a, b)) WITHOUT ROWID;"
+	"CREATE INDEX case_links_b ON case_links(b);",
+	/* 9 -> 10: the traffic verdict of a case (issue 13: ok, bulk, list,
 	 * spam, forged) and its reasons, a JSON array of strings.  Every
 	 * case before it was treated as ok. */
 	"ALTER TABLE cases ADD COLUMN traffic TEXT;"
@@ -988,8 +1033,8 @@ store_message_infos_free(struct store_message_info **msgs, size_t n)
 	" first_response_due, resolution_due, first_response_at, resolved_at," \
 	" first_response_breached, resolution_breached, paused_at, paused_seconds," \
 	" resolution_cause, held_reason, reply_note, last_active_state," \
-	" customer_msgid, customer_refs, outcome, traffic, traffic_reasons"
-#define STORE_CASE_NCOLS 30
+	" customer_msgid, customer_refs, outcome, owner, merged_into, traffic, traffic_reasons"
+#define STORE_CASE_NCOLS 32
 
 static void
 store_case_bind(sqlite3_stmt *s, const struct store_case *c)
@@ -1022,8 +1067,13 @@ store_case_bind(sqlite3_stmt *s, const struct store_case *c)
 	bind_text(s, 26, c->customer_msgid);
 	bind_text(s, 27, c->customer_refs);
 	bind_text(s, 28, outcome_name(c->outcome));
-	bind_text(s, 29, verdict_name(c->traffic));
-	bind_text(s, 30, c->traffic_reasons);
+	bind_text(s, 29, c->owner);
+	if (c->merged_into > 0)
+		sqlite3_bind_int64(s, 30, c->merged_into);
+	else
+		sqlite3_bind_null(s, 30);
+	bind_text(s, 31, verdict_name(c->traffic));
+	bind_text(s, 32, c->traffic_reasons);
 }
 
 /* Reads a case from columns starting at 0 (id) then STORE_CASE_COLS into
@@ -1038,7 +1088,7 @@ store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **
 	    col_priority(st, s, 10, c->id, &c->priority, error_r) < 0 ||
 	    col_case_state(st, s, 25, c->id, &c->last_active_state, error_r) < 0 ||
 	    col_outcome(st, s, 28, c->id, &c->outcome, error_r) < 0 ||
-	    col_verdict(st, s, 29, c->id, &c->traffic, error_r) < 0) {
+	    col_verdict(st, s, 31, c->id, &c->traffic, error_r) < 0) {
 		store_case_init(c);
 		return -1;
 	}
@@ -1066,7 +1116,9 @@ store_case_read(struct store *st, sqlite3_stmt *s, struct store_case *c, char **
 	c->reply_note = col_text(s, 24);
 	c->customer_msgid = col_text(s, 26);
 	c->customer_refs = col_text(s, 27);
-	c->traffic_reasons = col_text(s, 30);
+	c->owner = col_text(s, 29);
+	c->merged_into = sqlite3_column_int64(s, 30);
+	c->traffic_reasons = col_text(s, 32);
 	return 0;
 }
 
@@ -1075,7 +1127,7 @@ store_case_add(struct store *st, const struct store_case *c, long long *id_r,
 	       char **error_r)
 {
 	static const char sql[] = "INSERT INTO cases (" STORE_CASE_COLS ") VALUES ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1091,7 +1143,7 @@ int
 store_case_update(struct store *st, const struct store_case *c, char **error_r)
 {
 	static const char sql[] = "UPDATE cases SET (" STORE_CASE_COLS ") = ("
-		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+		"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1120,27 +1172,109 @@ store_case_get(struct store *st, long long id, struct store_case *c_r, char **er
 	return r;
 }
 
+/* The deadline a case's clock runs towards: store_case_due() in SQL. */
+#define STORE_DUE_SQL \
+	"(CASE WHEN state NOT IN ('new', 'acknowledged', 'responded', 'waiting') THEN NULL" \
+	" WHEN first_response_at IS NULL AND first_response_due IS NOT NULL" \
+	"  THEN first_response_due" \
+	" WHEN resolved_at IS NULL AND state != 'waiting' THEN resolution_due END)"
+#define STORE_LIST_SQL(search, order) "SELECT id, " STORE_CASE_COLS " FROM cases" \
+	" WHERE (?1 IS NULL OR state = ?1)" \
+	" AND (?2 = 0 OR first_response_breached OR resolution_breached)" \
+	" AND (?3 IS NULL OR customer = ?3)" \
+	" AND created >= ?4" \
+	" AND id > ?6" \
+	" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))" \
+	" AND (?8 IS NULL OR priority = ?8)" \
+	" AND (?9 IS NULL OR category = ?9)" \
+	" AND (?10 IS NULL OR instr(' ' || coalesce(tags, '') || ' ', ' ' || ?10 || ' ') > 0)" \
+	" AND (?11 IS NULL OR owner = ?11)" \
+	" AND (?12 = 0 OR owner IS NULL)" \
+	" AND (?13 = 0 OR created < ?13)" \
+	" AND (?14 = 0 OR " STORE_DUE_SQL " <= ?14)" \
+	search order " LIMIT ?5"
+/* Oldest first walks the rowid: the tick pages through every open case
+ * with it, and must not sort the whole table for each page. */
+#define STORE_ORDER_ID " ORDER BY id"
+#define STORE_ORDER_BY \
+	" ORDER BY CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " IS NULL END," \
+	" CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " WHEN 2 THEN created" \
+	"  WHEN 3 THEN CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1" \
+	"   WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END END, id"
+#define STORE_SEARCH_SQL \
+	" AND id IN (SELECT m.case_id FROM message_text t" \
+	"  JOIN messages m ON m.id = t.rowid WHERE message_text MATCH ?15)"
+
+/*
+ * Words for FTS5's MATCH: each word of text as a quoted string, so that
+ * whatever a person types ("don't", "NEAR", a lone quote) is words to
+ * find, never query syntax; all of them must occur.  NULL when text has
+ * no word.
+ */
+static char *
+store_fts_query(const char *text)
+{
+	size_t cap = strlen(text) * 2 + 16, n = 0;
+	char *q = xmalloc(cap);
+	bool any = false;
+
+	for (const char *p = text; *p != '\0';) {
+		size_t len = strcspn(p, " \t\r\n");
+
+		if (len > 0) {
+			if (any)
+				q[n++] = ' ';
+			q[n++] = '"';
+			for (size_t i = 0; i < len; i++) {
+				if (p[i] == '"')
+					q[n++] = '"';
+				q[n++] = p[i];
+			}
+			q[n++] = '"';
+			any = true;
+		}
+		p += len;
+		p += strspn(p, " \t\r\n");
+	}
+	q[n] = '\0';
+	if (!any) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
 int
 store_case_list(struct store *st, const struct store_case_filter *f,
 		struct store_case **cases_r, size_t *n_r, char **error_r)
 {
-	static const char sql[] = "SELECT id, " STORE_CASE_COLS " FROM cases"
-		" WHERE (?1 IS NULL OR state = ?1)"
-		" AND (?2 = 0 OR first_response_breached OR resolution_breached)"
-		" AND (?3 IS NULL OR customer = ?3)"
-		" AND created >= ?4"
-		" AND id > ?6"
-		" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))"
-		" ORDER BY id LIMIT ?5";
-	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	static const char plain_id[] = STORE_LIST_SQL("", STORE_ORDER_ID);
+	static const char plain_by[] = STORE_LIST_SQL("", STORE_ORDER_BY);
+	static const char search_id[] = STORE_LIST_SQL(STORE_SEARCH_SQL, STORE_ORDER_ID);
+	static const char search_by[] = STORE_LIST_SQL(STORE_SEARCH_SQL, STORE_ORDER_BY);
+	const char *sql;
 	struct store_case *v = NULL;
 	size_t n = 0, cap = 0;
+	char *query = NULL;
+	sqlite3_stmt *s;
 	int rc;
 
 	*cases_r = NULL;
 	*n_r = 0;
-	if (s == NULL)
+	if (f->search != NULL) {
+		query = store_fts_query(f->search);
+		if (query == NULL)
+			return 0;   /* no words: nothing matches */
+	}
+	if (f->sort == STORE_SORT_ID)
+		sql = query != NULL ? search_id : plain_id;
+	else
+		sql = query != NULL ? search_by : plain_by;
+	s = store_stmt(st, sql, error_r);
+	if (s == NULL) {
+		free(query);
 		return -1;
+	}
 	bind_text(s, 1, f->by_state ? case_state_name(f->state) : NULL);
 	sqlite3_bind_int(s, 2, f->breached_only);
 	bind_text(s, 3, f->customer);
@@ -1148,6 +1282,18 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	sqlite3_bind_int64(s, 5, f->limit > 0 ? (sqlite3_int64)f->limit : -1);
 	sqlite3_bind_int64(s, 6, f->after_id);
 	sqlite3_bind_int(s, 7, f->open_only);
+	bind_text(s, 8, f->by_priority ? priority_name(f->priority) : NULL);
+	bind_text(s, 9, f->category);
+	bind_text(s, 10, f->tag);
+	bind_text(s, 11, f->owner);
+	sqlite3_bind_int(s, 12, f->unassigned);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)f->until);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)f->due_before);
+	if (query != NULL)
+		sqlite3_bind_text(s, 15, query, -1, SQLITE_TRANSIENT);
+	if (f->sort != STORE_SORT_ID)
+		sqlite3_bind_int(s, 16, (int)f->sort);
+	free(query);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		if (store_case_read(st, s, &v[n], error_r) < 0) {
@@ -1167,6 +1313,86 @@ store_case_list(struct store *st, const struct store_case_filter *f,
 	return 0;
 }
 
+int
+store_case_merge(struct store *st, long long into, long long from, const char *why,
+		 long *n_msgs_r, long *n_jobs_r, char **error_r)
+{
+	static const char msgs[] = "UPDATE messages SET case_id = ?1 WHERE case_id = ?2";
+	static const char evs[] = "UPDATE events SET case_id = ?1 WHERE case_id = ?2";
+	static const char jobs[] = "UPDATE jobs SET state = 'suppressed', last_error = ?3"
+		" WHERE case_id = ?2 AND state = 'queued'";
+	const char *const sqls[] = { msgs, evs, jobs };
+	long n[3] = { 0, 0, 0 };
+
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_stmt *s = store_stmt(st, sqls[i], error_r);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, into);
+		sqlite3_bind_int64(s, 2, from);
+		if (i == 2)
+			bind_text(s, 3, why);
+		if (store_step_done(st, s, error_r, "merge cases") < 0)
+			return -1;
+		n[i] = sqlite3_changes(st->db);
+	}
+	if (n_msgs_r != NULL)
+		*n_msgs_r = n[0];
+	if (n_jobs_r != NULL)
+		*n_jobs_r = n[2];
+	return 0;
+}
+
+int
+store_case_link(struct store *st, long long a, long long b, time_t at, const char *author,
+		char **error_r)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO case_links (a, b, at, author)"
+		" VALUES (min(?1, ?2), max(?1, ?2), ?3, ?4)";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)at);
+	bind_text(s, 4, author);
+	if (store_step_done(st, s, error_r, "link cases") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_case_links(struct store *st, long long id, long long **ids_r, size_t *n_r,
+		 char **error_r)
+{
+	static const char sql[] = "SELECT b FROM case_links WHERE a = ?1"
+		" UNION SELECT a FROM case_links WHERE b = ?1 ORDER BY 1";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	long long *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = sqlite3_column_int64(s, 0);
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_fail(st, rc, error_r, "list links");
+	}
+	*ids_r = v;
+	*n_r = n;
+	return 0;
+}
+
 /* The counts below stop at `limit` (none if it is 0 or less): their
  * callers compare them with a small threshold, and one sender can have
  * thousands of rows (a web form that sends every complaint from one
@@ -1177,7 +1403,7 @@ store_case_count_customer(struct store *st, const char *customer, time_t since,
 {
 	static const char sql[] = "SELECT count(*) FROM (SELECT 1 FROM cases"
 		" WHERE customer = ? AND created >= ? AND id != ?"
-		" AND state NOT IN ('held', 'quarantined', 'informational')"
+		" AND state NOT IN ('held', 'merged', 'quarantined', 'informational')"
 		" LIMIT ?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
@@ -1218,6 +1444,7 @@ store_case_clear(struct store_case *c)
 	free(c->customer_msgid);
 	free(c->customer_refs);
 	free(c->traffic_reasons);
+	free(c->owner);
 	store_case_init(c);
 }
 
@@ -1236,8 +1463,15 @@ int
 store_event_add(struct store *st, long long case_id, time_t at,
 		const char *kind, const char *detail, char **error_r)
 {
+	return store_event_add_by(st, case_id, at, kind, detail, NULL, error_r);
+}
+
+int
+store_event_add_by(struct store *st, long long case_id, time_t at, const char *kind,
+		   const char *detail, const char *author, char **error_r)
+{
 	static const char sql[] =
-		"INSERT INTO events (case_id, at, kind, detail) VALUES (?,?,?,?)";
+		"INSERT INTO events (case_id, at, kind, detail, author) VALUES (?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 
 	if (s == NULL)
@@ -1246,6 +1480,7 @@ store_event_add(struct store *st, long long case_id, time_t at,
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)at);
 	bind_text(s, 3, kind);
 	bind_text(s, 4, detail);
+	bind_text(s, 5, author);
 	return store_step_done(st, s, error_r, "add event");
 }
 
@@ -1253,7 +1488,7 @@ int
 store_case_events(struct store *st, long long case_id, struct store_event **ev_r,
 		  size_t *n_r, char **error_r)
 {
-	static const char sql[] = "SELECT id, case_id, at, kind, detail FROM events"
+	static const char sql[] = "SELECT id, case_id, at, kind, detail, author FROM events"
 		" WHERE case_id = ? ORDER BY id";
 	sqlite3_stmt *s = store_stmt(st, sql, error_r);
 	struct store_event *v = NULL;
@@ -1270,6 +1505,7 @@ store_case_events(struct store *st, long long case_id, struct store_event **ev_r
 		v[n].at = col_time(s, 2);
 		v[n].kind = col_text(s, 3);
 		v[n].detail = col_text(s, 4);
+		v[n].author = col_text(s, 5);
 		n++;
 	}
 	store_done(st, s);
@@ -1282,6 +1518,34 @@ store_case_events(struct store *st, long long case_id, struct store_event **ev_r
 	return 0;
 }
 
+int
+store_cases_corrected(struct store *st, long long **ids_r, size_t *n_r, char **error_r)
+{
+	static const char sql[] = "SELECT DISTINCT case_id FROM events WHERE kind IN"
+		" ('recategorize', 'complaint', 'spam', 'release') ORDER BY case_id";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+	long long *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = sqlite3_column_int64(s, 0);
+	}
+	store_done(st, s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_fail(st, rc, error_r, "list corrected cases");
+	}
+	*ids_r = v;
+	*n_r = n;
+	return 0;
+}
+
 void
 store_events_free(struct store_event **ev, size_t n)
 {
@@ -1290,6 +1554,7 @@ store_events_free(struct store_event **ev, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free((*ev)[i].kind);
 		free((*ev)[i].detail);
+		free((*ev)[i].author);
 	}
 	free(*ev);
 	*ev = NULL;
@@ -1642,6 +1907,25 @@ store_jobs_reschedule(struct store *st, long long case_id, enum job_kind kind,
 	sqlite3_bind_int64(s, 2, case_id);
 	bind_text(s, 3, job_kind_name(kind));
 	if (store_step_done(st, s, error_r, "reschedule jobs") < 0)
+		return -1;
+	if (n_r != NULL)
+		*n_r = sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_jobs_reroute_staff(struct store *st, long long case_id, const char *rcpt,
+			 long *n_r, char **error_r)
+{
+	static const char sql[] = "UPDATE jobs SET rcpt = ? WHERE case_id = ?"
+		" AND state = 'queued' AND kind IN ('escalation', 'warning')";
+	sqlite3_stmt *s = store_stmt(st, sql, error_r);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, rcpt);
+	sqlite3_bind_int64(s, 2, case_id);
+	if (store_step_done(st, s, error_r, "reroute jobs") < 0)
 		return -1;
 	if (n_r != NULL)
 		*n_r = sqlite3_changes(st->db);

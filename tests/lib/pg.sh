@@ -141,9 +141,10 @@ pg_available() {
 # Runs a command as the server's user: "postgres" as root, else ourselves.
 pg_as_owner() {
 	if [ "$(id -u)" = 0 ]; then
-		setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+		env -u LD_PRELOAD -u FAKETIME \
+			setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
 	else
-		"$@"
+		env -u LD_PRELOAD -u FAKETIME "$@"
 	fi
 }
 
@@ -237,7 +238,9 @@ pg_initdb() {
 		echo "max_connections = 100"
 		echo "log_line_prefix = '%m [%p] %q%a '"
 		echo "log_min_messages = warning"
-		echo "dynamic_shared_memory_type = posix"
+		# mmap, not posix: a minimal root (debootstrap) has no
+		# writable /dev/shm for the postgres user.
+		echo "dynamic_shared_memory_type = mmap"
 		printf '%s\n' "$PG_EXTRA"
 	} >>"$PG_DATA/postgresql.conf"
 	[ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA/pg_hba.conf"
@@ -255,7 +258,9 @@ pg_run_server() {
 	[ "$(id -u)" = 0 ] && chown postgres "$PG_DIR/postgres.log"
 	# The listen address and port on the command line: they are what
 	# pg_restart must keep; the rest is in postgresql.conf.
-	(cd "$PG_DIR" && exec timeout -s INT -k 10 "$PG_LIFETIME" \
+	# The server keeps the real clock under libfaketime (check-future):
+	# its semaphore in /dev/shm is not the postgres user's to open.
+	(cd "$PG_DIR" && exec env -u LD_PRELOAD -u FAKETIME timeout -s INT -k 10 "$PG_LIFETIME" \
 		sh -c 'if [ "$(id -u)" = 0 ]; then
 				exec setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
 			else
