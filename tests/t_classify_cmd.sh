@@ -83,4 +83,20 @@ printf '[paths]\nrules = %s\n' "$D/bad-pattern.rules" > redress.conf
 "$REDRESS" classify "$D/thanks.eml" >/dev/null 2>err; is "$?" 78 "classify with bad rules: 78"
 like "$(cat err)" "bad-pattern.rules:8:8: " "classify with bad rules: says where"
 "$REDRESS" rules lint >/dev/null 2>&1; is "$?" 78 "rules lint reads [paths] rules"
+
+# The rules see the sender as "Name <addr>" (redress-rules(5)) in intake as
+# in classify: a rule on the display name files the case as classify says.
+cat > name.rules <<'R'
+threshold 2
+category robot normal "From the robot"
+category other normal "Something else" fallback
+rule robot-name from robot 3 : ^Acme Robot <
+R
+printf 'From: Acme Robot <pat@example.net>\nTo: care@example.com\nSubject: my order\nMessage-ID: <name-1@example.net>\n\nWhere is my order?\n' > name.eml
+printf '[paths]\nrules = %s/name.rules\n[store]\npath = %s/name.db\n' "$T" "$T" > redress.conf
+is "$("$REDRESS" --json classify name.eml | jget 'd["category"]')" "robot" \
+   "classify: a from rule matches the display name"
+"$REDRESS" --now 2026-11-23T10:00:00Z ingest name.eml >/dev/null
+is "$("$REDRESS" --now 2026-11-23T10:00:00Z --json case show 1 | jget 'd["category"]')" "robot" \
+   "intake files it the same (the rules saw \"Name <addr>\" there too)"
 done_testing

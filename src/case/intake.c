@@ -129,6 +129,32 @@ intake_has_words(const char *s)
 	return false;
 }
 
+void
+intake_rules_input(struct intake_rules_input *ri, const struct message *m)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->fresh = message_fresh_text(m->text != NULL ? m->text : "", m->text_len);
+	if (m->from.name != NULL && m->from.addr != NULL)
+		ri->from = xasprintf("%s <%s>", m->from.name, m->from.addr);
+	else
+		ri->from = xstrdup(m->from.addr != NULL ? m->from.addr
+				   : m->from.name != NULL ? m->from.name : "");
+	ri->in.subject = m->subject;
+	ri->in.body = ri->fresh;
+	ri->in.body_len = strlen(ri->fresh);
+	ri->in.from = ri->from;
+	ri->in.headers = m->headers;
+	ri->in.n_headers = m->n_headers;
+}
+
+void
+intake_rules_input_free(struct intake_rules_input *ri)
+{
+	free(ri->fresh);
+	free(ri->from);
+	ri->fresh = ri->from = NULL;
+}
+
 const char *
 intake_unreadable(const struct message *m, const char *raw, size_t len,
 		  const char *envelope_from)
@@ -447,9 +473,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	struct store *st = in->st;
 	struct store_case sc;
 	struct classify_result *cr = NULL;
-	struct classify_input ci = { 0 };
+	struct intake_rules_input ri;
 	const char *rcpt, *used = NULL, *why = NULL;
-	char *fresh = NULL, *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
+	char *customer = NULL, *refs = NULL, *tags = NULL, *hits = NULL;
 	char *note = NULL, *detail = NULL, *why_traffic = NULL, *reasons = NULL;
 	char rate_key[ADDR_MAX], rate_domain[ADDR_MAX];
 	bool ok;
@@ -459,14 +485,8 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	int ret = -1;
 
 	store_case_init(&sc);
-	fresh = message_fresh_text(m->text, m->text_len);
-	ci.subject = m->subject;
-	ci.body = fresh;
-	ci.body_len = strlen(fresh);
-	ci.from = m->from.addr;
-	ci.headers = m->headers;
-	ci.n_headers = m->n_headers;
-	if (classify_run(in->rules, &ci, &cr) < 0) {
+	intake_rules_input(&ri, m);
+	if (classify_run(in->rules, &ri.in, &cr) < 0) {
 		*error_r = xstrdup("classifier failed");
 		goto out;
 	}
@@ -475,8 +495,8 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	if (cr->outcome == OUTCOME_SPAM) {
 		traffic_add_rules(traffic, cr);
 		classify_result_free(&cr);
-		ci.no_spam = true;
-		if (classify_run(in->rules, &ci, &cr) < 0) {
+		ri.in.no_spam = true;
+		if (classify_run(in->rules, &ri.in, &cr) < 0) {
 			*error_r = xstrdup("classifier failed");
 			goto out;
 		}
@@ -660,7 +680,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 			 why);
 	ret = 0;
 out:
-	free(fresh);
+	intake_rules_input_free(&ri);
 	free(customer);
 	free(refs);
 	free(tags);

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "policy/classify.h"
+
 struct config;
 struct identity;
 struct store;
@@ -91,5 +93,20 @@ struct message;
  */
 const char *intake_unreadable(const struct message *m, const char *raw, size_t len,
 			      const char *envelope_from);
+
+/*
+ * What the rules see of a parsed message, the same for intake, "classify"
+ * and "rules train" (so that what is learned and tried is what runs): the
+ * subject, the fresh text (message_fresh_text), the sender as
+ * "Name <addr>" (or the address, or the name; redress-rules(5)) and the
+ * headers.  in borrows from m and from the strings the struct owns;
+ * intake_rules_input_free releases those.
+ */
+struct intake_rules_input {
+	struct classify_input in;
+	char *fresh, *from;
+};
+void intake_rules_input(struct intake_rules_input *ri, const struct message *m);
+void intake_rules_input_free(struct intake_rules_input *ri);
 
 #endif

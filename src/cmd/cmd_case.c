@@ -819,26 +819,14 @@ case_change(struct app *app, struct store *st, int argc, char **argv)
 			a == CASELIFE_RESOLVE ? " [--cause TEXT]" : "");
 		return EX_USAGE;
 	}
-	{
-		char *what = xasprintf("case %s", argv[0]);
-		int bad = cmd_id_arg(what, "case", argv[optind], &id);
-
-		free(what);
-		if (bad != EX_OK)
-			return bad;
-	}
-	if (cmd_author(&author) != EX_OK)
+	if (cmd_case_id_arg(argv[0], argv[optind], &id) != EX_OK ||
+	    cmd_author(&author) != EX_OK)
 		return EX_USAGE;
-	if (store_begin(st, &error) < 0)
-		goto fail;
-	r = store_case_get(st, id, c, &error);
+	r = cmd_case_begin(st, id, c, &error);
 	if (r < 0)
 		goto fail;
-	if (r == 0) {
-		store_rollback(st);
-		fprintf(stderr, "redress: no case %lld\n", id);
+	if (r == 0)
 		return EX_NOINPUT;
-	}
 	r = caselife_apply_by(st, app->cfg->sla, c, a,
 			      a == CASELIFE_RESOLVE ? cause : "by hand", author, app->now,
 			      &error);
@@ -877,33 +865,25 @@ case_hygiene(struct app *app, struct store *st, int argc, char **argv)
 	struct store_case cs, *c = &cs;
 	struct identity *id = NULL;
 	const char *author = NULL;
-	char *error = NULL, *what;
+	char *error = NULL;
 	long long n;
-	int r, bad;
+	int r;
 
 	store_case_init(c);
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "redress: usage: redress case %s ID\n", argv[0]);
 		return EX_USAGE;
 	}
-	what = xasprintf("case %s", argv[0]);
-	bad = cmd_id_arg(what, "case", argv[1], &n);
-	free(what);
-	if (bad != EX_OK)
-		return bad;
-	if (cmd_author(&author) != EX_OK)
+	if (cmd_case_id_arg(argv[0], argv[1], &n) != EX_OK || cmd_author(&author) != EX_OK)
 		return EX_USAGE;
 	if (!spam && identity_new(app->cfg, st, &id, &error) < 0)
 		goto fail;
-	if (store_begin(st, &error) < 0)
-		goto fail;
-	r = store_case_get(st, n, c, &error);
+	r = cmd_case_begin(st, n, c, &error);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
-		store_rollback(st);
 		identity_free(&id);
-		return cmd_no_such("case", n);
+		return EX_NOINPUT;
 	}
 	r = spam ? hygiene_spam(st, c, app->now, author, &error)
 		 : hygiene_release(st, app->cfg, id, c, app->now, author, &error);

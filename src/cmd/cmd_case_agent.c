@@ -341,7 +341,7 @@ cmd_case_pair(struct app *app, struct store *st, int argc, char **argv)
 {
 	bool merge = strcmp(argv[0], "merge") == 0;
 	const char *author;
-	char *error = NULL, *what;
+	char *error = NULL;
 	long long a, b;
 	int r, ret;
 
@@ -350,12 +350,8 @@ cmd_case_pair(struct app *app, struct store *st, int argc, char **argv)
 			merge ? "merge INTO FROM" : "link A B");
 		return EX_USAGE;
 	}
-	what = xasprintf("case %s", argv[0]);
-	ret = cmd_id_arg(what, "case", argv[1], &a);
-	if (ret == EX_OK)
-		ret = cmd_id_arg(what, "case", argv[2], &b);
-	free(what);
-	if (ret != EX_OK || cmd_author(&author) != EX_OK)
+	if (cmd_case_id_arg(argv[0], argv[1], &a) != EX_OK ||
+	    cmd_case_id_arg(argv[0], argv[2], &b) != EX_OK || cmd_author(&author) != EX_OK)
 		return EX_USAGE;
 	if (store_begin(st, &error) < 0)
 		goto fail;
@@ -435,7 +431,7 @@ cmd_case_person(struct app *app, struct store *st, int argc, char **argv)
 	bool note = strcmp(verb, "note") == 0, assign = strcmp(verb, "assign") == 0;
 	int want = note || assign ? 3 : 2;
 	struct store_case cs, *c = &cs;
-	char *error = NULL, *what, *prev = NULL;
+	char *error = NULL, *prev = NULL;
 	const char *kind = NULL;
 	long long id;
 	int r, ret;
@@ -446,9 +442,7 @@ cmd_case_person(struct app *app, struct store *st, int argc, char **argv)
 			note ? " TEXT" : assign ? " AGENT" : "");
 		return EX_USAGE;
 	}
-	what = xasprintf("case %s", verb);
-	ret = cmd_id_arg(what, "case", argv[1], &id);
-	free(what);
+	ret = cmd_case_id_arg(verb, argv[1], &id);
 	if (ret != EX_OK)
 		return ret;
 	if (want == 3)
@@ -465,15 +459,11 @@ cmd_case_person(struct app *app, struct store *st, int argc, char **argv)
 	}
 	if (cmd_author(&author) != EX_OK)
 		return EX_USAGE;
-	if (store_begin(st, &error) < 0)
-		goto fail;
-	r = store_case_get(st, id, c, &error);
+	r = cmd_case_begin(st, id, c, &error);
 	if (r < 0)
 		goto fail;
-	if (r == 0) {
-		store_rollback(st);
-		return cmd_no_such("case", id);
-	}
+	if (r == 0)
+		return EX_NOINPUT;
 	if (note) {
 		kind = "note";
 	} else if (assign) {

@@ -49,14 +49,8 @@ cmd_case_correct(struct app *app, struct store *st, int argc, char **argv)
 			recat ? "recategorize ID CATEGORY" : "complaint ID yes|no");
 		return EX_USAGE;
 	}
-	{
-		char *what = xasprintf("case %s", argv[0]);
-		int bad = cmd_id_arg(what, "case", argv[1], &id);
-
-		free(what);
-		if (bad != EX_OK)
-			return bad;
-	}
+	if (cmd_case_id_arg(argv[0], argv[1], &id) != EX_OK)
+		return EX_USAGE;
 	if (cmd_author(&author) != EX_OK)
 		return EX_USAGE;
 	if (recat) {
@@ -76,15 +70,12 @@ cmd_case_correct(struct app *app, struct store *st, int argc, char **argv)
 		}
 	}
 	store_case_init(c);
-	if (store_begin(st, &error) < 0)
-		goto fail;
-	r = store_case_get(st, id, c, &error);
+	r = cmd_case_begin(st, id, c, &error);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
-		store_rollback(st);
 		classify_rules_free(&rules);
-		return cmd_no_such("case", id);
+		return EX_NOINPUT;
 	}
 	if (recat) {
 		free(c->category);

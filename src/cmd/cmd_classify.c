@@ -26,6 +26,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/xmem.h"
+#include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
@@ -56,12 +57,12 @@ cmd_classify(struct app *app, int argc, char **argv)
 	struct message *m;
 	struct classify_rules *rules = NULL;
 	struct classify_result *res = NULL;
-	struct classify_input in;
+	struct intake_rules_input ri;
 	struct traffic_options topt = { 0 };
 	struct traffic traffic;
 	struct classify_options copt = { 0 };
 	struct buf out;
-	char *raw = NULL, *fresh, *from, *error = NULL;
+	char *raw = NULL, *error = NULL;
 	size_t len;
 	int fd, r, ret = EX_OK;
 
@@ -112,19 +113,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	if (m->problem != NULL)
 		fprintf(stderr, "redress: classify: %s: intake would hold this message: %s\n",
 			file, m->problem);
-	fresh = message_fresh_text(m->text != NULL ? m->text : "", m->text_len);
-	if (m->from.name != NULL && m->from.addr != NULL)
-		from = xasprintf("%s <%s>", m->from.name, m->from.addr);
-	else
-		from = xstrdup(m->from.addr != NULL ? m->from.addr
-			       : m->from.name != NULL ? m->from.name : "");
-	memset(&in, 0, sizeof(in));
-	in.subject = m->subject;
-	in.body = fresh;
-	in.body_len = strlen(fresh);
-	in.from = from;
-	in.headers = m->headers;
-	in.n_headers = m->n_headers;
+	intake_rules_input(&ri, m);
 	/* The traffic verdict, as intake decides it (the envelope sender is
 	 * not known here: Return-Path stands for it). */
 	traffic_init(&traffic);
@@ -132,7 +121,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	topt.trust_headers = app->cfg->spam_trust_headers;
 	traffic_judge(m, NULL, &topt, &traffic);
 	buf_init(&out, BUF_NO_LIMIT);
-	if (classify_run(rules, &in, &res) < 0) {
+	if (classify_run(rules, &ri.in, &res) < 0) {
 		fprintf(stderr, "redress: classify: internal failure in the matcher\n");
 		ret = EX_SOFTWARE;
 	} else if (app->json) {
@@ -168,8 +157,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	traffic_clear(&traffic);
 	classify_result_free(&res);
 	classify_rules_free(&rules);
-	free(from);
-	free(fresh);
+	intake_rules_input_free(&ri);
 	message_free(&m);
 	return ret;
 }

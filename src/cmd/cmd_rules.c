@@ -33,6 +33,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/xmem.h"
+#include "case/intake.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
@@ -281,26 +282,12 @@ rules_add_mail(struct app *app, struct classify_trainer *tr, const char *raw, si
 	       const char *label, char **error_r)
 {
 	struct message *m = message_parse(raw, len, &app->cfg->intake_limits);
-	struct classify_input in;
-	char *fresh, *from;
+	struct intake_rules_input ri;
 	int ret;
 
-	fresh = message_fresh_text(m->text != NULL ? m->text : "", m->text_len);
-	if (m->from.name != NULL && m->from.addr != NULL)
-		from = xasprintf("%s <%s>", m->from.name, m->from.addr);
-	else
-		from = xstrdup(m->from.addr != NULL ? m->from.addr
-			       : m->from.name != NULL ? m->from.name : "");
-	memset(&in, 0, sizeof(in));
-	in.subject = m->subject;
-	in.body = fresh;
-	in.body_len = strlen(fresh);
-	in.from = from;
-	in.headers = m->headers;
-	in.n_headers = m->n_headers;
-	ret = classify_trainer_add(tr, &in, label, error_r);
-	free(fresh);
-	free(from);
+	intake_rules_input(&ri, m);
+	ret = classify_trainer_add(tr, &ri.in, label, error_r);
+	intake_rules_input_free(&ri);
 	message_free(&m);
 	return ret;
 }

@@ -181,6 +181,30 @@ cmd_no_such(const char *noun, long long id)
 	return EX_NOINPUT;
 }
 
+int
+cmd_case_id_arg(const char *action, const char *s, long long *id_r)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "case %s", action);
+	return cmd_id_arg(what, "case", s, id_r);
+}
+
+int
+cmd_case_begin(struct store *st, long long id, struct store_case *c, char **error_r)
+{
+	int r;
+
+	if (store_begin(st, error_r) < 0)
+		return -1;
+	r = store_case_get(st, id, c, error_r);
+	if (r == 0) {
+		store_rollback(st);
+		cmd_no_such("case", id);
+	}
+	return r;
+}
+
 void
 cmd_jobs_json(struct buf *b, const struct store_job *jobs, size_t n)
 {

@@ -21,6 +21,7 @@ struct fetcher;
 struct identity;
 struct intake;
 struct store;
+struct store_case;
 struct store_job;
 
 /* Opens the configured store; on failure logs why and returns EX_*; *st_r
@@ -63,6 +64,15 @@ void cmd_print(struct buf *b);
 int cmd_id_arg(const char *cmd, const char *noun, const char *s, long long *id_r);
 /* Says that there is no case (or job) id; returns EX_NOINPUT. */
 int cmd_no_such(const char *noun, long long id);
+/* cmd_id_arg for "redress case ACTION ID": the message names "case ACTION". */
+int cmd_case_id_arg(const char *action, const char *s, long long *id_r);
+/*
+ * Begins a transaction and reads case id into c (initialised by the
+ * caller): 1 read, in the transaction; 0 no such case (rolled back, and
+ * said as cmd_no_such() says it: exit EX_NOINPUT); -1 a store error
+ * (*error_r; the caller rolls back).
+ */
+int cmd_case_begin(struct store *st, long long id, struct store_case *c, char **error_r);
 
 /*
  * Who is at the keyboard, for the author of the events a command makes

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/num.h"
 #include "base/xmem.h"
 #include "net/curl_dl.h"
 #include "net/rspamd.h"
@@ -61,22 +62,7 @@ rspamd_value(const char *json, const char *key)
 static int
 rspamd_number(const char *p, double *v_r)
 {
-	double v = 0, scale = 1;
-	bool neg = false, any = false;
-
-	if (p == NULL)
-		return -1;
-	if (*p == '-')
-		neg = *p++ == '-';
-	for (; *p >= '0' && *p <= '9'; p++, any = true)
-		v = v * 10 + (*p - '0');
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, any = true)
-			v += (*p - '0') * (scale /= 10);
-	if (!any)
-		return -1;
-	*v_r = neg ? -v : v;
-	return 0;
+	return num_decimal(p, v_r) != NULL ? 0 : -1;
 }
 
 int

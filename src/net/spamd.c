@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/num.h"
 #include "base/xmem.h"
 #include "net/spamd.h"
 
@@ -150,22 +151,9 @@ spamd_send_all(int fd, const char *p, size_t n, long long deadline)
 static const char *
 spamd_number(const char *p, double *v_r)
 {
-	double v = 0, scale = 1;
-	bool neg = false, any = false;
-
 	while (*p == ' ')
 		p++;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	for (; *p >= '0' && *p <= '9'; p++, any = true)
-		v = v * 10 + (*p - '0');
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, any = true)
-			v += (*p - '0') * (scale /= 10);
-	if (!any)
-		return NULL;
-	*v_r = neg ? -v : v;
-	return p;
+	return num_decimal(p, v_r);
 }
 
 /* Reads spamd's answer in buf (n bytes, NUL-terminated). */
