@@ -78,6 +78,13 @@ is "$(cat err)" "$D/bad-pattern.rules:8:8: rule \"bad\": missing closing parenth
 "$REDRESS" rules 2>/dev/null; is "$?" 64 "rules without lint: 64"
 "$REDRESS" rules lint --help >/dev/null; is "$?" 0 "rules lint --help exits 0"
 
+# A customer may write in any language, and of a discount (优惠) at that:
+# the default spam rules read the words of bulk mail, not a script.
+printf 'From: Li <li@example.net>\nSubject: =?UTF-8?B?5LyY5oOg5Yi4?=\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n%s\n' \
+	'你们的优惠券不能用，我很生气。' > cjk.eml
+is "$("$REDRESS" --json classify cjk.eml | jget 'd["outcome"], d["traffic"]')" "complaint ok" \
+   "a complaint in Chinese about a discount coupon is no spam"
+
 # classify refuses to run with a bad rules file from the config.
 printf '[paths]\nrules = %s\n' "$D/bad-pattern.rules" > redress.conf
 "$REDRESS" classify "$D/thanks.eml" >/dev/null 2>err; is "$?" 78 "classify with bad rules: 78"
