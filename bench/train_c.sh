@@ -309,7 +309,7 @@ w("Cost per message with learned weights: %.2fx %s (issue 14 allows 1.5x). Best 
                            os.environ.get("SECONDS_PER_RUN", "2")))
 w("")
 w("Learned against hand weights in the same build: %.2fx. The machine is shared and runs vary by 10 to"
-  " 15%%: read these as \"well within 1.5x\", not to the digit." % (sh / sl))
+  " 15%%, more under load: compare runs made on a quiet machine, not to the digit." % (sh / sl))
 text = "\n".join(L) + "\n"
 if sys.argv[1] == "-":
     sys.stdout.write(text)
