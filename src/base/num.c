@@ -14,7 +14,7 @@
 const char *
 num_decimal(const char *p, double *v_r)
 {
-	double v = 0, scale = 1;
+	double v = 0;
 	bool neg = false, any = false;
 
 	if (p == NULL)
@@ -23,9 +23,12 @@ num_decimal(const char *p, double *v_r)
 		neg = *p++ == '-';
 	for (; *p >= '0' && *p <= '9'; p++, any = true)
 		v = v * 10 + (*p - '0');
-	if (*p == '.')
+	if (*p == '.') {
+		double scale = 1;
+
 		for (p++; *p >= '0' && *p <= '9'; p++, any = true)
 			v += (*p - '0') * (scale /= 10);
+	}
 	if (!any)
 		return NULL;
 	*v_r = neg ? -v : v;

@@ -131,7 +131,6 @@ hygiene_release(struct store *st, const struct config *cfg, const struct identit
 		 * released is a complaint until someone says otherwise. */
 		o = OUTCOME_COMPLAINT;
 		c->outcome = o;
-		c->complaint = true;
 	}
 	c->complaint = o == OUTCOME_COMPLAINT;
 	detail = xasprintf("released by a person (was %s): answered and clocked from now",

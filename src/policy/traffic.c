@@ -107,7 +107,7 @@ traffic_word(const char *v, char *w, size_t n)
 static void
 traffic_forged(const struct message *m, const struct traffic_options *o, struct traffic *t)
 {
-	char id[128], r[TRAFFIC_MAX_REASON];
+	char id[128];
 	const char *how;
 	char *domain;
 
@@ -118,6 +118,8 @@ traffic_forged(const struct message *m, const struct traffic_options *o, struct 
 		return;
 	if (authres_forged((const char *const *)m->auth_results, m->n_auth_results,
 			   o->authserv_id, domain, &how, id, sizeof(id))) {
+		char r[TRAFFIC_MAX_REASON];
+
 		snprintf(r, sizeof(r), "%s=%s (Authentication-Results of %s)", how, domain, id);
 		traffic_add(t, VERDICT_FORGED, r);
 	}
