@@ -133,11 +133,12 @@ is "$(cat "$T"/claims.c* | sort -n | uniq | wc -l | tr -d ' ')" 200 "four concur
 is "$(cat "$T"/claims.c* | wc -l | tr -d ' ')" 200 "and none twice"
 is "$(pg_psql "SELECT count(*) FROM jobs WHERE owner IS NULL OR owner NOT IN ('c1','c2','c3','c4')")" 0 \
 	"every job has its claimer as owner"
-# A claim whose lease expired (its node died) is claimed again.
+# A claim whose lease expired (its node died) is claimed again.  (RETURNING
+# gives the rows in no promised order: sorted.)
 pg_psql "UPDATE jobs SET owner = 'dead', lease_until = now() - interval '1 s' WHERE id <= 5" >/dev/null
 is "$(pg_psql "UPDATE jobs SET owner = 'n2', lease_until = now() + interval '30 s'
 	WHERE id IN (SELECT id FROM jobs WHERE owner IS NULL OR lease_until < now()
-		ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED) RETURNING id" | tr '\n' ' ')" "1 2 3 4 5 " \
+		ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED) RETURNING id" | sort -n | tr '\n' ' ')" "1 2 3 4 5 " \
 	"jobs whose lease expired are claimed again, the live ones are not"
 
 # --- advisory lock, pg_kill_backends -----------------------------------------
