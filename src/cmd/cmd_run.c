@@ -78,6 +78,8 @@ run_restart_needed(const struct config *old, const struct config *cfg)
 
 	if (!run_same(old->store_path, cfg->store_path))
 		section = "store", key = "path";
+	else if (!run_same(old->store_url, cfg->store_url))
+		section = "store", key = "url";
 	else if (old->store_busy_timeout != cfg->store_busy_timeout)
 		section = "store", key = "busy_timeout";
 	else if (!run_same(old->imap_url, cfg->imap_url))

@@ -120,7 +120,7 @@ cmd_send(struct app *app, int argc, char **argv)
 			log_error("%s", error);
 		else
 			log_error("another sender is running (lock \"send\" in %s)",
-				  app->cfg->store_path);
+				  store_name(st));
 		free(error);
 		outbox_free(&ob);
 		identity_free(&id);

@@ -138,7 +138,8 @@ cmd_open_store(struct app *app, struct store **st_r)
 	};
 	char *error = NULL;
 
-	if (store_open(app->cfg->store_path, &opt, st_r, &error) < 0) {
+	if (store_open(app->cfg->store_url != NULL ? app->cfg->store_url : app->cfg->store_path,
+		       &opt, st_r, &error) < 0) {
 		log_error("%s", error);
 		free(error);
 		return store_temporary(*st_r) ? EX_TEMPFAIL : EX_UNAVAILABLE;

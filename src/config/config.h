@@ -63,6 +63,7 @@ struct config {
 
 	/* [store] */
 	char *store_path;
+	char *store_url;          /* postgresql://...: that store, not path's */
 	long store_busy_timeout;  /* milliseconds */
 	bool store_others_may_read; /* accept a store other users can read */
 

@@ -11,14 +11,105 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
+#include "base/xmem.h"
 #include "store/store.h"
 #include "store/store_int.h"
+
+/* A [store] url names a PostgreSQL database (libpq's URI forms). */
+static bool
+store_is_url(const char *where)
+{
+	return strncmp(where, "postgresql://", 13) == 0 ||
+	       strncmp(where, "postgres://", 11) == 0;
+}
+
+int
+store_open(const char *where, const struct store_options *opt, struct store **st_r,
+	   char **error_r)
+{
+	if (store_is_url(where))
+		return store_pg_open(where, opt, st_r, error_r);
+	return store_sqlite_open(where, opt, st_r, error_r);
+}
+
+void
+store_close(struct store **stp)
+{
+	if (*stp == NULL)
+		return;
+	(*stp)->be->close(*stp);
+	*stp = NULL;
+}
+
+bool
+store_temporary(const struct store *st)
+{
+	return st == NULL || st->temporary;
+}
+
+const char *
+store_name(const struct store *st)
+{
+	return st->name;
+}
+
+const char *
+store_kind(const struct store *st)
+{
+	return st->be->name;
+}
+
+int
+store_begin(struct store *st, char **error_r)
+{
+	return st->be->begin(st, error_r);
+}
+
+int
+store_commit(struct store *st, char **error_r)
+{
+	return st->be->commit(st, error_r);
+}
+
+void
+store_rollback(struct store *st)
+{
+	st->be->rollback(st);
+}
+
+int
+store_durable(struct store *st, bool full, char **error_r)
+{
+	return st->be->durable(st, full, error_r);
+}
+
+int
+store_sync(struct store *st, char **error_r)
+{
+	return st->be->sync(st, error_r);
+}
+
+int
+store_error(struct store *st, char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	st->temporary = false;
+	*error_r = xasprintf("store %s: %s", st->name, what);
+	free(what);
+	return -1;
+}
 
 /* A system error of opening or creating the store: a missing directory or
  * a permission is for the admin to fix; the rest may pass. */

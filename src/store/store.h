@@ -171,6 +171,10 @@ int store_open(const char *path, const struct store_options *opt,
 	       struct store **st_r, char **error_r);
 void store_close(struct store **st);
 bool store_temporary(const struct store *st);
+/* The store for messages: its path, or its URL without the password. */
+const char *store_name(const struct store *st);
+/* Which backend: "sqlite" or "postgresql". */
+const char *store_kind(const struct store *st);
 
 /* Transactions: BEGIN IMMEDIATE, so that writers never deadlock. */
 int store_begin(struct store *st, char **error_r);
