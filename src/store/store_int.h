@@ -22,6 +22,8 @@
 struct store;
 struct store_stmt;   /* a backend's prepared statement */
 
+enum store_value { STORE_NULL, STORE_INT, STORE_TEXT, STORE_BLOB };
+
 struct store_backend {
 	const char *name;      /* "sqlite", "postgresql" */
 	/*
@@ -45,6 +47,11 @@ struct store_backend {
 	long long (*col_int64)(struct store_stmt *s, int i);
 	const char *(*col_text)(struct store_stmt *s, int i);
 	const void *(*col_blob)(struct store_stmt *s, int i, size_t *len_r);
+	/* What a row holds, for the export of whole tables (store_dump.c):
+	 * how many columns, each one's name and kind of value. */
+	int (*col_count)(struct store_stmt *s);
+	const char *(*col_name)(struct store_stmt *s, int i);
+	enum store_value (*col_type)(struct store_stmt *s, int i);
 	/* Rows changed by the last statement that was stepped to its end. */
 	long (*changes)(struct store *st);
 
@@ -59,6 +66,9 @@ struct store_backend {
 	 * transaction holds (FOR UPDATE SKIP LOCKED); SQLite's one writer
 	 * has nothing to skip. */
 	bool skip_locked;
+	/* After rows were written with their ids (store import): the next
+	 * id of each table follows the highest.  NULL: nothing to do. */
+	int (*ids_follow)(struct store *st, const char *table, char **error_r);
 	/* Full text search: the condition on a case id ("id IN (...)")
 	 * with parameter ?15, and the query text for it (NULL: no words). */
 	const char *search_sql;
@@ -95,6 +105,9 @@ db_done(struct store *st, struct store_stmt *s)
 #define db_col_text(st, s, i)           ((st)->be->col_text((s), (i)))
 #define db_col_blob(st, s, i, len_r)    ((st)->be->col_blob((s), (i), (len_r)))
 #define db_changes(st)                  ((st)->be->changes(st))
+#define db_col_count(st, s)             ((st)->be->col_count(s))
+#define db_col_name(st, s, i)           ((st)->be->col_name((s), (i)))
+#define db_col_type(st, s, i)           ((st)->be->col_type((s), (i)))
 
 /* Fails with a message that is not temporary: -1. */
 int store_error(struct store *st, char **error_r, const char *fmt, ...)

@@ -317,7 +317,7 @@ pg_bind_blob(struct store_stmt *s, int i, const void *v, size_t len)
 
 /* Prepares s on the server, if this connection has not yet. */
 static int
-pg_server_prepare(struct pg_store *q, struct pg_stmt *s, char **error_r)
+pg_server_prepare(struct pg_store *q, struct pg_stmt *s, char **error_r, const char *what)
 {
 	PGresult *res;
 	int r = 0;
@@ -326,7 +326,7 @@ pg_server_prepare(struct pg_store *q, struct pg_stmt *s, char **error_r)
 		return 0;
 	res = PQprepare(q->conn, s->name, s->text, s->nparams, s->types);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		r = pg_fail(q, res, error_r, "prepare");
+		r = pg_fail(q, res, error_r, what);
 	else
 		s->prepared = q->generation;
 	PQclear(res);
@@ -342,7 +342,7 @@ pg_step(struct store *st, struct store_stmt *ss, char **error_r, const char *wha
 	if (s->res == NULL) {
 		ExecStatusType status;
 
-		if (pg_connected(q, error_r) < 0 || pg_server_prepare(q, s, error_r) < 0)
+		if (pg_connected(q, error_r) < 0 || pg_server_prepare(q, s, error_r, what) < 0)
 			return -1;
 		s->res = PQexecPrepared(q->conn, s->name, s->nparams, s->values, s->lengths,
 					s->formats, 1);
@@ -404,6 +404,61 @@ pg_col_blob(struct store_stmt *ss, int i, size_t *len_r)
 		return NULL;
 	*len_r = (size_t)PQgetlength(s->res, s->row, i);
 	return PQgetvalue(s->res, s->row, i);
+}
+
+static int
+pg_col_count(struct store_stmt *ss)
+{
+	struct pg_stmt *s = PS(ss);
+
+	return s->res != NULL ? PQnfields(s->res) : 0;
+}
+
+static const char *
+pg_col_name(struct store_stmt *ss, int i)
+{
+	return PQfname(PS(ss)->res, i);
+}
+
+/* By type OID (pg_type.h, which libpq-dev does not ship). */
+static enum store_value
+pg_col_type(struct store_stmt *ss, int i)
+{
+	struct pg_stmt *s = PS(ss);
+
+	if (s->res == NULL || s->row >= s->nrows || PQgetisnull(s->res, s->row, i))
+		return STORE_NULL;
+	switch (PQftype(s->res, i)) {
+	case 20:   /* int8 */
+	case 21:   /* int2 */
+	case 23:   /* int4 */
+		return STORE_INT;
+	case 17:   /* bytea */
+		return STORE_BLOB;
+	default:
+		return STORE_TEXT;
+	}
+}
+
+/* The sequence of a table's id follows the highest id in it. */
+static int
+pg_ids_follow(struct store *st, const char *table, char **error_r)
+{
+	struct pg_store *q = pg(st);
+	char *ident, *sql;
+	int r;
+
+	if (pg_connected(q, error_r) < 0)
+		return -1;
+	ident = PQescapeIdentifier(q->conn, table, strlen(table));
+	if (ident == NULL)
+		return pg_fail(q, NULL, error_r, "quote a table name");
+	sql = xasprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'),"
+			" coalesce((SELECT max(id) FROM %s), 0) + 1, false)", table, ident);
+	PQfreemem(ident);
+	r = pg_exec(q, sql, error_r, "set the next id");
+	free(sql);
+	return r;
 }
 
 static long
@@ -601,14 +656,21 @@ static const char pg_schema[] =
 static int
 pg_version(struct pg_store *q, int *version_r, char **error_r)
 {
-	PGresult *res = PQexec(q->conn, "SELECT CASE WHEN to_regclass('schema_version')"
-			       " IS NULL THEN 0 ELSE (SELECT max(version) FROM schema_version) END");
+	PGresult *res = PQexec(q->conn, "SELECT to_regclass('schema_version') IS NOT NULL");
 	int r = 0;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		r = pg_fail(q, res, error_r, "schema version");
-	else
-		*version_r = atoi(PQgetvalue(res, 0, 0));
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		*version_r = 0;
+	} else {
+		PQclear(res);
+		res = PQexec(q->conn, "SELECT max(version) FROM schema_version");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+			r = pg_fail(q, res, error_r, "schema version");
+		else
+			*version_r = atoi(PQgetvalue(res, 0, 0));
+	}
 	PQclear(res);
 	return r;
 }
@@ -731,6 +793,10 @@ static const struct store_backend pg_backend = {
 	.col_int64 = pg_col_int64,
 	.col_text = pg_col_text,
 	.col_blob = pg_col_blob,
+	.col_count = pg_col_count,
+	.col_name = pg_col_name,
+	.col_type = pg_col_type,
+	.ids_follow = pg_ids_follow,
 	.changes = pg_changes,
 	.begin = pg_begin,
 	.commit = pg_commit,

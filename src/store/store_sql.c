@@ -573,17 +573,17 @@ store_case_get(struct store *st, long long id, struct store_case *c_r, char **er
 	"  THEN first_response_due" \
 	" WHEN resolved_at IS NULL AND state != 'waiting' THEN resolution_due END)"
 #define STORE_LIST_SQL(search, order) "SELECT id, " STORE_CASE_COLS " FROM cases" \
-	" WHERE (?1 IS NULL OR state = ?1)" \
-	" AND (?2 = 0 OR first_response_breached != 0 OR resolution_breached != 0)" \
-	" AND (?3 IS NULL OR customer = ?3)" \
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)" \
+	" AND (CAST(?2 AS INTEGER) = 0 OR first_response_breached != 0 OR resolution_breached != 0)" \
+	" AND (CAST(?3 AS TEXT) IS NULL OR customer = ?3)" \
 	" AND created >= ?4" \
 	" AND id > ?6" \
-	" AND (?7 = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))" \
-	" AND (?8 IS NULL OR priority = ?8)" \
-	" AND (?9 IS NULL OR category = ?9)" \
-	" AND (?10 IS NULL OR instr(' ' || coalesce(tags, '') || ' ', ' ' || CAST(?10 AS TEXT) || ' ') > 0)" \
-	" AND (?11 IS NULL OR owner = ?11)" \
-	" AND (?12 = 0 OR owner IS NULL)" \
+	" AND (CAST(?7 AS INTEGER) = 0 OR state IN ('new', 'acknowledged', 'responded', 'waiting'))" \
+	" AND (CAST(?8 AS TEXT) IS NULL OR priority = ?8)" \
+	" AND (CAST(?9 AS TEXT) IS NULL OR category = ?9)" \
+	" AND (CAST(?10 AS TEXT) IS NULL OR instr(' ' || coalesce(tags, '') || ' ', ' ' || CAST(?10 AS TEXT) || ' ') > 0)" \
+	" AND (CAST(?11 AS TEXT) IS NULL OR owner = ?11)" \
+	" AND (CAST(?12 AS INTEGER) = 0 OR owner IS NULL)" \
 	" AND (CAST(?13 AS BIGINT) = 0 OR created < ?13)" \
 	" AND (CAST(?14 AS BIGINT) = 0 OR " STORE_DUE_SQL " <= ?14)" \
 	search order " LIMIT ?5"
@@ -591,8 +591,8 @@ store_case_get(struct store *st, long long id, struct store_case *c_r, char **er
  * with it, and must not sort the whole table for each page. */
 #define STORE_ORDER_ID " ORDER BY id"
 #define STORE_ORDER_BY \
-	" ORDER BY CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " IS NULL END," \
-	" CASE ?16 WHEN 1 THEN " STORE_DUE_SQL " WHEN 2 THEN created" \
+	" ORDER BY CASE CAST(?16 AS INTEGER) WHEN 1 THEN " STORE_DUE_SQL " IS NULL END," \
+	" CASE CAST(?16 AS INTEGER) WHEN 1 THEN " STORE_DUE_SQL " WHEN 2 THEN created" \
 	"  WHEN 3 THEN CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1" \
 	"   WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END END, id"
 
@@ -1165,7 +1165,7 @@ store_jobs_release_stale(struct store *st, const char *self, time_t now,
 	static const char owners[] = "SELECT DISTINCT owner FROM jobs"
 		" WHERE state = 'sending' AND lease >= ? AND owner IS NOT NULL";
 	static const char sql[] = "UPDATE jobs SET state = 'queued', owner = NULL,"
-		" lease = NULL WHERE state = 'sending' AND ((?2 IS NULL AND"
+		" lease = NULL WHERE state = 'sending' AND ((CAST(?2 AS TEXT) IS NULL AND"
 		" (lease IS NULL OR lease < ?1 OR owner IS NULL)) OR owner = ?2)";
 	struct store_stmt *s = db_prepare(st, owners, error_r);
 	char **gone = NULL;

@@ -344,6 +344,34 @@ sq_col_blob(struct store_stmt *s, int i, size_t *len_r)
 	return v;
 }
 
+static int
+sq_col_count(struct store_stmt *s)
+{
+	return sqlite3_column_count(SQ(s));
+}
+
+static const char *
+sq_col_name(struct store_stmt *s, int i)
+{
+	return sqlite3_column_name(SQ(s), i);
+}
+
+static enum store_value
+sq_col_type(struct store_stmt *s, int i)
+{
+	switch (sqlite3_column_type(SQ(s), i)) {
+	case SQLITE_INTEGER:
+		return STORE_INT;
+	case SQLITE_TEXT:
+		return STORE_TEXT;
+	case SQLITE_BLOB:
+		return STORE_BLOB;
+	default:
+		/* NULL, and the REAL no column of ours holds */
+		return STORE_NULL;
+	}
+}
+
 static long
 sq_changes(struct store *st)
 {
@@ -764,6 +792,9 @@ static const struct store_backend sq_backend = {
 	.col_int64 = sq_col_int64,
 	.col_text = sq_col_text,
 	.col_blob = sq_col_blob,
+	.col_count = sq_col_count,
+	.col_name = sq_col_name,
+	.col_type = sq_col_type,
 	.changes = sq_changes,
 	.begin = sq_begin,
 	.commit = sq_commit,
