@@ -254,7 +254,6 @@ fetch_new(const struct config *cfg, struct store *st, const char *password,
 	  volatile const bool *stop, struct fetcher **f_r, char **error_r)
 {
 	struct fetcher *f = xcalloc(1, sizeof(*f));
-	char host[64] = "localhost";
 	int r;
 
 	*f_r = NULL;
@@ -263,8 +262,7 @@ fetch_new(const struct config *cfg, struct store *st, const char *password,
 	f->stop = stop;
 	f->password = password != NULL ? xstrdup(password) : NULL;
 	f->lock = xasprintf("fetch:%s", cfg->imap_url);
-	gethostname(host, sizeof(host) - 1);
-	snprintf(f->owner, sizeof(f->owner), "%ld@%s", (long)getpid(), host);
+	config_owner(cfg, f->owner, sizeof(f->owner));
 	r = store_lock(st, f->lock, f->owner, time(NULL), fetch_lock_ttl(cfg), error_r);
 	if (r <= 0) {
 		f->owner[0] = '\0';  /* not ours: nothing to release */

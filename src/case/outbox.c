@@ -203,8 +203,6 @@ outbox_new(const struct config *cfg, const struct identity *id, struct store *st
 	   bool dry_run, struct outbox **ob_r, char **error_r)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
-	char host[64] = "localhost";
-
 	*ob_r = NULL;
 	ob->cfg = cfg;
 	ob->sla = cfg->sla;
@@ -213,8 +211,7 @@ outbox_new(const struct config *cfg, const struct identity *id, struct store *st
 	ob->dry_run = dry_run;
 	ob->lifetime = cfg->smtp_lifetime;
 	ob->lease = cfg->smtp_lease;
-	gethostname(host, sizeof(host) - 1);
-	snprintf(ob->owner, sizeof(ob->owner), "%ld@%s", (long)getpid(), host);
+	config_owner(cfg, ob->owner, sizeof(ob->owner));
 	if (template_set_load(cfg->paths_templates, &ob->templates, error_r) < 0 ||
 	    (!dry_run && outbox_mailer_open(ob, error_r) < 0)) {
 		outbox_free(&ob);

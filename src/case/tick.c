@@ -169,7 +169,7 @@ tick_run(struct store *st, const struct config *cfg, time_t now, struct tick_sta
 	struct store_case_filter f = { 0 };
 	struct store_case *cases = NULL;
 	size_t n = 0;
-	int ret = -1;
+	int ret = -1, r;
 
 	/* A page of cases at a time: memory stays flat however many there are. */
 	f.limit = TICK_PAGE;
@@ -186,9 +186,17 @@ tick_run(struct store *st, const struct config *cfg, time_t now, struct tick_sta
 			stats->checked++;
 			if (store_begin(st, error_r) < 0)
 				goto out;
+			/* The case as it is now, inside the transaction: another
+			 * ticker (cron's beside the daemon's, another node's) may
+			 * have marked the breach since the page was read, and it
+			 * must escalate once. */
+			store_case_clear(&cases[i]);
+			r = store_case_get(st, f.after_id, &cases[i], error_r);
 			/* An owned case's mail goes to its owner ([agents]). */
-			if (tick_case(st, cfg, sla, config_escalate_for(cfg, cases[i].owner)->addr,
-				      &cases[i], now, stats, error_r) < 0) {
+			if (r < 0 || (r > 0 && case_state_is_open(cases[i].state) &&
+				      tick_case(st, cfg, sla,
+						config_escalate_for(cfg, cases[i].owner)->addr,
+						&cases[i], now, stats, error_r) < 0)) {
 				store_rollback(st);
 				goto out;
 			}

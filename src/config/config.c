@@ -74,6 +74,7 @@ struct config_where {
 static const struct config_key config_keys[] = {
 	{ "store", "path", CONFIG_STR, S(store_path), "redress.db", 0, 0, NULL, false },
 	{ "store", "url", CONFIG_STR, S(store_url), NULL, 0, 0, NULL, true },
+	{ "store", "node", CONFIG_STR, S(store_node), NULL, 0, 0, NULL, false },
 	{ "store", "busy_timeout", CONFIG_LONG, S(store_busy_timeout), "10000", 0, 600000, NULL, false },
 	{ "store", "others_may_read", CONFIG_BOOL, S(store_others_may_read), "no", 0, 0, NULL, false },
 

@@ -64,6 +64,8 @@ struct config {
 	/* [store] */
 	char *store_path;
 	char *store_url;          /* postgresql://...: that store, not path's */
+	char *store_node;         /* this node's name in locks and claims;
+				   * NULL: the host name (config_node) */
 	long store_busy_timeout;  /* milliseconds */
 	bool store_others_may_read; /* accept a store other users can read */
 
@@ -185,6 +187,9 @@ int config_load(const char *path, struct config **cfg_r, char **error_r);
  */
 int config_find_and_load(const char *explicit_path, struct config **cfg_r,
 			 char **error_r);
+/* This process's name in the store's locks and claims: "PID@NODE", NODE
+ * from [store] node or the host name; cut to size. */
+void config_owner(const struct config *cfg, char *owner, size_t size);
 /* "FILE:LINE" of a key as set, or "FILE: [section] key (default)" when it
  * was not; static, valid until the next call. */
 const char *config_where(const struct config *cfg, const char *section,

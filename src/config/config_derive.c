@@ -31,8 +31,10 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/xmem.h"
 #include "config/config.h"
@@ -289,4 +291,15 @@ config_underive(struct config *cfg)
 		free(cfg->agents[i].box.addr);
 		memset(&cfg->agents[i].box, 0, sizeof(cfg->agents[i].box));
 	}
+}
+
+void
+config_owner(const struct config *cfg, char *owner, size_t size)
+{
+	char host[64] = "localhost";
+
+	if (cfg->store_node == NULL)
+		gethostname(host, sizeof(host) - 1);
+	snprintf(owner, size, "%ld@%s", (long)getpid(),
+		 cfg->store_node != NULL ? cfg->store_node : host);
 }
