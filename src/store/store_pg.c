@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "base/xmem.h"
+#include "store/pq_dl.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -761,15 +762,23 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	parsed = PQconninfoParse(url, &err);
 	if (parsed == NULL) {
 		/* libpq's reason never quotes the URL's password back. */
-		store_error(&q->st, error_r, "not a PostgreSQL URL: %s",
-			    err != NULL ? strtok(err, "\n") : "out of memory");
+		if (err != NULL)
+			store_error(&q->st, error_r, "not a PostgreSQL URL: %s", strtok(err, "\n"));
+		else
+			store_error(&q->st, error_r, "cannot load libpq (Debian package libpq5): %s",
+				    pq_dl_error());
 		PQfreemem(err);
 		return -1;
 	}
 	PQconninfoFree(parsed);
 	q->conn = PQconnectdbParams(keys, values, 1);
 	q->generation = 1;
-	if (q->conn == NULL || PQstatus(q->conn) != CONNECTION_OK)
+	if (q->conn == NULL) {
+		store_error(&q->st, error_r, "cannot load libpq (Debian package libpq5): %s",
+			    pq_dl_error());
+		return -1;
+	}
+	if (PQstatus(q->conn) != CONNECTION_OK)
 		return pg_fail(q, NULL, error_r, "connect");
 	/* A writer waits for another's lock at most as long as SQLite's
 	 * would; then the failure is temporary (55P03). */
