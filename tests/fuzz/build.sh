@@ -29,6 +29,8 @@ mods="libetpan libcurl libpcre2-8 sqlite3 gnutls inih"
 # Debian's libetpan.pc carries -specs=...no-pie-link.specs (see configure.ac).
 pc_cflags=$(pkg-config --cflags $mods | sed -e 's/-specs=[^ ]*//g')
 pc_libs=$(pkg-config --libs $mods | sed -e 's/-specs=[^ ]*//g')
+# libpq's headers only: src/store/pq_dl.c loads the library itself.
+pc_cflags="$pc_cflags $(pkg-config --cflags libpq)"
 cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,$san \
 -fno-sanitize-recover=all -DREDRESS_LIBFUZZER \
 -DREDRESS_DATADIR=\"$src\" -DREDRESS_SYSCONFDIR=\"/nonexistent\" \
