@@ -82,7 +82,8 @@ struct outbox {
 	bool dry_run;
 	bool halted;                /* a configuration problem stopped the batch */
 	bool down;                  /* the server is unreachable: end the round */
-	char owner[128];            /* PID@HOST for claims and the lock */
+	char owner[128];            /* PID@NODE for claims and the lock */
+	char lock[160];             /* the send lock's name (outbox_new) */
 	long lifetime;              /* [smtp] lifetime */
 	long lease;                 /* [smtp] lease: seconds the lock and claims
 				     * hold unrenewed */
@@ -96,7 +97,7 @@ int
 outbox_lock(struct outbox *ob, char **error_r)
 {
 	time_t t = time(NULL);
-	int r = store_lock(ob->st, OUTBOX_LOCK, ob->owner, t, ob->lease, error_r);
+	int r = store_lock(ob->st, ob->lock, ob->owner, t, ob->lease, error_r);
 
 	if (r > 0) {
 		ob->locked = true;
@@ -104,6 +105,12 @@ outbox_lock(struct outbox *ob, char **error_r)
 		ob->renewed = t;
 	}
 	return r;
+}
+
+const char *
+outbox_lock_name(const struct outbox *ob)
+{
+	return ob->lock;
 }
 
 void
@@ -114,7 +121,7 @@ outbox_unlock(struct outbox *ob)
 	if (!ob->locked)
 		return;
 	ob->locked = false;
-	if (store_unlock(ob->st, OUTBOX_LOCK, ob->owner, &error) < 0) {
+	if (store_unlock(ob->st, ob->lock, ob->owner, &error) < 0) {
 		log_warn("send: %s", error);
 		free(error);
 	}
@@ -134,7 +141,7 @@ outbox_renew(struct outbox *ob, bool force)
 	/* The claims first: they are what a takeover would send twice. */
 	if (store_jobs_renew(ob->st, ob->owner, t + ob->lease, &error) < 0 ||
 	    (ob->locked &&
-	     (r = store_lock(ob->st, OUTBOX_LOCK, ob->owner, t, ob->lease, &error)) < 0)) {
+	     (r = store_lock(ob->st, ob->lock, ob->owner, t, ob->lease, &error)) < 0)) {
 		/* A busy store: the lease still has two thirds to run. */
 		log_warn("send: cannot renew the lock and claims: %s", error);
 		free(error);
@@ -144,7 +151,7 @@ outbox_renew(struct outbox *ob, bool force)
 	if (r == 0) {
 		log_error("send: another sender took the \"%s\" lock (it was not "
 			  "renewed for [smtp] lease); this one stops after the job "
-			  "in hand", OUTBOX_LOCK);
+			  "in hand", ob->lock);
 		ob->lost_lock = true;
 		return 0;
 	}
@@ -212,6 +219,15 @@ outbox_new(const struct config *cfg, const struct identity *id, struct store *st
 	ob->lifetime = cfg->smtp_lifetime;
 	ob->lease = cfg->smtp_lease;
 	config_owner(cfg, ob->owner, sizeof(ob->owner));
+	/* One sender at a time per store, or per node of a store that
+	 * several nodes share: their claims skip each other's jobs, so the
+	 * nodes send side by side, and a node that dies leaves only its
+	 * claims in hand, back in the queue when their lease runs out. */
+	if (store_multi_node(st))
+		snprintf(ob->lock, sizeof(ob->lock), "%s:%s", OUTBOX_LOCK,
+			 strchr(ob->owner, '@') + 1);
+	else
+		snprintf(ob->lock, sizeof(ob->lock), "%s", OUTBOX_LOCK);
 	if (template_set_load(cfg->paths_templates, &ob->templates, error_r) < 0 ||
 	    (!dry_run && outbox_mailer_open(ob, error_r) < 0)) {
 		outbox_free(&ob);

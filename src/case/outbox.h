@@ -81,6 +81,9 @@ int outbox_new(const struct config *cfg, const struct identity *id, struct store
  */
 int outbox_lock(struct outbox *ob, char **error_r);
 void outbox_unlock(struct outbox *ob);
+/* The send lock's name: "send", or "send:NODE" in a store several nodes
+ * share (each node has one sender at a time; the nodes send side by side). */
+const char *outbox_lock_name(const struct outbox *ob);
 /* Renews the lock and this sender's claims if a third of the lease has
  * passed (or force): 1 fine (or nothing held), 0 another sender has taken
  * the lock (logged).  A store error is logged, not returned: the lease

@@ -119,8 +119,8 @@ cmd_send(struct app *app, int argc, char **argv)
 		if (r < 0)
 			log_error("%s", error);
 		else
-			log_error("another sender is running (lock \"send\" in %s)",
-				  store_name(st));
+			log_error("another sender is running (lock \"%s\" in %s)",
+				  outbox_lock_name(ob), store_name(st));
 		free(error);
 		outbox_free(&ob);
 		identity_free(&id);

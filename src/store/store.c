@@ -60,6 +60,12 @@ store_name(const struct store *st)
 	return st->name;
 }
 
+bool
+store_multi_node(const struct store *st)
+{
+	return st->be->skip_locked;
+}
+
 const char *
 store_kind(const struct store *st)
 {

@@ -175,6 +175,9 @@ bool store_temporary(const struct store *st);
 const char *store_name(const struct store *st);
 /* Which backend: "sqlite" or "postgresql". */
 const char *store_kind(const struct store *st);
+/* Whether several nodes may share the store (and claim jobs side by
+ * side): PostgreSQL's. */
+bool store_multi_node(const struct store *st);
 
 /* Transactions: BEGIN IMMEDIATE, so that writers never deadlock. */
 int store_begin(struct store *st, char **error_r);
