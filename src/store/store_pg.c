@@ -686,6 +686,11 @@ pg_migrate(struct pg_store *q, char **error_r)
 {
 	int version = 0, r = -1;
 
+	/* The common case, a store made long ago, takes no lock. */
+	if (pg_version(q, &version, error_r) < 0)
+		return -1;
+	if (version == PG_SCHEMA_VERSION)
+		return 0;
 	if (pg_exec(q, "SELECT pg_advisory_lock(x'" PG_LOCK_SCHEMA "'::bigint)", error_r,
 		    "lock the schema") < 0)
 		return -1;
