@@ -740,6 +740,29 @@ pg_name(const char *url)
 	return name;
 }
 
+/*
+ * Why libpq cannot parse a URL, without what it quotes of it: its reasons
+ * end in ': "TEXT"', and TEXT is the whole URL, password and all ("end
+ * of string reached when looking for matching "]" in IPv6 host address in
+ * URI: "postgresql://u:PASSWORD@[::1/db"), or a query parameter or
+ * percent-encoded token that may be the password.  The reason is cut
+ * there (at the first ': "', which libpq's fixed text never has before
+ * it), and at its first line.  err is changed in place.
+ */
+static const char *
+pg_parse_reason(char *err)
+{
+	char *cut;
+
+	if (err == NULL)
+		return "out of memory";
+	err[strcspn(err, "\n")] = '\0';
+	cut = strstr(err, ": \"");
+	if (cut != NULL)
+		*cut = '\0';
+	return *err != '\0' ? err : "cannot parse it";
+}
+
 int
 store_pg_open(const char *url, const struct store_options *opt, struct store **st_r,
 	      char **error_r)
@@ -760,9 +783,7 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	q->url = xstrdup(url);
 	parsed = PQconninfoParse(url, &err);
 	if (parsed == NULL) {
-		/* libpq's reason never quotes the URL's password back. */
-		store_error(&q->st, error_r, "not a PostgreSQL URL: %s",
-			    err != NULL ? strtok(err, "\n") : "out of memory");
+		store_error(&q->st, error_r, "not a PostgreSQL URL: %s", pg_parse_reason(err));
 		PQfreemem(err);
 		return -1;
 	}
