@@ -1368,6 +1368,58 @@ test_reopen(void)
 	free(raw);
 }
 
+/*
+ * A lost connection (PostgreSQL only: REDRESS_TEST_DROP is a command that
+ * ends every session of the server, as a restart or a network would):
+ * the next statement may fail, as a temporary failure; the one after it
+ * connects again and the prepared statements work there.  A transaction
+ * open across the loss fails, temporary, and the next one works.
+ */
+#define RECONNECT_TESTS 8
+static void
+test_reconnect(void)
+{
+	const char *drop = getenv("REDRESS_TEST_DROP");
+	struct store_case c, got;
+	char *err = NULL;
+	int rc, tries;
+
+	if (!is_pg || drop == NULL || *drop == '\0') {
+		skip(RECONNECT_TESTS, "no connection to lose (REDRESS_TEST_DROP)");
+		return;
+	}
+	ok(system(drop) == 0, "the server ends every session");
+	for (tries = 0; tries < 2; tries++) {
+		rc = store_case_get(st, committed, &got, &err);
+		store_case_clear(&got);
+		if (rc == 1)
+			break;
+		ok(rc == -1 && store_temporary(st), "the first statement after it fails, temporary: %s",
+		   err != NULL ? err : "(no error)");
+		free(err);
+		err = NULL;
+	}
+	if (tries == 0)
+		ok(true, "(the first statement after it did not fail)");
+	ok(rc == 1, "a statement after a lost connection connects again (%d tries)", tries + 1);
+
+	store_case_init(&c);
+	c.state = CASE_NEW;
+	c.customer = (char *)"lost@example.net";
+	c.created = c.updated = 1700000000;
+	CALL(0, store_begin(st, &err), "begin, then the connection is lost");
+	ok(system(drop) == 0, "the server ends every session again");
+	rc = store_case_add(st, &c, NULL, &err);
+	ok(rc == -1 && store_temporary(st), "a statement of the lost transaction fails, temporary: %s",
+	   err != NULL ? err : "(no error)");
+	free(err);
+	err = NULL;
+	store_rollback(st);
+	CALL(0, store_begin(st, &err), "the next transaction begins");
+	CALL(0, store_case_add(st, &c, NULL, &err), "and writes");
+	store_rollback(st);
+}
+
 int
 main(void)
 {
@@ -1401,6 +1453,7 @@ main(void)
 	test_locks();
 	test_transactions();
 	test_reopen();
+	test_reconnect();
 	store_close(&st);
 	if (!is_pg) {
 		char *p;

@@ -34,7 +34,13 @@ S="$top_srcdir/contrib/samples"
 DB=api_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 pg_createdb "$DB" >"$T/createdb.log" 2>&1
 ok $? "a fresh database $DB"
-REDRESS_TEST_STORE=$(pg_url "$DB") timeout 240 "$API" >"$T/api.out" 2>"$T/api.err"
+# How the test loses its connection: the server ends every session.
+cat >"$T/drop.sh" <<EOF
+. "$top_srcdir/tests/lib/pg.sh"
+pg_use "$T/pg" && [ "\$(pg_kill_backends)" -ge 1 ]
+EOF
+REDRESS_TEST_STORE=$(pg_url "$DB") REDRESS_TEST_DROP="sh $T/drop.sh" timeout 240 "$API" \
+	>"$T/api.out" 2>"$T/api.err"
 st=$?
 n_api=0
 while IFS= read -r line; do
