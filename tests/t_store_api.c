@@ -1369,6 +1369,115 @@ test_reopen(void)
 }
 
 /*
+ * Two processes (two nodes) send from one store at once: each claims,
+ * marks sent and commits in a loop until nothing is due.  Every job is
+ * claimed exactly once.
+ */
+#define RACE_JOBS 40
+static void
+claimer(int fd, int k)
+{
+	struct store *s = open_store(20000);
+	char owner[32], line[32], *err = NULL;
+	struct store_job j;
+	int r = 1;
+
+	snprintf(owner, sizeof(owner), "%d@racer%d", (int)getpid(), k);
+	while (s != NULL && r == 1) {
+		if (store_begin(s, &err) < 0)
+			break;
+		r = store_job_claim(s, 10, owner, 1000, &j, &err);
+		if (r == 1) {
+			j.state = JOB_SENT;
+			j.sent_at = 11;
+			if (store_job_update(s, &j, &err) < 0)
+				r = -1;
+			snprintf(line, sizeof(line), "%lld\n", j.id);
+			store_job_clear(&j);
+		}
+		if (r < 0 || store_commit(s, &err) < 0) {
+			store_rollback(s);
+			r = -1;
+			break;
+		}
+		if (r == 1 && write(fd, line, strlen(line)) < 0)
+			break;
+		usleep(1000);
+	}
+	if (r < 0 && err != NULL) {
+		snprintf(line, sizeof(line), "E\n");
+		(void)!write(fd, line, 2);
+	}
+	free(err);
+	store_close(&s);
+	_exit(r == 0 ? 0 : 1);
+}
+
+static void
+test_race(void)
+{
+	struct store_case c;
+	long long cid, ids[RACE_JOBS];
+	int seen[RACE_JOBS] = { 0 }, status[2] = { -1, -1 }, fds[2], twice = 0, unknown = 0;
+	pid_t pids[2];
+	char buf[8192];
+	size_t got = 0;
+	ssize_t n;
+
+	store_case_init(&c);
+	c.state = CASE_NEW;
+	c.created = c.updated = 1700000000;
+	cid = case_add(&c);
+	for (int i = 0; i < RACE_JOBS; i++)
+		ids[i] = job_add(cid, JOB_FOLLOWUP, JOB_QUEUED, 5 + i % 5, 1, "race@example.net");
+	if (pipe(fds) < 0) {
+		ok(false, "pipe");
+		return;
+	}
+	fflush(stdout);
+	for (int k = 0; k < 2; k++) {
+		pids[k] = fork();
+		if (pids[k] == 0) {
+			close(fds[0]);
+			claimer(fds[1], k);
+		}
+	}
+	close(fds[1]);
+	while (got < sizeof(buf) - 1 && (n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fds[0]);
+	for (int k = 0; k < 2; k++)
+		if (pids[k] > 0)
+			waitpid(pids[k], &status[k], 0);
+	ok(status[0] == 0 && status[1] == 0, "two claimers at once end cleanly (%d %d)%s",
+	   status[0], status[1], strstr(buf, "E") != NULL ? ": one failed" : "");
+	for (char *p = buf, *end; *p != '\0'; p = end) {
+		long long id = strtoll(p, &end, 10);
+		int i;
+
+		if (end == p) {
+			end = p + 1;
+			continue;
+		}
+		for (i = 0; i < RACE_JOBS && ids[i] != id; i++)
+			;
+		if (i == RACE_JOBS)
+			unknown++;
+		else if (seen[i]++ > 0)
+			twice++;
+	}
+	{
+		int all = 1;
+
+		for (int i = 0; i < RACE_JOBS; i++)
+			all &= seen[i] == 1;
+		ok(all && twice == 0 && unknown == 0,
+		   "every job claimed exactly once (twice %d, not ours %d)", twice, unknown);
+	}
+}
+
+/*
  * A lost connection (PostgreSQL only: REDRESS_TEST_DROP is a command that
  * ends every session of the server, as a restart or a network would):
  * the next statement may fail, as a temporary failure; the one after it
@@ -1453,6 +1562,7 @@ main(void)
 	test_locks();
 	test_transactions();
 	test_reopen();
+	test_race();
 	test_reconnect();
 	store_close(&st);
 	if (!is_pg) {
