@@ -1484,7 +1484,7 @@ test_race(void)
  * connects again and the prepared statements work there.  A transaction
  * open across the loss fails, temporary, and the next one works.
  */
-#define RECONNECT_TESTS 8
+#define RECONNECT_TESTS 12
 static void
 test_reconnect(void)
 {
@@ -1527,6 +1527,79 @@ test_reconnect(void)
 	CALL(0, store_begin(st, &err), "the next transaction begins");
 	CALL(0, store_case_add(st, &c, NULL, &err), "and writes");
 	store_rollback(st);
+
+	/* The connection made again is set up as the first was: a writer
+	 * still waits for another at most busy_timeout_ms (2000 here; the
+	 * other holds its transaction 6 s), and the server's notices are
+	 * still not printed (a delivery filter prints nothing). */
+	{
+		int fds[2], status = -1;
+		char ready = 0;
+		pid_t p;
+		time_t t0;
+
+		if (pipe(fds) < 0) {
+			ok(false, "pipe");
+			return;
+		}
+		fflush(stdout);
+		p = fork();
+		if (p == 0) {
+			struct store *s2 = open_store(2000);
+
+			close(fds[0]);
+			if (s2 != NULL && store_begin(s2, &err) == 0)
+				(void)!write(fds[1], "r", 1);
+			sleep(6);
+			_exit(0);   /* the session ends: its transaction is rolled back */
+		}
+		close(fds[1]);
+		ok(read(fds[0], &ready, 1) == 1 && ready == 'r', "another connection begins");
+		close(fds[0]);
+		t0 = time(NULL);
+		rc = store_begin(st, &err);
+		ok(rc == -1 && store_temporary(st) && time(NULL) - t0 < 5,
+		   "after a reconnect, begin still gives up after the busy timeout, temporary "
+		   "(%d after %lld s: %s)", rc, (long long)(time(NULL) - t0),
+		   err != NULL ? err : "no error");
+		free(err);
+		err = NULL;
+		if (rc == 0)
+			store_rollback(st);
+		if (p > 0)
+			waitpid(p, &status, 0);
+	}
+	{
+		char path[] = "/tmp/t_store_api.err.XXXXXX";
+		int fd = mkstemp(path), saved = dup(2);
+		struct store_case *cs = NULL;
+		size_t n = 0, len = 0;
+		char *text;
+
+		fflush(stderr);
+		if (fd >= 0 && saved >= 0)
+			dup2(fd, 2);
+		rc = store_case_list(st, &(struct store_case_filter){ .search = "\" -" }, &cs,
+				     &n, &err);
+		fflush(stderr);
+		if (saved >= 0) {
+			dup2(saved, 2);
+			close(saved);
+		}
+		ok(rc == 0 && n == 0, "a search with no word in it finds nothing (%s)",
+		   err != NULL ? err : "");
+		free(err);
+		err = NULL;
+		store_cases_free(&cs, n);
+		text = fd >= 0 ? tap_slurp(path, &len) : NULL;
+		ok(text != NULL && len == 0, "and prints nothing after a reconnect: %s",
+		   text != NULL ? text : "(cannot read)");
+		free(text);
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+	}
 }
 
 int
