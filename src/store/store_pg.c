@@ -72,6 +72,7 @@ struct pg_store {
 	struct pg_stmt *stmts[PG_MAX_STMTS];
 	size_t n_stmts;
 	long changes;
+	long busy_timeout_ms;     /* lock_timeout of every session */
 	bool sync_off;            /* synchronous_commit = off (store_durable) */
 };
 
@@ -146,6 +147,28 @@ pg_exec(struct pg_store *q, const char *sql, char **error_r, const char *what)
 }
 
 /*
+ * The settings of a session, on every connection (they die with it): a
+ * writer waits for another's lock at most as long as SQLite's would, then
+ * the failure is temporary (55P03); the server's notices are not printed
+ * (libpq would write them to stderr); and the durability store_durable
+ * chose.
+ */
+static int
+pg_session(struct pg_store *q, char **error_r)
+{
+	char timeout[64];
+
+	snprintf(timeout, sizeof(timeout), "SET lock_timeout = %ld", q->busy_timeout_ms);
+	if (pg_exec(q, timeout, error_r, "lock timeout") < 0 ||
+	    pg_exec(q, "SET client_min_messages = warning", error_r, "settings") < 0)
+		return -1;
+	if (q->sync_off && pg_exec(q, "SET synchronous_commit = off", error_r,
+				   "durability") < 0)
+		return -1;
+	return 0;
+}
+
+/*
  * A connection that broke is made again when nothing depends on it (not
  * inside a transaction: that one is lost, and its writer fails).  The
  * statements prepared on the old one are prepared again as they are used.
@@ -161,10 +184,7 @@ pg_connected(struct pg_store *q, char **error_r)
 	if (PQstatus(q->conn) != CONNECTION_OK)
 		return pg_fail(q, NULL, error_r, "connect");
 	q->generation++;
-	if (q->sync_off && pg_exec(q, "SET synchronous_commit = off", error_r,
-				   "durability") < 0)
-		return -1;
-	return 0;
+	return pg_session(q, error_r);
 }
 
 /*
@@ -775,7 +795,6 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	struct pg_store *q = xcalloc(1, sizeof(*q));
 	PQconninfoOption *parsed;
 	char *err = NULL;
-	char timeout[64];
 
 	q->st.be = &pg_backend;
 	*st_r = &q->st;  /* also on failure, for store_temporary */
@@ -790,14 +809,10 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	PQconninfoFree(parsed);
 	q->conn = PQconnectdbParams(keys, values, 1);
 	q->generation = 1;
+	q->busy_timeout_ms = opt->busy_timeout_ms;
 	if (q->conn == NULL || PQstatus(q->conn) != CONNECTION_OK)
 		return pg_fail(q, NULL, error_r, "connect");
-	/* A writer waits for another's lock at most as long as SQLite's
-	 * would; then the failure is temporary (55P03). */
-	snprintf(timeout, sizeof(timeout), "SET lock_timeout = %ld", opt->busy_timeout_ms);
-	if (pg_exec(q, timeout, error_r, "lock timeout") < 0 ||
-	    pg_exec(q, "SET client_min_messages = warning", error_r, "settings") < 0 ||
-	    pg_migrate(q, error_r) < 0)
+	if (pg_session(q, error_r) < 0 || pg_migrate(q, error_r) < 0)
 		return -1;
 	return 0;
 }
