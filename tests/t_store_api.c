@@ -654,6 +654,8 @@ test_case_list(void)
 	msg_add(fix[5], "out", "agent:alice", "fp-s4", "Re: hello",
 		"We will refund you today.");
 	msg_add(fix[4], "in", "filter", "fp-s5", "twice", "nothing here");
+	msg_add(fix[3], "in", "filter", "fp-s6", "Order",
+		"Write to maria.lopez@example.net, see shop.example.com/orders/5521.");
 	is_str(names(&(struct store_case_filter){ .search = "refund" }), "c1 c6",
 	       "search: received and agents' messages, not our acks");
 	is_str(names(&(struct store_case_filter){ .search = "Refund" }), "c1 c6",
@@ -668,6 +670,12 @@ test_case_list(void)
 	       "search: double quotes are no syntax");
 	is_str(names(&(struct store_case_filter){ .search = "twice" }), "c1 c5",
 	       "search: the subject too");
+	is_str(names(&(struct store_case_filter){ .search = "lopez" }), "c4",
+	       "search: a word of an address");
+	is_str(names(&(struct store_case_filter){ .search = "orders 5521" }), "c4",
+	       "search: words of a URL");
+	is_str(names(&(struct store_case_filter){ .search = "maria.lopez@example.net" }), "c4",
+	       "search: a whole address");
 	is_str(names(&(struct store_case_filter){ .search = "   " }), "",
 	       "search: no words, no cases");
 	is_str(names(&(struct store_case_filter){ .search = "refund", .owner = "alice" }), "c1",
