@@ -584,6 +584,16 @@ pg_close(struct store *st)
 	free(q);
 }
 
+/*
+ * The words of a text, for "case list --search": split at spaces and
+ * punctuation, as SQLite's unicode61 tokenizer splits (PostgreSQL's own
+ * parser keeps an address or a URL as one token, so "lopez" would not find
+ * maria.lopez@example.net).  The index and the query say it alike.
+ */
+#define PG_SPLIT(text) "regexp_replace(" text ", '[[:space:][:punct:]]+', ' ', 'g')"
+#define PG_MESSAGE_WORDS "to_tsvector('simple', " \
+	PG_SPLIT("coalesce(subject, '') || ' ' || coalesce(text, '')") ")"
+
 /* Words for plainto_tsquery: all of them must occur; NULL when none. */
 static char *
 pg_search_query(const char *text)
@@ -639,8 +649,7 @@ static const char pg_schema[] =
 	"CREATE INDEX messages_msgid ON messages(message_id);"
 	/* "case list --search": what people wrote, as the SQLite FTS5
 	 * index holds it (store_sqlite.c, schema 8). */
-	"CREATE INDEX messages_words ON messages USING gin (to_tsvector('simple',"
-	"  coalesce(subject, '') || ' ' || coalesce(text, '')))"
+	"CREATE INDEX messages_words ON messages USING gin (" PG_MESSAGE_WORDS ")"
 	"  WHERE direction = 'in' OR source LIKE 'agent:%';"
 	"CREATE TABLE events ("
 	"  id BIGSERIAL PRIMARY KEY,"
@@ -843,7 +852,7 @@ static const struct store_backend pg_backend = {
 	.skip_locked = true,
 	.search_sql = " AND id IN (SELECT case_id FROM messages"
 		" WHERE (direction = 'in' OR source LIKE 'agent:%')"
-		" AND to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(text, ''))"
-		" @@ plainto_tsquery('simple', CAST(?15 AS TEXT)))",
+		" AND " PG_MESSAGE_WORDS
+		" @@ plainto_tsquery('simple', " PG_SPLIT("CAST(?15 AS TEXT)") "))",
 	.search_query = pg_search_query,
 };
