@@ -447,10 +447,12 @@ test_case_roundtrip(void)
 	}
 
 	store_case_init(&got);
-	got.customer = xstrdup("left over");
+	got.id = 5;
+	got.state = CASE_NEW;
+	got.priority = PRIORITY_HIGH;
 	CALL(0, store_case_get(st, id + 100000, &got, &err), "store_case_get: 0 for no such case");
-	ok(got.customer == NULL && got.state == CASE_NONE && got.priority == PRIORITY_NONE,
-	   "and the record is left as store_case_init makes it");
+	ok(got.id == 0 && got.customer == NULL && got.state == CASE_NONE &&
+	   got.priority == PRIORITY_NONE, "and the record is left as store_case_init makes it");
 	store_case_clear(&got);
 }
 
