@@ -84,7 +84,7 @@ case_fill(struct store_case *c, int v, long long merged_into)
 	c->customer = xasprintf("cust%d@example.net", v);
 	c->customer_name = xdup(v == 0 ? "Zo\xc3\xab M\xc3\xbcller \xe2\x80\x93 \xe2\x82\xac" :
 				"O'Brien, \"Pat\"");
-	c->subject = xdup(v == 0 ? "It's ? $1 ?2 '' \"x\" -- ;" : "second subject");
+	c->subject = xdup(v == 0 ? "It's ? $1 ?2 '' \"x\" -- ; \\ \\x41 %s \t" : "second subject");
 	c->created = v == 0 ? 1700000000 : 1700000100;
 	c->updated = v == 0 ? 1700000500 : 4102444800LL;   /* 2100: past 32 bits */
 	c->complaint = v != 0;
@@ -1494,7 +1494,7 @@ test_race(void)
  * connects again and the prepared statements work there.  A transaction
  * open across the loss fails, temporary, and the next one works.
  */
-#define RECONNECT_TESTS 12
+#define RECONNECT_TESTS 11
 static void
 test_reconnect(void)
 {
@@ -1518,8 +1518,6 @@ test_reconnect(void)
 		free(err);
 		err = NULL;
 	}
-	if (tries == 0)
-		ok(true, "(the first statement after it did not fail)");
 	ok(rc == 1, "a statement after a lost connection connects again (%d tries)", tries + 1);
 
 	store_case_init(&c);
