@@ -73,6 +73,7 @@ struct pg_store {
 	struct pg_stmt *stmts[PG_MAX_STMTS];
 	size_t n_stmts;
 	long changes;
+	long busy_timeout_ms;     /* lock_timeout of every session */
 	bool sync_off;            /* synchronous_commit = off (store_durable) */
 };
 
@@ -147,6 +148,28 @@ pg_exec(struct pg_store *q, const char *sql, char **error_r, const char *what)
 }
 
 /*
+ * The settings of a session, on every connection (they die with it): a
+ * writer waits for another's lock at most as long as SQLite's would, then
+ * the failure is temporary (55P03); the server's notices are not printed
+ * (libpq would write them to stderr); and the durability store_durable
+ * chose.
+ */
+static int
+pg_session(struct pg_store *q, char **error_r)
+{
+	char timeout[64];
+
+	snprintf(timeout, sizeof(timeout), "SET lock_timeout = %ld", q->busy_timeout_ms);
+	if (pg_exec(q, timeout, error_r, "lock timeout") < 0 ||
+	    pg_exec(q, "SET client_min_messages = warning", error_r, "settings") < 0)
+		return -1;
+	if (q->sync_off && pg_exec(q, "SET synchronous_commit = off", error_r,
+				   "durability") < 0)
+		return -1;
+	return 0;
+}
+
+/*
  * A connection that broke is made again when nothing depends on it (not
  * inside a transaction: that one is lost, and its writer fails).  The
  * statements prepared on the old one are prepared again as they are used.
@@ -162,10 +185,7 @@ pg_connected(struct pg_store *q, char **error_r)
 	if (PQstatus(q->conn) != CONNECTION_OK)
 		return pg_fail(q, NULL, error_r, "connect");
 	q->generation++;
-	if (q->sync_off && pg_exec(q, "SET synchronous_commit = off", error_r,
-				   "durability") < 0)
-		return -1;
-	return 0;
+	return pg_session(q, error_r);
 }
 
 /*
@@ -565,6 +585,16 @@ pg_close(struct store *st)
 	free(q);
 }
 
+/*
+ * The words of a text, for "case list --search": split at spaces and
+ * punctuation, as SQLite's unicode61 tokenizer splits (PostgreSQL's own
+ * parser keeps an address or a URL as one token, so "lopez" would not find
+ * maria.lopez@example.net).  The index and the query say it alike.
+ */
+#define PG_SPLIT(text) "regexp_replace(" text ", '[[:space:][:punct:]]+', ' ', 'g')"
+#define PG_MESSAGE_WORDS "to_tsvector('simple', " \
+	PG_SPLIT("coalesce(subject, '') || ' ' || coalesce(text, '')") ")"
+
 /* Words for plainto_tsquery: all of them must occur; NULL when none. */
 static char *
 pg_search_query(const char *text)
@@ -620,8 +650,7 @@ static const char pg_schema[] =
 	"CREATE INDEX messages_msgid ON messages(message_id);"
 	/* "case list --search": what people wrote, as the SQLite FTS5
 	 * index holds it (store_sqlite.c, schema 8). */
-	"CREATE INDEX messages_words ON messages USING gin (to_tsvector('simple',"
-	"  coalesce(subject, '') || ' ' || coalesce(text, '')))"
+	"CREATE INDEX messages_words ON messages USING gin (" PG_MESSAGE_WORDS ")"
 	"  WHERE direction = 'in' OR source LIKE 'agent:%';"
 	"CREATE TABLE events ("
 	"  id BIGSERIAL PRIMARY KEY,"
@@ -746,6 +775,29 @@ pg_name(const char *url)
 	return name;
 }
 
+/*
+ * Why libpq cannot parse a URL, without what it quotes of it: its reasons
+ * end in ': "TEXT"', and TEXT is the whole URL, password and all ("end
+ * of string reached when looking for matching "]" in IPv6 host address in
+ * URI: "postgresql://u:PASSWORD@[::1/db"), or a query parameter or
+ * percent-encoded token that may be the password.  The reason is cut
+ * there (at the first ': "', which libpq's fixed text never has before
+ * it), and at its first line.  err is changed in place.
+ */
+static const char *
+pg_parse_reason(char *err)
+{
+	char *cut;
+
+	if (err == NULL)
+		return "out of memory";
+	err[strcspn(err, "\n")] = '\0';
+	cut = strstr(err, ": \"");
+	if (cut != NULL)
+		*cut = '\0';
+	return *err != '\0' ? err : "cannot parse it";
+}
+
 int
 store_pg_open(const char *url, const struct store_options *opt, struct store **st_r,
 	      char **error_r)
@@ -758,7 +810,6 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	struct pg_store *q = xcalloc(1, sizeof(*q));
 	PQconninfoOption *parsed;
 	char *err = NULL;
-	char timeout[64];
 
 	q->st.be = &pg_backend;
 	*st_r = &q->st;  /* also on failure, for store_temporary */
@@ -766,9 +817,8 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	q->url = xstrdup(url);
 	parsed = PQconninfoParse(url, &err);
 	if (parsed == NULL) {
-		/* libpq's reason never quotes the URL's password back. */
 		if (err != NULL)
-			store_error(&q->st, error_r, "not a PostgreSQL URL: %s", strtok(err, "\n"));
+			store_error(&q->st, error_r, "not a PostgreSQL URL: %s", pg_parse_reason(err));
 		else
 			store_error(&q->st, error_r, "cannot load libpq (Debian package libpq5): %s",
 				    pq_dl_error());
@@ -778,6 +828,7 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	PQconninfoFree(parsed);
 	q->conn = PQconnectdbParams(keys, values, 1);
 	q->generation = 1;
+	q->busy_timeout_ms = opt->busy_timeout_ms;
 	if (q->conn == NULL) {
 		store_error(&q->st, error_r, "cannot load libpq (Debian package libpq5): %s",
 			    pq_dl_error());
@@ -785,12 +836,7 @@ store_pg_open(const char *url, const struct store_options *opt, struct store **s
 	}
 	if (PQstatus(q->conn) != CONNECTION_OK)
 		return pg_fail(q, NULL, error_r, "connect");
-	/* A writer waits for another's lock at most as long as SQLite's
-	 * would; then the failure is temporary (55P03). */
-	snprintf(timeout, sizeof(timeout), "SET lock_timeout = %ld", opt->busy_timeout_ms);
-	if (pg_exec(q, timeout, error_r, "lock timeout") < 0 ||
-	    pg_exec(q, "SET client_min_messages = warning", error_r, "settings") < 0 ||
-	    pg_migrate(q, error_r) < 0)
+	if (pg_session(q, error_r) < 0 || pg_migrate(q, error_r) < 0)
 		return -1;
 	return 0;
 }
@@ -821,7 +867,7 @@ static const struct store_backend pg_backend = {
 	.skip_locked = true,
 	.search_sql = " AND id IN (SELECT case_id FROM messages"
 		" WHERE (direction = 'in' OR source LIKE 'agent:%')"
-		" AND to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(text, ''))"
-		" @@ plainto_tsquery('simple', CAST(?15 AS TEXT)))",
+		" AND " PG_MESSAGE_WORDS
+		" @@ plainto_tsquery('simple', " PG_SPLIT("CAST(?15 AS TEXT)") "))",
 	.search_query = pg_search_query,
 };

@@ -724,9 +724,14 @@ int
 store_case_link(struct store *st, long long a, long long b, time_t at, const char *author,
 		char **error_r)
 {
+	/* The ids typed: PostgreSQL cannot infer a type for parameters
+	 * compared only with each other, and takes them as text. */
 	static const char sql[] = "INSERT INTO case_links (a, b, at, author)"
-		" VALUES (CASE WHEN ?1 < ?2 THEN ?1 ELSE ?2 END,"
-		" CASE WHEN ?1 < ?2 THEN ?2 ELSE ?1 END, ?3, ?4) ON CONFLICT DO NOTHING";
+		" VALUES (CASE WHEN CAST(?1 AS BIGINT) < CAST(?2 AS BIGINT)"
+		" THEN CAST(?1 AS BIGINT) ELSE CAST(?2 AS BIGINT) END,"
+		" CASE WHEN CAST(?1 AS BIGINT) < CAST(?2 AS BIGINT)"
+		" THEN CAST(?2 AS BIGINT) ELSE CAST(?1 AS BIGINT) END, ?3, ?4)"
+		" ON CONFLICT DO NOTHING";
 	struct store_stmt *s = db_prepare(st, sql, error_r);
 
 	if (s == NULL)
