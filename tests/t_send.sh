@@ -356,6 +356,32 @@ is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'queued' AND a
    "  the untried 9 (4 of them claimed in that batch) are queued again at once"
 cd .. || exit 1
 
+# A slow server does not keep results from their commit: they wait at
+# most about a second (OUTBOX_RECORD_WAIT), then the progress hook records
+# them during the next delivery.  Three acks, 3 s each: the second and
+# third make a batch, and the second is recorded while the third is still
+# on its way (it used to wait for the end of the batch).
+mkdir slowbatch && cd slowbatch || exit 1
+sink_start slowbatch -w 3 || exit 1
+conf "$(sink_port slowbatch)"
+NOW=2026-11-23T10:00:00Z; R ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" >/dev/null
+NOW=2026-11-23T10:00:05Z; R send --once >/dev/null 2>err &
+spid=$!
+seen=
+i=0
+while kill -0 $spid 2>/dev/null && [ $i -lt 150 ]; do
+	n=$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'" 2>/dev/null)
+	[ "$n" = 2 ] && kill -0 $spid 2>/dev/null && seen=yes
+	sleep 0.2
+	i=$((i + 1))
+done
+wait $spid; st=$?
+is "$st" 0 "slow server: send --once exits 0"
+is "$seen" yes "  the second ack was recorded while the third was being delivered"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'")" 3 "  all three are sent"
+sink_stop slowbatch
+cd .. || exit 1
+
 # ------------------------------------------------- no reply to the final dot
 # The server has the whole message and never answers: it may have taken
 # it.  Tried again once, no sooner than 15 minutes later, then given up as

@@ -116,9 +116,13 @@ struct outbox {
 	struct outbox_result *pending; /* outcomes not yet recorded */
 	size_t n_pending, cap_pending;
 	double pending_since;       /* monotonic time of the oldest of them */
+	char *flush_error;          /* why the hook could not record them */
 };
 
 static void outbox_pending_clear(struct outbox *ob);
+static int outbox_flush(struct outbox *ob, struct store_job *rest, size_t n_rest,
+			char **error_r);
+static double outbox_seconds(void);
 
 int
 outbox_lock(struct outbox *ob, char **error_r)
@@ -179,13 +183,18 @@ outbox_renew(struct outbox *ob, bool force)
 	return 1;
 }
 
-/* The mailer's hook during a delivery: renew, and stop while it is safe. */
+/* The mailer's hook during a delivery: renew, record the results that
+ * have waited long enough (a slow delivery must not keep them from their
+ * commit), and stop while it is safe. */
 static int
 outbox_progress(void *ctx, int committed)
 {
 	struct outbox *ob = ctx;
 
 	outbox_renew(ob, false);
+	if (ob->n_pending > 0 && ob->flush_error == NULL &&
+	    outbox_seconds() - ob->pending_since >= OUTBOX_RECORD_WAIT)
+		outbox_flush(ob, NULL, 0, &ob->flush_error);
 	return !committed && ob->stop != NULL && ob->stop();
 }
 
@@ -262,6 +271,7 @@ outbox_free(struct outbox **obp)
 	outbox_unlock(ob);
 	outbox_pending_clear(ob);
 	free(ob->pending);
+	free(ob->flush_error);
 	template_set_free(&ob->templates);
 	mailer_close(&ob->mailer);
 	free(ob);
@@ -601,8 +611,6 @@ outbox_keep(struct outbox *ob, const struct store_job *j, const struct store_cas
 	free(src);
 	return r;
 }
-
-static double outbox_seconds(void);
 
 /*
  * Takes a job's outcome (and *j: it is left empty) to be recorded with
@@ -1303,6 +1311,15 @@ outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round
 				break;
 			}
 			done++;
+			if (ob->flush_error != NULL) {
+				/* Results the hook could not record (their jobs
+				 * stay "sending"); this one's is still to write. */
+				*error_r = ob->flush_error;
+				ob->flush_error = NULL;
+				r = -1;
+				i++;
+				break;
+			}
 		}
 		if (outbox_flush(ob, jobs + i, n - i, r < 0 ? &err2 : error_r) < 0) {
 			if (r < 0)
