@@ -1,13 +1,16 @@
 #!/bin/sh
 # smtp_bench.sh - raw mailer throughput into Postfix's smtp-sink.
 #
-#   bench/smtp_bench.sh [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [BUILDDIR]
+#   bench/smtp_bench.sh [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [-o TABLE.md] [BUILDDIR]
 #
 # Sends COUNT (default 10000) reply-sized messages (1.6 KB, one recipient
 # each) to a local smtp-sink (no dumping, no logging: the client is what is
-# measured) three ways, and prints messages/s and ratios:
+# measured) four ways, and prints messages/s and ratios:
 #
 #   redress   tests/smtp_send: one mailer, one connection for the batch
+#   pipeline  redress send --once on a store holding COUNT queued acks (COUNT
+#             complaints ingested beforehand, not timed): claims, renders,
+#             composes, delivers and records each ack, the whole send
 #   floor     smtp-source -d: Postfix's load generator, one session,
 #             messages back to back on one connection (what the protocol
 #             allows without pipelining)
@@ -15,24 +18,29 @@
 #             MSMTP_COUNT messages (default COUNT), skipped when msmtp is
 #             not installed
 #
-# redress and smtp-source run ROUNDS times (default 3), interleaved, and the
+# redress, the pipeline and smtp-source run ROUNDS times (default 3),
+# interleaved (each pipeline round on a fresh copy of the same store), and the
 # best round of each counts: both are client and server on one machine, and
 # whatever else runs there only ever slows a round down.  Every round is
 # printed.
 #
-# Targets (issue 5): redress >= 10x msmtp, >= 0.5x smtp-source.
+# Targets (issue 5): redress >= 10x msmtp, >= 0.5x smtp-source; (issue 17)
+# the pipeline >= 0.5x smtp-source.  -o writes the best rounds as a markdown
+# table to TABLE.md as well.
 # BUILDDIR (default ".") holds tests/smtp_send.  Exit 0 when the messages
 # went through, whatever the ratios; 77 when smtp-sink is missing.
 
 COUNT=10000
 MSMTP_COUNT=
 ROUNDS=3
-while getopts n:M:r: opt; do
+TABLE=
+while getopts n:M:r:o: opt; do
 	case $opt in
 	n) COUNT=$OPTARG ;;
 	M) MSMTP_COUNT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
-	*) echo "usage: $0 [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [BUILDDIR]" >&2; exit 64 ;;
+	o) TABLE=$OPTARG ;;
+	*) echo "usage: $0 [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [-o TABLE.md] [BUILDDIR]" >&2; exit 64 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -132,43 +140,62 @@ run_source() {
 	sink_stop source
 }
 
+# --- the whole pipeline: redress send ---------------------------------------
+# COUNT complaints ingested once into a store (not timed); each round copies
+# it, and one "redress send --once" renders, composes and delivers every ack
+# and records each in the store: what a real send costs, not only the mailer.
+r_pipeline=
+PIPE=
+if [ -x "$BUILDDIR/redress" ]; then
+	PIPE=$WORK/pipe
+	mkdir -p "$PIPE/in/new" "$PIPE/in/cur" "$PIPE/in/tmp"
+	i=0
+	while [ $i -lt "$COUNT" ]; do
+		printf 'From: Customer %d <customer%d@example.org>\nTo: care@example.com\nSubject: My order %d never arrived\nMessage-ID: <bench-%d@example.org>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n\nI ordered on the 2nd and the parcel has still not arrived. Please refund me.\n' \
+			$i $i $i $i >"$PIPE/in/new/$i.eml"
+		i=$((i + 1))
+	done
+	pipe_conf() {
+		printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Customer Care <care@example.com>\n[autoreply]\nper_hour = 0\nper_day = 0\nper_domain_hour = 0\n[followup]\nafter = 30d\n' \
+			"$1" >"$2/redress.conf"
+	}
+	pipe_conf 25 "$PIPE"
+	(cd "$PIPE" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q ingest in >/dev/null)
+	r_pipeline=0
+fi
+
+run_pipeline() {
+	rm -rf "$WORK/pround"
+	mkdir "$WORK/pround"
+	cp "$PIPE"/redress.db* "$WORK/pround/"
+	sink_start pipeline || exit 1
+	pipe_conf "$SINK_PORT" "$WORK/pround"
+	t0=$(now)
+	(cd "$WORK/pround" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q send --once >/dev/null)
+	t1=$(now)
+	sink_stop pipeline
+	sent=$(sqlite3 "$WORK/pround/redress.db" "select count(*) from jobs where state = 'sent'")
+	if [ "$sent" != "$COUNT" ]; then
+		echo "smtp_bench: redress send sent $sent of $COUNT" >&2
+		exit 1
+	fi
+	r=$(rate "$sent" "$t0" "$t1")
+	printf '  round %s: %-28s %8s msg/s  (%s acks rendered, composed, sent, recorded)\n' "$1" "redress send (pipeline)" "$r" "$sent"
+	r_pipeline=$(max "$r_pipeline" "$r")
+}
+
 r_redress=0
 r_source=
 [ -n "$SOURCE" ] && [ -x "$SOURCE" ] && r_source=0
 round=1
 while [ $round -le "$ROUNDS" ]; do
 	run_redress $round
+	[ -n "$PIPE" ] && run_pipeline $round
 	[ -n "$r_source" ] && run_source $round
 	round=$((round + 1))
 done
 [ -n "$r_source" ] || echo "  smtp-source not installed: no floor"
 [ "$r_source" = 0 ] && r_source=
-
-# --- the whole pipeline: redress send ---------------------------------------
-# COUNT complaints ingested into a fresh store, then one "redress send
-# --once" renders, composes and delivers every ack and records each in the
-# store: what a real send costs, not only the mailer.
-r_pipeline=
-if [ -x "$BUILDDIR/redress" ]; then
-	mkdir -p "$WORK/pipe/in/new" "$WORK/pipe/in/cur" "$WORK/pipe/in/tmp"
-	i=0
-	while [ $i -lt "$COUNT" ]; do
-		printf 'From: Customer %d <customer%d@example.org>\nTo: care@example.com\nSubject: My order %d never arrived\nMessage-ID: <bench-%d@example.org>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n\nI ordered on the 2nd and the parcel has still not arrived. Please refund me.\n' \
-			$i $i $i $i >"$WORK/pipe/in/new/$i.eml"
-		i=$((i + 1))
-	done
-	sink_start pipeline || exit 1
-	printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Customer Care <care@example.com>\n[autoreply]\nper_hour = 0\nper_day = 0\nper_domain_hour = 0\n[followup]\nafter = 30d\n' \
-		"$SINK_PORT" >"$WORK/pipe/redress.conf"
-	(cd "$WORK/pipe" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q ingest in >/dev/null)
-	t0=$(now)
-	(cd "$WORK/pipe" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q send --once >/dev/null)
-	t1=$(now)
-	sink_stop pipeline
-	sent=$(sqlite3 "$WORK/pipe/redress.db" "select count(*) from jobs where state = 'sent'")
-	r_pipeline=$(rate "$sent" "$t0" "$t1")
-	printf '  %-34s %8s msg/s  (%s acks rendered, composed, sent, recorded)\n' "redress send (whole pipeline)" "$r_pipeline" "$sent"
-fi
 
 # --- msmtp, one process per message -----------------------------------------
 r_msmtp=
@@ -195,7 +222,7 @@ else
 	echo "  msmtp not installed (apt-get install msmtp): no comparison"
 fi
 
-echo "best rounds: redress $r_redress msg/s${r_source:+, smtp-source $r_source msg/s}${r_msmtp:+; msmtp $r_msmtp msg/s}"
+echo "best rounds: redress $r_redress msg/s${r_pipeline:+, redress send (pipeline) $r_pipeline msg/s}${r_source:+, smtp-source $r_source msg/s}${r_msmtp:+; msmtp $r_msmtp msg/s}"
 echo "ratios:"
 if [ -n "$r_msmtp" ]; then
 	printf '  redress / msmtp       = %sx   (target >= 10)\n' "$(ratio "$r_redress" "$r_msmtp")"
@@ -205,6 +232,19 @@ if [ -n "$r_source" ]; then
 fi
 if [ -n "$r_pipeline" ]; then
 	[ -n "$r_msmtp" ] && printf '  redress send (pipeline) / msmtp       = %sx\n' "$(ratio "$r_pipeline" "$r_msmtp")"
-	[ -n "$r_source" ] && printf '  redress send (pipeline) / smtp-source = %sx\n' "$(ratio "$r_pipeline" "$r_source")"
+	[ -n "$r_source" ] && printf '  redress send (pipeline) / smtp-source = %sx   (target >= 0.5)\n' "$(ratio "$r_pipeline" "$r_source")"
+fi
+
+# --- the table ----------------------------------------------------------------
+if [ -n "$TABLE" ]; then
+	{
+		printf '| %s | %s | %s |\n' "client ($COUNT messages of $size bytes, best of $ROUNDS)" "msg/s" "/ smtp-source"
+		printf '|---|---:|---:|\n'
+		row() { [ -n "$2" ] && printf '| %s | %s | %s |\n' "$1" "$2" "${r_source:+$(ratio "$2" "$r_source")}"; }
+		row "smtp-source -d (one session)" "$r_source"
+		row "redress mailer alone (tests/smtp_send)" "$r_redress"
+		row "redress send --once (whole pipeline)" "$r_pipeline"
+		row "msmtp, one process per message ($MSMTP_COUNT)" "$r_msmtp"
+	} >"$TABLE"
 fi
 exit 0

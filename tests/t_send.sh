@@ -296,6 +296,92 @@ is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'queued' AND a
 is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE attempts > 0")" 3 "  and no other job was tried"
 cd .. || exit 1
 
+# ------------------------------------------------- batches
+# A round claims its jobs in batches (1, 2, 4 ... in a fresh store), sends
+# them over one connection and records a batch's results in one
+# transaction.  All of them are recorded: every job, event, case move and
+# kept message, as one at a time did.  A job whose case moved earlier in
+# the same batch sees the move: case 5's escalation follows its ack in the
+# third batch and tells the duty manager the case is acknowledged.
+mkdir batch && cd batch || exit 1
+sink_start batch || exit 1
+conf "$(sink_port batch)"
+NOW=2026-11-23T10:00:00Z; R ingest "$S" >/dev/null
+due=$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'queued' AND due <= strftime('%s', '2026-11-23T10:00:05Z')")
+NOW=2026-11-23T10:00:05Z; R send --once >/dev/null 2>err; st=$?
+is "$st" 0 "batches: send --once exits 0"
+sink_wait_count batch "$due"
+is "$(sink_count batch)" "$due" "  the server got each of the $due due jobs"
+is "$(sink_connections batch)" 1 "  over one connection"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'")" "$due" "  each is recorded sent"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state IN ('sending', 'queued') AND due <= strftime('%s', '2026-11-23T10:00:05Z')")" 0 \
+   "  none left in hand or queued"
+is "$(sqlite3 redress.db "SELECT count(*) FROM events WHERE kind = 'sent'")" "$due" "  one 'sent' event per job"
+is "$(sqlite3 redress.db "SELECT count(*), count(DISTINCT message_id) FROM messages WHERE direction = 'out'")" "$due|$due" \
+   "  each message kept on its case once"
+is "$(sqlite3 redress.db "SELECT count(*) FROM cases c WHERE state != 'acknowledged' AND EXISTS
+	(SELECT 1 FROM jobs j WHERE j.case_id = c.id AND j.kind LIKE 'ack%' AND j.state = 'sent')")" 0 \
+   "  every case whose ack went is acknowledged"
+esc=$(for d in $(sink_dumps batch); do grep -l '^To: .*duty@example.com' "$d"; done)
+like "$(grep '^State:' $esc)" "acknowledged" "  the escalation sent after its case's ack in the same batch sees the case acknowledged"
+sink_stop batch
+cd .. || exit 1
+
+# A server that goes away mid-batch: the fourth batch is jobs 8 to 15
+# (a batch of 8 after 1, 2 and 4); the server takes 10 messages and is
+# gone for the 11th.  The rest of that batch, claimed but untried, is
+# queued again in the transaction that records the batch: not left
+# "sending" until the lease runs out or the next round takes it back.
+mkdir midbatch && cd midbatch || exit 1
+mkdir -p in/new in/cur in/tmp
+i=1
+while [ $i -le 20 ]; do
+	printf 'From: Customer %d <c%d@example.org>\nTo: care@example.com\nSubject: Order %d never arrived\nMessage-ID: <batch-%d@example.org>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n\nI ordered on the 2nd and the parcel has still not arrived. Please refund me.\n' \
+		$i $i $i $i >"in/new/$i.eml"
+	i=$((i + 1))
+done
+hostile_start midbatch refuse --after 10
+TIMEOUT=2 conf "$HPORT"
+NOW=2026-11-23T10:00:00Z; R ingest in >/dev/null
+DUE="due <= strftime('%s', '2026-11-23T10:00:05Z')"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'queued' AND $DUE")" 20 "mid-batch: 20 acks due"
+NOW=2026-11-23T10:00:05Z; R send --once >/dev/null 2>err; st=$?
+is "$st" 75 "mid-batch: a server gone in the middle of a batch: send --once exits 75"
+is "$(hostile_count midbatch)" 10 "  the server got 10 messages"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'")" 10 "  10 jobs are recorded sent"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'queued' AND attempts = 1 AND NOT $DUE")" 1 \
+   "  the one that found the server gone is deferred"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sending'")" 0 "  none is left in hand"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'queued' AND attempts = 0 AND owner IS NULL AND lease IS NULL AND $DUE")" 9 \
+   "  the untried 9 (4 of them claimed in that batch) are queued again at once"
+cd .. || exit 1
+
+# A slow server does not keep results from their commit: they wait at
+# most about a second (OUTBOX_RECORD_WAIT), then the progress hook records
+# them during the next delivery.  Three acks, 3 s each: the second and
+# third make a batch, and the second is recorded while the third is still
+# on its way (it used to wait for the end of the batch).
+mkdir slowbatch && cd slowbatch || exit 1
+sink_start slowbatch -w 3 || exit 1
+conf "$(sink_port slowbatch)"
+NOW=2026-11-23T10:00:00Z; R ingest "$S/01-refund.eml" "$S/02-damaged.eml" "$S/03-late.eml" >/dev/null
+NOW=2026-11-23T10:00:05Z; R send --once >/dev/null 2>err &
+spid=$!
+seen=
+i=0
+while kill -0 $spid 2>/dev/null && [ $i -lt 150 ]; do
+	n=$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'" 2>/dev/null)
+	[ "$n" = 2 ] && kill -0 $spid 2>/dev/null && seen=yes
+	sleep 0.2
+	i=$((i + 1))
+done
+wait $spid; st=$?
+is "$st" 0 "slow server: send --once exits 0"
+is "$seen" yes "  the second ack was recorded while the third was being delivered"
+is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'")" 3 "  all three are sent"
+sink_stop slowbatch
+cd .. || exit 1
+
 # ------------------------------------------------- no reply to the final dot
 # The server has the whole message and never answers: it may have taken
 # it.  Tried again once, no sooner than 15 minutes later, then given up as

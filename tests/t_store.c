@@ -373,6 +373,62 @@ test_counts(void)
 	free(path);
 }
 
+/* Claims of a batch: the due queued jobs in claim order (due, then id),
+ * at most max, each marked sending with the owner and lease given. */
+static void
+test_jobs_claim(void)
+{
+	char *path = path_in("claim.db"), *err = NULL;
+	struct store *st = open_ok(path);
+	struct store_job *jobs = NULL, one;
+	size_t n = 99;
+	long long c;
+	long released = -1;
+	/* Job ids 1..7: due time and state. */
+	static const struct { time_t due; const char *state; } rows[] = {
+		{ 1005, "queued" }, { 1001, "queued" }, { 1003, "queued" },
+		{ 1001, "queued" }, { 2000, "queued" }, { 1000, "sent" },
+		{ 1002, "sending" },
+	};
+
+	store_begin(st, &err);
+	c = add_case(st, "claim@shop.example", "new", 1000);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		add_job(st, c, "ack", rows[i].state, "claim@shop.example", rows[i].due);
+	store_commit(st, &err);
+
+	ok(store_jobs_claim(st, 1500, "1@claimhost", 5000, 3, &jobs, &n, &err) == 0,
+	   "claim: a batch of 3");
+	is_int((long)n, 3, "claim: 3 claimed");
+	if (n == 3) {
+		is_int((long)jobs[0].id, 2, "claim: first the earliest due");
+		is_int((long)jobs[1].id, 4, "claim: an equal due goes by id");
+		is_int((long)jobs[2].id, 3, "claim: then the next due");
+		ok(jobs[0].state == JOB_SENDING && jobs[2].state == JOB_SENDING,
+		   "claim: returned as sending");
+		ok(jobs[1].rcpt != NULL && strcmp(jobs[1].rcpt, "claim@shop.example") == 0,
+		   "claim: the job's columns are read");
+	}
+	store_jobs_free(&jobs, n);
+	ok(store_job_get(st, 4, &one, &err) == 1 && one.state == JOB_SENDING,
+	   "claim: the store has it sending");
+	store_job_clear(&one);
+	ok(store_jobs_claim(st, 1500, "1@claimhost", 5000, 10, &jobs, &n, &err) == 0 &&
+	   n == 1 && jobs[0].id == 1, "claim: the rest that is due, not the one due later");
+	store_jobs_free(&jobs, n);
+	ok(store_jobs_claim(st, 1500, "1@claimhost", 5000, 10, &jobs, &n, &err) == 0 &&
+	   n == 0 && jobs == NULL, "claim: none left due");
+	/* Owner and lease were set: live until 5000, another host's. */
+	store_jobs_release_stale(st, "2@otherhost", 4999, &released, &err);
+	is_int(released, 1, "claim: the claims hold until their lease (only the "
+	       "ownerless one is taken back)");
+	store_jobs_release_stale(st, "2@otherhost", 5001, &released, &err);
+	is_int(released, 4, "claim: and go back after it");
+	free(err);
+	store_close(&st);
+	free(path);
+}
+
 static off_t
 file_size(const char *path)
 {
@@ -639,6 +695,7 @@ main(void)
 	test_outcome_migration();
 	test_secret();
 	test_counts();
+	test_jobs_claim();
 	test_wal();
 	test_locked();
 	test_wal_conversion_waits();

@@ -2,14 +2,17 @@
  * NAME
  *	outbox - the queue of mail redress owes people, and its delivery
  * DESCRIPTION
- *	See outbox.h.  Sending a job: claim it (state "sending", with this
- *	sender's name and a lease, in its own short transaction, so that two
- *	senders never take the same job), build the message outside any
- *	transaction, deliver it, and record the result in a second transaction
- *	together with the case's move (an ack sent makes a new case
- *	acknowledged; a follow-up sent closes a resolved case).  The claim
- *	also fixes the job's Message-ID, so that a message sent again after a
- *	crash keeps it.
+ *	See outbox.h.  Sending: claim a batch of jobs (state "sending", with
+ *	this sender's name and a lease, in one short transaction, so that two
+ *	senders never take the same job), build each message outside any
+ *	transaction, deliver it, and record the results together with the
+ *	cases' moves (an ack sent makes a new case acknowledged; a follow-up
+ *	sent closes a resolved case) in one transaction per batch, which also
+ *	puts back the jobs of the batch that were not tried.  Results wait in
+ *	memory for that transaction at most OUTBOX_RECORD_WAIT, and a job whose
+ *	case has a result waiting has it recorded first.  The claim also fixes
+ *	the jobs' Message-IDs, so that a message sent again after a crash
+ *	keeps its own.
  *
  *	One sender at a time holds the "send" lock.  Both the lock and this
  *	sender's claims last [smtp] lease unless renewed, and they are renewed
@@ -71,6 +74,26 @@
 /* The least wait after such an attempt: a server that stalls after the
  * dot is often busy filtering, and answers the next one in time. */
 #define OUTBOX_UNCONFIRMED_WAIT (15 * 60)
+/* Jobs claimed, and results recorded, in one transaction: two
+ * transactions per job held the whole send to a sixth of the mailer's
+ * rate.  Also what a crash can leave delivered and unrecorded, to be sent
+ * again: a round's batches grow from 1 (1, 2, 4 ... OUTBOX_BATCH), so that
+ * a sender killed early still records its first jobs, and a round that
+ * had to take back claims of a sender that is gone (a crash, perhaps one
+ * that comes again at the same job) goes one job per batch. */
+#define OUTBOX_BATCH 64
+/* Seconds a result may wait in memory for its transaction: behind a slow
+ * server the results are recorded one by one, as they come. */
+#define OUTBOX_RECORD_WAIT 1.0
+
+/* A job's outcome, waiting for its batch's transaction (outbox_flush). */
+struct outbox_result {
+	struct store_job job;       /* as it is to be written */
+	bool move;                  /* the case moves (a sent ack or follow-up) */
+	struct buf sent;            /* the message, kept on the case if sent */
+	char *event, *detail;       /* the case's event, or NULL */
+	time_t now;
+};
 
 struct outbox {
 	const struct config *cfg;
@@ -91,7 +114,16 @@ struct outbox {
 	bool locked;                /* we hold the send lock */
 	bool lost_lock;             /* a renewal found it taken: end the round */
 	bool (*stop)(void);         /* the round's stop request, or NULL */
+	struct outbox_result *pending; /* outcomes not yet recorded */
+	size_t n_pending, cap_pending;
+	double pending_since;       /* monotonic time of the oldest of them */
+	char *flush_error;          /* why the hook could not record them */
 };
+
+static void outbox_pending_clear(struct outbox *ob);
+static int outbox_flush(struct outbox *ob, struct store_job *rest, size_t n_rest,
+			char **error_r);
+static double outbox_seconds(void);
 
 int
 outbox_lock(struct outbox *ob, char **error_r)
@@ -158,13 +190,18 @@ outbox_renew(struct outbox *ob, bool force)
 	return 1;
 }
 
-/* The mailer's hook during a delivery: renew, and stop while it is safe. */
+/* The mailer's hook during a delivery: renew, record the results that
+ * have waited long enough (a slow delivery must not keep them from their
+ * commit), and stop while it is safe. */
 static int
 outbox_progress(void *ctx, int committed)
 {
 	struct outbox *ob = ctx;
 
 	outbox_renew(ob, false);
+	if (ob->n_pending > 0 && ob->flush_error == NULL &&
+	    outbox_seconds() - ob->pending_since >= OUTBOX_RECORD_WAIT)
+		outbox_flush(ob, NULL, 0, &ob->flush_error);
 	return !committed && ob->stop != NULL && ob->stop();
 }
 
@@ -245,6 +282,9 @@ outbox_free(struct outbox **obp)
 	if (ob == NULL)
 		return;
 	outbox_unlock(ob);
+	outbox_pending_clear(ob);
+	free(ob->pending);
+	free(ob->flush_error);
 	template_set_free(&ob->templates);
 	mailer_close(&ob->mailer);
 	free(ob);
@@ -585,47 +625,170 @@ outbox_keep(struct outbox *ob, const struct store_job *j, const struct store_cas
 	return r;
 }
 
-static int outbox_record_sent(struct outbox *ob, struct store_job *j, struct store_case *c,
-			      const struct buf *sent, const char *event, const char *detail,
-			      time_t now, char **error_r);
-
-/* Records a job's outcome and the case's move in one transaction. */
-static int
-outbox_record(struct outbox *ob, struct store_job *j, struct store_case *c,
-	      const char *event, const char *detail, time_t now, char **error_r)
+/*
+ * Takes a job's outcome (and *j: it is left empty) to be recorded with
+ * the case's move (move: an ack or follow-up sent) by the batch's
+ * transaction (outbox_flush); sent: the message, taken too (NULL: none).
+ */
+static void
+outbox_record_sent(struct outbox *ob, struct store_job *j, bool move, struct buf *sent,
+		   const char *event, const char *detail, time_t now)
 {
-	return outbox_record_sent(ob, j, c, NULL, event, detail, now, error_r);
+	struct outbox_result *r;
+
+	ob->pending = xgrow(ob->pending, &ob->cap_pending, ob->n_pending + 1,
+			    sizeof(*ob->pending));
+	r = &ob->pending[ob->n_pending];
+	if (ob->n_pending++ == 0)
+		ob->pending_since = outbox_seconds();
+	memset(r, 0, sizeof(*r));
+	r->job = *j;
+	memset(j, 0, sizeof(*j));
+	r->move = move;
+	if (sent != NULL) {
+		r->sent = *sent;
+		buf_init(sent, MAILER_MAX_MESSAGE);
+	}
+	r->event = event != NULL ? xstrdup(event) : NULL;
+	r->detail = detail != NULL ? xstrdup(detail) : NULL;
+	r->now = now;
 }
 
-/* The same, keeping the message that was sent (sent: NULL for none). */
+/* The same without a message or a case move. */
+static void
+outbox_record(struct outbox *ob, struct store_job *j, const char *event,
+	      const char *detail, time_t now)
+{
+	outbox_record_sent(ob, j, false, NULL, event, detail, now);
+}
+
+static void
+outbox_pending_clear(struct outbox *ob)
+{
+	for (size_t i = 0; i < ob->n_pending; i++) {
+		struct outbox_result *r = &ob->pending[i];
+
+		store_job_clear(&r->job);
+		buf_free(&r->sent);
+		free(r->event);
+		free(r->detail);
+	}
+	ob->n_pending = 0;
+}
+
+/* Writes one outcome and the case's move; the caller holds the
+ * transaction.  The case is read now, in it: a result recorded earlier in
+ * the batch, or a person, may have moved it since the job was claimed. */
 static int
-outbox_record_sent(struct outbox *ob, struct store_job *j, struct store_case *c,
-		   const struct buf *sent, const char *event, const char *detail,
-		   time_t now, char **error_r)
+outbox_apply(struct outbox *ob, struct outbox_result *r, char **error_r)
 {
 	struct store *st = ob->st;
+	struct store_job *j = &r->job;
+	struct store_case c;
+	bool sent = j->state == JOB_SENT;
+	int have = 0, ret = -1;
 
-	if (store_begin(st, error_r) < 0)
-		return -1;
+	store_case_init(&c);
+	if (sent && (have = store_case_get(st, j->case_id, &c, error_r)) < 0)
+		goto out;
 	if (store_job_update(st, j, error_r) < 0 ||
-	    (j->state == JOB_SENT && outbox_keep(ob, j, c, sent, now, error_r) < 0) ||
-	    (event != NULL && store_event_add(st, j->case_id, now, event, detail,
-					      error_r) < 0))
-		goto fail;
-	if (c != NULL && j->state == JOB_SENT) {
+	    (sent && outbox_keep(ob, j, have > 0 ? &c : NULL, &r->sent, r->now,
+				 error_r) < 0) ||
+	    (r->event != NULL && store_event_add(st, j->case_id, r->now, r->event,
+						 r->detail, error_r) < 0))
+		goto out;
+	if (r->move && sent && have > 0 &&
+	    (job_kind_is_ack(j->kind) || j->kind == JOB_FOLLOWUP)) {
 		enum caselife_action a = j->kind == JOB_FOLLOWUP
 					 ? CASELIFE_CLOSE : CASELIFE_ACK_SENT;
+		char *why = NULL;
+		int m = caselife_apply(st, ob->sla, &c, a, job_kind_name(j->kind), r->now,
+				       &why);
 
-		if (job_kind_is_ack(j->kind) || j->kind == JOB_FOLLOWUP) {
-			if (caselife_apply(st, ob->sla, c, a, job_kind_name(j->kind), now,
-					   error_r) < 0)
-				goto fail;
+		if (m < 0) {
+			*error_r = why;
+			goto out;
+		}
+		if (m == 0) {
+			/* Moved on meanwhile (closed by hand): the mail went
+			 * out all the same, and the case stays as it is. */
+			log_info("case %lld: %s", j->case_id, why);
+			free(why);
 		}
 	}
-	return store_commit(st, error_r);
-fail:
-	store_rollback(st);
-	return -1;
+	ret = 0;
+out:
+	store_case_clear(&c);
+	return ret;
+}
+
+/* Puts claimed jobs that were not tried back in the queue; the caller
+ * holds the transaction. */
+static int
+outbox_release(struct outbox *ob, struct store_job *rest, size_t n_rest, char **error_r)
+{
+	for (size_t i = 0; i < n_rest; i++) {
+		rest[i].state = JOB_QUEUED;
+		if (store_job_update(ob->st, &rest[i], error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Records the outcomes waiting, and puts rest (claimed, not tried) back in
+ * the queue, in one transaction.  Should it fail, each is tried in its
+ * own, so that one bad record costs no other.  0, or -1 when some could
+ * not be written: their jobs stay "sending", and the next round takes them
+ * back as this sender's leftovers (doc/design.md, "Delivery").
+ */
+static int
+outbox_flush(struct outbox *ob, struct store_job *rest, size_t n_rest, char **error_r)
+{
+	struct store *st = ob->st;
+	char *err = NULL;
+	size_t i;
+	int ret = 0;
+
+	if (ob->n_pending == 0 && n_rest == 0)
+		return 0;
+	if (store_begin(st, &err) == 0) {
+		for (i = 0; i < ob->n_pending; i++)
+			if (outbox_apply(ob, &ob->pending[i], &err) < 0)
+				break;
+		if (i == ob->n_pending && outbox_release(ob, rest, n_rest, &err) == 0 &&
+		    store_commit(st, &err) == 0)
+			goto out;
+		store_rollback(st);
+	}
+	log_warn("send: recording a batch of %zu job(s): %s; recording them one by one",
+		 ob->n_pending + n_rest, err);
+	free(err);
+	err = NULL;
+	for (i = 0; i < ob->n_pending + n_rest; i++) {
+		char *e = NULL;
+
+		if (store_begin(st, &e) == 0 &&
+		    (i < ob->n_pending ? outbox_apply(ob, &ob->pending[i], &e)
+		     : outbox_release(ob, &rest[i - ob->n_pending], 1, &e)) == 0 &&
+		    store_commit(st, &e) == 0)
+			continue;
+		store_rollback(st);
+		if (ret == 0) {
+			err = e;
+			ret = -1;
+		} else {
+			log_error("send: %s", e);
+			free(e);
+		}
+	}
+out:
+	outbox_pending_clear(ob);
+	if (ret < 0)
+		*error_r = err;
+	else
+		free(err);
+	return ret;
 }
 
 /*
@@ -787,8 +950,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		outbox_set(&j->last_error, xstrdup(why));
 		detail = xasprintf("%s not sent: %s", job_kind_name(j->kind), why);
 		stats->suppressed++;
-		ret = outbox_record(ob, j, NULL, job_state_name(JOB_SUPPRESSED), detail, now,
-				   error_r);
+		outbox_record(ob, j, job_state_name(JOB_SUPPRESSED), detail, now);
 		goto out;
 	}
 	if (outbox_message(ob, &c, j, now, &msg, &err) < 0) {
@@ -800,7 +962,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		detail = xasprintf("%s failed: %s", job_kind_name(j->kind), j->last_error);
 		log_error("job %lld (case %lld): %s", j->id, j->case_id, j->last_error);
 		stats->failed++;
-		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		outbox_record(ob, j, "send-failed", detail, now);
 		goto out;
 	}
 	status = mailer_send(ob->mailer, ob->id->envelope_from, j->rcpt, msg.data, msg.len,
@@ -810,7 +972,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 		log_info("job %lld (case %lld): left for the next sender: %s", j->id,
 			 j->case_id, err);
 		j->state = JOB_QUEUED;
-		ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
+		outbox_record(ob, j, NULL, NULL, now);
 		goto out;
 	}
 	j->attempts++;
@@ -828,8 +990,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   mailer_kind(ob->mailer));
 		stats->sent++;
 		log_debug("case %lld: %s", j->case_id, detail);
-		ret = outbox_record_sent(ob, j, &c, &msg, job_state_name(JOB_SENT), detail, now,
-					 error_r);
+		outbox_record_sent(ob, j, true, &msg, job_state_name(JOB_SENT), detail, now);
 		break;
 	case MAILER_UNCERTAIN:
 		/* The server may have the message: every retry may be a copy.
@@ -848,8 +1009,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 					   j->last_error);
 			log_error("case %lld: %s", j->case_id, detail);
 			stats->failed++;
-			ret = outbox_record(ob, j, NULL, "send-unconfirmed", detail, now,
-					    error_r);
+			outbox_record(ob, j, "send-unconfirmed", detail, now);
 		} else {
 			long wait = outbox_backoff(j->attempts);
 
@@ -861,7 +1021,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 			stats->deferred++;
 			log_warn("job %lld (case %lld): deferred: %s", j->id, j->case_id,
 				 j->last_error);
-			ret = outbox_record(ob, j, NULL, NULL, NULL, now, error_r);
+			outbox_record(ob, j, NULL, NULL, now);
 		}
 		break;
 	case MAILER_CONFIG:
@@ -897,7 +1057,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 			log_warn("job %lld (case %lld): deferred: %s", j->id, j->case_id,
 				 j->last_error);
 		}
-		ret = outbox_record(ob, j, NULL, event, detail, now, error_r);
+		outbox_record(ob, j, event, detail, now);
 		break;
 	case MAILER_STOPPED:
 		break; /* handled above */
@@ -909,7 +1069,7 @@ outbox_send_one(struct outbox *ob, struct store_job *j, time_t now,
 				   j->last_error);
 		log_error("case %lld: %s", j->case_id, detail);
 		stats->failed++;
-		ret = outbox_record(ob, j, NULL, "send-failed", detail, now, error_r);
+		outbox_record(ob, j, "send-failed", detail, now);
 		break;
 	}
 out:
@@ -1045,6 +1205,33 @@ outbox_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Whether the round claims and tries no more: see outbox_send_loop. */
+static bool
+outbox_round_over(const struct outbox *ob, const struct outbox_round *round,
+		  size_t done, double start)
+{
+	return ob->down || ob->halted || ob->lost_lock ||
+	       (round->max > 0 && done >= round->max) ||
+	       (round->stop != NULL && round->stop()) ||
+	       (round->seconds > 0 && outbox_seconds() - start >= round->seconds);
+}
+
+/* Whether the results waiting must be recorded before job j is tried: one
+ * is of j's case (j's message and checks must see the case's move), or
+ * the oldest has waited OUTBOX_RECORD_WAIT. */
+static bool
+outbox_flush_first(const struct outbox *ob, const struct store_job *j)
+{
+	if (ob->n_pending == 0)
+		return false;
+	if (outbox_seconds() - ob->pending_since >= OUTBOX_RECORD_WAIT)
+		return true;
+	for (size_t i = 0; i < ob->n_pending; i++)
+		if (ob->pending[i].job.case_id == j->case_id)
+			return true;
+	return false;
+}
+
 static int
 outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round,
 		 struct outbox_stats *stats, char **error_r)
@@ -1065,41 +1252,46 @@ outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round
 	if (released > 0)
 		log_info("send: %ld job(s) left in hand by a sender that is gone or silent "
 			 "are queued again", released);
-	for (;;) {
-		struct store_job j = { 0 };
-		bool fresh_id;
-		int r;
+	for (size_t batch = 1, most = released > 0 ? 1 : OUTBOX_BATCH;;
+	     batch = batch * 2 < most ? batch * 2 : most) {
+		struct store_job *jobs = NULL;
+		size_t n = 0, i, want = batch;
+		bool fresh_id = false;
+		char *err2 = NULL;
+		int r = 0;
 
-		if (ob->down) {
-			stats->down++;
+		if (outbox_round_over(ob, round, done, start)) {
+			if (ob->down)
+				stats->down++;
 			return 1;
 		}
-		if (ob->halted || ob->lost_lock)
-			return 1;
-		if ((round->max > 0 && done >= round->max) ||
-		    (round->stop != NULL && round->stop()) ||
-		    (round->seconds > 0 && outbox_seconds() - start >= round->seconds))
-			return 1;
+		if (round->max > 0 && round->max - done < want)
+			want = round->max - done;
 		outbox_renew(ob, false);
 		if (store_begin(ob->st, error_r) < 0)
 			return -1;
-		r = store_job_claim(ob->st, now, ob->owner, time(NULL) + ob->lease, &j,
-				    error_r);
-		if (r <= 0) {
+		if (store_jobs_claim(ob->st, now, ob->owner, time(NULL) + ob->lease, want,
+				     &jobs, &n, error_r) < 0) {
 			store_rollback(ob->st);
-			return r < 0 ? -1 : 0;
+			return -1;
 		}
-		/* The Message-ID is fixed with the claim, before the message
+		if (n == 0) {
+			store_rollback(ob->st);
+			return 0;
+		}
+		/* The Message-IDs are fixed with the claim, before a message
 		 * can reach a server: a job sent again after a crash between
 		 * the server's acceptance and the "sent" commit carries the
 		 * same one (doc/design.md, "Delivery"). */
-		fresh_id = j.msgid == NULL;
-		if (fresh_id) {
-			j.msgid = thread_msgid_new(ob->id->key, sizeof(ob->id->key), j.case_id,
-						   ob->id->domain);
-			if (store_job_update(ob->st, &j, error_r) < 0) {
+		for (i = 0; i < n; i++) {
+			if (jobs[i].msgid != NULL)
+				continue;
+			jobs[i].msgid = thread_msgid_new(ob->id->key, sizeof(ob->id->key),
+							 jobs[i].case_id, ob->id->domain);
+			fresh_id = true;
+			if (store_job_update(ob->st, &jobs[i], error_r) < 0) {
 				store_rollback(ob->st);
-				store_job_clear(&j);
+				store_jobs_free(&jobs, n);
 				return -1;
 			}
 		}
@@ -1109,14 +1301,47 @@ outbox_send_loop(struct outbox *ob, time_t now, const struct outbox_round *round
 		 * bring theirs, so this sync is for the rare rest. */
 		if (store_commit(ob->st, error_r) < 0 ||
 		    (fresh_id && store_sync(ob->st, error_r) < 0)) {
-			store_job_clear(&j);
+			store_jobs_free(&jobs, n);
 			return -1;
 		}
-		r = outbox_send_one(ob, &j, now, stats, error_r);
-		store_job_clear(&j);
+		/* One by one over the one connection; the results wait for
+		 * the batch's transaction, which also puts back the jobs a
+		 * stop, a dead server, a lost lock or the time limit left
+		 * untried (at once, not after their lease). */
+		for (i = 0; i < n; i++) {
+			if (outbox_round_over(ob, round, done, start))
+				break;
+			if (outbox_flush_first(ob, &jobs[i]) &&
+			    outbox_flush(ob, NULL, 0, error_r) < 0) {
+				r = -1;
+				break;
+			}
+			outbox_renew(ob, false);
+			/* It fails only before the job could leave: the job
+			 * goes back with the untried rest. */
+			if (outbox_send_one(ob, &jobs[i], now, stats, error_r) < 0) {
+				r = -1;
+				break;
+			}
+			done++;
+			if (ob->flush_error != NULL) {
+				/* Results the hook could not record (their jobs
+				 * stay "sending"); this one's is still to write. */
+				*error_r = ob->flush_error;
+				ob->flush_error = NULL;
+				r = -1;
+				i++;
+				break;
+			}
+		}
+		if (outbox_flush(ob, jobs + i, n - i, r < 0 ? &err2 : error_r) < 0) {
+			if (r < 0)
+				free(err2);
+			r = -1;
+		}
+		store_jobs_free(&jobs, n);
 		if (r < 0)
 			return -1;
-		done++;
 	}
 }
 

@@ -5,8 +5,9 @@
  * and the follow-up in the same transaction as the case; tick queues
  * warnings and escalations; case moves reschedule the follow-up.  Sending
  * is a separate step ("redress send", or the daemon) that claims due jobs
- * one at a time, renders the template, composes the message, hands it to
- * the mailer (SMTP or the outbox directory) and records the outcome:
+ * in batches, and for each renders the template, composes the message and
+ * hands it to the mailer (SMTP or the outbox directory); the outcomes of a
+ * batch are recorded together (doc/design.md, "Delivery"):
  *   sent       delivered; the case moves on (an ack makes it acknowledged)
  *   queued     temporary failure: due again after an exponential backoff,
  *              until [smtp] lifetime has passed since its first attempt

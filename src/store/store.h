@@ -316,6 +316,14 @@ int store_job_get(struct store *st, long long id, struct store_job *j_r,
  */
 int store_job_claim(struct store *st, time_t now, const char *owner, time_t lease,
 		    struct store_job *j_r, char **error_r);
+/*
+ * The same for a batch, in one statement: claims up to max (>= 1) queued
+ * jobs due at or before now, in the order store_job_claim takes them, and
+ * returns them in that order in *jobs_r (free with store_jobs_free); *n_r
+ * is 0 when none is due.
+ */
+int store_jobs_claim(struct store *st, time_t now, const char *owner, time_t lease,
+		     size_t max, struct store_job **jobs_r, size_t *n_r, char **error_r);
 /* Extends the lease of every claim owner holds to lease (real time). */
 int store_jobs_renew(struct store *st, const char *owner, time_t lease,
 		     char **error_r);

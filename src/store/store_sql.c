@@ -1142,6 +1142,46 @@ store_job_claim(struct store *st, time_t now, const char *owner, time_t lease,
 	return rc;
 }
 
+/* The claim order (store_job_claim's ORDER BY due, id), for qsort. */
+static int
+store_job_claim_cmp(const void *a, const void *b)
+{
+	const struct store_job *x = a, *y = b;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int
+store_jobs_claim(struct store *st, time_t now, const char *owner, time_t lease,
+		 size_t max, struct store_job **jobs_r, size_t *n_r, char **error_r)
+{
+#define STORE_CLAIMS_SQL(lock) "UPDATE jobs SET state = 'sending', owner = ?1," \
+	" lease = ?3 WHERE id IN (SELECT id FROM jobs WHERE state = 'queued'" \
+	" AND due <= ?2 ORDER BY due, id LIMIT ?4" lock ") RETURNING " STORE_JOB_COLS
+	static const char plain[] = STORE_CLAIMS_SQL("");
+	static const char skip[] = STORE_CLAIMS_SQL(" FOR UPDATE SKIP LOCKED");
+	struct store_stmt *s = db_prepare(st, st->be->skip_locked ? skip : plain, error_r);
+
+	*jobs_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	db_bind_text(st, s, 1, owner);
+	db_bind_int64(st, s, 2, now);
+	db_bind_int64(st, s, 3, lease);
+	db_bind_int64(st, s, 4, max > 0 ? (long long)max : 1);
+	/* Every row is read to the end: RETURNING rows are final only once
+	 * the statement completes. */
+	if (store_jobs_collect(st, s, jobs_r, n_r, error_r) < 0)
+		return -1;
+	/* RETURNING gives the rows in no promised order. */
+	if (*n_r > 1)
+		qsort(*jobs_r, *n_r, sizeof(**jobs_r), store_job_claim_cmp);
+	return 0;
+}
+
 int
 store_jobs_renew(struct store *st, const char *owner, time_t lease, char **error_r)
 {
