@@ -78,6 +78,19 @@ is "$(cat out err | wc -c | tr -d ' ')" 0 "and prints nothing"
 is "$(pg_psql_db "$DB" "SELECT count(*) FROM messages WHERE source = 'filter' AND from_addr = 'maria.lopez@example.net'")" \
 	1 "the message is in the database"
 
+# Bytes that are not UTF-8 from outside the message (an envelope sender
+# from the MTA, a file name): a UTF-8 database refuses them, which would
+# bounce the mail in the end; the store keeps them as U+FFFD instead.
+"$REDRESS" -c good.conf filter -f "$(printf 'ren\351@example.net')" -r care@localhost \
+	<"$S/02-damaged.eml" >out 2>err; st=$?
+is "$st" 0 "filter with a Latin-1 byte in the envelope sender: stored (exit 0)"
+is "$(pg_psql_db "$DB" "SELECT envelope_from FROM messages WHERE envelope_from LIKE 'ren%'")" \
+	"$(printf 'ren\357\277\275@example.net')" "and the byte is kept as U+FFFD"
+mkdir -p "$T/latin"
+cp "$S/04-rude.eml" "$T/latin/$(printf 'r\351clamation.eml')"
+"$REDRESS" -c good.conf ingest "$T/latin" >out 2>err; st=$?
+is "$st" 0 "ingest of a file whose name is Latin-1: exit 0"
+
 # --- a password in the URL never shows --------------------------------------
 # Wrong database, port nobody listens on, a URL libpq cannot parse; the
 # password as user info and as a parameter.

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "base/xmem.h"
 #include "store/pq_dl.h"
 #include "store/store.h"
@@ -61,6 +62,7 @@ struct pg_stmt {
 	int lengths[PG_MAX_PARAMS];
 	int formats[PG_MAX_PARAMS];
 	char ints[PG_MAX_PARAMS][24];
+	char *owned[PG_MAX_PARAMS];  /* texts made valid UTF-8 (pg_bind_text) */
 	PGresult *res;            /* NULL: not run yet */
 	int row, nrows;
 };
@@ -251,7 +253,40 @@ pg_stmt_reset(struct pg_stmt *s)
 		s->values[i] = NULL;
 		s->lengths[i] = 0;
 		s->formats[i] = 0;
+		free(s->owned[i]);
+		s->owned[i] = NULL;
 	}
+}
+
+/*
+ * A copy of v with each byte that is not part of well-formed UTF-8 as
+ * U+FFFD.  Every text redress keeps is UTF-8 (base/utf8.h), but a few come
+ * from outside as bytes (an envelope sender, a file name, an agent's
+ * argument); a UTF-8 database refuses those with an error that is not
+ * temporary, and a delivery filter would have its message bounced in the
+ * end.  SQLite keeps such bytes as they are; here they become U+FFFD
+ * rather than lose the message.
+ */
+static char *
+pg_utf8(const char *v)
+{
+	size_t len = strlen(v), n = 0;
+	char *out = xmalloc(len * 3 + 1);
+
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_seq((const unsigned char *)v + i, len - i);
+
+		if (k == 0) {
+			n += utf8_put(out + n, 0xFFFD);
+			i++;
+		} else {
+			memcpy(out + n, v + i, k);
+			n += k;
+			i += k;
+		}
+	}
+	out[n] = '\0';
+	return out;
 }
 
 static struct store_stmt *
@@ -320,6 +355,10 @@ pg_bind_text(struct store_stmt *s, int i, const char *v)
 
 	if (i < 1 || i > p->nparams)
 		return;
+	free(p->owned[i - 1]);
+	p->owned[i - 1] = NULL;
+	if (v != NULL && !utf8_valid(v, strlen(v)))
+		v = p->owned[i - 1] = pg_utf8(v);
 	p->values[i - 1] = v;
 	p->formats[i - 1] = 0;
 }
@@ -572,7 +611,7 @@ pg_close(struct store *st)
 	struct pg_store *q = pg(st);
 
 	for (size_t i = 0; i < q->n_stmts; i++) {
-		PQclear(q->stmts[i]->res);
+		pg_stmt_reset(q->stmts[i]);
 		free(q->stmts[i]->text);
 		free(q->stmts[i]);
 	}
