@@ -46,6 +46,10 @@ trap 'exit 1' INT TERM
 watchdog_start 400 t_nodes.sh
 sink_start acks || exit 1
 SINK=$SINK_PORT
+# Node A's server in the send phase answers each DATA after a second, so
+# that A is always in the middle of a delivery when it is killed.
+sink_start slow -w 1 || exit 1
+SLOW=$SINK_PORT
 
 # gen DIR FIRST LAST TAG: messages FIRST..LAST, the samples in turn, each
 # with its own sender and Message-ID, so that each is a case of its own.
@@ -74,7 +78,8 @@ gen() {
 		}' "$S"/*.eml
 }
 
-# conf NODE URL: node NODE's configuration, in $T/NODE.
+# conf NODE URL [PORT]: node NODE's configuration, in $T/NODE, sending to
+# smtp-sink on PORT (default the "acks" sink).
 conf() {
 	mkdir -p "$T/$1"
 	cat >"$T/$1/redress.conf" <<EOF
@@ -83,7 +88,7 @@ url = $2
 node = $1
 busy_timeout = 30000
 [smtp]
-url = smtp://127.0.0.1:$SINK
+url = smtp://127.0.0.1:${3:-$SINK}
 tls = none
 from = Customer Care <care@example.com>
 envelope_from = bounces@example.com
@@ -172,29 +177,34 @@ diag "tick: $(cat "$T/a.tick") / $(cat "$T/b.tick") / one ticker: $(cat "$T/r.ti
 pg_createdb two >/dev/null || exit 1
 export PG_PSQL_DB=two
 URL=$(pg_url two)
-conf a "$URL"
+conf a "$URL" "$SLOW"
 conf b "$URL"
 gen "$T/in2" 1 "$N" s
 R a ingest "$T/in2" >/dev/null 2>&1
 ACKS=$(psql1 "SELECT count(*) FROM jobs WHERE kind IN ('ack', 'ack-plain') AND state = 'queued'")
 ALL=$(psql1 "SELECT count(*) FROM jobs WHERE kind IN ('ack', 'ack-plain')")
 ok $([ "$ACKS" -gt 100 ]; echo $?) "send: $ACKS acks queued"
-before=$(sink_count acks)
-# Both nodes send side by side (their claims skip each other's jobs);
-# node A is killed once some but not all are sent.
+before=$(( $(sink_count acks) + $(sink_count slow) ))
+# Both nodes send side by side (their claims skip each other's jobs).
+# Node A starts first, on a server that answers each DATA after a second;
+# once it has sent one and holds claims, node B starts and A is killed.
 for n in a b; do printf '[log]\nlevel = debug\n' >>"$T/$n/redress.conf"; done
 (cd "$T/a" && exec "$REDRESS" run) >"$T/a.run" 2>&1 &
 PA=$!
-(cd "$T/b" && exec "$REDRESS" run) >"$T/b.run" 2>&1 &
-PB=$!
-PIDS="$PIDS $PA $PB"
+PIDS="$PIDS $PA"
 i=0
-while [ $i -lt 200 ]; do
-	sent=$(psql1 "SELECT count(*) FROM jobs WHERE kind IN ('ack', 'ack-plain') AND state = 'sent'")
-	[ "$sent" -ge 40 ] && break
+while [ $i -lt 300 ]; do
+	if [ "$(grep -c ' sent to ' "$T/a.run")" -ge 1 ] &&
+	   [ "$(psql1 "SELECT count(*) FROM jobs WHERE state = 'sending' AND owner LIKE '%@a'")" -ge 1 ]; then
+		break
+	fi
 	sleep 0.05
 	i=$((i + 1))
 done
+(cd "$T/b" && exec "$REDRESS" run) >"$T/b.run" 2>&1 &
+PB=$!
+PIDS="$PIDS $PB"
+sleep 0.2
 kill -9 $PA
 wait $PA 2>/dev/null
 t0=$(date +%s)
@@ -204,7 +214,7 @@ ok $([ "$sent" -lt "$ACKS" ]; echo $?) "send: node A was killed mid-run ($sent o
 i=0
 while [ $i -lt 300 ]; do
 	left=$(psql1 "SELECT count(*) FROM jobs WHERE kind IN ('ack', 'ack-plain')
-		AND state = 'queued' AND due <= extract(epoch FROM now())")
+		AND state = 'queued' AND due <= $(date +%s)")
 	[ "$left" = 0 ] && break
 	sleep 0.1
 	i=$((i + 1))
@@ -215,7 +225,7 @@ is "$left" 0 "send: node B sent the queued rest ($(( $(date +%s) - t0 )) s after
 i=0
 while [ $i -lt 600 ]; do
 	left=$(psql1 "SELECT count(*) FROM jobs WHERE state IN ('queued', 'sending')
-		AND due <= extract(epoch FROM now())")
+		AND due <= $(date +%s)")
 	[ "$left" = 0 ] && break
 	sleep 0.1
 	i=$((i + 1))
@@ -227,8 +237,12 @@ ok $([ "$na" -gt 0 ] && [ "$nb" -gt 0 ]; echo $?) "send: both nodes sent (A $na,
 is "$(psql1 "SELECT count(*) FROM jobs WHERE kind IN ('ack', 'ack-plain') AND state = 'sent'")" "$ACKS" \
 	"send: every ack that was due is sent"
 SENT=$(psql1 "SELECT count(*) FROM jobs WHERE state = 'sent'")
-sink_wait_count acks $((before + SENT)) 20
-got=$(sink_dumps acks | xargs grep -h -i '^Message-ID:' | sort)
+i=0
+while [ $(( $(sink_count acks) + $(sink_count slow) )) -lt $((before + SENT)) ] && [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+got=$( (sink_dumps acks; sink_dumps slow) | xargs grep -h -i '^Message-ID:' | sort)
 delivered=$(printf '%s\n' "$got" | grep -c .)
 distinct=$(printf '%s\n' "$got" | sort -u | grep -c .)
 ids=$(psql1 "SELECT count(*) FROM jobs WHERE state = 'sent' AND msgid IS NOT NULL")
