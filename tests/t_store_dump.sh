@@ -227,6 +227,14 @@ refused c mail.jsonl "mail.jsonl:1: not a line of an export" "a file that is not
 refused c empty.jsonl "empty: not an export" "an empty file"
 printf '%s\n' "$(head -1 d1.jsonl)" '{"t":"cases","id":1,"subject":"\ud800"}' > surrogate.jsonl
 refused c surrogate.jsonl "surrogate.jsonl:2: .*high surrogate" "a lone surrogate"
+# A line is bounded: eight times [intake] max_size, plus 1 MiB.
+cp c.conf small.conf
+printf '[intake]\nmax_size = 1024\n' >> small.conf
+{ head -1 d1.jsonl; printf '{"t":"meta","name":"big","value":{"base64":"'
+  head -c 1200000 /dev/zero | tr '\0' A; printf '"}}\n'; tail -1 d1.jsonl; } > long.jsonl
+R -c small.conf store import long.jsonl >out 2>err; is $? 65 "a line longer than the bound is refused (65)"
+like "$(cat err)" "long.jsonl:2: a line longer than 1056768 bytes" "  naming the line and the bound"
+is "$(R -c c.conf --json case list 2>&1 | jget 'len(d)')" 0 "  and nothing is left of it"
 # The same store takes a whole export after all of that, from stdin.
 R -c c.conf store import < d1.jsonl >/dev/null 2>&1; ok $? "the store the refusals left takes the whole export, from stdin"
 R -c c.conf store export -o d4.jsonl 2>/dev/null

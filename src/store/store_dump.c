@@ -464,16 +464,25 @@ dump_bad(struct dump_in *d, char **error_r, const char *fmt, ...)
 static int
 dump_line(struct dump_in *d, char **error_r)
 {
+	char chunk[8192];
+	size_t n = 0;
 	int c;
 
 	buf_reset(&d->b);
 	buf_append(&d->b, "", 0);
 	d->line++;
-	while ((c = getc(d->in)) != EOF && c != '\n') {
-		char ch = (char)c;
-
-		if (d->b.len >= d->max_line || buf_append(&d->b, &ch, 1) < 0)
+	for (;;) {
+		c = getc_unlocked(d->in);
+		if (c != EOF && c != '\n') {
+			chunk[n++] = (char)c;
+			if (n < sizeof(chunk))
+				continue;
+		}
+		if (n > 0 && (d->b.len + n > d->max_line || buf_append(&d->b, chunk, n) < 0))
 			return dump_bad(d, error_r, "a line longer than %zu bytes", d->max_line);
+		n = 0;
+		if (c == EOF || c == '\n')
+			break;
 	}
 	if (ferror(d->in)) {
 		d->stats->fault = STORE_DUMP_FILE;
