@@ -25,7 +25,7 @@ if [ ! -f "$bld/autoconfig.h" ]; then
 	echo "build.sh: no autoconfig.h in $bld: run configure there first" >&2
 	exit 1
 fi
-mods="libetpan libcurl libpcre2-8 sqlite3 gnutls inih"
+mods="libetpan libcurl libpcre2-8 sqlite3 gnutls inih libpq"
 # Debian's libetpan.pc carries -specs=...no-pie-link.specs (see configure.ac).
 pc_cflags=$(pkg-config --cflags $mods | sed -e 's/-specs=[^ ]*//g')
 pc_libs=$(pkg-config --libs $mods | sed -e 's/-specs=[^ ]*//g')
