@@ -210,6 +210,10 @@ grep -v '"t":"events"' d1.jsonl > no-events.jsonl
 refused c no-events.jsonl "says [0-9]+ rows of events, and 0 were read" "an export without its events (the count)"
 sed '3s/"t":"cases","id":\([0-9]*\),/"t":"cases","id":\1,"bogus":1,/' d1.jsonl > bogus-col.jsonl
 refused c bogus-col.jsonl "bogus-col.jsonl:3: table cases has no column \"bogus\"" "a column no table has"
+sed '3s/,"traffic_reasons":[^,}]*//' d1.jsonl > no-col.jsonl
+refused c no-col.jsonl "no-col.jsonl:3: a row of cases without its column \"traffic_reasons\"" "a row without one of its columns"
+sed '3s/"t":"cases","id":[0-9]*,/"t":"cases","id":null,/' d1.jsonl > no-id.jsonl
+refused c no-id.jsonl "no-id.jsonl:3: a row of cases without an id" "a row with a null id"
 sed '3s/"state":"[a-z]*"/"state":1/' d1.jsonl > bad-type.jsonl
 refused c bad-type.jsonl "bad-type.jsonl:3: cases.state wants a string" "an integer where a text goes"
 sed '2s/^/{"t":"bogus_table"}\n/' d1.jsonl > bogus-table.jsonl

@@ -202,7 +202,7 @@ json_string(struct json_in *in, char **str_r, size_t *len_r)
 	buf_init(&b, BUF_NO_LIMIT);
 	for (;;) {
 		size_t start = in->pos, n;
-		unsigned long cp, lo;
+		unsigned long cp = 0, lo = 0;
 		char u[4];
 
 		/* The plain run up to a quote, a backslash or a byte to check. */

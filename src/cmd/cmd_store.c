@@ -87,10 +87,11 @@ store_export_cmd(struct app *app, struct store *st, const char *path)
 	char *error = NULL, *tmp = NULL;
 	FILE *out = stdout;
 	struct buf b;
-	int ret = EX_OK, e = 0, fd = -1;
+	int ret = EX_OK, e;
 
 	if (path != NULL) {
 		const char *slash = strrchr(path, '/');
+		int fd;
 
 		/* A temporary name beside FILE, so that the rename stays
 		 * in one file system and FILE is whole or not there. */

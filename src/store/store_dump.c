@@ -302,7 +302,7 @@ dump_export_by_id(struct store *st, size_t t, FILE *out, struct store_dump_stats
 	const struct dump_table *tb = &dump_tables[t];
 	long long after = 0;
 	long page = strcmp(tb->name, "messages") == 0 ? DUMP_PAGE_MESSAGES : DUMP_PAGE;
-	int map[DUMP_MAX_COLS];
+	int map[DUMP_MAX_COLS] = { 0 };
 
 	for (;;) {
 		struct store_stmt *s = db_prepare(st, tb->select, error_r);
@@ -344,7 +344,7 @@ dump_export_sorted(struct store *st, size_t t, FILE *out, struct store_dump_stat
 	struct store_stmt *s = db_prepare(st, tb->select, error_r);
 	struct buf *lines = NULL;
 	size_t n = 0, cap = 0;
-	int map[DUMP_MAX_COLS];
+	int map[DUMP_MAX_COLS] = { 0 };
 	int r, ret = -1;
 
 	if (s == NULL)
@@ -365,7 +365,8 @@ dump_export_sorted(struct store *st, size_t t, FILE *out, struct store_dump_stat
 	if (r < 0)
 		goto out;
 	db_done(st, s);
-	qsort(lines, n, sizeof(*lines), dump_cmp_lines);
+	if (n > 1)
+		qsort(lines, n, sizeof(*lines), dump_cmp_lines);
 	for (size_t i = 0; i < n; i++) {
 		if (dump_write(out, lines[i].data, lines[i].len, stats, error_r) < 0)
 			goto out;
@@ -583,7 +584,6 @@ dump_insert(struct store *st, struct dump_in *d, size_t t, const struct json_obj
 	    char **error_r)
 {
 	const struct dump_table *tb = &dump_tables[t];
-	const struct json_field *fields[DUMP_MAX_COLS];
 	struct store_stmt *s;
 	char *err = NULL;
 	int r;
@@ -600,19 +600,20 @@ dump_insert(struct store *st, struct dump_in *d, size_t t, const struct json_obj
 		if (c == tb->n_cols)
 			return dump_bad(d, error_r, "table %s has no column \"%s\"", tb->name, name);
 	}
-	for (size_t c = 0; c < tb->n_cols; c++) {
-		fields[c] = json_object_get(o, tb->cols[c].name);
-		if (fields[c] == NULL)
-			return dump_bad(d, error_r, "a row of %s without its column \"%s\"",
-					tb->name, tb->cols[c].name);
-	}
-	if (tb->by_id && fields[0]->kind != JSON_INT)
-		return dump_bad(d, error_r, "a row of %s without an id", tb->name);
 	s = db_prepare(st, tb->insert, error_r);
 	if (s == NULL)
 		return -1;
 	for (size_t c = 0; c < tb->n_cols; c++) {
-		if (dump_bind(st, s, (int)c + 1, tb, &tb->cols[c], fields[c], d, error_r) < 0) {
+		const struct json_field *f = json_object_get(o, tb->cols[c].name);
+
+		if (f == NULL || (c == 0 && tb->by_id && f->kind != JSON_INT)) {
+			db_done(st, s);
+			if (f != NULL)
+				return dump_bad(d, error_r, "a row of %s without an id", tb->name);
+			return dump_bad(d, error_r, "a row of %s without its column \"%s\"",
+					tb->name, tb->cols[c].name);
+		}
+		if (dump_bind(st, s, (int)c + 1, tb, &tb->cols[c], f, d, error_r) < 0) {
 			db_done(st, s);
 			return -1;
 		}
