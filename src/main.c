@@ -66,9 +66,12 @@ static const char main_usage[] =
 "  report [--since DATE] [--until DATE] [--by day|week]\n"
 "         [--format text|json|html|csv] [--output-dir DIR]\n"
 "  config show                the effective configuration (secrets masked)\n"
+"  store export [-o FILE] | store import [FILE]\n"
+"                             the whole store as JSON lines, and back\n"
 "\n"
 "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 69 unavailable,\n"
-"70 internal error, 75 temporary failure, 78 configuration error.\n";
+"70 internal error, 73 cannot create output, 75 temporary failure,\n"
+"78 configuration error.\n";
 
 struct main_command {
 	const char *name;
@@ -90,6 +93,7 @@ static const struct main_command main_commands[] = {
 	{ "queue", cmd_queue, true },
 	{ "report", cmd_report, true },
 	{ "config", cmd_config, true },
+	{ "store", cmd_store, true },
 };
 
 /*

@@ -19,7 +19,7 @@ while IFS= read -r line; do
 	   ok $? "redress.conf(5) documents [$section] $key" ;;
 	esac
 done < keys.ini
-for cmd in fetch filter ingest send tick run classify rules template case queue report config; do
+for cmd in fetch filter ingest send tick run classify rules template case queue report config store; do
 	grep -Eq "^(\\.B[IR]? \"?|\\\\fB)$cmd\\b" "$man1"
 	ok $? "redress(1) documents the $cmd command"
 done

@@ -44,6 +44,7 @@ code 64 "an unknown format" queue list --format xml
 code 64 "a missing argument" case note 2
 code 64 "a malformed agent name" case assign 2 "no such"
 code 64 "a malformed address" case reply 2 --cc "no such"
+code 64 "an extra argument" store export extra
 like "$(R case show abc 2>&1)" '"abc" is not a case id' "a bad id is named, not answered with the whole usage"
 
 # 65: what was asked cannot be done to what exists.
@@ -54,6 +55,7 @@ printf 'Hello\n' > "$T/body"
 code 65 "a reply to a case that is not open" case reply 1 --file "$T/body"
 like "$(cat err)" "reopen it first" "  because it is resolved"
 code 65 "a case merged into itself" case merge 2 2
+code 65 "an import into a store that is not empty" store import "$T/body"
 
 # 66: what was named does not exist.
 code 66 "no such case" case show 999
@@ -69,6 +71,7 @@ code 66 "no such file" ingest "$T/nonexistent.eml"
 code 66 "no such rules file" rules lint "$T/nonexistent.rules"
 code 66 "no such template directory" template lint "$T/nonexistent"
 code 66 "no such template" template render nosuch --sample
+code 66 "no such file" store import "$T/nonexistent.jsonl"
 
 # 69: a service refused for good.
 mkdir modes && cd modes || exit 1
@@ -79,6 +82,9 @@ chmod 0600 redress.db
 cd .. || exit 1
 printf '[store]\npath = %s/no/such/dir/redress.db\n' "$T" >nodir.conf
 code 69 "a store that cannot be created" -c nodir.conf case list
+
+# 73: an output file cannot be made.
+code 73 "an export to a directory that is not there" store export -o "$T/no/such/dir/x.jsonl"
 
 # 75: try again later.
 mkdir locked && cd locked || exit 1
@@ -95,6 +101,7 @@ pid=$!
 i=0
 while [ ! -e redress.db.locked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 code 75 "a store locked by another process" ingest "$S/02-damaged.eml"
+code 75 "a store locked by another process" store export -o "$T/locked.jsonl"
 wait $pid
 cd .. || exit 1
 

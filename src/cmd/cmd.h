@@ -18,7 +18,8 @@
  *                      message file that cannot be classified, a change a
  *                      case's state refuses (resolving a resolved case),
  *                      a job that is not failed retried, a template that
- *                      does not apply to the case
+ *                      does not apply to the case, an import that is not
+ *                      an export or goes into a store that is not empty
  *   66 EX_NOINPUT      what was named does not exist: a file or directory
  *                      given on the command line or to lint, a case, a
  *                      job, a message of a case, a template name; a
@@ -27,6 +28,8 @@
  *                      certificate, a store that cannot be created or is
  *                      refused (mode, empty file, newer schema)
  *   70 EX_SOFTWARE     an internal error
+ *   73 EX_CANTCREAT    an output file cannot be made or written (store
+ *                      export -o)
  *   75 EX_TEMPFAIL     try again later: the store locked or the disk full,
  *                      a server unreachable, another sender running
  *   78 EX_CONFIG       the configuration is wrong: redress.conf, or the
@@ -65,5 +68,6 @@ int cmd_case(struct app *app, int argc, char **argv);
 int cmd_queue(struct app *app, int argc, char **argv);
 int cmd_report(struct app *app, int argc, char **argv);
 int cmd_config(struct app *app, int argc, char **argv);
+int cmd_store(struct app *app, int argc, char **argv);
 
 #endif

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "model/case_state.h"
@@ -380,5 +381,39 @@ int store_lock(struct store *st, const char *name, const char *owner,
 	       time_t now, long ttl, char **error_r);
 int store_unlock(struct store *st, const char *name, const char *owner,
 		 char **error_r);
+
+/*
+ * The whole store as JSON lines, and back (store_dump.c; the format and
+ * its guarantees are in doc/design.md, "Export and import").
+ *
+ * store_export writes every row of every table but the transient locks to
+ * out, inside one transaction that holds writers off (a consistent
+ * snapshot) and writes nothing.  store_import reads such an export into an
+ * empty store of either kind (no case, message, event, job, cursor, rate
+ * or link), all of it in one transaction: on any error nothing of it is
+ * left.  name is the input's name for errors ("NAME:LINE: ..."); a line
+ * longer than max_line bytes is refused.
+ *
+ * stats (may be NULL) gets the rows per table; its progress function (may
+ * be NULL) is called every progress_every rows.  Both return 0, or -1 with
+ * *error_r and stats->fault saying whose fault it was: the store's
+ * (store_temporary() says whether it may pass), the data's (an input that
+ * is not an export, a store not empty, a row the store refuses), or the
+ * file's (reading or writing it failed).
+ */
+#define STORE_DUMP_TABLES 8
+struct store_dump_stats {
+	const char *table[STORE_DUMP_TABLES];  /* set by the call, in order */
+	long long rows[STORE_DUMP_TABLES];
+	void (*progress)(void *ctx, const char *table, long long rows);
+	void *progress_ctx;
+	long long progress_every;
+	enum store_dump_fault { STORE_DUMP_STORE, STORE_DUMP_DATA, STORE_DUMP_FILE } fault;
+};
+
+int store_export(struct store *st, FILE *out, struct store_dump_stats *stats,
+		 char **error_r);
+int store_import(struct store *st, FILE *in, const char *name, size_t max_line,
+		 struct store_dump_stats *stats, char **error_r);
 
 #endif
