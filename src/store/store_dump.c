@@ -49,9 +49,8 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-/* The schema the columns below are (store_sqlite.c's STORE_SCHEMA_VERSION,
- * store_pg.c's PG_SCHEMA_VERSION). */
-#define DUMP_SCHEMA 10
+/* The schema the columns below are. */
+#define DUMP_SCHEMA STORE_SCHEMA_VERSION
 #define DUMP_FORMAT 1
 /* Rows of a paged table read at a time: PostgreSQL holds a statement's
  * whole result in memory; messages are large. */

@@ -22,6 +22,10 @@
 struct store;
 struct store_stmt;   /* a backend's prepared statement */
 
+/* The schema every backend makes or migrates to, and the columns the
+ * export writes (store_dump.c). */
+#define STORE_SCHEMA_VERSION 10
+
 enum store_value { STORE_NULL, STORE_INT, STORE_TEXT, STORE_BLOB };
 
 struct store_backend {

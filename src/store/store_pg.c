@@ -44,8 +44,9 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define PG_SCHEMA_VERSION 10
 #define PG_MAX_STMTS 64
+#define PG_STR(x) #x
+#define PG_XSTR(x) PG_STR(x)
 #define PG_MAX_PARAMS 40
 /* The advisory locks of redress: writers, and schema changes. */
 #define PG_LOCK_WRITE "7265647265737301"
@@ -644,7 +645,7 @@ pg_search_query(const char *text)
 }
 
 /*
- * The schema, version 10 (the SQLite backend's, made at once: PostgreSQL
+ * The schema, STORE_SCHEMA_VERSION (the SQLite backend's, made at once: PostgreSQL
  * stores start at it).  Integers are bigint, booleans integers, as the
  * shared SQL reads them; instr() is what SQLite calls strpos().
  */
@@ -719,7 +720,7 @@ static const char pg_schema[] =
 	"  b BIGINT NOT NULL REFERENCES cases(id), at BIGINT NOT NULL, author TEXT,"
 	"  PRIMARY KEY (a, b));"
 	"CREATE INDEX case_links_b ON case_links(b);"
-	"INSERT INTO schema_version VALUES (10);";
+	"INSERT INTO schema_version VALUES (" PG_XSTR(STORE_SCHEMA_VERSION) ");";
 
 /* The schema version of the database: 0 for none (an empty database). */
 static int
@@ -757,16 +758,16 @@ pg_migrate(struct pg_store *q, char **error_r)
 	/* The common case, a store made long ago, takes no lock. */
 	if (pg_version(q, &version, error_r) < 0)
 		return -1;
-	if (version == PG_SCHEMA_VERSION)
+	if (version == STORE_SCHEMA_VERSION)
 		return 0;
 	if (pg_exec(q, "SELECT pg_advisory_lock(x'" PG_LOCK_SCHEMA "'::bigint)", error_r,
 		    "lock the schema") < 0)
 		return -1;
 	if (pg_version(q, &version, error_r) < 0)
 		goto out;
-	if (version > PG_SCHEMA_VERSION) {
+	if (version > STORE_SCHEMA_VERSION) {
 		store_error(&q->st, error_r, "schema version %d is newer than this redress "
-			    "knows (%d); upgrade redress", version, PG_SCHEMA_VERSION);
+			    "knows (%d); upgrade redress", version, STORE_SCHEMA_VERSION);
 		goto out;
 	}
 	if (version == 0) {

@@ -33,7 +33,6 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_SCHEMA_VERSION 10
 #define STORE_MAX_STMTS 64
 
 struct sq_cached {
