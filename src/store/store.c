@@ -2,8 +2,10 @@
  * NAME
  *	store - what every backend of the store shares
  * DESCRIPTION
- *	store.h is the interface the rest of redress sees; store_sqlite.c is
- *	the SQLite backend.  Here: what a backend needs that is not about its
+ *	store.h is the interface the rest of redress sees; store_sql.c holds
+ *	the SQL, store_sqlite.c and store_pg.c the backends.  Here: opening
+ *	the one a configuration names, the calls every backend answers
+ *	alike, and what a backend needs that is not about its
  *	database -- whether the holder of a lock or a claim is a process that
  *	is gone, and which system errors of creating a store may pass.
  */
@@ -173,7 +175,7 @@ store_owner_gone(const char *holder, const char *owner)
 	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
-/* The SQL of the backends says the same (STORE_DUE_SQL in store_sqlite.c). */
+/* The SQL of the backends says the same (STORE_DUE_SQL in store_sql.c). */
 time_t
 store_case_due(const struct store_case *c, const char **clock_r)
 {

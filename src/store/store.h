@@ -22,10 +22,11 @@
  * their text exists only in the SQL.
  *
  * Backends.  This header is the interface the rest of redress sees; the
- * SQLite backend is store_sqlite.c, and store.c holds what any backend
- * shares (store_int.h).  A second backend (PostgreSQL, so that several
- * nodes claim jobs with FOR UPDATE SKIP LOCKED) implements the same
- * functions; nothing above the store knows SQL.
+ * SQL is written once in store_sql.c against the statement interface of
+ * store_int.h, which the SQLite (store_sqlite.c) and PostgreSQL
+ * (store_pg.c) backends give, and store.c holds what any backend
+ * shares.  Nothing above the store knows SQL, or which backend it has
+ * (store_multi_node says whether other nodes may share it).
  */
 #ifndef REDRESS_STORE_H
 #define REDRESS_STORE_H
@@ -180,7 +181,9 @@ const char *store_kind(const struct store *st);
  * side): PostgreSQL's. */
 bool store_multi_node(const struct store *st);
 
-/* Transactions: BEGIN IMMEDIATE, so that writers never deadlock. */
+/* Transactions: one writer at a time (SQLite's BEGIN IMMEDIATE, an
+ * advisory lock in PostgreSQL), so that writers never deadlock and what a
+ * writer reads stays true until it commits. */
 int store_begin(struct store *st, char **error_r);
 int store_commit(struct store *st, char **error_r);
 void store_rollback(struct store *st);
