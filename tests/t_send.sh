@@ -382,6 +382,40 @@ is "$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'")" 3 " 
 sink_stop slowbatch
 cd .. || exit 1
 
+# ------------------------------------------------------------ record_wait
+# [smtp] record_wait = 0: each sent job is recorded before the next is
+# tried, so a sender that dies in a delivery leaves one job delivered and
+# unrecorded at most.  The server takes two messages and stalls on the
+# third: the first two must be recorded by then.  With a long wait they
+# are still in memory (the control: the setting is what makes it).
+for wait in 0 60; do
+	mkdir "rw$wait" && cd "rw$wait" || exit 1
+	hostile_start "rw$wait" stall-after --after 2
+	TIMEOUT=10 conf "$HPORT" "record_wait = ${wait}s"
+	NOW=2026-11-23T10:00:00Z
+	for f in 01-refund 02-damaged 03-late; do R ingest "$S/$f.eml" >/dev/null; done
+	NOW=2026-11-23T10:00:05Z
+	env "$KILLABLE" "$REDRESS" --now "$NOW" send --once >/dev/null 2>&1 &
+	spid=$!
+	_i=0
+	while ! grep -q 'message 3' "$T/hostile/rw$wait/log" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	sleep 0.3
+	sent=$(sqlite3 redress.db "SELECT count(*) FROM jobs WHERE state = 'sent'")
+	kill -9 $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	if [ "$wait" = 0 ]; then
+		is "$sent" 2 "record_wait = 0: the two delivered jobs are recorded while the third is in hand"
+	else
+		# The first batch is of one job and was recorded at its end;
+		# the second job waits for its batch (2 and 3) to end.
+		is "$sent" 1 "record_wait = 60s: the second waits in memory (what a kill would send again)"
+	fi
+	cd .. || exit 1
+done
+
 # ------------------------------------------------- no reply to the final dot
 # The server has the whole message and never answers: it may have taken
 # it.  Tried again once, no sooner than 15 minutes later, then given up as

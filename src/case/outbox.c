@@ -9,7 +9,7 @@
  *	cases' moves (an ack sent makes a new case acknowledged; a follow-up
  *	sent closes a resolved case) in one transaction per batch, which also
  *	puts back the jobs of the batch that were not tried.  Results wait in
- *	memory for that transaction at most OUTBOX_RECORD_WAIT, and a job whose
+ *	memory for that transaction at most [smtp] record_wait, and a job whose
  *	case has a result waiting has it recorded first.  The claim also fixes
  *	the jobs' Message-IDs, so that a message sent again after a crash
  *	keeps its own.
@@ -82,9 +82,6 @@
  * had to take back claims of a sender that is gone (a crash, perhaps one
  * that comes again at the same job) goes one job per batch. */
 #define OUTBOX_BATCH 64
-/* Seconds a result may wait in memory for its transaction: behind a slow
- * server the results are recorded one by one, as they come. */
-#define OUTBOX_RECORD_WAIT 1.0
 
 /* A job's outcome, waiting for its batch's transaction (outbox_flush). */
 struct outbox_result {
@@ -200,7 +197,7 @@ outbox_progress(void *ctx, int committed)
 
 	outbox_renew(ob, false);
 	if (ob->n_pending > 0 && ob->flush_error == NULL &&
-	    outbox_seconds() - ob->pending_since >= OUTBOX_RECORD_WAIT)
+	    outbox_seconds() - ob->pending_since >= (double)ob->cfg->smtp_record_wait)
 		outbox_flush(ob, NULL, 0, &ob->flush_error);
 	return !committed && ob->stop != NULL && ob->stop();
 }
@@ -1218,13 +1215,15 @@ outbox_round_over(const struct outbox *ob, const struct outbox_round *round,
 
 /* Whether the results waiting must be recorded before job j is tried: one
  * is of j's case (j's message and checks must see the case's move), or
- * the oldest has waited OUTBOX_RECORD_WAIT. */
+ * the oldest has waited [smtp] record_wait. */
 static bool
 outbox_flush_first(const struct outbox *ob, const struct store_job *j)
 {
 	if (ob->n_pending == 0)
 		return false;
-	if (outbox_seconds() - ob->pending_since >= OUTBOX_RECORD_WAIT)
+	/* [smtp] record_wait; 0: every result before the next job, so that a
+	 * death leaves one delivered job unrecorded at most. */
+	if (outbox_seconds() - ob->pending_since >= (double)ob->cfg->smtp_record_wait)
 		return true;
 	for (size_t i = 0; i < ob->n_pending; i++)
 		if (ob->pending[i].job.case_id == j->case_id)

@@ -107,6 +107,7 @@ static const struct config_key config_keys[] = {
 	{ "smtp", "timeout", CONFIG_LONG, S(smtp_timeout), "60", 1, 3600, NULL, false },
 	{ "smtp", "lifetime", CONFIG_DURATION, S(smtp_lifetime), "5d", 0, 0, NULL, false },
 	{ "smtp", "lease", CONFIG_DURATION, S(smtp_lease), "10m", 0, 0, NULL, false },
+	{ "smtp", "record_wait", CONFIG_DURATION, S(smtp_record_wait), "1s", 0, 60, NULL, false },
 
 	{ "outbox", "path", CONFIG_STR, S(outbox_path), "outbox", 0, 0, NULL, false },
 

@@ -102,6 +102,8 @@ struct config {
 	long smtp_lifetime;       /* seconds: give up on a job after it */
 	long smtp_lease;          /* seconds: the send lock and job claims
 				   * hold this long unless renewed */
+	long smtp_record_wait;    /* seconds a sent job's record may wait to
+				   * share a transaction; 0: none waits */
 	struct config_mailbox from;      /* smtp_from, read */
 	struct config_mailbox escalate;  /* smtp_escalate_to, read */
 

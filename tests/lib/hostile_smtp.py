@@ -14,6 +14,9 @@ Modes:
               the client cannot know (RFC 1047).
   blackhole   accepts the TCP connection and never says a word (a dead
               server behind a live port, or a firewall that drops).
+  stall-after serves --after N messages politely (default 1), then takes
+              the next one whole and never answers its final dot, as
+              stall-dot does.
   refuse      serves --after N messages politely (default 1), then stops
               listening and closes the connection after the reply to the
               Nth final dot: every later connection is refused.
@@ -104,7 +107,7 @@ def serve(c):
             with open(os.path.join(args.dir, "msg-%d.eml" % n), "wb") as f:
                 f.write(b"\r\n".join(body) + b"\r\n")
             log("message %d" % n)
-            if args.mode == "stall-dot":
+            if args.mode == "stall-dot" or (args.mode == "stall-after" and n > args.after):
                 c.wait_close()
                 return
             if args.mode == "refuse" and n >= args.after:
@@ -141,7 +144,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
     p.add_argument("--mode", required=True,
-                   choices=["ok", "stall-dot", "blackhole", "refuse"])
+                   choices=["ok", "stall-dot", "stall-after", "blackhole", "refuse"])
     p.add_argument("--after", type=int, default=1)
     p.add_argument("--lifetime", type=float, default=300)
     args = p.parse_args()
