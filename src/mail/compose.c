@@ -646,8 +646,23 @@ compose_qp_line(const unsigned char *s, size_t n, struct buf *out)
 		size_t ul = 0, cl, rest;
 		unsigned cp;
 		bool at_start = line == 0;
+		unsigned char c0 = s[i];
 
-		cl = s[i] < 0x80 ? 1 : compose_utf8(s + i, n - i, &cp);
+		/* The usual character, plain ASCII inside a line with room for
+		 * it, goes straight; the rest below, a unit at a time. */
+		if (line > 0 && line < (i + 1 == n ? 76 : 75) &&
+		    ((c0 >= 33 && c0 <= 126 && c0 != '=') ||
+		     ((c0 == ' ' || c0 == '\t') && i + 1 != n))) {
+			if (an + 1 > sizeof(acc)) {
+				r |= buf_append(out, acc, an);
+				an = 0;
+			}
+			acc[an++] = (char)c0;
+			line++;
+			i++;
+			continue;
+		}
+		cl = c0 < 0x80 ? 1 : compose_utf8(s + i, n - i, &cp);
 		if (cl <= 1 || cl > 4)
 			cl = 1;
 		for (size_t k = i; k < i + cl; k++) {
