@@ -1,7 +1,7 @@
 #!/bin/sh
 # smtp_bench.sh - raw mailer throughput into Postfix's smtp-sink.
 #
-#   bench/smtp_bench.sh [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [-o TABLE.md] [BUILDDIR]
+#   bench/smtp_bench.sh [-p] [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [-o TABLE.md] [BUILDDIR]
 #
 # Sends COUNT (default 10000) reply-sized messages (1.6 KB, one recipient
 # each) to a local smtp-sink (no dumping, no logging: the client is what is
@@ -11,6 +11,11 @@
 #   pipeline  redress send --once on a store holding COUNT queued acks (COUNT
 #             complaints ingested beforehand, not timed): claims, renders,
 #             composes, delivers and records each ack, the whole send
+#   pg        with -p: the same pipeline on a PostgreSQL store, a throw-away
+#             server (tests/lib/pg.sh) run with fsync = on, so that each
+#             commit costs what it would on a real server; the acks are
+#             ingested once into a template database (not timed) and each
+#             round sends from a fresh copy (CREATE DATABASE ... TEMPLATE)
 #   floor     smtp-source -d: Postfix's load generator, one session,
 #             messages back to back on one connection (what the protocol
 #             allows without pipelining)
@@ -34,13 +39,15 @@ COUNT=10000
 MSMTP_COUNT=
 ROUNDS=3
 TABLE=
-while getopts n:M:r:o: opt; do
+PG=0
+while getopts pn:M:r:o: opt; do
 	case $opt in
+	p) PG=1 ;;
 	n) COUNT=$OPTARG ;;
 	M) MSMTP_COUNT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	o) TABLE=$OPTARG ;;
-	*) echo "usage: $0 [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [-o TABLE.md] [BUILDDIR]" >&2; exit 64 ;;
+	*) echo "usage: $0 [-p] [-n COUNT] [-M MSMTP_COUNT] [-r ROUNDS] [-o TABLE.md] [BUILDDIR]" >&2; exit 64 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -63,12 +70,31 @@ if [ ! -x "$DRIVER" ]; then
 	exit 66
 fi
 
+if [ "$PG" = 1 ]; then
+	. "$top_srcdir/tests/lib/pg.sh"
+	if ! pg_available; then
+		echo "smtp_bench: -p: PostgreSQL not installed" >&2
+		exit 77
+	fi
+fi
+
 WORK=$(mktemp -d /tmp/smtp_bench.XXXXXX) || exit 1
 chmod 0755 "$WORK"
 SINK_CAPTURE=0
 sink_init "$WORK/sinks"
-trap 'sink_stop_all; rm -rf "$WORK"' EXIT
-trap 'sink_stop_all; rm -rf "$WORK"; exit 130' INT TERM
+if [ "$PG" = 1 ]; then
+	# The bench's whole length, not the default 900 s.
+	PG_LIFETIME=${PG_LIFETIME:-7200}
+	if ! pg_start "$WORK/pg" "fsync = on" >"$WORK/pg.log" 2>&1; then
+		echo "smtp_bench: pg_start failed:" >&2
+		cat "$WORK/pg.log" >&2
+		rm -rf "$WORK"
+		exit 1
+	fi
+fi
+cleanup() { sink_stop_all; [ "$PG" = 1 ] && pg_stop_all; rm -rf "$WORK"; }
+trap 'cleanup' EXIT
+trap 'cleanup; trap - EXIT; exit 130' INT TERM
 
 # One reply-sized message, LF and CRLF versions (smtp-source and msmtp add
 # the CR themselves).
@@ -155,13 +181,25 @@ if [ -x "$BUILDDIR/redress" ]; then
 			$i $i $i $i >"$PIPE/in/new/$i.eml"
 		i=$((i + 1))
 	done
+	# pipe_conf PORT DIR [STORE_URL]
 	pipe_conf() {
 		printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Customer Care <care@example.com>\n[autoreply]\nper_hour = 0\nper_day = 0\nper_domain_hour = 0\n[followup]\nafter = 30d\n' \
 			"$1" >"$2/redress.conf"
+		[ -n "${3:-}" ] && printf '[store]\nurl = %s\n' "$3" >>"$2/redress.conf"
+		return 0
 	}
 	pipe_conf 25 "$PIPE"
 	(cd "$PIPE" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q ingest in >/dev/null)
 	r_pipeline=0
+	if [ "$PG" = 1 ]; then
+		# The template: the same mail ingested once into PostgreSQL.
+		pg_createdb tmpl || exit 1
+		pipe_conf 25 "$PIPE" "$(pg_url tmpl)"
+		(cd "$PIPE" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q ingest in >/dev/null) || exit 1
+		pipe_conf 25 "$PIPE"
+		pg_psql_db tmpl "VACUUM ANALYZE" >/dev/null || exit 1
+		r_pg=0
+	fi
 fi
 
 run_pipeline() {
@@ -184,6 +222,31 @@ run_pipeline() {
 	r_pipeline=$(max "$r_pipeline" "$r")
 }
 
+# The same on PostgreSQL: round N sends from database rN, a copy of the
+# template made before the clock starts (and a checkpoint, so that the
+# copy's writes are not paid for during the round).
+r_pg=${r_pg:-}
+run_pg() {
+	pg_psql_db postgres "SET client_min_messages = warning" "DROP DATABASE IF EXISTS r$1" "CREATE DATABASE r$1 TEMPLATE tmpl" "CHECKPOINT" >/dev/null || exit 1
+	rm -rf "$WORK/pground"
+	mkdir "$WORK/pground"
+	sink_start pg || exit 1
+	pipe_conf "$SINK_PORT" "$WORK/pground" "$(pg_url "r$1")"
+	t0=$(now)
+	(cd "$WORK/pground" && REDRESS_DATADIR=${REDRESS_DATADIR:-$top_srcdir} "$BUILDDIR/redress" -q send --once >/dev/null)
+	t1=$(now)
+	sink_stop pg
+	sent=$(pg_psql_db "r$1" "select count(*) from jobs where state = 'sent'")
+	if [ "$sent" != "$COUNT" ]; then
+		echo "smtp_bench: redress send (PostgreSQL) sent $sent of $COUNT" >&2
+		exit 1
+	fi
+	r=$(rate "$sent" "$t0" "$t1")
+	printf '  round %s: %-28s %8s msg/s  (%s acks, PostgreSQL store, fsync on)\n' "$1" "redress send (PostgreSQL)" "$r" "$sent"
+	r_pg=$(max "$r_pg" "$r")
+	pg_psql_db postgres "DROP DATABASE r$1" >/dev/null
+}
+
 r_redress=0
 r_source=
 [ -n "$SOURCE" ] && [ -x "$SOURCE" ] && r_source=0
@@ -191,6 +254,7 @@ round=1
 while [ $round -le "$ROUNDS" ]; do
 	run_redress $round
 	[ -n "$PIPE" ] && run_pipeline $round
+	[ -n "$r_pg" ] && run_pg $round
 	[ -n "$r_source" ] && run_source $round
 	round=$((round + 1))
 done
@@ -222,7 +286,7 @@ else
 	echo "  msmtp not installed (apt-get install msmtp): no comparison"
 fi
 
-echo "best rounds: redress $r_redress msg/s${r_pipeline:+, redress send (pipeline) $r_pipeline msg/s}${r_source:+, smtp-source $r_source msg/s}${r_msmtp:+; msmtp $r_msmtp msg/s}"
+echo "best rounds: redress $r_redress msg/s${r_pipeline:+, redress send (pipeline) $r_pipeline msg/s}${r_pg:+, redress send (PostgreSQL) $r_pg msg/s}${r_source:+, smtp-source $r_source msg/s}${r_msmtp:+; msmtp $r_msmtp msg/s}"
 echo "ratios:"
 if [ -n "$r_msmtp" ]; then
 	printf '  redress / msmtp       = %sx   (target >= 10)\n' "$(ratio "$r_redress" "$r_msmtp")"
@@ -234,6 +298,9 @@ if [ -n "$r_pipeline" ]; then
 	[ -n "$r_msmtp" ] && printf '  redress send (pipeline) / msmtp       = %sx\n' "$(ratio "$r_pipeline" "$r_msmtp")"
 	[ -n "$r_source" ] && printf '  redress send (pipeline) / smtp-source = %sx   (target >= 0.5)\n' "$(ratio "$r_pipeline" "$r_source")"
 fi
+if [ -n "$r_pg" ] && [ -n "$r_source" ]; then
+	printf '  redress send (PostgreSQL) / smtp-source = %sx\n' "$(ratio "$r_pg" "$r_source")"
+fi
 
 # --- the table ----------------------------------------------------------------
 if [ -n "$TABLE" ]; then
@@ -244,6 +311,7 @@ if [ -n "$TABLE" ]; then
 		row "smtp-source -d (one session)" "$r_source"
 		row "redress mailer alone (tests/smtp_send)" "$r_redress"
 		row "redress send --once (whole pipeline)" "$r_pipeline"
+		row "redress send --once, PostgreSQL store (fsync on)" "$r_pg"
 		row "msmtp, one process per message ($MSMTP_COUNT)" "$r_msmtp"
 	} >"$TABLE"
 fi

@@ -411,6 +411,53 @@ test_case_roundtrip(void)
 	CALL(1, store_case_get(st, id, &got, &err), "get after the second update");
 	case_compare(&got, &want, "changed");
 	store_case_clear(&got);
+
+	/* The update first tries to leave the indexed customer, created and
+	 * owner alone: other columns only, then each of those three alone
+	 * (to text, to NULL and back), each written. */
+	free(want.subject);
+	want.subject = xdup("a third subject");
+	want.first_response_at = 1700005000;
+	CALL(0, store_case_update(st, &want, &err), "store_case_update of unindexed columns only");
+	CALL(1, store_case_get(st, id, &got, &err), "get after it");
+	case_compare(&got, &want, "unindexed changed");
+	store_case_clear(&got);
+	for (int step = 0; step < 6; step++) {
+		static const char *const what[] = {
+			"owner alone to another", "owner alone to NULL", "owner alone from NULL",
+			"customer alone to NULL", "customer alone from NULL", "created alone",
+		};
+		char name[80];
+
+		switch (step) {
+		case 0:
+			free(want.owner);
+			want.owner = xdup("carol");
+			break;
+		case 1:
+			free(want.owner);
+			want.owner = NULL;
+			break;
+		case 2:
+			want.owner = xdup("dave");
+			break;
+		case 3:
+			free(want.customer);
+			want.customer = NULL;
+			break;
+		case 4:
+			want.customer = xdup("cust9@example.net");
+			break;
+		default:
+			want.created += 7;
+			break;
+		}
+		snprintf(name, sizeof(name), "store_case_update: %s", what[step]);
+		CALL(0, store_case_update(st, &want, &err), name);
+		CALL(1, store_case_get(st, id, &got, &err), "get after it");
+		case_compare(&got, &want, what[step]);
+		store_case_clear(&got);
+	}
 	store_case_clear(&want);
 
 	/* updated 0: the store writes created. */

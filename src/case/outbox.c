@@ -365,6 +365,9 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 	 * everything else is read by the customer, as a promise. */
 	bool to_customer = !job_kind_to_staff(j->kind);
 	time_t fr_due = c->first_response_due, res_due = c->resolution_due;
+	/* The promises and deadlines below in one switch of time zone, not
+	 * two to four (nothing here uses local time otherwise). */
+	struct sla_zone_hold *zone = sla_zone_hold(ob->sla->cal);
 
 	if (to_customer) {
 		fr_due = outbox_promise(ob, c, fr_due, now);
@@ -440,6 +443,7 @@ outbox_vars(struct outbox *ob, const struct store_case *c, const struct store_jo
 		clock_format_iso8601(c->created, iso);
 		template_vars_set(v, "received", iso);
 	}
+	sla_zone_release(&zone);
 	if (job_kind_to_staff(j->kind)) {
 		char *ex = outbox_excerpt(ob, c->id);
 

@@ -635,17 +635,34 @@ compose_date(time_t t, struct buf *out)
 static int
 compose_qp_line(const unsigned char *s, size_t n, struct buf *out)
 {
-	/* Encode into units (one character each), then lay them out. */
-	char unit[16];
-	size_t line = 0, i = 0;
+	/* Encode into units (one character each), then lay them out; the
+	 * units gather in acc and go to out a line at a time (one
+	 * buf_append a character was a tenth of a send's rendering). */
+	char unit[16], acc[256];
+	size_t line = 0, i = 0, an = 0;
 	int r = 0;
 
 	while (i < n) {
 		size_t ul = 0, cl, rest;
 		unsigned cp;
 		bool at_start = line == 0;
+		unsigned char c0 = s[i];
 
-		cl = compose_utf8(s + i, n - i, &cp);
+		/* The usual character, plain ASCII inside a line with room for
+		 * it, goes straight; the rest below, a unit at a time. */
+		if (line > 0 && line < (i + 1 == n ? 76 : 75) &&
+		    ((c0 >= 33 && c0 <= 126 && c0 != '=') ||
+		     ((c0 == ' ' || c0 == '\t') && i + 1 != n))) {
+			if (an + 1 > sizeof(acc)) {
+				r |= buf_append(out, acc, an);
+				an = 0;
+			}
+			acc[an++] = (char)c0;
+			line++;
+			i++;
+			continue;
+		}
+		cl = c0 < 0x80 ? 1 : compose_utf8(s + i, n - i, &cp);
 		if (cl <= 1 || cl > 4)
 			cl = 1;
 		for (size_t k = i; k < i + cl; k++) {
@@ -666,6 +683,10 @@ compose_qp_line(const unsigned char *s, size_t n, struct buf *out)
 				unit[ul++] = compose_hex[c & 15];
 			}
 		}
+		if (an + ul + 3 > sizeof(acc)) {
+			r |= buf_append(out, acc, an);
+			an = 0;
+		}
 		/*
 		 * The unit fits if the line stays within 75 octets plus the
 		 * soft break's "=", or if it is the last and the line ends at
@@ -673,14 +694,18 @@ compose_qp_line(const unsigned char *s, size_t n, struct buf *out)
 		 */
 		rest = i + cl == n ? 76 : 75;
 		if (line > 0 && line + ul > rest) {
-			r |= buf_append(out, "=\r\n", 3);
+			memcpy(acc + an, "=\r\n", 3);
+			an += 3;
 			line = 0;
 			continue; /* re-encode: the unit may now start a line */
 		}
-		r |= buf_append(out, unit, ul);
+		memcpy(acc + an, unit, ul);
+		an += ul;
 		line += ul;
 		i += cl;
 	}
+	if (an > 0)
+		r |= buf_append(out, acc, an);
 	r |= buf_append(out, "\r\n", 2);
 	return r < 0 ? -1 : 0;
 }

@@ -94,6 +94,16 @@ struct sla_target {
  * e.g. "resolution: \"8x\": expected ...". */
 int sla_target_parse(const char *s, struct sla_target *t_r, char **error_r);
 
+/*
+ * Holds the calendar's time zone as the process's (TZ) until released,
+ * so that the calendar calls in between switch no zone: a switch costs
+ * a setenv, a tzset and a stat of the zone file, twice.  Between the
+ * two, nothing else may use local time.
+ */
+struct sla_zone_hold;
+struct sla_zone_hold *sla_zone_hold(const struct sla_calendar *cal);
+void sla_zone_release(struct sla_zone_hold **hp);
+
 /* The deadline: start + span in business time. */
 time_t sla_add(const struct sla_calendar *cal, time_t start,
 	       struct sla_span span);

@@ -143,6 +143,29 @@ sla_tz_leave(struct sla_tz_saved *s)
 	s->old = NULL;
 }
 
+struct sla_zone_hold {
+	struct sla_tz_saved saved;
+};
+
+struct sla_zone_hold *
+sla_zone_hold(const struct sla_calendar *cal)
+{
+	struct sla_zone_hold *h = xcalloc(1, sizeof(*h));
+
+	sla_tz_enter(cal, &h->saved);
+	return h;
+}
+
+void
+sla_zone_release(struct sla_zone_hold **hp)
+{
+	if (*hp == NULL)
+		return;
+	sla_tz_leave(&(*hp)->saved);
+	free(*hp);
+	*hp = NULL;
+}
+
 static long
 sla_gmtoff(time_t t)
 {

@@ -58,8 +58,21 @@ template_clean_value(const char *value)
 	buf_init(&b, BUF_NO_LIMIT);
 	buf_append(&b, "", 0);
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(s + i, len - i);
-		size_t add = n == 0 ? 3 : n;
+		size_t n, add, run = 0;
+
+		/* A run of printable ASCII, tabs and LFs goes as it is, at
+		 * once (a byte at a time was most of a send's variables). */
+		while (i + run < len && b.len + run < TEMPLATE_MAX_VALUE &&
+		       ((s[i + run] >= 0x20 && s[i + run] < 0x7f) ||
+			s[i + run] == '\t' || s[i + run] == '\n'))
+			run++;
+		if (run > 0) {
+			buf_append(&b, s + i, run);
+			i += run;
+			continue;
+		}
+		n = utf8_seq(s + i, len - i);
+		add = n == 0 ? 3 : n;
 
 		if (b.len + add > TEMPLATE_MAX_VALUE)
 			break;
