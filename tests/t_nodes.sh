@@ -179,6 +179,12 @@ export PG_PSQL_DB=two
 URL=$(pg_url two)
 conf a "$URL" "$SLOW"
 conf b "$URL"
+# Each job recorded before the next is tried ([smtp] record_wait = 0): the
+# bound the issue asks of a kill, one duplicate at most.
+for n in a b; do
+	sed 's/^lease = 3s$/lease = 3s\nrecord_wait = 0s/' "$T/$n/redress.conf" >"$T/$n/c" &&
+		mv "$T/$n/c" "$T/$n/redress.conf"
+done
 gen "$T/in2" 1 "$N" s
 R a ingest "$T/in2" >/dev/null 2>&1
 ACKS=$(psql1 "SELECT count(*) FROM jobs WHERE kind IN ('ack', 'ack-plain') AND state = 'queued'")
@@ -250,8 +256,8 @@ is "$distinct $ids" "$SENT $SENT" "send: each sent job reached smtp-sink under i
 dups=$((delivered - distinct))
 # doc/design.md, "Several nodes": a killed node's claims go out again
 # once, and only those in hand when it died.
-ok $([ "$dups" -le "$inhand" ] || [ "$dups" -le 1 ]; echo $?) \
-	"send: $dups duplicate deliveries, within the bound (the $inhand job(s) in hand at the kill)"
+ok $([ "$dups" -le 1 ]; echo $?) \
+	"send: $dups duplicate deliveries after one kill, within the bound of one per kill ($inhand job(s) were in node A's hand)"
 
 # ---------------------------------------------------------------- outage
 # PostgreSQL goes away under node B.  A delivery meanwhile is a temporary
