@@ -991,7 +991,8 @@ test_default_rules(void)
 		classify_result_free(&res);
 	}
 	classify_rules_free(&r);
-	/* Loading is fast: best of 5 (the target is 5 ms; allow slack for busy CI). */
+	/* How long loading takes is reported, not judged: speed targets live in
+	 * bench/classify_speed (bench/classify-speed.md), never in a timed test. */
 	for (int i = 0; i < 5; i++) {
 		double ms;
 
@@ -1003,12 +1004,7 @@ test_default_rules(void)
 			best = ms;
 		classify_rules_free(&r);
 	}
-#if defined(__SANITIZE_ADDRESS__)
-	skip(1, "load time is not measured under sanitizers");
-	diag("default rules load in %.2f ms under sanitizers", best);
-#else
-	ok(best < 20.0, "default rules load in %.2f ms (target < 5 ms)", best);
-#endif
+	diag("default rules load in %.2f ms (best of 5; bench/classify_speed measures it)", best);
 	free(path);
 }
 

@@ -682,7 +682,7 @@ test_tz_restored(void)
 	sla_calendar_free(&nyc);
 }
 
-/* ---- speed ---------------------------------------------------------- */
+/* ---- speed: reported, not judged (no timed tests) ----------------- */
 
 static void
 test_speed(void)
@@ -704,7 +704,6 @@ test_speed(void)
 	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	diag("%d 10d + %d 80h deadlines in %.1f ms (%.1f us each; checksum %ld)", n, n,
 	     ms, ms * 1e3 / (2 * n), sum);
-	ok(ms / (2 * n) < 5.0, "a 10-day deadline takes under 5 ms");
 	sla_calendar_free(&cal);
 }
 
