@@ -58,6 +58,7 @@ static const char main_usage[] =
 "  classify FILE [--explain]  its traffic verdict and classification; stores nothing\n"
 "  rules lint [FILE]          check a rules file\n"
 "  rules train DATA... [--cv K] [-o FILE]  learn the rules' weights\n"
+"  rules spam-words --spam DIR --ham DIR -o FILE  learn the words of spam\n"
 "  template lint [DIR]        check templates\n"
 "  template render NAME (--case ID | --sample)\n"
 "  case list|show|respond|wait|resolve|reopen|note|assign|unassign|\n"

@@ -15,7 +15,7 @@ like "$out" "^escalate: yes$" "text: escalate"
 
 out=$("$REDRESS" --json classify "$D/complaint.eml")
 is "$(printf '%s\n' "$out" | jget '",".join(sorted(d.keys()))')" \
-   "category,complaint,escalate,label,outcome,priority,rules,scores,tags,traffic,traffic_reasons" \
+   "category,complaint,escalate,label,outcome,priority,rules,scores,spam_words,tags,traffic,traffic_reasons" \
    "JSON keys (doc/contract.md, outcome beside complaint, the traffic verdict)"
 is "$(printf '%s\n' "$out" | jget 'd["complaint"], d["outcome"], d["category"], d["priority"], d["tags"], d["escalate"]')" \
    "True complaint billing urgent ['legal'] True" "JSON values"

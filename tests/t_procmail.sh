@@ -25,6 +25,8 @@ path = $T/outbox
 [paths]
 rules = $top_srcdir/rules.conf
 templates = $top_srcdir/templates
+[spam]
+words = $top_srcdir/spam.words
 EOC
 # A store in a directory that does not exist: redress exits 75.
 sed "s|^path = $T/redress.db|path = $T/no/such/dir/redress.db|" good.conf > broken.conf

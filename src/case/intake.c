@@ -56,6 +56,7 @@
 #include "policy/autoreply.h"
 #include "policy/classify.h"
 #include "policy/sla.h"
+#include "policy/spamwords.h"
 #include "policy/traffic.h"
 #include "base/log.h"
 #include "store/store.h"
@@ -65,6 +66,7 @@ struct intake {
 	const struct identity *id;
 	struct store *st;
 	struct classify_rules *rules;
+	struct spamwords *words;           /* [spam] words, or NULL */
 	struct autoreply_policy policy;
 	/* intake_prescan's answer, for the message at pre_raw only */
 	const char *pre_raw;
@@ -88,7 +90,9 @@ intake_new(const struct config *cfg, const struct identity *id, struct store *st
 	in->cfg = cfg;
 	in->id = id;
 	in->st = st;
-	if (classify_load_opts(cfg->paths_rules, &copt, &in->rules, error_r) < 0) {
+	if (classify_load_opts(cfg->paths_rules, &copt, &in->rules, error_r) < 0 ||
+	    (cfg->spam_words[0] != '\0' && spamwords_load(cfg->spam_words, &in->words,
+							    error_r) < 0)) {
 		intake_free(&in);
 		return -1;
 	}
@@ -112,6 +116,7 @@ intake_free(struct intake **inp)
 	if (in == NULL)
 		return;
 	classify_rules_free(&in->rules);
+	spamwords_free(&in->words);
 	free(in->pre_said);
 	free(in);
 	*inp = NULL;
@@ -492,6 +497,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	}
 	/* The rules' spam outcome is a traffic verdict; the case keeps what
 	 * the message would be without it, for a person who releases it. */
+	if (in->words != NULL)
+		traffic_add_words(traffic, in->words, &ri.in, in->cfg->spam_words_score, false,
+				  traffic_words_judge(cr, automatic != NULL));
 	if (cr->outcome == OUTCOME_SPAM) {
 		traffic_add_rules(traffic, cr);
 		classify_result_free(&cr);

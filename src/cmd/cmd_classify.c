@@ -31,7 +31,9 @@
 #include "cmd/cmd_util.h"
 #include "config/config.h"
 #include "mail/message.h"
+#include "policy/autoreply.h"
 #include "policy/classify.h"
+#include "policy/spamwords.h"
 #include "policy/traffic.h"
 
 static const char cmd_classify_usage[] =
@@ -61,6 +63,8 @@ cmd_classify(struct app *app, int argc, char **argv)
 	struct traffic_options topt = { 0 };
 	struct traffic traffic;
 	struct classify_options copt = { 0 };
+	struct spamwords *words = NULL;
+	double words_score = -1;
 	struct buf out;
 	char *raw = NULL, *error = NULL;
 	size_t len;
@@ -108,6 +112,14 @@ cmd_classify(struct app *app, int argc, char **argv)
 		free(raw);
 		return EX_CONFIG;
 	}
+	if (app->cfg->spam_words[0] != '\0' &&
+	    spamwords_load(app->cfg->spam_words, &words, &error) < 0) {
+		fprintf(stderr, "redress: classify: %s\n", error);
+		free(error);
+		free(raw);
+		classify_rules_free(&rules);
+		return EX_CONFIG;
+	}
 	m = message_parse(raw, len, &app->cfg->intake_limits);
 	free(raw);
 	if (m->problem != NULL)
@@ -121,7 +133,14 @@ cmd_classify(struct app *app, int argc, char **argv)
 	topt.trust_headers = app->cfg->spam_trust_headers;
 	traffic_judge(m, NULL, &topt, &traffic);
 	buf_init(&out, BUF_NO_LIMIT);
-	if (classify_run(rules, &ri.in, &res) < 0) {
+	r = classify_run(rules, &ri.in, &res);
+	/* The words are scored as intake scores them; here their reason is
+	 * shown even when they do not say spam. */
+	if (r == 0 && words != NULL)
+		words_score = traffic_add_words(&traffic, words, &ri.in, app->cfg->spam_words_score,
+						true, traffic_words_judge(res,
+						autoreply_is_automatic(m, NULL, NULL)));
+	if (r < 0) {
 		fprintf(stderr, "redress: classify: internal failure in the matcher\n");
 		ret = EX_SOFTWARE;
 	} else if (app->json) {
@@ -134,6 +153,11 @@ cmd_classify(struct app *app, int argc, char **argv)
 			json_str(&out, verdict_name(traffic.verdict));
 			buf_puts(&out, ",\"traffic_reasons\":");
 			traffic_reasons_json(&traffic, &out);
+			buf_puts(&out, ",\"spam_words\":");
+			if (words != NULL)
+				buf_printf(&out, "%.4f", words_score);
+			else
+				buf_puts(&out, "null");
 			buf_putc(&out, '}');
 		}
 		buf_putc(&out, '\n');
@@ -157,6 +181,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	traffic_clear(&traffic);
 	classify_result_free(&res);
 	classify_rules_free(&rules);
+	spamwords_free(&words);
 	intake_rules_input_free(&ri);
 	message_free(&m);
 	return ret;

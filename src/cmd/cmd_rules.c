@@ -40,6 +40,7 @@
 #include "mail/message.h"
 #include "policy/classify.h"
 #include "policy/classify_train.h"
+#include "policy/spamwords.h"
 #include "store/store.h"
 
 static const char cmd_rules_usage[] =
@@ -69,7 +70,15 @@ static const char cmd_rules_usage[] =
 "  (--iters N --lambda X --alpha X --vocab N --folds N --features rules,tokens\n"
 "   --prior hand|zero --class-weight none|sqrt|balanced --token-norm\n"
 "   mean|sqrt|sum --model logreg|perceptron: see redress-rules(5))\n"
-"See redress-rules(5) for the language and the weights file.\n"
+"       redress [--json] rules spam-words --spam DIR... --ham DIR... -o FILE\n"
+"                 [--min-count N]\n"
+"       redress rules spam-words --score WORDS --spam DIR... --ham DIR...\n"
+"spam-words: counts the words of spam and of good mail, every *.eml file\n"
+"of each DIR (repeatable), into a words file for [spam] words: the learned\n"
+"spam filter of the traffic verdict.  Words seen in fewer than N messages\n"
+"(default 2) are left out.  --score WORDS learns nothing: it prints\n"
+"\"spam|ham SCORE PATH\" for each message, scored with the words file WORDS.\n"
+"See redress-rules(5) for the language, the weights file and the words file.\n"
 "Exit: 0 ok, 64 usage, 65 bad labels or weights refused, 66 FILE missing,\n"
 "73 FILE cannot be written, 78 bad rules file.\n";
 
@@ -307,29 +316,28 @@ rules_file_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Every *.eml of dir, in the order of the number in their names. */
+/*
+ * Calls fn for every *.eml file of dir, in the order of the number in
+ * their names; a file over [intake] max_size is skipped.  Returns EX_OK,
+ * or the exit code of the first failure, said on stderr as "redress:
+ * WHAT: PATH: reason".
+ */
 static int
-rules_read_dir(struct app *app, struct classify_trainer *tr, const char *spec)
+rules_each_eml(struct app *app, const char *what, const char *dir,
+	       int (*fn)(struct app *, const char *path, const char *raw, size_t len, void *ctx,
+		         char **error_r),
+	       void *ctx)
 {
-	const char *eq = strchr(spec, '=');
-	char *label, *error = NULL;
-	const char *dir;
 	struct rules_file *files = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
+	char *error = NULL;
 	DIR *d;
 	int ret = EX_OK;
 
-	if (eq == NULL || eq == spec || eq[1] == '\0') {
-		fprintf(stderr, "redress: rules train: --dir takes LABEL=DIR, not \"%s\"\n", spec);
-		return EX_USAGE;
-	}
-	label = xstrndup(spec, (size_t)(eq - spec));
-	dir = eq + 1;
 	d = opendir(dir);
 	if (d == NULL) {
-		fprintf(stderr, "redress: rules train: %s: %s\n", dir, strerror(errno));
-		free(label);
+		fprintf(stderr, "redress: %s: %s: %s\n", what, dir, strerror(errno));
 		return EX_NOINPUT;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -352,10 +360,10 @@ rules_read_dir(struct app *app, struct classify_trainer *tr, const char *spec)
 		bool too_big = false;
 
 		if (file_read(path, (size_t)app->cfg->intake_max_size, &raw, &len, &too_big) < 0) {
-			fprintf(stderr, "redress: rules train: %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "redress: %s: %s: %s\n", what, path, strerror(errno));
 			ret = EX_NOINPUT;
-		} else if (!too_big && rules_add_mail(app, tr, raw, len, label, &error) < 0) {
-			fprintf(stderr, "redress: rules train: %s: %s\n", path, error);
+		} else if (!too_big && fn(app, path, raw, len, ctx, &error) < 0) {
+			fprintf(stderr, "redress: %s: %s: %s\n", what, path, error);
 			free(error);
 			error = NULL;
 			ret = EX_DATAERR;
@@ -366,6 +374,41 @@ rules_read_dir(struct app *app, struct classify_trainer *tr, const char *spec)
 	for (size_t i = 0; i < n; i++)
 		free(files[i].name);
 	free(files);
+	return ret;
+}
+
+struct rules_dir_ctx {
+	struct classify_trainer *tr;
+	const char *label;
+};
+
+static int
+rules_dir_mail(struct app *app, const char *path, const char *raw, size_t len, void *ctx,
+	       char **error_r)
+{
+	struct rules_dir_ctx *c = ctx;
+
+	(void)path;
+	return rules_add_mail(app, c->tr, raw, len, c->label, error_r);
+}
+
+/* --dir LABEL=DIR: every *.eml of DIR, labelled LABEL. */
+static int
+rules_read_dir(struct app *app, struct classify_trainer *tr, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	struct rules_dir_ctx c;
+	char *label;
+	int ret;
+
+	if (eq == NULL || eq == spec || eq[1] == '\0') {
+		fprintf(stderr, "redress: rules train: --dir takes LABEL=DIR, not \"%s\"\n", spec);
+		return EX_USAGE;
+	}
+	label = xstrndup(spec, (size_t)(eq - spec));
+	c.tr = tr;
+	c.label = label;
+	ret = rules_each_eml(app, "rules train", eq + 1, rules_dir_mail, &c);
 	free(label);
 	return ret;
 }
@@ -903,6 +946,128 @@ done:
 	return ret;
 }
 
+struct rules_words_ctx {
+	struct spamwords_trainer *tr;
+	const struct spamwords *sw;     /* --score: score with these instead */
+	bool spam;
+};
+
+static int
+rules_words_mail(struct app *app, const char *path, const char *raw, size_t len, void *ctx,
+		 char **error_r)
+{
+	struct rules_words_ctx *c = ctx;
+	struct message *m = message_parse(raw, len, &app->cfg->intake_limits);
+	struct intake_rules_input ri;
+
+	(void)error_r;
+	intake_rules_input(&ri, m);
+	if (c->sw != NULL)
+		printf("%s %.4f %s\n", c->spam ? "spam" : "ham",
+		       spamwords_score(c->sw, ri.in.subject, ri.in.body, ri.in.body_len, NULL, 0,
+				       NULL), path);
+	else
+		spamwords_trainer_add(c->tr, c->spam, ri.in.subject, ri.in.body, ri.in.body_len);
+	intake_rules_input_free(&ri);
+	message_free(&m);
+	return 0;
+}
+
+/* redress rules spam-words --spam DIR... --ham DIR... -o FILE [--min-count N] */
+static int
+rules_spam_words(struct app *app, int argc, char **argv)
+{
+	struct spamwords_trainer *tr;
+	struct rules_words_ctx c;
+	struct buf note, out;
+	const char *file = NULL, *score = NULL;
+	struct spamwords *sw = NULL;
+	char *error = NULL;
+	long min_count = 2;
+	size_t n_spam, n_ham, n_words, kept;
+	int ret = EX_OK, dirs[2] = { 0, 0 };
+
+	for (int i = 2; i < argc; i++) {
+		if ((strcmp(argv[i], "--spam") == 0 || strcmp(argv[i], "--ham") == 0) &&
+		    i + 1 < argc) {
+			dirs[argv[i][2] == 's']++;
+			i++;
+		} else if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) &&
+			   i + 1 < argc) {
+			file = argv[++i];
+		} else if (strcmp(argv[i], "--min-count") == 0 && i + 1 < argc) {
+			if (rules_long_arg("--min-count", argv[++i], 1, 1000000, &min_count) < 0)
+				return cmd_usage(cmd_rules_usage);
+		} else if (strcmp(argv[i], "--score") == 0 && i + 1 < argc) {
+			score = argv[++i];
+		} else {
+			return cmd_usage(cmd_rules_usage);
+		}
+	}
+	if (score != NULL) {
+		if (file != NULL || dirs[0] + dirs[1] == 0)
+			return cmd_usage(cmd_rules_usage);
+		if (spamwords_load(score, &sw, &error) < 0) {
+			fprintf(stderr, "redress: rules spam-words: %s\n", error);
+			free(error);
+			return access(score, F_OK) == 0 ? EX_CONFIG : EX_NOINPUT;
+		}
+	} else if (file == NULL || dirs[0] == 0 || dirs[1] == 0) {
+		return cmd_usage(cmd_rules_usage);
+	}
+	tr = spamwords_trainer_new();
+	c.tr = tr;
+	c.sw = sw;
+	for (int i = 2; i < argc && ret == EX_OK; i++) {
+		if (strcmp(argv[i], "--spam") != 0 && strcmp(argv[i], "--ham") != 0)
+			continue;
+		c.spam = argv[i][2] == 's';
+		ret = rules_each_eml(app, "rules spam-words", argv[++i], rules_words_mail, &c);
+	}
+	if (sw != NULL) {
+		spamwords_free(&sw);
+		spamwords_trainer_free(&tr);
+		return ret;
+	}
+	spamwords_trainer_counts(tr, &n_spam, &n_ham, &n_words);
+	if (ret == EX_OK && (n_spam == 0 || n_ham == 0)) {
+		fprintf(stderr, "redress: rules spam-words: no %s message to learn from\n",
+			n_spam == 0 ? "spam" : "good");
+		ret = EX_DATAERR;
+	}
+	if (ret != EX_OK) {
+		spamwords_trainer_free(&tr);
+		return ret;
+	}
+	/* The header says how the file was made (-o's name left out). */
+	buf_init(&note, BUF_NO_LIMIT);
+	buf_puts(&note, "made by: redress rules spam-words");
+	for (int i = 2; i < argc; i++) {
+		bool o = strcmp(argv[i - 1], "-o") == 0 || strcmp(argv[i - 1], "--output") == 0;
+
+		buf_printf(&note, " %s", o ? "FILE" : argv[i]);
+	}
+	buf_init(&out, BUF_NO_LIMIT);
+	kept = spamwords_trainer_write(tr, min_count, buf_str(&note), &out);
+	if (rules_write_file(file, out.data, out.len) < 0) {
+		fprintf(stderr, "redress: rules spam-words: %s: %s\n", file, strerror(errno));
+		ret = EX_CANTCREAT;
+	} else if (app->json) {
+		printf("{\"spam\":%zu,\"ham\":%zu,\"words\":%zu,\"kept\":%zu,\"wrote\":",
+		       n_spam, n_ham, n_words, kept);
+		buf_reset(&note);
+		json_str(&note, file);
+		printf("%s}\n", buf_str(&note));
+	} else {
+		printf("%zu spam and %zu good messages, %zu words, %zu seen in %ld or more; wrote %s\n",
+		       n_spam, n_ham, n_words, kept, min_count, file);
+	}
+	buf_free(&out);
+	buf_free(&note);
+	spamwords_trainer_free(&tr);
+	return ret;
+}
+
 int
 cmd_rules(struct app *app, int argc, char **argv)
 {
@@ -914,5 +1079,7 @@ cmd_rules(struct app *app, int argc, char **argv)
 		return rules_lint(app, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "train") == 0)
 		return rules_train(app, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "spam-words") == 0)
+		return rules_spam_words(app, argc, argv);
 	return cmd_usage(cmd_rules_usage);
 }

@@ -151,6 +151,8 @@ static const struct config_key config_keys[] = {
 	{ "spam", "timeout", CONFIG_LONG, S(spam_timeout), "10", 1, 300, NULL, false },
 	{ "spam", "max_size", CONFIG_SIZE, S(spam_max_size), "500K", 1024, 256L << 20, NULL, false },
 	{ "spam", "wait", CONFIG_DURATION, S(spam_wait), "15m", 0, 0, NULL, false },
+	{ "spam", "words", CONFIG_STR, S(spam_words), DATA("/spam.words"), 0, 0, NULL, false },
+	{ "spam", "words_score", CONFIG_LONG, S(spam_words_score), "90", 50, 100, NULL, false },
 
 	{ "case", "tag", CONFIG_STR, S(case_tag), "case", 0, 0, NULL, false },
 

@@ -141,6 +141,8 @@ struct config {
 	long spam_timeout;        /* seconds for one scan, connecting included */
 	long spam_max_size;       /* bytes: larger messages are not scanned */
 	long spam_wait;           /* seconds an ack waits for a scanner that is down */
+	char *spam_words;         /* a words file (rules spam-words); "": none */
+	long spam_words_score;    /* percent: a words score from here is spam */
 
 	/* [case] */
 	char *case_tag;           /* the word of the subject tag: [case 000123] */

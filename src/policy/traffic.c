@@ -23,6 +23,7 @@
 #include "mail/authres.h"
 #include "mail/message.h"
 #include "policy/classify.h"
+#include "policy/spamwords.h"
 #include "policy/traffic.h"
 
 void
@@ -369,6 +370,39 @@ traffic_add_rules(struct traffic *t, const struct classify_result *cr)
 			buf_printf(&b, "%s %s", n++ > 0 ? "," : "", cr->hits[i].rule);
 	traffic_add(t, VERDICT_SPAM, buf_str(&b));
 	buf_free(&b);
+}
+
+bool
+traffic_words_judge(const struct classify_result *cr, bool automatic)
+{
+	return !automatic && cr->outcome != OUTCOME_PRAISE && cr->outcome != OUTCOME_QUESTION;
+}
+
+double
+traffic_add_words(struct traffic *t, const struct spamwords *sw, const struct classify_input *in,
+		  long min_percent, bool always, bool judge)
+{
+	struct spamwords_clue clues[TRAFFIC_WORD_CLUES];
+	size_t n = 0;
+	double score = spamwords_score(sw, in->subject, in->body, in->body_len, clues,
+				       TRAFFIC_WORD_CLUES, &n);
+	bool spam = judge && score * 100.0 >= (double)min_percent;
+	struct buf b;
+
+	if (!spam && !always)
+		return score;
+	buf_init(&b, TRAFFIC_MAX_REASON);
+	if (judge)
+		buf_printf(&b, "words, score %.3f (spam from %.2f)", score,
+			   (double)min_percent / 100.0);
+	else
+		buf_printf(&b, "words, score %.3f (not judged: thanks, a question or automatic "
+			   "mail)", score);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s %s", i == 0 ? ":" : ",", clues[i].word);
+	traffic_add(t, spam ? VERDICT_SPAM : VERDICT_NONE, buf_str(&b));
+	buf_free(&b);
+	return score;
 }
 
 void

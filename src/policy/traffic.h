@@ -16,8 +16,9 @@
  *           rewrite subject) or X-Spamd-Result "default: True"; without
  *           the setting such a field adds "ignored: ..." and counts for
  *           nothing;
- *           (the rules' spam outcome and the spamd scanner add theirs
- *           through traffic_add: intake does both);
+ *           (the rules' spam outcome, the learned words of [spam] words
+ *           (spamwords.h, traffic_add_words) and the spamd scanner add
+ *           theirs through traffic_add: intake does all three);
  *   list    List-Id, List-Post, List-Help, List-Subscribe, List-Owner,
  *           List-Archive (RFC 2369, 2919), X-BeenThere and X-Mailman-
  *           Version (Mailman), Mailing-List (ezmlm), X-Mailing-List,
@@ -53,8 +54,10 @@
 #include "base/buf.h"
 #include "model/verdict.h"
 
+struct classify_input;
 struct classify_result;
 struct message;
+struct spamwords;
 
 #define TRAFFIC_MAX_REASONS 24
 #define TRAFFIC_MAX_REASON 240     /* bytes of one reason, cut there */
@@ -88,6 +91,24 @@ void traffic_add(struct traffic *t, enum verdict v, const char *what);
 /* When the rules' result is of outcome spam, adds "spam: rules, category
  * C (score S): rule, rule...". */
 void traffic_add_rules(struct traffic *t, const struct classify_result *cr);
+/*
+ * Whether the words signal judges a message that the rules read as cr:
+ * not when they read thanks or a question (outcome praise or question:
+ * the shipped words learnt no such mail from people, and thank-you notes
+ * share words with spam), nor automatic mail (no one answers it anyway).
+ */
+bool traffic_words_judge(const struct classify_result *cr, bool automatic);
+/*
+ * The words signal (spamwords.h): scores the subject and body of in with
+ * sw and, when judge and the score is at least min_percent / 100, adds
+ * "spam: words, score S (spam from M): w1, w2..." naming the words that
+ * leaned most towards spam; with always, adds a note with the score when
+ * it is not spam.  Returns the score.
+ */
+#define TRAFFIC_WORD_CLUES 6
+double traffic_add_words(struct traffic *t, const struct spamwords *sw,
+			 const struct classify_input *in, long min_percent, bool always,
+			 bool judge);
 /* True for the verdicts that quarantine: spam, forged. */
 bool traffic_quarantines(enum verdict v);
 /* The reasons as a JSON array of strings, appended to b. */
