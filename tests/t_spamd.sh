@@ -100,6 +100,15 @@ R filter -f customer2@example.net < ../c2.eml >/dev/null 2>&1
 is "$(verdict 4)" "ok new 1" "a complaint through the filter: ok"
 is "$(grep -c 'result: Y' "$SPAMD_DIR/spamd.log" 2>/dev/null || echo 0) $(grep -c 'result: \.' "$SPAMD_DIR/spamd.log" 2>/dev/null || echo 0)" \
    "2 2" "spamd was asked once per message: two spams, two hams so far"
+# classify asks spamd as intake does, unless --no-scan.
+J=$(R --json classify ../g3.eml)
+is "$(echo "$J" | jget 'd["traffic"]')" spam "classify: GTUBE is spam, spamd asked"
+like "$(echo "$J" | jget '" | ".join(d["traffic_reasons"])')" "spam: spamd 10[0-9][0-9]\.[0-9]/5\.0: .*GTUBE" \
+   "with spamd's reason"
+like "$(R classify ../c3.eml)" "not spam: spamd -?[0-9.]+/5\.0" "classify: a complaint, spamd says not spam"
+is "$(R --json classify --no-scan ../g3.eml | jget 'd["traffic"], len([r for r in d["traffic_reasons"] if "spamd" in r])')" \
+   "ok 0" "classify --no-scan: spamd not asked"
+is "$(grep -c 'result: Y' "$SPAMD_DIR/spamd.log" 2>/dev/null || echo 0)" 3 "spamd saw the one classify of GTUBE"
 cd .. || exit 1
 
 # The store of the outage: spamd is back when the acks fall due.

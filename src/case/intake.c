@@ -716,7 +716,7 @@ intake_traffic(struct intake *in, const struct message *m, const char *raw, size
 	const struct config *cfg = in->cfg;
 	struct traffic_options o = { 0 };
 	enum scan_status st;
-	char *said = NULL, *r;
+	char *said = NULL;
 
 	o.authserv_id = cfg->spam_authserv_id;
 	o.trust_headers = cfg->spam_trust_headers;
@@ -735,37 +735,7 @@ intake_traffic(struct intake *in, const struct message *m, const char *raw, size
 	}
 	if (st == SCAN_OFF)
 		st = scan_message(cfg, raw, len, &said);
-	switch (st) {
-	case SCAN_OFF:
-		return;
-	case SCAN_TOO_LARGE:
-		r = xasprintf("unscanned: %s", said);
-		traffic_add(t, VERDICT_NONE, r);
-		break;
-	case SCAN_SPAM:
-		traffic_add(t, VERDICT_SPAM, said);
-		r = NULL;
-		break;
-	case SCAN_CLEAN:
-		r = xasprintf("not spam: %s", said);
-		traffic_add(t, VERDICT_NONE, r);
-		break;
-	case SCAN_UNAVAILABLE:
-		log_warn("%s: %s: the ack waits up to [spam] wait", src->source, said);
-		r = xasprintf(TRAFFIC_UNSCANNED " (%.150s): the ack waits", said);
-		traffic_add(t, VERDICT_NONE, r);
-		t->scan_pending = true;
-		break;
-	case SCAN_FAILED:
-	default:
-		/* A protocol error will not mend itself: the message is
-		 * taken as the rest says, and the log says why. */
-		log_error("%s: %s", src->source, said);
-		r = xasprintf("unscanned: scanner failed (%.150s)", said);
-		traffic_add(t, VERDICT_NONE, r);
-		break;
-	}
-	free(r);
+	scan_add_traffic(st, said, src->source, t);
 	free(said);
 }
 

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/xmem.h"
 #include "case/scan.h"
 #include "config/config.h"
 #include "net/rspamd.h"
 #include "net/spamd.h"
+#include "policy/traffic.h"
 
 static bool
 scan_set(const char *s)
@@ -87,4 +89,43 @@ scan_message(const struct config *cfg, const char *raw, size_t len, char **reaso
 	}
 	*reason_r = buf_steal(&b, NULL);
 	return down ? SCAN_UNAVAILABLE : failed ? SCAN_FAILED : SCAN_CLEAN;
+}
+
+void
+scan_add_traffic(enum scan_status st, const char *said, const char *source, struct traffic *t)
+{
+	char *r = NULL;
+
+	if (said == NULL)
+		said = "";
+	switch (st) {
+	case SCAN_OFF:
+		return;
+	case SCAN_TOO_LARGE:
+		r = xasprintf("unscanned: %s", said);
+		traffic_add(t, VERDICT_NONE, r);
+		break;
+	case SCAN_SPAM:
+		traffic_add(t, VERDICT_SPAM, said);
+		break;
+	case SCAN_CLEAN:
+		r = xasprintf("not spam: %s", said);
+		traffic_add(t, VERDICT_NONE, r);
+		break;
+	case SCAN_UNAVAILABLE:
+		log_warn("%s: %s: the ack waits up to [spam] wait", source, said);
+		r = xasprintf(TRAFFIC_UNSCANNED " (%.150s): the ack waits", said);
+		traffic_add(t, VERDICT_NONE, r);
+		t->scan_pending = true;
+		break;
+	case SCAN_FAILED:
+	default:
+		/* A protocol error will not mend itself: the message is
+		 * taken as the rest says, and the log says why. */
+		log_error("%s: %s", source, said);
+		r = xasprintf("unscanned: scanner failed (%.150s)", said);
+		traffic_add(t, VERDICT_NONE, r);
+		break;
+	}
+	free(r);
 }

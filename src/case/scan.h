@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 struct config;
+struct traffic;
 
 enum scan_status {
 	SCAN_OFF,
@@ -36,5 +37,14 @@ enum scan_status {
 bool scan_configured(const struct config *cfg);
 enum scan_status scan_message(const struct config *cfg, const char *raw, size_t len,
 			      char **reason_r);
+/*
+ * Adds what a scan said to the traffic verdict (traffic.h): spam for
+ * SCAN_SPAM, a note for the rest ("not spam: ...", "unscanned: ...",
+ * TRAFFIC_UNSCANNED for a scanner that is down, which also sets
+ * t->scan_pending); nothing for SCAN_OFF.  A scanner that is down is
+ * logged as a warning, one that failed as an error, both under source.
+ */
+void scan_add_traffic(enum scan_status st, const char *said, const char *source,
+		      struct traffic *t);
 
 #endif

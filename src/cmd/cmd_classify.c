@@ -27,6 +27,7 @@
 #include "base/json.h"
 #include "base/xmem.h"
 #include "case/intake.h"
+#include "case/scan.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
@@ -37,13 +38,15 @@
 #include "policy/traffic.h"
 
 static const char cmd_classify_usage[] =
-"usage: redress [--json] classify FILE [--explain]\n"
+"usage: redress [--json] classify FILE [--explain] [--no-scan]\n"
 "Shows how the rules would classify the message in FILE (- for standard\n"
 "input): its traffic verdict (ok, bulk, list, spam, forged) with the reasons,\n"
 "complaint or not, category, priority, tags and the score of each\n"
-"category.  Nothing is stored, and spamd is not asked.\n"
+"category.  Nothing is stored.  The scanners of [spam] spamd and rspamd are\n"
+"asked as intake asks them, when configured.\n"
 "  --explain  also list every rule that fired: its field, the text it\n"
 "             matched and the byte offset, and what it added\n"
+"  --no-scan  do not ask spamd or rspamd\n"
 "  --json     (global option) print the result as one JSON object\n"
 "Rules come from [paths] rules in redress.conf, learned weights from\n"
 "[classify] weights (redress rules train); with them, --explain also shows\n"
@@ -55,7 +58,7 @@ int
 cmd_classify(struct app *app, int argc, char **argv)
 {
 	const char *file = NULL;
-	bool explain = false, too_big = false;
+	bool explain = false, too_big = false, no_scan = false;
 	struct message *m;
 	struct classify_rules *rules = NULL;
 	struct classify_result *res = NULL;
@@ -77,6 +80,8 @@ cmd_classify(struct app *app, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--explain") == 0)
 			explain = true;
+		else if (strcmp(argv[i], "--no-scan") == 0)
+			no_scan = true;
 		else if (strcmp(argv[i], "--json") == 0)
 			app->json = true;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
@@ -121,7 +126,6 @@ cmd_classify(struct app *app, int argc, char **argv)
 		return EX_CONFIG;
 	}
 	m = message_parse(raw, len, &app->cfg->intake_limits);
-	free(raw);
 	if (m->problem != NULL)
 		fprintf(stderr, "redress: classify: %s: intake would hold this message: %s\n",
 			file, m->problem);
@@ -132,6 +136,17 @@ cmd_classify(struct app *app, int argc, char **argv)
 	topt.authserv_id = app->cfg->spam_authserv_id;
 	topt.trust_headers = app->cfg->spam_trust_headers;
 	traffic_judge(m, NULL, &topt, &traffic);
+	/* The scanners, as intake asks them: not for mail the header
+	 * already quarantines. */
+	if (!no_scan && !traffic_quarantines(traffic.verdict)) {
+		char *said = NULL;
+		enum scan_status st = scan_message(app->cfg, raw, len, &said);
+
+		scan_add_traffic(st, said, "classify", &traffic);
+		free(said);
+	}
+	free(raw);
+	raw = NULL;
 	buf_init(&out, BUF_NO_LIMIT);
 	r = classify_run(rules, &ri.in, &res);
 	/* The words are scored as intake scores them; here their reason is
