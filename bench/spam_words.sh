@@ -49,7 +49,7 @@ fi
 case $redress in /*) ;; *) redress=$PWD/$redress ;; esac
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT INT TERM
 export REDRESS_DATADIR="$top"
 
 # The odd halves, as symlinks, each with its fold: SET/FOLD/NAME.

@@ -77,6 +77,18 @@ is "$(R --json case show "$id" | jget 'd["traffic"], d["first_response_due"], le
 like "$(R --json case show "$id" | jget '" | ".join(d["traffic_reasons"])')" "spam: words, score" \
 	"case show names the words"
 is "$(R --json case list | jget 'len([c for c in d if c["traffic"] == "ok"])')" 1 "the complaint is ok"
+# --from-store: the store as it is sorted now, corrections included.
+OUT=$(R rules spam-words --from-store --min-count 1 -o fs.words); rc=$?
+is "$rc" 0 "--from-store: exit 0"
+like "$OUT" "^from the store: 1 spam and 1 good cases" "it says what it took"
+is "$(grep '^messages' fs.words)" "messages 1 1" "the quarantined case as spam, the ok one as good"
+is "$(grep '^zorbling	' fs.words | cut -f2,3)" "1	0" "with the spam's words"
+R case release "$id" >/dev/null 2>&1
+R rules spam-words --from-store -o fs2.words >/dev/null 2>err; rc=$?
+is "$rc" 65 "after case release, no spam is left to learn from: 65"
+like "$(cat err)" "no spam message" "saying so"
+R rules spam-words --from-store --spam ../spam -o fs3.words >/dev/null
+is "$(grep '^messages' fs3.words)" "messages 6 2" "directories and the store together; the released case is good mail"
 cd .. || exit 1
 
 # words_score: a threshold above the message's score lets it through.

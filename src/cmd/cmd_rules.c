@@ -70,13 +70,15 @@ static const char cmd_rules_usage[] =
 "  (--iters N --lambda X --alpha X --vocab N --folds N --features rules,tokens\n"
 "   --prior hand|zero --class-weight none|sqrt|balanced --token-norm\n"
 "   mean|sqrt|sum --model logreg|perceptron: see redress-rules(5))\n"
-"       redress [--json] rules spam-words --spam DIR... --ham DIR... -o FILE\n"
-"                 [--min-count N]\n"
+"       redress [--json] rules spam-words [--spam DIR]... [--ham DIR]...\n"
+"                 [--from-store] -o FILE [--min-count N]\n"
 "       redress rules spam-words --score WORDS --spam DIR... --ham DIR...\n"
 "spam-words: counts the words of spam and of good mail, every *.eml file\n"
 "of each DIR (repeatable), into a words file for [spam] words: the learned\n"
 "spam filter of the traffic verdict.  Words seen in fewer than N messages\n"
-"(default 2) are left out.  --score WORDS learns nothing: it prints\n"
+"(default 2) are left out.  --from-store adds the first message of every\n"
+"case of the store: traffic spam (case spam included) as spam, traffic ok\n"
+"(case release included) as good mail.  --score WORDS learns nothing: it prints\n"
 "\"spam|ham SCORE PATH\" for each message, scored with the words file WORDS.\n"
 "See redress-rules(5) for the language, the weights file and the words file.\n"
 "Exit: 0 ok, 64 usage, 65 bad labels or weights refused, 66 FILE missing,\n"
@@ -973,6 +975,66 @@ rules_words_mail(struct app *app, const char *path, const char *raw, size_t len,
 	return 0;
 }
 
+/*
+ * --from-store: the first message of every case, as the store sorts them
+ * now: traffic spam (the verdict, or a person's "case spam") is spam,
+ * traffic ok (a person's "case release" included) is good mail; held,
+ * forged, list and bulk cases are left out.
+ */
+static int
+rules_words_store(struct app *app, struct rules_words_ctx *c, size_t *spam_r, size_t *ham_r)
+{
+	struct store_case_filter f;
+	struct store *st = NULL;
+	char *error = NULL;
+	int ret;
+
+	ret = cmd_open_store(app, &st);
+	if (ret != EX_OK)
+		return ret;
+	memset(&f, 0, sizeof(f));
+	f.limit = 500;
+	for (;;) {
+		struct store_case *cases = NULL;
+		size_t n = 0;
+
+		if (store_case_list(st, &f, &cases, &n, &error) < 0)
+			break;
+		for (size_t i = 0; i < n && error == NULL; i++) {
+			struct store_message_info *msgs = NULL;
+			size_t n_msgs = 0, len = 0;
+			char *raw = NULL;
+
+			f.after_id = cases[i].id;
+			if (cases[i].traffic != VERDICT_SPAM && cases[i].traffic != VERDICT_OK)
+				continue;
+			if (store_case_messages(st, cases[i].id, &msgs, &n_msgs, &error) < 0)
+				break;
+			for (size_t j = 0; j < n_msgs && raw == NULL; j++)
+				if (msgs[j].direction != NULL && strcmp(msgs[j].direction, "in") == 0 &&
+				    store_message_raw(st, msgs[j].id, &raw, &len, &error) < 0)
+					break;
+			if (raw != NULL) {
+				c->spam = cases[i].traffic == VERDICT_SPAM;
+				rules_words_mail(app, NULL, raw, len, c, &error);
+				(*(c->spam ? spam_r : ham_r))++;
+			}
+			free(raw);
+			store_message_infos_free(&msgs, n_msgs);
+		}
+		store_cases_free(&cases, n);
+		if (error != NULL || n < f.limit)
+			break;
+	}
+	store_close(&st);
+	if (error != NULL) {
+		fprintf(stderr, "redress: rules spam-words: %s\n", error);
+		free(error);
+		return EX_TEMPFAIL;
+	}
+	return EX_OK;
+}
+
 /* redress rules spam-words --spam DIR... --ham DIR... -o FILE [--min-count N] */
 static int
 rules_spam_words(struct app *app, int argc, char **argv)
@@ -986,9 +1048,12 @@ rules_spam_words(struct app *app, int argc, char **argv)
 	long min_count = 2;
 	size_t n_spam, n_ham, n_words, kept;
 	int ret = EX_OK, dirs[2] = { 0, 0 };
+	bool from_store = false;
 
 	for (int i = 2; i < argc; i++) {
-		if ((strcmp(argv[i], "--spam") == 0 || strcmp(argv[i], "--ham") == 0) &&
+		if (strcmp(argv[i], "--from-store") == 0) {
+			from_store = true;
+		} else if ((strcmp(argv[i], "--spam") == 0 || strcmp(argv[i], "--ham") == 0) &&
 		    i + 1 < argc) {
 			dirs[argv[i][2] == 's']++;
 			i++;
@@ -1005,14 +1070,14 @@ rules_spam_words(struct app *app, int argc, char **argv)
 		}
 	}
 	if (score != NULL) {
-		if (file != NULL || dirs[0] + dirs[1] == 0)
+		if (file != NULL || from_store || dirs[0] + dirs[1] == 0)
 			return cmd_usage(cmd_rules_usage);
 		if (spamwords_load(score, &sw, &error) < 0) {
 			fprintf(stderr, "redress: rules spam-words: %s\n", error);
 			free(error);
 			return access(score, F_OK) == 0 ? EX_CONFIG : EX_NOINPUT;
 		}
-	} else if (file == NULL || dirs[0] == 0 || dirs[1] == 0) {
+	} else if (file == NULL || (!from_store && (dirs[0] == 0 || dirs[1] == 0))) {
 		return cmd_usage(cmd_rules_usage);
 	}
 	tr = spamwords_trainer_new();
@@ -1028,6 +1093,13 @@ rules_spam_words(struct app *app, int argc, char **argv)
 		spamwords_free(&sw);
 		spamwords_trainer_free(&tr);
 		return ret;
+	}
+	if (ret == EX_OK && from_store) {
+		size_t s_spam = 0, s_ham = 0;
+
+		ret = rules_words_store(app, &c, &s_spam, &s_ham);
+		if (ret == EX_OK && !app->json)
+			printf("from the store: %zu spam and %zu good cases\n", s_spam, s_ham);
 	}
 	spamwords_trainer_counts(tr, &n_spam, &n_ham, &n_words);
 	if (ret == EX_OK && (n_spam == 0 || n_ham == 0)) {
