@@ -18,11 +18,13 @@ trap 'exit 1' INT TERM
 watchdog_start 120 t_rspamd
 cd "$T" || exit 1
 
-# fake MODE: starts a fake_rspamd.py of its own, sets PORT
+# fake MODE [LOG [ARG...]]: starts a fake_rspamd.py of its own that logs
+# to $T/LOG.log (LOG defaults to MODE), sets PORT
 nfake=0
 fake() {
 	nfake=$((nfake + 1))
-	python3 "$top_srcdir/tests/lib/fake_rspamd.py" --mode "$1" --log "$T/$1.log" \
+	mode=$1; log=${2:-$1}; shift; [ $# -gt 0 ] && shift
+	python3 "$top_srcdir/tests/lib/fake_rspamd.py" --mode "$mode" --log "$T/$log.log" "$@" \
 		> "$T/fake$nfake.port" &
 	PIDS="$PIDS $!"
 	i=0; while [ ! -s "$T/fake$nfake.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -96,6 +98,40 @@ R ingest ../plain.eml >/dev/null 2>err
 is "$(verdict 1)" "ok new 1" "an answer that is no rspamd result: taken as the rest says"
 is "$(ackdue 1)" "$NOW" "and not held (a bug will not mend itself)"
 like "$(cat err)" "no rspamd result" "the log says so"
+cd .. || exit 1
+
+# An rspamd that is up but thinks 3 s a message: ingest asks it before
+# each message's transaction, so the store is not locked while it thinks.
+# Another writer (case note, with [store] busy_timeout = 2 s) gets in while
+# the ingest of four messages (at least 12 s) still runs, instead of
+# timing out behind its batch.
+fake ok think --delay 3
+mkdir think && cd think || exit 1
+printf '[store]\nbusy_timeout = 2000\n' > plain.conf
+{ cat plain.conf; conf "http://127.0.0.1:$PORT" 10; } > redress.conf
+NOW=2026-11-23T10:00:00Z
+R -c plain.conf ingest ../plain.eml >/dev/null 2>&1
+is "$(verdict 1)" "ok new 1" "a case to write to (stored without a scanner)"
+for n in 11 12 13 14; do msg $n > m$n.eml; done
+R ingest m11.eml m12.eml m13.eml m14.eml >ingest.out 2>ingest.err &
+ING=$!; PIDS="$PIDS $ING"
+i=0; while [ ! -s "$T/think.log" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+is "$(wc -l < "$T/think.log" | tr -d ' ')" 1 "ingest is waiting for rspamd's first answer"
+R case note 1 "called the customer" >note.out 2>note.err; st=$?
+is "$st" 0 "another writer is not locked out while rspamd thinks (exit 0)"
+[ "$st" = 0 ] || sed 's/^/# /' note.err
+kill -0 "$ING" 2>/dev/null; alive=$?
+is "$alive" 0 "and did not wait for the whole ingest (still running)"
+wait "$ING"; st=$?
+is "$st" 0 "the ingest ends well (exit 0)"
+is "$(cat ingest.out)" "ingested 4 messages: 4 new cases, 0 joined, 0 duplicates, 0 held" \
+   "and stored all four"
+is "$(reasons 5)" "not spam: rspamd no action 0.5/15.0" "each with rspamd's answer"
+like "$(show 1 '" ".join(e["detail"] or "" for e in d["events"])')" "called the customer" \
+   "the note is on case 1"
+is "$(wc -l < "$T/think.log" | tr -d ' ')" 4 "rspamd was asked once a message"
+R ingest m11.eml m12.eml m13.eml m14.eml >ingest.out 2>&1
+is "$(wc -l < "$T/think.log" | tr -d ' ')" 4 "ingest again: duplicates are not sent to rspamd"
 cd .. || exit 1
 
 printf '[spam]\nrspamd = 127.0.0.1:11333\n' > bad.conf

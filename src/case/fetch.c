@@ -9,6 +9,15 @@
  *	between means a re-fetch, which intake's duplicate check absorbs; the
  *	other order would lose mail.
  *
+ *	With a [spam] scanner configured, each message is scanned before its
+ *	transaction (intake_prescan) and committed on its own, with the lock
+ *	refreshed but the last UID not yet recorded: no store lock is held
+ *	while spamd or rspamd think.  The batch's commit then records the
+ *	last UID (in a transaction of its own).  A crash or an error between
+ *	leaves stored messages unrecorded and unmarked: the next round
+ *	fetches them again, intake finds them stored (duplicates, not
+ *	scanned again), and marks them, as for a crash before any mark.
+ *
  *	The lock.  A fetcher's lock may be taken over when it is older than
  *	FETCH_LOCK_TTL plus twice [imap] timeout (the longest a live fetcher
  *	goes without refreshing it: a TLS handshake or an intake batch).  It
@@ -32,6 +41,7 @@
 #include "base/xmem.h"
 #include "case/fetch.h"
 #include "case/intake.h"
+#include "case/scan.h"
 #include "config/config.h"
 #include "net/imap.h"
 #include "store/store.h"
@@ -49,6 +59,7 @@ struct fetcher {
 	struct imap_session *s;
 	char owner[128];
 	bool in_txn;
+	bool scanning;           /* a [spam] scanner: a transaction per message */
 	struct fetch_counts n;
 	int backoff;
 };
@@ -98,6 +109,27 @@ fetch_sink_note(void *ctx, const char *text)
 	log_warn("imap: %s", text);
 }
 
+/*
+ * With a scanner: commits the message just stored, without recording the
+ * last UID (the batch's commit does that, after every message of it is
+ * stored).  The lock is refreshed in the same transaction, as in every
+ * commit: a fetcher that lost it commits nothing.
+ */
+static int
+fetch_commit_one(struct fetcher *f, char **error_r, bool *temporary_r)
+{
+	f->in_txn = false;
+	if (fetch_lock(f, error_r, temporary_r) < 0) {
+		store_rollback(f->st);
+		return -1;
+	}
+	if (store_commit(f->st, error_r) < 0) {
+		*temporary_r = store_temporary(f->st);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 fetch_sink_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *raw,
 		   size_t len, const char *hold, char **error_r, bool *temporary_r)
@@ -108,6 +140,10 @@ fetch_sink_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *ra
 	char *source;
 	int ret;
 
+	/* The scanner is asked outside any transaction (none is open while
+	 * scanning: each message commits on its own). */
+	if (f->scanning && hold == NULL)
+		intake_prescan(f->in, raw, len);
 	if (!f->in_txn) {
 		if (store_begin(f->st, error_r) < 0) {
 			*temporary_r = store_temporary(f->st);
@@ -137,6 +173,8 @@ fetch_sink_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *ra
 		case INTAKE_HELD: f->n.held++; break;
 		}
 		log_debug("%s: case %lld: %s", source, res.case_id, res.note);
+		if (f->scanning)
+			ret = fetch_commit_one(f, error_r, temporary_r);
 	}
 	free(source);
 	return ret;
@@ -190,6 +228,7 @@ fetch_round(struct fetcher *f, struct intake *in, bool *permanent_r)
 
 	*permanent_r = false;
 	f->in = in;
+	f->scanning = scan_configured(f->cfg);
 	if (fetch_lock(f, &error, &temporary) < 0) {
 		log_error("imap: %s", error);
 		free(error);

@@ -742,8 +742,22 @@ intake_traffic(struct intake *in, const struct message *m, const char *raw, size
 void
 intake_prescan(struct intake *in, const char *raw, size_t len)
 {
+	char fp[65];
+	long long msg_id, case_id;
+	char *error = NULL;
+
 	free(in->pre_said);
 	in->pre_said = NULL;
+	in->pre_raw = NULL;
+	if (!scan_configured(in->cfg))
+		return;
+	/* One stored already is a duplicate: intake_message asks no scanner
+	 * about it, so neither does this (ingest run twice, fetch reading a
+	 * mailbox again).  A lookup error only costs a scan. */
+	message_fingerprint(raw, len, fp);
+	if (store_message_find(in->st, fp, &msg_id, &case_id, &error) > 0)
+		return;
+	free(error);
 	in->pre_status = scan_message(in->cfg, raw, len, &in->pre_said);
 	in->pre_raw = in->pre_status != SCAN_OFF ? raw : NULL;
 	in->pre_len = len;

@@ -77,8 +77,9 @@ void intake_free(struct intake **in);
  * Asks the [spam] scanners about raw now, before the caller opens its
  * transaction, so that no store lock is held while spamd or rspamd
  * think: the next intake_message of the same bytes (raw, len) uses the
- * answer.  Optional (intake_message asks itself otherwise); the delivery
- * filter calls it.  Never fails.
+ * answer.  A message stored already (a duplicate) is not sent.  Optional
+ * (intake_message asks itself otherwise); the delivery filter, ingest and
+ * fetch call it.  Never fails.
  */
 void intake_prescan(struct intake *in, const char *raw, size_t len);
 

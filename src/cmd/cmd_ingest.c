@@ -5,8 +5,12 @@
  *	ingest reads .eml files, maildirs (cur/ and new/: maildir.h) and mbox
  *	files (mbox.h), and directories of them, and runs each message
  *	through intake, committing in groups (the files stay where they are,
- *	so a failed group loses nothing).  On a terminal it shows progress;
- *	at the end it prints a summary.
+ *	so a failed group loses nothing).  With a [spam] scanner configured
+ *	each message is scanned before its transaction and committed on its
+ *	own (intake_prescan): the store's writer lock is never held while
+ *	spamd or rspamd think, so the MTA's deliveries, send and the agents
+ *	are not kept waiting behind a slow scanner.  On a terminal it shows
+ *	progress; at the end it prints a summary.
  */
 #include "autoconfig.h"
 
@@ -26,6 +30,7 @@
 #include "base/xmem.h"
 #include "case/identity.h"
 #include "case/intake.h"
+#include "case/scan.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "config/config.h"
@@ -33,7 +38,7 @@
 #include "net/mbox.h"
 #include "store/store.h"
 
-#define INGEST_GROUP 200     /* messages per transaction */
+#define INGEST_GROUP 200     /* messages per transaction, without a scanner */
 
 /* What a run did, by intake outcome. */
 struct ingest_counts {
@@ -45,6 +50,8 @@ struct ingest {
 	struct store *st;
 	struct identity *id;
 	struct intake *in;
+	bool scanning;               /* a [spam] scanner is configured */
+	size_t group_max;            /* INGEST_GROUP, or 1 when scanning */
 	size_t in_group;
 	struct ingest_counts done;   /* committed */
 	struct ingest_counts group;  /* in the open transaction: counted in
@@ -119,6 +126,10 @@ ingest_one(struct ingest *g, const char *raw, size_t len, const char *source)
 	struct intake_result res;
 	char *error = NULL;
 
+	/* The scanner is asked outside any transaction (group_max is 1 then,
+	 * so none is open here). */
+	if (g->scanning)
+		intake_prescan(g->in, raw, len);
 	if (g->in_group == 0 && store_begin(g->st, &error) < 0) {
 		log_error("%s", error);
 		free(error);
@@ -147,7 +158,7 @@ ingest_one(struct ingest *g, const char *raw, size_t len, const char *source)
 	else if (res.outcome == INTAKE_HELD)
 		log_warn("%s: case %lld %s", source, res.case_id, res.note);
 	ingest_progress(g, false);
-	if (g->in_group >= INGEST_GROUP)
+	if (g->in_group >= g->group_max)
 		return ingest_flush(g);
 	return 0;
 }
@@ -272,6 +283,8 @@ cmd_ingest(struct app *app, int argc, char **argv)
 	if (argc < 2)
 		return cmd_usage(ingest_usage);
 	g.app = app;
+	g.scanning = scan_configured(app->cfg);
+	g.group_max = g.scanning ? 1 : INGEST_GROUP;
 	g.tty = isatty(STDERR_FILENO) && app->verbose >= 0;
 	if (cmd_open_store(app, &g.st) != EX_OK)
 		return store_temporary(g.st) ? (store_close(&g.st), EX_TEMPFAIL)

@@ -8,8 +8,9 @@ POST /checkv2 the way rspamd does (a JSON object with "action", "score",
 "reject" (as rspamd's own GTUBE rule), anything else "no action".
 Every request is appended to --log (method, path, body length).
 
-usage: fake_rspamd.py [--mode ok|error|garbage|slow] [--log FILE]
-  ok       answer as above (default)
+usage: fake_rspamd.py [--mode ok|error|garbage|slow] [--delay S] [--log FILE]
+  ok       answer as above (default); with --delay, only after S seconds
+           (an rspamd that is up but thinks slowly)
   error    HTTP 503 to everything (rspamd overloaded)
   garbage  HTTP 200 with a body that is no rspamd result
   slow     accept, then say nothing for 60 s
@@ -27,6 +28,7 @@ GTUBE = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", default="ok", choices=["ok", "error", "garbage", "slow"])
+    ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--log", default=None)
     a = ap.parse_args()
 
@@ -43,6 +45,7 @@ def main():
             if a.mode == "slow":
                 time.sleep(60)
                 return
+            time.sleep(a.delay)
             if a.mode == "error":
                 self.send_response(503)
                 self.end_headers()
