@@ -2,7 +2,7 @@
  * NAME
  *	resolve - host name lookups that end by a deadline
  * SYNOPSIS
- *	resolve_now_ms, resolve_host.  See resolve.h.
+ *	resolve_now_ms, resolve_host, resolve_pending.  See resolve.h.
  * DESCRIPTION
  *	A name is handed to glibc's getaddrinfo_a (GAI_NOWAIT), and the
  *	caller waits for it with gai_suspend in slices of at most a second
@@ -21,10 +21,12 @@
  *	last one frees it, the result included if nobody took it.  A request
  *	gai_cancel did take back (EAI_CANCELED: it was still queued) is never
  *	notified, so the caller drops both references.  Nothing is freed
- *	while glibc may still write to it, and nothing is leaked, except
- *	when the system cannot start the notification's thread, or
- *	getaddrinfo_a itself fails for want of memory or threads: the
- *	request is then left allocated rather than risk a use after free.
+ *	while glibc may still write to it.  Until it is freed, a request is
+ *	on a list of the module's (resolve_pending counts them), so one
+ *	whose notification has not run yet when the process exits is not a
+ *	leak; one whose notification never runs (glibc could not start its
+ *	thread, or getaddrinfo_a failed for want of memory or threads) stays
+ *	there rather than risk a use after free.
  *
  *	glibc runs at most 20 resolver threads; further lookups queue behind
  *	those that hang, and are cancelled at their deadline.
@@ -35,8 +37,9 @@
 #include "autoconfig.h"
 
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,9 +54,21 @@
 struct resolve_req {
 	struct gaicb cb;            /* glibc's pointer to the request */
 	struct addrinfo hints;
-	atomic_int refs;            /* the caller's and the notification's */
+	int refs;                   /* the caller's and the notification's */
+	struct resolve_req *prev, *next;
 	char names[];               /* host, NUL, service, NUL */
 };
+
+/*
+ * Every request not freed yet, under resolve_lock (with the references).
+ * The list holds them while only glibc's threads know where they are: a
+ * request whose notification has not run when the process exits (or
+ * never runs, when glibc cannot start its thread) is still the module's,
+ * not lost, and LeakSanitizer sees it so.
+ */
+static pthread_mutex_t resolve_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct resolve_req *resolve_live;
+static int resolve_live_count;
 
 long long
 resolve_now_ms(void)
@@ -64,11 +79,36 @@ resolve_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+resolve_pending(void)
+{
+	int n;
+
+	pthread_mutex_lock(&resolve_lock);
+	n = resolve_live_count;
+	pthread_mutex_unlock(&resolve_lock);
+	return n;
+}
+
 /* Drops one reference; the last one frees the request and its result. */
 static void
 resolve_unref(struct resolve_req *q)
 {
-	if (atomic_fetch_sub_explicit(&q->refs, 1, memory_order_acq_rel) != 1)
+	bool last;
+
+	pthread_mutex_lock(&resolve_lock);
+	last = --q->refs == 0;
+	if (last) {
+		if (q->prev != NULL)
+			q->prev->next = q->next;
+		else
+			resolve_live = q->next;
+		if (q->next != NULL)
+			q->next->prev = q->prev;
+		resolve_live_count--;
+	}
+	pthread_mutex_unlock(&resolve_lock);
+	if (!last)
 		return;
 	if (q->cb.ar_result != NULL)
 		freeaddrinfo(q->cb.ar_result);
@@ -101,7 +141,14 @@ resolve_req_new(const char *host, const char *port, const struct addrinfo *hints
 		q->hints.ai_protocol = hints->ai_protocol;
 		q->cb.ar_request = &q->hints;
 	}
-	atomic_init(&q->refs, 2);
+	q->refs = 2;
+	pthread_mutex_lock(&resolve_lock);
+	q->next = resolve_live;
+	if (q->next != NULL)
+		q->next->prev = q;
+	resolve_live = q;
+	resolve_live_count++;
+	pthread_mutex_unlock(&resolve_lock);
 	return q;
 }
 

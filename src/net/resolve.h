@@ -40,4 +40,11 @@ int resolve_host(const char *host, const char *port, const struct addrinfo *hint
 		 long long deadline_ms, int (*check)(void *ctx), void *ctx,
 		 struct addrinfo **res_r, char **error_r);
 
+/*
+ * Lookups handed to glibc and not freed yet: those still running after
+ * their caller gave up, and those whose completion has not been
+ * processed.  For tests and diagnostics.
+ */
+int resolve_pending(void);
+
 #endif
