@@ -7,9 +7,10 @@
  *
  * Looks HOST up COUNT times in a row, each lookup with a deadline MS
  * milliseconds away, printing one line each: "ok ADDRESS" or "error:
- * MESSAGE"; then waits LINGER_MS so that the lookups it abandoned end in
- * their resolver threads while it still runs, and their notifications
- * free them (a sanitizer build reports a request freed twice or never).
+ * MESSAGE"; then "in flight N" (resolve_pending), waits LINGER_MS so that
+ * the lookups it abandoned end in their resolver threads while it still
+ * runs and their notifications free them, and prints "left N" (a
+ * sanitizer build also reports a request freed twice).
  * With more than glibc's 20 resolver threads of lookups hanging, the
  * later ones are still queued at their deadline and are cancelled
  * instead.  Exit: 0, or 2 for a usage error.
@@ -66,10 +67,12 @@ main(int argc, char **argv)
 		printf("ok %s\n", text);
 		freeaddrinfo(res);
 	}
+	printf("in flight %d\n", resolve_pending());
 	fflush(stdout);
 	linger.tv_sec = linger_ms / 1000;
 	linger.tv_nsec = (linger_ms % 1000) * 1000000;
 	while (nanosleep(&linger, &linger) != 0)
 		;
+	printf("left %d\n", resolve_pending());
 	return 0;
 }

@@ -126,5 +126,9 @@ is "$ST" 0 "25 lookups abandoned or cancelled in a row, then 8 s for them to end
 is "$(grep -c '^error: the name lookup of never-answers\.example did not finish within 1 s$' out)" 25 \
    "each said it did not finish in time"
 ok "$([ "$TOOK" -lt 20 ]; echo $?)" "without waiting for the resolver (took $TOOK s)"
+n=$(sed -n 's/^in flight //p' out)
+ok "$([ "${n:-0}" -ge 1 ] && [ "$n" -le 20 ]; echo $?)" \
+   "$n were left running in glibc's threads (at most 20), the rest cancelled"
+is "$(sed -n 's/^left //p' out)" 0 "once the resolver gave up on them, their notifications freed them all"
 
 done_testing
