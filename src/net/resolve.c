@@ -199,8 +199,8 @@ resolve_host(const char *host, const char *port, const struct addrinfo *hints,
 			break;
 		if (left <= 0) {
 			*error_r = xasprintf("the name lookup of %s did not finish "
-					     "within %lld s", host,
-					     (deadline_ms - start + 999) / 1000);
+					     "within %lld s", host, deadline_ms > start ?
+					     (deadline_ms - start + 999) / 1000 : 0);
 			break;
 		}
 		if (check != NULL && check(ctx) < 0) {
