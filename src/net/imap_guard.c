@@ -43,6 +43,7 @@
 
 #include "base/xmem.h"
 #include "net/imap_guard.h"
+#include "net/resolve.h"
 
 /* Longest single wait in the inner driver: how quickly SIGTERM, the
  * deadline and the heartbeat are noticed. */
@@ -561,13 +562,20 @@ imap_guard_wait_connect(struct imap_guard *g, int fd)
 	}
 }
 
+static int
+imap_guard_check_cb(void *ctx)
+{
+	return imap_guard_check(ctx);
+}
+
 int
 imap_guard_connect(struct imap_guard *g, const char *host, uint16_t port,
 		   int *fd_r, char **error_r)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char service[8];
-	int r, fd = -1, last = 0;
+	double deadline;
+	int fd = -1, last = 0;
 
 	*fd_r = -1;
 	memset(&hints, 0, sizeof(hints));
@@ -575,9 +583,17 @@ imap_guard_connect(struct imap_guard *g, const char *host, uint16_t port,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
 	snprintf(service, sizeof(service), "%u", (unsigned)port);
-	r = getaddrinfo(host, service, &hints, &res);
-	if (r != 0) {
-		*error_r = xasprintf("cannot resolve %s: %s", host, gai_strerror(r));
+	/* The lookup is bounded like the rest of the connection: by the
+	 * armed deadline, the idle timeout and the stop flag. */
+	deadline = g->deadline < g->last_progress + g->p.idle ? g->deadline
+		   : g->last_progress + g->p.idle;
+	if (resolve_host(host, service, &hints,
+			 resolve_now_ms() + (long long)((deadline - imap_guard_now()) * 1000),
+			 imap_guard_check_cb, g, &res, error_r) < 0) {
+		if (g->failed) {
+			free(*error_r);
+			*error_r = xasprintf("cannot resolve %s: %s", host, g->why);
+		}
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {

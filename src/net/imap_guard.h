@@ -103,8 +103,8 @@ bool imap_guard_stopped(const struct imap_guard *g);
 /*
  * Opens a TCP connection to host:port within the armed deadline, honouring
  * the stop flag: 0 with a non-blocking descriptor in *fd_r, or -1 with
- * *error_r (allocated).  Name resolution (getaddrinfo) is bounded by the
- * resolver's own timeouts, not by the guard.
+ * *error_r (allocated).  The name lookup is bounded too (resolve_host):
+ * by the armed deadline and the idle timeout, and the stop flag ends it.
  */
 int imap_guard_connect(struct imap_guard *g, const char *host, uint16_t port,
 		       int *fd_r, char **error_r);

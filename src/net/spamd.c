@@ -21,6 +21,7 @@
 
 #include "base/num.h"
 #include "base/xmem.h"
+#include "net/resolve.h"
 #include "net/spamd.h"
 
 int
@@ -56,13 +57,11 @@ spamd_parse_hostport(const char *hostport, char *host, size_t hostlen, char *por
 	return 0;
 }
 
+/* The deadlines' clock: resolve_host's, CLOCK_MONOTONIC in ms. */
 static long long
 spamd_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return resolve_now_ms();
 }
 
 /* Waits for events on fd until the deadline: 1 ready, 0 timed out, -1. */
@@ -93,11 +92,9 @@ spamd_connect(const char *host, const char *port, long long deadline, char **err
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
-	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc != 0) {
-		*error_r = xasprintf("%s: %s", host, gai_strerror(rc));
+	/* The name lookup is part of the question [spam] timeout bounds. */
+	if (resolve_host(host, port, &hints, deadline, NULL, NULL, &res, error_r) < 0)
 		return -1;
-	}
 	for (struct addrinfo *a = res; a != NULL; a = a->ai_next) {
 		socklen_t len = sizeof(err);
 
