@@ -110,10 +110,10 @@ fetch_sink_note(void *ctx, const char *text)
 }
 
 /*
- * With a scanner: commits the message just stored, without recording the
- * last UID (the batch's commit does that, after every message of it is
- * stored).  The lock is refreshed in the same transaction, as in every
- * commit: a fetcher that lost it commits nothing.
+ * Commits the open transaction, refreshing the lock in it: a fetcher that
+ * lost the lock commits nothing.  With a scanner each message is committed
+ * so, without recording the last UID (the batch's commit does that, after
+ * every message of it is stored, and ends here too).
  */
 static int
 fetch_commit_one(struct fetcher *f, char **error_r, bool *temporary_r)
@@ -199,15 +199,7 @@ fetch_sink_commit(void *ctx, uint32_t uidvalidity, uint32_t last_uid,
 	}
 	/* Refreshes the lock in the same transaction; a fetcher that lost it
 	 * commits nothing, so two never store the same batch. */
-	if (fetch_lock(f, error_r, temporary_r) < 0) {
-		store_rollback(f->st);
-		return -1;
-	}
-	if (store_commit(f->st, error_r) < 0) {
-		*temporary_r = store_temporary(f->st);
-		return -1;
-	}
-	return 0;
+	return fetch_commit_one(f, error_r, temporary_r);
 }
 
 int
