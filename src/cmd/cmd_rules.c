@@ -467,6 +467,20 @@ rules_case_label(const struct classify_rules *r, const struct store_case *c,
 	return c->category;
 }
 
+/* The raw bytes of the first of msgs (a case's, in order) that came in:
+ * *raw_r stays NULL when none did, or on a store error (*error_r). */
+static void
+rules_first_in(struct store *st, const struct store_message_info *msgs, size_t n,
+	       char **raw_r, size_t *len_r, char **error_r)
+{
+	for (size_t j = 0; j < n; j++)
+		if (msgs[j].direction != NULL && strcmp(msgs[j].direction, "in") == 0) {
+			if (store_message_raw(st, msgs[j].id, raw_r, len_r, error_r) < 0)
+				*raw_r = NULL;
+			return;
+		}
+}
+
 static int
 rules_read_store(struct app *app, struct classify_trainer *tr,
 		 const struct classify_rules *r, size_t *skipped_r)
@@ -500,12 +514,8 @@ rules_read_store(struct app *app, struct classify_trainer *tr,
 		if (got > 0 && store_case_events(st, ids[i], &ev, &n_ev, &error) == 0 &&
 		    store_case_messages(st, ids[i], &msgs, &n_msgs, &error) == 0) {
 			label = rules_case_label(r, &c, ev, n_ev, classify_rules_fallback(r));
-			for (size_t j = 0; j < n_msgs && raw == NULL && label != NULL; j++) {
-				if (msgs[j].direction == NULL || strcmp(msgs[j].direction, "in") != 0)
-					continue;
-				if (store_message_raw(st, msgs[j].id, &raw, &len, &error) < 0)
-					break;
-			}
+			if (label != NULL)
+				rules_first_in(st, msgs, n_msgs, &raw, &len, &error);
 		}
 		if (error != NULL) {
 			fprintf(stderr, "redress: rules train: case %lld: %s\n", ids[i], error);
@@ -682,14 +692,15 @@ rules_train_args(int argc, char **argv, struct rules_train_args *a)
 	return 0;
 }
 
-/* The command line for the weights file's header, -o FILE as "-o FILE". */
+/* The command line for a file's header ("redress rules train ...",
+ * "redress rules spam-words ..."), after prefix; -o FILE as "-o FILE". */
 static char *
-rules_train_note(int argc, char **argv)
+rules_train_note(const char *prefix, int argc, char **argv)
 {
 	struct buf b;
 
 	buf_init(&b, BUF_NO_LIMIT);
-	buf_puts(&b, "redress rules train");
+	buf_printf(&b, "%sredress rules %s", prefix, argv[1]);
 	for (int i = 2; i < argc; i++) {
 		bool out = i > 2 && (strcmp(argv[i - 1], "-o") == 0 ||
 				     strcmp(argv[i - 1], "--output") == 0);
@@ -914,7 +925,7 @@ rules_train(struct app *app, int argc, char **argv)
 				goto print;
 			}
 		}
-		note = rules_train_note(argc, argv);
+		note = rules_train_note("", argc, argv);
 		buf_init(&wf, BUF_NO_LIMIT);
 		classify_train_write(rules, model, note, &wf);
 		free(note);
@@ -1010,10 +1021,7 @@ rules_words_store(struct app *app, struct rules_words_ctx *c, size_t *spam_r, si
 				continue;
 			if (store_case_messages(st, cases[i].id, &msgs, &n_msgs, &error) < 0)
 				break;
-			for (size_t j = 0; j < n_msgs && raw == NULL; j++)
-				if (msgs[j].direction != NULL && strcmp(msgs[j].direction, "in") == 0 &&
-				    store_message_raw(st, msgs[j].id, &raw, &len, &error) < 0)
-					break;
+			rules_first_in(st, msgs, n_msgs, &raw, &len, &error);
 			if (raw != NULL) {
 				c->spam = cases[i].traffic == VERDICT_SPAM;
 				rules_words_mail(app, NULL, raw, len, c, &error);
@@ -1041,10 +1049,10 @@ rules_spam_words(struct app *app, int argc, char **argv)
 {
 	struct spamwords_trainer *tr;
 	struct rules_words_ctx c;
-	struct buf note, out;
+	struct buf out;
 	const char *file = NULL, *score = NULL;
 	struct spamwords *sw = NULL;
-	char *error = NULL;
+	char *error = NULL, *note;
 	long min_count = 2;
 	size_t n_spam, n_ham, n_words, kept;
 	int ret = EX_OK, dirs[2] = { 0, 0 };
@@ -1112,30 +1120,25 @@ rules_spam_words(struct app *app, int argc, char **argv)
 		return ret;
 	}
 	/* The header says how the file was made (-o's name left out). */
-	buf_init(&note, BUF_NO_LIMIT);
-	buf_puts(&note, "made by: redress rules spam-words");
-	for (int i = 2; i < argc; i++) {
-		bool o = strcmp(argv[i - 1], "-o") == 0 || strcmp(argv[i - 1], "--output") == 0;
-
-		buf_printf(&note, " %s", o ? "FILE" : argv[i]);
-	}
+	note = rules_train_note("made by: ", argc, argv);
 	buf_init(&out, BUF_NO_LIMIT);
-	kept = spamwords_trainer_write(tr, min_count, buf_str(&note), &out);
+	kept = spamwords_trainer_write(tr, min_count, note, &out);
 	if (rules_write_file(file, out.data, out.len) < 0) {
 		fprintf(stderr, "redress: rules spam-words: %s: %s\n", file, strerror(errno));
 		ret = EX_CANTCREAT;
 	} else if (app->json) {
-		printf("{\"spam\":%zu,\"ham\":%zu,\"words\":%zu,\"kept\":%zu,\"wrote\":",
-		       n_spam, n_ham, n_words, kept);
-		buf_reset(&note);
-		json_str(&note, file);
-		printf("%s}\n", buf_str(&note));
+		buf_reset(&out);
+		buf_printf(&out, "{\"spam\":%zu,\"ham\":%zu,\"words\":%zu,\"kept\":%zu,"
+			   "\"wrote\":", n_spam, n_ham, n_words, kept);
+		json_str(&out, file);
+		buf_puts(&out, "}\n");
+		cmd_print(&out);
 	} else {
 		printf("%zu spam and %zu good messages, %zu words, %zu seen in %ld or more; wrote %s\n",
 		       n_spam, n_ham, n_words, kept, min_count, file);
 	}
 	buf_free(&out);
-	buf_free(&note);
+	free(note);
 	spamwords_trainer_free(&tr);
 	return ret;
 }
