@@ -495,11 +495,13 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 		*error_r = xstrdup("classifier failed");
 		goto out;
 	}
+	/* The words signal, where it judges (intake keeps no note when it
+	 * does not say spam, so a message it does not judge is not scored). */
+	if (in->words != NULL && traffic_words_judge(cr, automatic != NULL))
+		traffic_add_words(traffic, in->words, &ri.in, in->cfg->spam_words_score, false,
+				  true);
 	/* The rules' spam outcome is a traffic verdict; the case keeps what
 	 * the message would be without it, for a person who releases it. */
-	if (in->words != NULL)
-		traffic_add_words(traffic, in->words, &ri.in, in->cfg->spam_words_score, false,
-				  traffic_words_judge(cr, automatic != NULL));
 	if (cr->outcome == OUTCOME_SPAM) {
 		traffic_add_rules(traffic, cr);
 		classify_result_free(&cr);
