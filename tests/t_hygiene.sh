@@ -24,7 +24,8 @@ R() { "$REDRESS" --now "$NOW" "$@"; }
 show() { R --json case show "$1" | jget "$2"; }
 # mk NAME FROM [HEADER...]: a plain complaint with these header fields on
 # top.  Each from a sender of its own (the number after the local part),
-# so that no rate limit or repeat count mixes in; SAME=1 keeps FROM.
+# so that no rate limit or repeat count mixes in; SAME=1 keeps FROM;
+# SUBJ=TEXT sets the subject.
 n=0
 mk() {
 	name=$1 from=$2; shift 2
@@ -32,7 +33,8 @@ mk() {
 	[ -n "${SAME:-}" ] || from=$(echo "$from" | sed "s/@/$n@/")
 	{
 		for h in "$@"; do printf '%s\n' "$h"; done
-		printf 'From: %s\nTo: care@example.com\nSubject: My parcel never arrived\n' "$from"
+		printf 'From: %s\nTo: care@example.com\nSubject: %s\n' "$from" \
+			"${SUBJ:-My parcel never arrived}"
 		printf 'Message-ID: <m%s@example.net>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n\n' "$n"
 		printf 'My parcel never arrived and I want a refund. Order 1234.\n'
 	} > "$name.eml"
@@ -73,6 +75,23 @@ mk prec 'Bea <bea@example.net>' 'Precedence: list'
 is "$(verdict "$(ingest prec.eml)")" "list informational $no_answer" "Precedence: list alone: list"
 mk owner 'Bea <bea@example.net>' 'Sender: owner-users@lists.example.org'
 is "$(verdict "$(ingest owner.eml)")" "list informational $no_answer" "Sender owner-*: list"
+# A list's name in front of the subject (Mailman's subject_prefix), on a
+# post whose list fields a digest or an archive stripped
+SUBJ='[Spambayes] test sets?' mk tag 'Bea <bea@example.net>'
+id=$(ingest tag.eml)
+is "$(verdict "$id")" "list informational $no_answer" "a subject tag of a list alone: list"
+like "$(reasons "$id")" "^list: subject tag \\[Spambayes\\] of a list" "the reason names the tag"
+SUBJ='Re: AW: Re[2]: [Razor-users] Mutating spam' mk tagre 'Bea <bea@example.net>'
+is "$(verdict "$(ingest tagre.eml)")" "list informational $no_answer" \
+   "the tag after reply prefixes (Re:, AW:, Re[2]:): list"
+for s in '[EXTERNAL] My parcel never arrived' '[Urgent] My parcel never arrived' \
+	 '[Order 1234] My parcel never arrived' '[#1234] My parcel never arrived' \
+	 'My parcel [Acme-Shop] never arrived' '[x] My parcel never arrived'; do
+	i=$((n + 1))
+	SUBJ=$s mk "notag$i" 'Ann <ann@example.net>'
+	is "$(verdict "$(ingest "notag$i.eml")")" "ok new 2026-11-24T10:00:00Z 1 1" \
+	   "not a list's tag: $s"
+done
 
 # ---------------------------------------------------------------- bulk
 mk bulk 'Shop <deals@shop.example>' 'Precedence: bulk'

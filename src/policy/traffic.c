@@ -257,6 +257,88 @@ traffic_unattended(const char *addr)
 	return NULL;
 }
 
+/* A reply or forward prefix at s ("Re:", "Fwd:", "AW:", "Re[2]:", ...):
+ * its length with the blanks after it, or 0. */
+static size_t
+traffic_reply_prefix(const char *s)
+{
+	static const char *const words[] = {
+		"re", "fwd", "fw", "aw", "sv", "vs", "antw", "wg", "tr", "rif", "r",
+	};
+	size_t n = 0;
+
+	while (isalpha((unsigned char)s[n]))
+		n++;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t k = n;
+
+		if (strlen(words[i]) != n || strncasecmp(s, words[i], n) != 0)
+			continue;
+		if (s[k] == '[') {	/* "Re[2]:" */
+			k++;
+			while (isdigit((unsigned char)s[k]))
+				k++;
+			if (s[k] != ']')
+				return 0;
+			k++;
+		}
+		if (s[k] != ':')
+			return 0;
+		k++;
+		return k + strspn(s + k, " \t");
+	}
+	return 0;
+}
+
+/* The name a mailing list puts in front of its posts' subjects, as
+ * Mailman's subject_prefix does ("[Spambayes] ...", "Re: [SAtalk] ..."):
+ * copied into tag, or false.  A name is 2 to 40 letters, digits, '-',
+ * '_', '.' and '+', begins with a letter and has a small letter: the
+ * shouted tags that mail gateways and people put there ("[EXTERNAL]",
+ * "[URGENT]") are not list names, nor is a tag with a blank in it (our
+ * own "[case 000123]", "[Order 1234]").  The words below are what people
+ * and gateways write in the same place in any case. */
+static bool
+traffic_subject_tag(const char *subject, char tag[48])
+{
+	static const char *const not_lists[] = {
+		"action", "alert", "attention", "bug", "caution", "closed", "complaint",
+		"complaints", "confidential", "draft", "encrypt", "encrypted",
+		"escalated", "escalation", "ext", "extern", "external", "externe",
+		"feedback", "fw", "fwd", "fyi", "help", "important", "info",
+		"issue", "marketing", "notice", "personal", "phishing", "private",
+		"question", "reminder", "reopened", "request", "resolved",
+		"secure", "sensitive", "solved", "spam", "suspicious", "test",
+		"ticket", "update", "urgent", "warning",
+	};
+	const char *s = subject;
+	size_t n, k;
+	bool small = false;
+
+	if (s == NULL)
+		return false;
+	s += strspn(s, " \t");
+	while ((k = traffic_reply_prefix(s)) > 0)
+		s += k;
+	if (*s++ != '[' || !isalpha((unsigned char)*s))
+		return false;
+	for (n = 0; s[n] != ']'; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (n >= 40 || !(isalnum(c) || c == '-' || c == '_' || c == '.' || c == '+'))
+			return false;
+		small |= islower(c) != 0;
+	}
+	if (n < 2 || !small)
+		return false;
+	memcpy(tag, s, n);
+	tag[n] = '\0';
+	for (size_t i = 0; i < sizeof(not_lists) / sizeof(not_lists[0]); i++)
+		if (strcasecmp(tag, not_lists[i]) == 0)
+			return false;
+	return true;
+}
+
 static void
 traffic_list(const struct message *m, const char *envelope_from, struct traffic *t)
 {
@@ -277,7 +359,7 @@ traffic_list(const struct message *m, const char *envelope_from, struct traffic 
 	const char *senders[3] = { envelope_from, m->return_path, message_header(m, "Sender") };
 	const char *v, *w;
 	bool list = false;
-	char r[TRAFFIC_MAX_REASON], p[32];
+	char r[TRAFFIC_MAX_REASON], p[32], tag[48];
 
 	for (size_t i = 0; i < sizeof(list_fields) / sizeof(list_fields[0]); i++) {
 		if ((v = message_header(m, list_fields[i])) != NULL) {
@@ -303,6 +385,11 @@ traffic_list(const struct message *m, const char *envelope_from, struct traffic 
 			traffic_add(t, VERDICT_LIST, r);
 			break;
 		}
+	}
+	if (!list && traffic_subject_tag(m->subject, tag)) {
+		snprintf(r, sizeof(r), "subject tag [%s] of a list", tag);
+		traffic_add(t, VERDICT_LIST, r);
+		list = true;
 	}
 	if (!list) {
 		if ((v = message_header(m, "List-Unsubscribe")) != NULL ||
