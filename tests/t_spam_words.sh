@@ -67,6 +67,21 @@ like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^words, score 0\.[0-8]" \
 is "$(R -c nowords.conf --json classify "$spam_msg" | jget 'd["spam_words"], d["traffic"]')" \
 	"None ok" "words = (empty): no score, and the same message is ok"
 
+# Thanks and questions are judged from 99% (TRAFFIC_WORDS_THANKS): one
+# spam word (0.965) in a thank-you note is not enough, five are.
+mail thx "Thank you" "Thank you so much, wonderful team. Zorbling."
+J=$(R -c words.conf --json classify "thx/$(printf '%05d' $n).eml")
+is "$(echo "$J" | jget 'd["outcome"], d["traffic"]')" "praise ok" \
+   "thanks with one spam word: ok"
+like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^words, score 0\.965 \(spam from 0\.99\)" \
+   "judged from 0.99, not words_score"
+mail thx "Thank you" "Thank you so much, wonderful team. Zorbling fnarg quuxify blarvex glimmox."
+J=$(R -c words.conf --json classify "thx/$(printf '%05d' $n).eml")
+is "$(echo "$J" | jget 'd["outcome"], d["traffic"]')" "praise spam" \
+   "thanks made of spam's words: spam"
+like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^spam: words, score 1\.000 \(spam from 0\.99\)" \
+   "the reason says so"
+
 # End to end: intake quarantines it, stores it, answers nothing.
 mkdir s1 && cp words.conf s1/redress.conf && cd s1 || exit 1
 R ingest "../$spam_msg" "../$good_msg" >/dev/null 2>&1

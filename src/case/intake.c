@@ -486,6 +486,7 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	bool ok;
 	long long case_id = 0;
 	long earlier = 0;
+	long judge;
 	enum priority prio;
 	int ret = -1;
 
@@ -497,9 +498,9 @@ intake_new_case(struct intake *in, const struct message *m, long long msg_id,
 	}
 	/* The words signal, where it judges (intake keeps no note when it
 	 * does not say spam, so a message it does not judge is not scored). */
-	if (in->words != NULL && traffic_words_judge(cr, automatic != NULL))
-		traffic_add_words(traffic, in->words, &ri.in, in->cfg->spam_words_score, false,
-				  true);
+	if (in->words != NULL &&
+	    (judge = traffic_words_judge(cr, automatic != NULL, in->cfg->spam_words_score)) > 0)
+		traffic_add_words(traffic, in->words, &ri.in, judge, false);
 	/* The rules' spam outcome is a traffic verdict; the case keeps what
 	 * the message would be without it, for a person who releases it. */
 	if (cr->outcome == OUTCOME_SPAM) {

@@ -152,9 +152,9 @@ cmd_classify(struct app *app, int argc, char **argv)
 	/* The words are scored as intake scores them; here their reason is
 	 * shown even when they do not say spam. */
 	if (r == 0 && words != NULL)
-		words_score = traffic_add_words(&traffic, words, &ri.in, app->cfg->spam_words_score,
-						true, traffic_words_judge(res,
-						autoreply_is_automatic(m, NULL, NULL)));
+		words_score = traffic_add_words(&traffic, words, &ri.in,
+						traffic_words_judge(res, autoreply_is_automatic(m, NULL,
+						NULL), app->cfg->spam_words_score), true);
 	if (r < 0) {
 		fprintf(stderr, "redress: classify: internal failure in the matcher\n");
 		ret = EX_SOFTWARE;

@@ -459,20 +459,25 @@ traffic_add_rules(struct traffic *t, const struct classify_result *cr)
 	buf_free(&b);
 }
 
-bool
-traffic_words_judge(const struct classify_result *cr, bool automatic)
+long
+traffic_words_judge(const struct classify_result *cr, bool automatic, long min_percent)
 {
-	return !automatic && cr->outcome != OUTCOME_PRAISE && cr->outcome != OUTCOME_QUESTION;
+	if (automatic)
+		return 0;
+	if (cr->outcome == OUTCOME_PRAISE || cr->outcome == OUTCOME_QUESTION)
+		return min_percent > TRAFFIC_WORDS_THANKS ? min_percent : TRAFFIC_WORDS_THANKS;
+	return min_percent;
 }
 
 double
 traffic_add_words(struct traffic *t, const struct spamwords *sw, const struct classify_input *in,
-		  long min_percent, bool always, bool judge)
+		  long min_percent, bool always)
 {
 	struct spamwords_clue clues[TRAFFIC_WORD_CLUES];
 	size_t n = 0;
 	double score = spamwords_score(sw, in->subject, in->body, in->body_len, clues,
 				       TRAFFIC_WORD_CLUES, &n);
+	bool judge = min_percent > 0;
 	bool spam = judge && score * 100.0 >= (double)min_percent;
 	struct buf b;
 
@@ -483,8 +488,7 @@ traffic_add_words(struct traffic *t, const struct spamwords *sw, const struct cl
 		buf_printf(&b, "words, score %.3f (spam from %.2f)", score,
 			   (double)min_percent / 100.0);
 	else
-		buf_printf(&b, "words, score %.3f (not judged: thanks, a question or automatic "
-			   "mail)", score);
+		buf_printf(&b, "words, score %.3f (not judged: automatic mail)", score);
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&b, "%s %s", i == 0 ? ":" : ",", clues[i].word);
 	traffic_add(t, spam ? VERDICT_SPAM : VERDICT_NONE, buf_str(&b));

@@ -23,7 +23,8 @@
  *           List-Archive (RFC 2369, 2919), X-BeenThere and X-Mailman-
  *           Version (Mailman), Mailing-List (ezmlm), X-Mailing-List,
  *           Precedence: list, a sender or envelope sender owner-* or
- *           *-request;
+ *           *-request; with none of these, a list's name in front of
+ *           the subject ("[Spambayes] ...", Mailman's subject_prefix);
  *   bulk    Precedence: bulk or junk, List-Unsubscribe (or -Post) without
  *           any list field (a newsletter), Feedback-ID (the feedback
  *           loops of the big mailbox providers), the campaign headers of
@@ -92,23 +93,27 @@ void traffic_add(struct traffic *t, enum verdict v, const char *what);
  * C (score S): rule, rule...". */
 void traffic_add_rules(struct traffic *t, const struct classify_result *cr);
 /*
- * Whether the words signal judges a message that the rules read as cr:
- * not when they read thanks or a question (outcome praise or question:
- * the shipped words learnt no such mail from people, and thank-you notes
- * share words with spam), nor automatic mail (no one answers it anyway).
+ * The words score, in percent, from which the words signal says spam for
+ * a message the rules read as cr, given [spam] words_score min_percent:
+ * min_percent for a complaint; at least TRAFFIC_WORDS_THANKS when they
+ * read thanks or a question (outcome praise or question: the shipped
+ * words learnt no such mail from people, and thank-you notes share many
+ * words with spam: the written ones of bench/data/outcomes score up to
+ * 0.96, spam read as thanks 0.99 and more); 0, not judged, for automatic
+ * mail (no one answers it anyway).
  */
-bool traffic_words_judge(const struct classify_result *cr, bool automatic);
+#define TRAFFIC_WORDS_THANKS 99
+long traffic_words_judge(const struct classify_result *cr, bool automatic, long min_percent);
 /*
  * The words signal (spamwords.h): scores the subject and body of in with
- * sw and, when judge and the score is at least min_percent / 100, adds
- * "spam: words, score S (spam from M): w1, w2..." naming the words that
- * leaned most towards spam; with always, adds a note with the score when
- * it is not spam.  Returns the score.
+ * sw and, when min_percent > 0 (traffic_words_judge) and the score is at
+ * least min_percent / 100, adds "spam: words, score S (spam from M): w1,
+ * w2..." naming the words that leaned most towards spam; with always,
+ * adds a note with the score when it is not spam.  Returns the score.
  */
 #define TRAFFIC_WORD_CLUES 6
 double traffic_add_words(struct traffic *t, const struct spamwords *sw,
-			 const struct classify_input *in, long min_percent, bool always,
-			 bool judge);
+			 const struct classify_input *in, long min_percent, bool always);
 /* True for the verdicts that quarantine: spam, forged. */
 bool traffic_quarantines(enum verdict v);
 /* The reasons as a JSON array of strings, appended to b. */
