@@ -50,6 +50,25 @@ printf 'From: a@example.org\nSubject: Opening hours\n\nHello, what are your open
 is "$("$REDRESS" --json classify q.eml | jget 'd["outcome"], d["category"]')" "question question" \
    "a question with thanks in it is a question"
 
+# A routine request is no complaint: it gets the question's plain ack.  A
+# request with a grievance in it stays a complaint.
+req() {	# req BODY: the outcome of a message with that body
+	printf 'From: Pat <pat@example.org>\nSubject: Hello\n\nHello,\n\n%s\n\nPat\n' "$1" > req.eml
+	"$REDRESS" --json classify req.eml | jget 'd["outcome"]'
+}
+for b in "I would like to cancel my subscription at the end of this month. Please confirm." \
+	 "Hi, I'd like to change my delivery date to next Tuesday. Order 4411." \
+	 "Please close my account and send me the remaining balance." \
+	 "I want to upgrade my plan to the premium tier." \
+	 "We are moving house on 3 March: please update our address."; do
+	is "$(req "$b")" question "a request: $b"
+done
+for b in "I would like to cancel my subscription. Your service has been terrible for months." \
+	 "Please update my address. I have asked three times already and it is still wrong." \
+	 "Please cancel my order 5512. It arrived broken and I want a refund."; do
+	is "$(req "$b")" complaint "a request with a grievance: $b"
+done
+
 # A rules file of before outcomes: not-complaint still loads, as question.
 printf 'category c normal "C" fallback\ncategory n low "N" not-complaint\nrule t any n 2 : thank\n' > old.rules
 printf '[paths]\nrules = %s\n' "$T/old.rules" > old.conf
