@@ -226,10 +226,12 @@ w("Learned weights (after):")
 w("")
 w(conf(odd["current"], order))
 w("")
-w("**Neither target is met** (as `bench/train_ref.md` section 9 found for the reference): macro-F1"
+met = odd["current"]["accuracy"] >= 0.68
+w("%s (as `bench/train_ref.md` section 9 found for the reference): macro-F1"
   " %.3f against 0.60, accuracy %.3f against 0.68. `delivery` has 3 gold rows here and 1 in the training"
   " half, too few to learn; most of the rest is billing <-> account, which CFPB filers choose between"
-  " for the same words." % (odd["current"]["macro_f1"], odd["current"]["accuracy"]))
+  " for the same words." % ("**The accuracy target is met, the macro-F1 target is not**" if met else
+                            "**Neither target is met**", odd["current"]["macro_f1"], odd["current"]["accuracy"]))
 w("")
 w("## Not a complaint: who gets an apology")
 w("")

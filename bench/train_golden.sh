@@ -21,8 +21,9 @@ cd "$g"
 if [ "${1:-}" = --c ]; then
 	printf '[paths]\nrules = %s/golden.rules\n' "$g" > "$tmp/redress.conf"
 	st=0
-	for opt in "" "--features rules" "--features tokens" "--prior zero" "--class-weight none" \
-		"--class-weight balanced" "--token-norm sqrt" "--token-norm sum" "--model perceptron" \
+	for opt in "" "--features rules" "--features tokens" "--prior zero" "--class-weight sqrt" \
+		"--class-weight balanced" "--token-norm mean" "--token-norm sum" "--model perceptron" \
+		"--lambda 0.01 --class-weight sqrt --token-norm mean" \
 		"--alpha 0.3 --lambda 0.003 --iters 200" "--vocab 5 --folds 3" "--min-count 7"; do
 		# shellcheck disable=SC2086
 		python3 "$top/bench/train_ref.py" --rules golden.rules --csv golden.csv --text text \

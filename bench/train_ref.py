@@ -38,7 +38,7 @@ model (defaults are the specification's; change them only to experiment):
   --features rules,tokens     which features (default both; "rules" or "tokens")
   --prior hand|zero           rule weights regularised towards the hand weights
                               (default) or towards 0
-  --lambda X                  L2 strength on rule weights (default 0.01)
+  --lambda X                  L2 strength on rule weights (default 0.003)
   --iters N --lr X            Adam steps and first step size, which falls
                               linearly towards 0 (defaults 1000, 0.1)
   --epochs N                  perceptron passes (default 10)
@@ -49,10 +49,10 @@ model (defaults are the specification's; change them only to experiment):
   --folds N                   cross-fitting folds of the token feature (default 5)
   --token-norm mean|sqrt|sum  the token feature's sum of log-ratios divided by
                               the number of tokens, its square root, or 1
-                              (default mean)
+                              (default sqrt)
   --class-weight none|sqrt|balanced
                               weight of a class's examples in the loss: 1,
-                              sqrt(N / (K n_c)) or N / (K n_c) (default sqrt)
+                              sqrt(N / (K n_c)) or N / (K n_c) (default none)
 """
 import argparse
 import collections
@@ -674,7 +674,7 @@ def main():
     ap.add_argument("--model", default="logreg", choices=["logreg", "perceptron"])
     ap.add_argument("--features", default="rules,tokens")
     ap.add_argument("--prior", default="hand", choices=["hand", "zero"])
-    ap.add_argument("--lambda", dest="lam", type=float, default=0.01)
+    ap.add_argument("--lambda", dest="lam", type=float, default=0.003)
     ap.add_argument("--iters", type=int, default=1000)
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--epochs", type=int, default=10)
@@ -682,8 +682,8 @@ def main():
     ap.add_argument("--vocab", type=int, default=5000)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--class-weight", default="sqrt", choices=["none", "sqrt", "balanced"])
-    ap.add_argument("--token-norm", default="mean", choices=["mean", "sqrt", "sum"])
+    ap.add_argument("--class-weight", default="none", choices=["none", "sqrt", "balanced"])
+    ap.add_argument("--token-norm", default="sqrt", choices=["mean", "sqrt", "sum"])
     a = ap.parse_args()
 
     rules = rd.parse_rules(a.rules)

@@ -51,13 +51,13 @@ EOF
 
 out=$(R rules train --csv golden.csv --text text --label label --min-count 2 --force -o w 2>&1)
 is "$?" 0 "train on the golden set exits 0"
-like "$out" "^trained: classes billing delivery general question; objective 0\\.068499$" \
+like "$out" "^trained: classes billing delivery general question; objective 0\\.039624$" \
 	"the classes and the final objective of the reference"
 is "$(same_weights "$G/golden.weights" w)" same "the weights file is the reference's (bench/data/train-golden/golden.weights)"
 is "$(stat -c %a w)" 600 "the weights file is 0600"
 like "$(grep -E '^(param alpha|weight lawyer)' w | tr '\n' '|')" \
-	"^param alpha 1\\.0\\|weight lawyer 0\\.000194373[0-9]* -9\\.32717475480[0-9]*e-06 " \
-	"numbers are written as Python's repr: 1.0, 0.000194..., -9.327...e-06"
+	"^param alpha 1\\.0\\|weight lawyer 0\\.0100248131545[0-9]* -1\\.15462455797[0-9]*e-05 " \
+	"numbers are written as Python's repr: 1.0, 0.0100248..., -1.1546...e-05"
 like "$(head -2 w | tail -1)" "^# Made by redress rules train --csv golden.csv .* -o FILE$" \
 	"its header has the command that made it"
 
@@ -88,18 +88,27 @@ EOF
 )
 is "$got" same "classify with the weights decides and scores golden-new.csv as the reference (golden.out)"
 is "$(jget '[(r["rule"], r["weight"], round(r["learned"]["delivery"], 6)) for r in d["rules"]]' < new3.json)" \
-	"[('late', 3, 3.258067), ('parcel', 1, 1.83759), ('lawyer', 2, -9e-06)]" \
+	"[('late', 3, 3.088845), ('parcel', 1, 2.213561), ('lawyer', 2, -1.2e-05)]" \
 	"--explain JSON: each rule's hand weight and learned weight per category"
-is "$(jget '[(c["category"], round(c["bias"] + c["rules"] + c["tokens"] - c["score"], 9)) for c in d["learned"]["classes"]][:2]' < new3.json)" \
-	"[('billing', 0.0), ('delivery', 0.0)]" "--explain JSON: score = bias + rules + tokens"
+# (to the JSON's 10 significant digits)
+is "$(jget '[(c["category"], abs(c["bias"] + c["rules"] + c["tokens"] - c["score"]) < 1e-8 * max(1, abs(c["score"]))) for c in d["learned"]["classes"]][:2]' < new3.json)" \
+	"[('billing', True), ('delivery', True)]" "--explain JSON: score = bias + rules + tokens"
 is "$(jget '[t["token"] for t in d["learned"]["tokens"]]' < new3.json)" "['order', 'late']" \
 	"--explain JSON: the message's strongest words for the category"
 out=$("$REDRESS" -c gw.conf classify --explain new3.eml)
-like "$out" "^  \\* delivery 6\\.04219267[0-9]* = " "text --explain: the chosen class's learned score"
+like "$out" "^  \\* delivery 10\\.5019662[0-9]* = " "text --explain: the chosen class's learned score"
 like "$out" "^  strongest words for delivery: order \\+1\\.008" "text --explain: the strongest words"
 like "$out" "^weights file: $T/w$" "text --explain: the weights file"
 is "$("$REDRESS" -c gw.conf --json classify new1.eml | jget 'd["category"], "learned" in d')" "question False" \
 	"without --explain the JSON keeps its contract keys"
+# A weights file without "param token_norm" was made when mean was the only
+# norm: it is read as mean, whatever the trainer's default (train_ref.md 7).
+R rules train --csv golden.csv --text text --label label --min-count 2 --force --token-norm mean -o wm >/dev/null 2>&1
+grep -v '^param token_norm ' wm > wn
+printf '[paths]\nrules = %s/golden.rules\n[classify]\nweights = %s/wm\n' "$T" "$T" > wm.conf
+printf '[paths]\nrules = %s/golden.rules\n[classify]\nweights = %s/wn\n' "$T" "$T" > wn.conf
+scores() { "$REDRESS" -c "$1" --json classify --explain new3.eml | jget '[c["score"] for c in d["learned"]["classes"]]'; }
+is "$(scores wn.conf)" "$(scores wm.conf)" "weights without param token_norm are read as token_norm mean"
 
 # Cross-validation: the reference's figures (train_ref.py --cv 3 on golden.csv).
 out=$(R rules train --csv golden.csv --text text --label label --min-count 2 --cv 3)
@@ -113,7 +122,7 @@ is "$(R --json rules train --csv golden.csv --text text --label label --min-coun
 # --score trains nothing: the hand weights and the named weights on the data.
 out=$(R rules train --csv golden.csv --text text --label label --score --weights w)
 like "$out" "^hand weights: macro-F1 0\\.916, accuracy 0\\.917 \\(24 messages\\)" "--score: the hand weights"
-like "$out" "^weights w: macro-F1 0\\.958, " "--score: the weights named"
+like "$out" "^weights w: macro-F1 1\\.000, " "--score: the weights named"
 R rules train --csv golden.csv --text text --label label --score --weights golden.csv >/dev/null 2>&1
 is "$?" 78 "--score with a file that is no weights file: 78"
 
@@ -125,7 +134,7 @@ like "$out" "worse than the hand weights \\(macro-F1 0\\.838 < 0\\.916\\); .*w2 
 test ! -e w2; ok $? "worse weights: no file"
 # ... and with weights configured, those are what the new ones must beat.
 out=$("$REDRESS" -c gw.conf rules train --csv golden.csv --text text --label label --min-count 2 -o w2 2>&1)
-like "$out" "refusal check \\(5-fold CV macro-F1\\): trained 0\\.838, current weights 0\\.958" \
+like "$out" "refusal check \\(5-fold CV macro-F1\\): trained 0\\.838, current weights 1\\.000" \
 	"with [classify] weights the current weights are the bar"
 
 # Labels: unknown ones refused, not-complaint is the first question category.

@@ -447,6 +447,7 @@ classify_wl_lines(struct classify_wload *w, char *text, size_t len,
 
 	classify_train_params_default(&p);
 	p.class_weight = CLASSIFY_CW_NONE;
+	p.token_norm = CLASSIFY_NORM_MEAN;
 	for (w->line = 1; at < len; w->line++) {
 		char *line = text + at, *nl = memchr(line, '\n', len - at);
 		const char *key;

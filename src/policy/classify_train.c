@@ -49,7 +49,7 @@ classify_train_params_default(struct classify_train_params *p)
 	p->use_rules = true;
 	p->use_tokens = true;
 	p->prior_hand = true;
-	p->lambda = 0.01;
+	p->lambda = 0.003;
 	p->iters = 1000;
 	p->lr = 0.1;
 	p->epochs = 10;
@@ -57,8 +57,8 @@ classify_train_params_default(struct classify_train_params *p)
 	p->vocab = 5000;
 	p->min_count = 5;
 	p->folds = 5;
-	p->class_weight = CLASSIFY_CW_SQRT;
-	p->token_norm = CLASSIFY_NORM_MEAN;
+	p->class_weight = CLASSIFY_CW_NONE;
+	p->token_norm = CLASSIFY_NORM_SQRT;
 }
 
 /* ------------------------------------------------------------------ */

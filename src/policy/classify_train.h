@@ -34,7 +34,9 @@ enum classify_class_weight { CLASSIFY_CW_NONE, CLASSIFY_CW_SQRT, CLASSIFY_CW_BAL
 enum classify_token_norm { CLASSIFY_NORM_MEAN, CLASSIFY_NORM_SQRT, CLASSIFY_NORM_SUM };
 
 /* The hyper-parameters; classify_train_params_default gives the
- * specification's. */
+ * specification's (chosen by 5-fold CV on the CFPB even rows:
+ * bench/train-sweep.md).  A weights file without a class_weight or
+ * token_norm param means none and mean, whatever the defaults. */
 struct classify_train_params {
 	bool perceptron;       /* averaged perceptron instead of logistic regression */
 	bool use_rules, use_tokens;
