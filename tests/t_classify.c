@@ -91,8 +91,8 @@ static const struct err_case err_cases[] = {
 	{ "category a normal \"A\n", "t.rules:1:19: unterminated label: no closing '\"'" },
 	{ "category a normal \"\"\n", "t.rules:1:19: a label must have 1 to 200 bytes" },
 	{ "category a normal \"A\" loud\n",
-	  "t.rules:1:23: unknown category flag \"loud\" (fallback, question, praise, "
-	  "spam, outcome=NAME, not-complaint)" },
+	  "t.rules:1:23: unknown category flag \"loud\" (fallback, unrecognised, "
+	  "question, praise, spam, outcome=NAME, not-complaint)" },
 	{ "category a normal \"A\" outcome=junk\n",
 	  "t.rules:1:23: unknown outcome \"junk\" (complaint, question, praise, spam)" },
 	{ "category a normal \"A\" spam fallback\n",
@@ -949,9 +949,22 @@ static const struct real_case real_cases[] = {
 	{ "Sue is a name", "Hello",
 	  "Hi, this is Sue from the office, thank you so much for the quick reply!",
 	  "praise", false, "low", "", false },
+	/* "Thanks for nothing" blames the company to its face (tag blame). */
 	{ "sarcastic thanks", "Thanks for nothing",
 	  "Thanks for nothing. Three calls and still no refund.",
+	  "billing", true, "high", "blame", false },
+	{ "blame said", "My bag",
+	  "You lost my bag on the way to Rome and I had nothing to wear for three days.",
+	  "delivery", true, "high", "blame", false },
+	{ "two accusations", "My bill",
+	  "You charged me twice for March and you never answered my email about it.",
+	  "billing", true, "high", "blame", false },
+	{ "one accusation is no blame", "My bill",
+	  "You charged me twice for March. Please put it right.",
 	  "billing", true, "normal", "", false },
+	{ "nothing read", "Next week",
+	  "Just a note that I will be in town next week with the rest of the team.",
+	  "other", false, "normal", "", false },
 };
 
 static void

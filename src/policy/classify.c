@@ -512,6 +512,7 @@ classify_run_model(const struct classify_rules *r, const struct classify_model *
 	}
 	res->outcome = r->targets[best].outcome;
 	res->complaint = res->outcome == OUTCOME_COMPLAINT;
+	res->unrecognised = r->targets[best].unrecognised;
 	res->category = xstrdup(r->targets[best].id);
 	res->label = xstrdup(r->targets[best].label);
 	res->priority = r->targets[best].priority;

@@ -99,6 +99,8 @@ struct classify_result {
 	struct classify_score *scores; size_t n_scores;  /* every category, file order */
 	struct classify_hit *hits; size_t n_hits;        /* rule order */
 	bool escalate;         /* a tag that triggers escalation fired */
+	bool unrecognised;     /* the category is flagged unrecognised: nothing
+				* in the message was read as what it is */
 	/* Learned weights (classify_options.weights): the file, and when
 	 * they decided (the hand decision chose a trained class) what the
 	 * hand weights chose, every trained class's score, and the

@@ -46,6 +46,7 @@ struct classify_target {
 	bool is_tag;
 	enum outcome outcome;  /* category: what its messages are */
 	bool fallback;            /* category: below the threshold */
+	bool unrecognised;        /* category: holds what the rules did not read */
 	bool has_raise;           /* tag: raise priority to at least raise */
 	enum priority raise;
 	bool escalate;            /* tag */

@@ -299,7 +299,7 @@ classify_outcome_flag(const char *tok, size_t n, enum outcome *o_r)
 	return 0;
 }
 
-/* category ID PRIORITY "LABEL" [fallback] [question | praise | outcome=NAME] */
+/* category ID PRIORITY "LABEL" [fallback] [unrecognised] [question | praise | outcome=NAME] */
 static int
 classify_category(struct classify_parse *p, const char *line, size_t len, size_t pos)
 {
@@ -339,6 +339,8 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 						     p->r->targets[p->r->fallback].id);
 			t->fallback = true;
 			p->r->fallback = p->r->n_targets - 1;
+		} else if (classify_tok_is(line + s, n, "unrecognised")) {
+			t->unrecognised = true;
 		} else if ((f = classify_outcome_flag(line + s, n, &o)) != 0) {
 			if (f < 0)
 				return classify_perr(p, p->line, s + 1,
@@ -359,8 +361,8 @@ classify_category(struct classify_parse *p, const char *line, size_t len, size_t
 			out_n = n > 80 ? 80 : n;
 		} else {
 			return classify_perr(p, p->line, s + 1,
-					     "unknown category flag \"%.*s\" (fallback, question, "
-					     "praise, spam, outcome=NAME, not-complaint)",
+					     "unknown category flag \"%.*s\" (fallback, unrecognised, "
+					     "question, praise, spam, outcome=NAME, not-complaint)",
 					     (int)(n > 80 ? 80 : n), line + s);
 		}
 	}

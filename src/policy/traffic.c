@@ -464,7 +464,7 @@ traffic_words_judge(const struct classify_result *cr, bool automatic, long min_p
 {
 	if (automatic)
 		return 0;
-	if (cr->outcome == OUTCOME_PRAISE || cr->outcome == OUTCOME_QUESTION)
+	if ((cr->outcome == OUTCOME_PRAISE || cr->outcome == OUTCOME_QUESTION) && !cr->unrecognised)
 		return min_percent > TRAFFIC_WORDS_THANKS ? min_percent : TRAFFIC_WORDS_THANKS;
 	return min_percent;
 }

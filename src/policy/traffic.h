@@ -99,8 +99,10 @@ void traffic_add_rules(struct traffic *t, const struct classify_result *cr);
  * read thanks or a question (outcome praise or question: the shipped
  * words learnt no such mail from people, and thank-you notes share many
  * words with spam: the written ones of bench/data/outcomes score up to
- * 0.96, spam read as thanks 0.99 and more); 0, not judged, for automatic
- * mail (no one answers it anyway).
+ * 0.96, spam read as thanks 0.99 and more); min_percent again when the
+ * category is flagged unrecognised (the rules read nothing in it, so it
+ * is judged as a complaint is); 0, not judged, for automatic mail (no one
+ * answers it anyway).
  */
 #define TRAFFIC_WORDS_THANKS 99
 long traffic_words_judge(const struct classify_result *cr, bool automatic, long min_percent);
