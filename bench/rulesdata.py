@@ -107,6 +107,8 @@ def parse_rules(path):
                         r.fallback = cid
                     elif fl == "not-complaint":
                         t["outcome"] = "question"
+                    elif fl == "unrecognised":
+                        t["unrecognised"] = True   # the words judge only; no part of the decision
                     elif fl.startswith("outcome="):
                         t["outcome"] = fl[8:]
                     elif fl in OUTCOMES:

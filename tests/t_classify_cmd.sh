@@ -44,8 +44,8 @@ for f in "$S"/*.eml; do
 	printf '%s %s\n' "$(basename "$f")" "$("$REDRESS" --json classify "$f" | jget 'd["outcome"]')"
 done > outcomes
 is "$(tr '\n' ' ' < outcomes)" "01-refund.eml complaint 02-damaged.eml complaint 03-late.eml complaint \
-04-rude.eml complaint 05-legal.eml complaint 06-thanks.eml praise 07-out-of-office.eml complaint \
-08-html-only.eml complaint " "the samples: a thank-you is praise, the rest complaints"
+04-rude.eml complaint 05-legal.eml complaint 06-thanks.eml praise 07-out-of-office.eml question \
+08-html-only.eml complaint " "the samples: a thank-you is praise, an out-of-office note nothing read (other), the rest complaints"
 printf 'From: a@example.org\nSubject: Opening hours\n\nHello, what are your opening hours on Sunday? Thanks!\n' > q.eml
 is "$("$REDRESS" --json classify q.eml | jget 'd["outcome"], d["category"]')" "question question" \
    "a question with thanks in it is a question"
@@ -68,6 +68,28 @@ for b in "I would like to cancel my subscription. Your service has been terrible
 	 "Please cancel my order 5512. It arrived broken and I want a refund."; do
 	is "$(req "$b")" complaint "a request with a grievance: $b"
 done
+
+# Nothing recognised is no complaint: English text in which no rule sees a
+# complaint, a question or thanks is "other", with the question's plain
+# ack.  One word of grievance, or the writer's own order or account, and
+# it falls back to a complaint, as text in another language does (the
+# Chinese complaint below).
+cat_of() {	# cat_of BODY: the outcome and category of a message with that body
+	printf 'From: Pat <pat@example.org>\nSubject: Hello\n\n%s\n\nPat\n' "$1" > other.eml
+	"$REDRESS" --json classify other.eml | jget 'd["outcome"], d["category"]'
+}
+for b in "I saw your new shop on the high street this morning." \
+	 "Just letting the team know that the next board meeting is on the 4th." \
+	 "This is the text of the talk I gave last week, for your newsletter."; do
+	is "$(cat_of "$b")" "question other" "nothing read: $b"
+done
+for b in "I saw your new shop on the high street this morning and I am very upset." \
+	 "The lift in your shop on the high street was out of order again and I am fed up." \
+	 "My order from the high street shop is the one I wrote to you about."; do
+	is "$(cat_of "$b")" "complaint general" "a grievance no category names: $b"
+done
+is "$(printf '%s\n' "$("$REDRESS" --json classify --explain other.eml)" | jget '[h["rule"] for h in d["rules"] if h["veto"]]')" \
+   "['grievance-mine']" "--explain names the veto that ruled other out"
 
 # A rules file of before outcomes: not-complaint still loads, as question.
 printf 'category c normal "C" fallback\ncategory n low "N" not-complaint\nrule t any n 2 : thank\n' > old.rules

@@ -94,7 +94,8 @@ NOW=2026-11-24T10:01:00Z; out=$(R --json ingest forged.eml)
 is "$(printf '%s\n' "$out" | jget 'd["new"]')" 1 "a forged Message-ID opens a new case"
 
 # A stranger quoting the tag does not join; the customer with the tag does.
-printf 'From: someone@example.org\nSubject: Fwd: [case 000001] about Maria\nMessage-ID: <stranger@example.org>\n\nI saw this.\n' > stranger.eml
+# (The stranger complains: case 3 is a complaint, with its clocks, below.)
+printf 'From: someone@example.org\nSubject: Fwd: [case 000001] about Maria\nMessage-ID: <stranger@example.org>\n\nI saw this, and it is not right.\n' > stranger.eml
 NOW=2026-11-24T10:02:00Z; out=$(R --json ingest stranger.eml)
 is "$(printf '%s\n' "$out" | jget 'd["new"], d["joined"]')" "1 0" "a tag quoted by a stranger opens a new case"
 printf 'From: maria.lopez@example.net\nSubject: Re: [case 000001] refund\nMessage-ID: <tagged@example.net>\n\nSee attached statement.\n' > tagged.eml

@@ -82,6 +82,20 @@ is "$(echo "$J" | jget 'd["outcome"], d["traffic"]')" "praise spam" \
 like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^spam: words, score 1\.000 \(spam from 0\.99\)" \
    "the reason says so"
 
+# What the rules read as nothing (the default rules' "other", flagged
+# unrecognised) is judged from words_score, as a complaint is, although
+# its outcome is question: its words are no thank-you's.
+mail oth "Hello" "Zorbling for you."
+J=$(R -c words.conf --json classify "oth/$(printf '%05d' $n).eml")
+is "$(echo "$J" | jget 'd["category"], d["traffic"]')" "other spam" \
+   "nothing read, one spam word: spam"
+like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "\(spam from 0\.90\)" \
+   "judged from words_score"
+sed 's/ unrecognised question$/ question/' "$top_srcdir/rules.conf" > noflag.rules
+{ cat words.conf; printf '[paths]\nrules = %s/noflag.rules\n' "$T"; } > noflag.conf
+is "$(R -c noflag.conf --json classify "oth/$(printf '%05d' $n).eml" | jget 'd["category"], d["traffic"]')" \
+   "other ok" "without the flag it is judged as a question, from 0.99"
+
 # End to end: intake quarantines it, stores it, answers nothing.
 mkdir s1 && cp words.conf s1/redress.conf && cd s1 || exit 1
 R ingest "../$spam_msg" "../$good_msg" >/dev/null 2>&1
