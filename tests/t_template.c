@@ -793,7 +793,7 @@ test_no_apology(void)
 			}
 		}
 	}
-	is_int((long long)non, 3, "the default rules have three non-complaint categories (question, praise, spam)");
+	is_int((long long)non, 4, "the default rules have four non-complaint categories (question, praise, other, spam)");
 	ok(rendered == non * 9, "%zu renderings checked", rendered);
 	/* The check can fail: the complaint's ack does apologise. */
 	{
