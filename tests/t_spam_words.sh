@@ -67,30 +67,27 @@ like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^words, score 0\.[0-8]" \
 is "$(R -c nowords.conf --json classify "$spam_msg" | jget 'd["spam_words"], d["traffic"]')" \
 	"None ok" "words = (empty): no score, and the same message is ok"
 
+# judged DIR SUBJECT BODY KEY VERDICT REASON NAME: a new message in DIR,
+# classified with words.conf: d[KEY] and the traffic are VERDICT, the
+# first traffic reason is like REASON.
+judged() {
+	mail "$1" "$2" "$3"
+	J=$(R -c words.conf --json classify "$1/$(printf '%05d' $n).eml")
+	is "$(echo "$J" | jget "d['$4'], d['traffic']")" "$5" "$7"
+	like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "$6" "  $7: the reason"
+}
 # Thanks and questions are judged from 99% (TRAFFIC_WORDS_THANKS): one
 # spam word (0.965) in a thank-you note is not enough, five are.
-mail thx "Thank you" "Thank you so much, wonderful team. Zorbling."
-J=$(R -c words.conf --json classify "thx/$(printf '%05d' $n).eml")
-is "$(echo "$J" | jget 'd["outcome"], d["traffic"]')" "praise ok" \
-   "thanks with one spam word: ok"
-like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^words, score 0\.965 \(spam from 0\.99\)" \
-   "judged from 0.99, not words_score"
-mail thx "Thank you" "Thank you so much, wonderful team. Zorbling fnarg quuxify blarvex glimmox."
-J=$(R -c words.conf --json classify "thx/$(printf '%05d' $n).eml")
-is "$(echo "$J" | jget 'd["outcome"], d["traffic"]')" "praise spam" \
-   "thanks made of spam's words: spam"
-like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "^spam: words, score 1\.000 \(spam from 0\.99\)" \
-   "the reason says so"
+judged thx "Thank you" "Thank you so much, wonderful team. Zorbling." outcome "praise ok" \
+	"^words, score 0\.965 \(spam from 0\.99\)" "thanks with one spam word: ok, judged from 0.99"
+judged thx "Thank you" "Thank you so much, wonderful team. Zorbling fnarg quuxify blarvex glimmox." \
+	outcome "praise spam" "^spam: words, score 1\.000 \(spam from 0\.99\)" "thanks made of spam's words: spam"
 
 # What the rules read as nothing (the default rules' "other", flagged
 # unrecognised) is judged from words_score, as a complaint is, although
 # its outcome is question: its words are no thank-you's.
-mail oth "Hello" "Zorbling for you."
-J=$(R -c words.conf --json classify "oth/$(printf '%05d' $n).eml")
-is "$(echo "$J" | jget 'd["category"], d["traffic"]')" "other spam" \
-   "nothing read, one spam word: spam"
-like "$(echo "$J" | jget 'd["traffic_reasons"][0]')" "\(spam from 0\.90\)" \
-   "judged from words_score"
+judged oth "Hello" "Zorbling for you." category "other spam" "\(spam from 0\.90\)" \
+	"nothing read, one spam word: spam, judged from words_score"
 sed 's/ unrecognised question$/ question/' "$top_srcdir/rules.conf" > noflag.rules
 { cat words.conf; printf '[paths]\nrules = %s/noflag.rules\n' "$T"; } > noflag.conf
 is "$(R -c noflag.conf --json classify "oth/$(printf '%05d' $n).eml" | jget 'd["category"], d["traffic"]')" \
