@@ -91,6 +91,7 @@ static const char *const cmd_template_sample_labels[][2] = {
 	{ "general", "general complaint" },
 	{ "question", "a question" },
 	{ "praise", "thanks or praise" },
+	{ "other", "a message for a person to read" },
 	{ "not-complaint", "not a complaint" },
 };
 
