@@ -108,7 +108,7 @@ def parse_rules(path):
                     elif fl == "not-complaint":
                         t["outcome"] = "question"
                     elif fl == "unrecognised":
-                        t["unrecognised"] = True   # the words judge only; no part of the decision
+                        t["unrecognised"] = True   # a tag rules it out (classify_run)
                     elif fl.startswith("outcome="):
                         t["outcome"] = fl[8:]
                     elif fl in OUTCOMES:
@@ -269,6 +269,9 @@ def hand_decide(rules, counts):
         if t["outcome"] == "complaint" and (best_c is None or s > score[best_c]):
             best_c = i
     if best is not None and rules.by_id[best]["outcome"] != "complaint" and forced:
+        best = best_c
+    tagged = any(t["id"] not in vetoed and score[t["id"]] >= t["min"] for t in rules.tags)
+    if best is not None and rules.by_id[best].get("unrecognised") and tagged:
         best = best_c
     if best is None:
         best = rules.fallback

@@ -962,6 +962,10 @@ static const struct real_case real_cases[] = {
 	{ "one accusation is no blame", "My bill",
 	  "You charged me twice for March. Please put it right.",
 	  "billing", true, "normal", "", false },
+	/* A tag is something read: other cannot win then (the flag unrecognised). */
+	{ "blame alone is a complaint", "Our holiday",
+	  "You have ruined our holiday.",
+	  "general", true, "high", "blame", false },
 	{ "nothing read", "Next week",
 	  "Just a note that I will be in town next week with the rest of the team.",
 	  "other", false, "normal", "", false },

@@ -487,6 +487,11 @@ classify_run_model(const struct classify_rules *r, const struct classify_model *
 	if (best >= 0 && r->targets[best].outcome != OUTCOME_COMPLAINT &&
 	    r->targets[best].outcome != OUTCOME_SPAM && force_complaint)
 		best = best_complaint;
+	/* A category flagged unrecognised holds what the rules read as
+	 * nothing; a tag that fired (blame, a harm, a threat) is something
+	 * read: the best complaint category takes it, or the fallback. */
+	if (best >= 0 && r->targets[best].unrecognised && res->n_tags > 0)
+		best = best_complaint;
 	if (best < 0)
 		best = (ssize_t)r->fallback;
 	hand = (size_t)best;
