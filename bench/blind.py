@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""blind.py - the rules on messages written by authors who never saw them.
+
+usage: bench/blind.py --before FILE [--rules FILE] [--out FILE|-]
+
+  --before FILE  the rules to compare with (e.g. git show ebe76b4:rules.conf)
+  --rules FILE   the rules now (default: rules.conf of this tree)
+  --out FILE     Markdown report (default bench/blind.md; "-": standard output)
+
+The sets are bench/data/blind1 and bench/data/blind2 (their README says
+who wrote them and how they were used): 240 messages each, 144 complaints
+labelled with a category and a severity (Trosborg's 1 no reproach, 2
+disapproval, 3 accusation, 4 blame) and 96 that are no complaint
+(questions, thanks, other mail).  Each message is classified as a body
+(its subject, a blank line, its text) by bench/classify_batch, the code
+redress runs.  "Apology" is the outcome complaint.
+"""
+import argparse
+import collections
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rulesdata as rd  # noqa: E402
+
+CATS = ["billing", "damaged", "delivery", "service", "account", "general"]
+KINDS = ["complaint", "question", "praise", "other"]
+SETS = [("blind1", "rules were tuned on its odd half, and its even half was looked at once"),
+        ("blind2", "never looked at before this report: the held-out measure")]
+
+
+def load(name):
+    with open(os.path.join(rd.HERE, "data", name, "messages.jsonl"), encoding="utf-8") as f:
+        return [json.loads(x) for x in f if x.strip()]
+
+
+def measure(rules, msgs):
+    res = rd.classify_texts(rules, [m["subject"] + "\n\n" + m["text"] for m in msgs])
+    kind = collections.defaultdict(collections.Counter)
+    sev = collections.defaultdict(collections.Counter)
+    conf = collections.Counter()
+    right = 0
+    for m, j in zip(msgs, res):
+        kind[m["kind"]][j["outcome"] == "complaint"] += 1
+        if m["kind"] != "complaint":
+            continue
+        pred = j["category"] if j["outcome"] == "complaint" else "not a complaint"
+        conf[(m["category"], pred)] += 1
+        right += pred == m["category"]
+        sev[m["severity"]][j["outcome"] == "complaint" and j["priority"] in ("high", "urgent")] += 1
+    return kind, sev, conf, right
+
+
+def pct(n, d):
+    return "%.1f%% (%d)" % (100.0 * n / d, n) if d else "-"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--before", required=True)
+    ap.add_argument("--rules", default=os.path.join(rd.TOP, "rules.conf"))
+    ap.add_argument("--out", default=os.path.join(rd.HERE, "blind.md"))
+    a = ap.parse_args()
+    out = ["# The rules on messages written blind (issue 14)", "",
+           "Made by `bench/blind.py --before BEFORE` (do not edit by hand); BEFORE is the rules before "
+           "the category `other` (`git show ebe76b4:rules.conf > BEFORE`). Written here, by helpers who "
+           "never saw the rules: a sanity check of how the rules read other people's phrasing, not real "
+           "mail; bench/data/blind1/README.md says how each set was used.", "",
+           "- rules now: version %s; before: version %s" % (rd.parse_rules(a.rules).version,
+                                                           rd.parse_rules(a.before).version), ""]
+    for name, use in SETS:
+        msgs = load(name)
+        r = {"before": measure(a.before, msgs), "now": measure(a.rules, msgs)}
+        n_c = sum(1 for m in msgs if m["kind"] == "complaint")
+        out += ["## %s: %s" % (name, use), "",
+                "| | apology to complaints | to questions | to thanks | to other mail | category right | "
+                "high or urgent: severity 1 | 2 | 3 | 4 |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for rn in ("before", "now"):
+            kind, sev, conf, right = r[rn]
+            cells = [pct(kind[k][True], sum(kind[k].values())) for k in KINDS]
+            cells.append(pct(right, n_c))
+            cells += [pct(sev[s][True], sum(sev[s].values())) for s in (1, 2, 3, 4)]
+            out.append("| %s | %s |" % ("**now**" if rn == "now" else rn, " | ".join(cells)))
+        _, _, conf, _ = r["now"]
+        cols = CATS + ["not a complaint"]
+        out += ["", "Now, gold (rows) against the decision (columns), complaints only:", "",
+                "| gold \\ decided | " + " | ".join(cols) + " |",
+                "| --- | " + " | ".join("---:" for _ in cols) + " |"]
+        for g in CATS:
+            out.append("| %s | %s |" % (g, " | ".join(str(conf[(g, c)]) for c in cols)))
+        out.append("")
+    text = "\n".join(out)
+    if a.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(a.out, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
