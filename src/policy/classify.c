@@ -103,7 +103,29 @@ struct classify_scratch {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	pcre2_match_data *md;
+	/* The last fields seen and whether they are ASCII (classify_ascii). */
+	struct { const char *s; size_t len; bool ascii; } seen[2];
+	unsigned next_seen;
 };
+
+/* Whether s[0..len) has no byte above 127, remembered for the last two
+ * fields: every rule asks again of the same subject and body. */
+static bool
+classify_ascii(struct classify_scratch *sc, const char *s, size_t len)
+{
+	bool ascii = true;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (sc->seen[i].s == s && sc->seen[i].len == len)
+			return sc->seen[i].ascii;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = (unsigned char)s[i] < 0x80;
+	sc->seen[sc->next_seen].s = s;
+	sc->seen[sc->next_seen].len = len;
+	sc->seen[sc->next_seen].ascii = ascii;
+	sc->next_seen = (sc->next_seen + 1) % 2;
+	return ascii;
+}
 
 static void
 classify_scratch_free(struct classify_scratch *sc)
@@ -153,7 +175,8 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 	}
 	if (start > len)
 		return 0;
-	rc = pcre2_match(ru->re, (PCRE2_SPTR)s, len, start, opts, sc->md, sc->mctx);
+	rc = pcre2_match(ru->re_ascii != NULL && classify_ascii(sc, s, len) ? ru->re_ascii : ru->re,
+			 (PCRE2_SPTR)s, len, start, opts, sc->md, sc->mctx);
 	if (rc >= 0) {
 		ov = pcre2_get_ovector_pointer(sc->md);
 		*off_r = ov[0];

@@ -66,6 +66,11 @@ struct classify_rule {
 	unsigned max;             /* counts up to this many matches */
 	unsigned line;
 	pcre2_code *re;           /* owned */
+	/* owned, or NULL: the same pattern compiled without PCRE2_UCP, for a
+	 * field with no byte above 127.  On such text \w, \b, \s, the POSIX
+	 * classes and caseless letters mean the same with UCP and without,
+	 * so the matches are the same, found about a third faster. */
+	pcre2_code *re_ascii;
 	/* Prefilter: the rule can match only if one of these literals occurs
 	 * in the message; lit_ids NULL means it always runs. */
 	uint32_t *lit_ids;        /* owned: ids in the prefilter table */

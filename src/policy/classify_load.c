@@ -557,6 +557,7 @@ classify_rule_clear(struct classify_rule *ru)
 	free(ru->field_name);
 	free(ru->header);
 	pcre2_code_free(ru->re);
+	pcre2_code_free(ru->re_ascii);
 	free(ru->lit_ids);
 	memset(ru, 0, sizeof(*ru));
 }
@@ -591,8 +592,15 @@ classify_finish_rule(struct classify_parse *p)
 		return classify_perr(p, p->segs[k].line, p->segs[k].col + (erroff - p->segs[k].off),
 				     "rule \"%s\": %s", ru->name, (const char *)msg);
 	}
+	/* The twin for ASCII text (classify_int.h); if it does not compile,
+	 * that text is matched with the pattern itself. */
+	ru->re_ascii = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len, flags & ~PCRE2_UCP,
+				     &errcode, &erroff, p->cctx);
 	if (!(p->opt != NULL && p->opt->no_jit)) {
 		int rc = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE);
+
+		if (rc == 0 && ru->re_ascii != NULL)
+			rc = pcre2_jit_compile(ru->re_ascii, PCRE2_JIT_COMPLETE);
 
 		if (rc != 0) {
 			if (!p->jit_warned) {
