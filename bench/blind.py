@@ -52,10 +52,6 @@ def measure(rules, msgs):
     return kind, sev, conf, right
 
 
-def pct(n, d):
-    return "%.1f%% (%d)" % (100.0 * n / d, n) if d else "-"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", required=True)
@@ -79,9 +75,9 @@ def main():
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for rn in ("before", "now"):
             kind, sev, conf, right = r[rn]
-            cells = [pct(kind[k][True], sum(kind[k].values())) for k in KINDS]
-            cells.append(pct(right, n_c))
-            cells += [pct(sev[s][True], sum(sev[s].values())) for s in (1, 2, 3, 4)]
+            cells = [rd.pct(kind[k][True], sum(kind[k].values())) for k in KINDS]
+            cells.append(rd.pct(right, n_c))
+            cells += [rd.pct(sev[s][True], sum(sev[s].values())) for s in (1, 2, 3, 4)]
             out.append("| %s | %s |" % ("**now**" if rn == "now" else rn, " | ".join(cells)))
         _, _, conf, _ = r["now"]
         cols = CATS + ["not a complaint"]
@@ -91,12 +87,7 @@ def main():
         for g in CATS:
             out.append("| %s | %s |" % (g, " | ".join(str(conf[(g, c)]) for c in cols)))
         out.append("")
-    text = "\n".join(out)
-    if a.out == "-":
-        sys.stdout.write(text)
-    else:
-        with open(a.out, "w", encoding="utf-8") as f:
-            f.write(text)
+    rd.write_report(a.out, "\n".join(out))
 
 
 if __name__ == "__main__":

@@ -53,10 +53,6 @@ def outcomes(rules, texts):
     return c
 
 
-def pct(n, d):
-    return "%.1f%% (%d)" % (100.0 * n / d, n) if d else "-"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", required=True)
@@ -88,9 +84,10 @@ def main():
             for rn, path in (("before", a.before), ("**now**", a.rules)):
                 c = outcomes(path, texts)
                 apol = c["complaint"] + c["complaint, fallback"]
-                out.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
-                    label if rn == "before" else "", n, rn, pct(apol, n), pct(c["complaint, fallback"], n),
-                    pct(c["other"], n), pct(c["question"], n), pct(c["praise"], n), pct(c["spam"], n)))
+                cells = [rd.pct(x, n) for x in (apol, c["complaint, fallback"], c["other"],
+                                                c["question"], c["praise"], c["spam"])]
+                out.append("| %s | %d | %s | %s |" % (label if rn == "before" else "", n, rn,
+                                                     " | ".join(cells)))
         out.append("")
     written = rd.outcome_set()
     if written:
@@ -107,16 +104,11 @@ def main():
                 res[rn] = rd.classify_files(path, paths)
             n = len(paths)
             out.append("| %s | %d | %s | %s | %s |" % (
-                oc, n, pct(sum(1 for j in res["before"] if j["outcome"] == "complaint"), n),
-                pct(sum(1 for j in res["now"] if j["outcome"] == "complaint"), n),
-                pct(sum(1 for j in res["now"] if j["category"] == "other"), n)))
+                oc, n, rd.pct(sum(1 for j in res["before"] if j["outcome"] == "complaint"), n),
+                rd.pct(sum(1 for j in res["now"] if j["outcome"] == "complaint"), n),
+                rd.pct(sum(1 for j in res["now"] if j["category"] == "other"), n)))
         out.append("")
-    text = "\n".join(out)
-    if a.out == "-":
-        sys.stdout.write(text)
-    else:
-        with open(a.out, "w", encoding="utf-8") as f:
-            f.write(text)
+    rd.write_report(a.out, "\n".join(out))
 
 
 if __name__ == "__main__":

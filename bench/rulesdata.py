@@ -323,3 +323,19 @@ def outcome_set(d=OUTCOMES_DIR):
                 if name.endswith(".eml"):
                     out.append((oc, os.path.join(sub, name)))
     return out
+
+
+# ---------------------------------------------------------------- reports
+
+def pct(n, d):
+    """'12.5% (3)' of n in d, or '-' when d is 0."""
+    return "%.1f%% (%d)" % (100.0 * n / d, n) if d else "-"
+
+
+def write_report(path, text):
+    """A Markdown report to path, or to standard output for "-"."""
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
