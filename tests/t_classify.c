@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "mail/message.h"
 #include "policy/classify.h"
+#include "policy/classify_int.h"
 #include "policy/classify_train.h"
 #include "tap.h"
 #include "base/xmem.h"
@@ -810,6 +811,15 @@ static const struct pre_case pre_cases[] = {
 	{ "\\bber\\b", "\xc3\xbc" "ber alles", false, true },
 	{ "\\bber\\b", "a ber b", true, true },
 	{ "\\bstuck\\b", "STUCK", true, true },
+	/* Punctuation and symbols only: the twin, with the same result;
+	 * a POSIX class keeps UCP ([:punct:] takes in U+2019 with it). */
+	{ "\\bit\\W+s\\b", "it\xe2\x80\x99s", true, false },
+	{ "\\bprice\\b", "a \xc2\xa3" "5 price \xe2\x80\x94 fine", true, true },
+	{ "\\bdon[[:punct:]]t\\b", "I don\xe2\x80\x99t", true, true },
+	{ "\\bdon[[:punct:]]t\\b", "I don\xc3\xa9t", false, true },
+	{ "\\bcaf\\w\\b", "caf\xc3\xa9 \xe2\x80\x99", true, true },
+	{ "\\bcaf\\w", "caf\xc2\xa3", false, true },
+	{ "a\\sb", "a\xc2\xa0" "b", true, false },
 	/* Optional parts give no requirement. */
 	{ "(?:abc)?xyz", "xyz", true, true },
 	{ "(?:abc)*de", "de", true, false },
@@ -884,6 +894,123 @@ test_prefilter(void)
 		is_int((long long)classify_rules_prefiltered(r), 1, "only the caseless any rule");
 		classify_rules_free(&r);
 	}
+}
+
+/* Writes cp as UTF-8 to t; returns its length. */
+static size_t
+utf8_put(char *t, uint32_t cp)
+{
+	if (cp < 0x800) {
+		t[0] = (char)(0xc0 | cp >> 6);
+		t[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		t[0] = (char)(0xe0 | cp >> 12);
+		t[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		t[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	t[0] = (char)(0xf0 | cp >> 18);
+	t[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	t[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	t[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* The twin on punctuation and symbols (classify_int.h): for every code
+ * point that CLASSIFY_LETTERS lets through, \w, \d, \s, \b and caseless
+ * matching find the same with PCRE2_UCP and without. */
+static void
+test_twin_punct(void)
+{
+	static const char *const pats[] = {
+		"\\w", "\\W", "\\d", "\\D", "\\s", "\\S", "a\\b", "\\bb", "\\Bb",
+		"a\\w+", "a\\W\\w", "(?i)a.B", "\\h", "\\v", "\\R",
+	};
+	/* As classify_load.c compiles a rule and its twin, JIT included. */
+	uint32_t fl[2] = { PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF,
+			   PCRE2_UTF | PCRE2_CASELESS };
+	pcre2_code *letters, *re[2];
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	uint32_t *cps = xcalloc(0x110000, sizeof(*cps));
+	size_t n = 0, ec;
+	bool seen_quote = false, seen_pound = false, seen_letter = false, seen_nbsp = false;
+	int err;
+
+	letters = pcre2_compile((PCRE2_SPTR)CLASSIFY_LETTERS, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+				&err, &ec, NULL);
+	ok(letters != NULL, "CLASSIFY_LETTERS compiles");
+	for (uint32_t cp = 0x80; letters != NULL && cp < 0x110000; cp++) {
+		char t[8];
+		size_t len;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		len = utf8_put(t, cp);
+		if (pcre2_match(letters, (PCRE2_SPTR)t, len, 0, 0, md, NULL) ==
+		    PCRE2_ERROR_NOMATCH) {
+			cps[n++] = cp;
+			seen_quote |= cp == 0x2019;
+			seen_pound |= cp == 0xa3;
+		} else {
+			seen_letter |= cp == 0xe9;
+			seen_nbsp |= cp == 0xa0 || cp == 0x203f;
+		}
+	}
+	ok(n > 5000 && seen_quote && seen_pound, "%zu code points are punctuation or symbols, "
+	   "U+2019 and U+00A3 among them", n);
+	ok(seen_letter && seen_nbsp, "U+00E9, U+00A0 and U+203F are not");
+	for (size_t p = 0; p < sizeof(pats) / sizeof(pats[0]); p++) {
+		size_t diff = 0;
+		uint32_t first = 0;
+
+		for (int k = 0; k < 2; k++) {
+			re[k] = pcre2_compile((PCRE2_SPTR)pats[p], PCRE2_ZERO_TERMINATED, fl[k],
+					      &err, &ec, NULL);
+			if (re[k] != NULL)
+				(void)pcre2_jit_compile(re[k], PCRE2_JIT_COMPLETE);
+		}
+		for (size_t i = 0; re[0] != NULL && re[1] != NULL && i < n; i++) {
+			char t[16] = "a";
+			size_t len = 1 + utf8_put(t + 1, cps[i]);
+			PCRE2_SIZE o[2];
+			int rc[2];
+
+			t[len++] = 'b';
+			for (int k = 0; k < 2; k++) {
+				rc[k] = pcre2_match(re[k], (PCRE2_SPTR)t, len, 0,
+						    k == 1 ? PCRE2_NO_UTF_CHECK : 0, md, NULL);
+				o[k] = rc[k] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
+			}
+			if (rc[0] != rc[1] || o[0] != o[1]) {
+				if (diff++ == 0)
+					first = cps[i];
+			}
+		}
+		ok(re[0] != NULL && re[1] != NULL && diff == 0,
+		   "/%s/ on \"a<c>b\": the same with UCP and without (%zu differ, first U+%04X)",
+		   pats[p], diff, (unsigned)first);
+		pcre2_code_free(re[0]);
+		pcre2_code_free(re[1]);
+	}
+	/* The control: on a letter beyond ASCII the two differ. */
+	{
+		const char *t = "a\xc3\xa9";
+		int rc[2];
+
+		for (int k = 0; k < 2; k++) {
+			re[k] = pcre2_compile((PCRE2_SPTR)"a\\w", PCRE2_ZERO_TERMINATED, fl[k],
+					      &err, &ec, NULL);
+			rc[k] = pcre2_match(re[k], (PCRE2_SPTR)t, strlen(t), 0, 0, md, NULL);
+			pcre2_code_free(re[k]);
+		}
+		ok(rc[0] == 1 && rc[1] == PCRE2_ERROR_NOMATCH,
+		   "the control: /a\\w/ on \"a\xc3\xa9\" matches with UCP only");
+	}
+	free(cps);
+	pcre2_code_free(letters);
+	pcre2_match_data_free(md);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1070,6 +1197,7 @@ main(void)
 	test_limits(true);
 	test_invalid_utf8();
 	test_prefilter();
+	test_twin_punct();
 	test_default_rules();
 	test_number_repr();
 	return tap_exit();

@@ -99,32 +99,50 @@ classify_clean(const char *s, size_t len, size_t max, bool flatten)
 /* ------------------------------------------------------------------ */
 /* Matching */
 
+/* What a field holds beyond ASCII, for the twins (classify_int.h). */
+enum classify_text {
+	CLASSIFY_TEXT_UNICODE,   /* letters, digits, marks or spaces, or bad UTF-8 */
+	CLASSIFY_TEXT_PUNCT,     /* punctuation and symbols only */
+	CLASSIFY_TEXT_ASCII      /* no byte above 127 */
+};
+
 struct classify_scratch {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	pcre2_match_data *md;
-	/* The last fields seen and whether they are ASCII (classify_ascii). */
-	struct { const char *s; size_t len; bool ascii; } seen[2];
+	/* The last fields seen and their kind (classify_text_kind). */
+	struct { const char *s; size_t len; enum classify_text kind; } seen[2];
 	unsigned next_seen;
 };
 
-/* Whether s[0..len) has no byte above 127, remembered for the last two
- * fields: every rule asks again of the same subject and body. */
-static bool
-classify_ascii(struct classify_scratch *sc, const char *s, size_t len)
+/* The kind of s[0..len), remembered for the last two fields: every rule
+ * asks again of the same subject and body.  Invalid UTF-8 makes
+ * pcre2_match fail with an error (r->letters is compiled without
+ * PCRE2_MATCH_INVALID_UTF), and such a field is matched with UCP. */
+static enum classify_text
+classify_text_kind(const struct classify_rules *r, struct classify_scratch *sc,
+		   const char *s, size_t len)
 {
-	bool ascii = true;
+	enum classify_text kind = CLASSIFY_TEXT_ASCII;
+	size_t i = 0;
 
-	for (unsigned i = 0; i < 2; i++)
-		if (sc->seen[i].s == s && sc->seen[i].len == len)
-			return sc->seen[i].ascii;
-	for (size_t i = 0; i < len && ascii; i++)
-		ascii = (unsigned char)s[i] < 0x80;
+	for (unsigned k = 0; k < 2; k++)
+		if (sc->seen[k].s == s && sc->seen[k].len == len)
+			return sc->seen[k].kind;
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	if (i < len) {
+		kind = CLASSIFY_TEXT_UNICODE;
+		if (r->letters != NULL &&
+		    pcre2_match(r->letters, (PCRE2_SPTR)s, len, i, 0, sc->md, sc->mctx) ==
+		    PCRE2_ERROR_NOMATCH)
+			kind = CLASSIFY_TEXT_PUNCT;
+	}
 	sc->seen[sc->next_seen].s = s;
 	sc->seen[sc->next_seen].len = len;
-	sc->seen[sc->next_seen].ascii = ascii;
+	sc->seen[sc->next_seen].kind = kind;
 	sc->next_seen = (sc->next_seen + 1) % 2;
-	return ascii;
+	return kind;
 }
 
 static void
@@ -165,6 +183,7 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 	       const char *s, size_t len, size_t start, size_t *off_r, size_t *end_r)
 {
 	const struct classify_rule *ru = &r->rules[idx];
+	const pcre2_code *re;
 	PCRE2_SIZE *ov;
 	uint32_t opts = 0;
 	int rc;
@@ -175,8 +194,16 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 	}
 	if (start > len)
 		return 0;
-	rc = pcre2_match(ru->re_ascii != NULL && classify_ascii(sc, s, len) ? ru->re_ascii : ru->re,
-			 (PCRE2_SPTR)s, len, start, opts, sc->md, sc->mctx);
+	re = ru->re;
+	if (ru->re_ascii != NULL) {
+		enum classify_text kind = classify_text_kind(r, sc, s, len);
+
+		if (kind == CLASSIFY_TEXT_ASCII || (kind == CLASSIFY_TEXT_PUNCT && !ru->posix)) {
+			re = ru->re_ascii;
+			opts |= PCRE2_NO_UTF_CHECK;   /* checked by classify_text_kind */
+		}
+	}
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, start, opts, sc->md, sc->mctx);
 	if (rc >= 0) {
 		ov = pcre2_get_ovector_pointer(sc->md);
 		*off_r = ov[0];

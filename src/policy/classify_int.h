@@ -29,6 +29,10 @@
 #define CLASSIFY_JIT_STACK_MAX (1024 * 1024)
 #define CLASSIFY_MAX_WEIGHT 1000.0
 #define CLASSIFY_MAX_COUNT 100
+/* A character beyond ASCII that is not punctuation or a symbol (classify.c's
+ * classify_text_kind).  Pc, the connectors like U+203F, is left out: newer
+ * PCRE2s count it as \w with UCP. */
+#define CLASSIFY_LETTERS "[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}]"
 
 enum classify_field {
 	CLASSIFY_FIELD_SUBJECT,
@@ -69,8 +73,19 @@ struct classify_rule {
 	/* owned, or NULL: the same pattern compiled without PCRE2_UCP, for a
 	 * field with no byte above 127.  On such text \w, \b, \s, the POSIX
 	 * classes and caseless letters mean the same with UCP and without,
-	 * so the matches are the same, found about a third faster. */
+	 * so the matches are the same, found about a third faster.  Also for
+	 * a field whose other characters are all punctuation or symbols
+	 * (curly quotes, dashes, currency signs; classify_text_kind): those
+	 * are no word, digit or space character either way, and caseless
+	 * matching beyond ASCII is Unicode's in UTF mode with UCP or not.
+	 * Not there when the pattern has a POSIX class ([:punct:] takes in
+	 * Unicode punctuation with UCP only): then posix is set.  Compiled
+	 * without PCRE2_MATCH_INVALID_UTF, and matched with
+	 * PCRE2_NO_UTF_CHECK, on text known to be valid: PCRE2 10.42's JIT
+	 * with that option and without UCP has \W, \D and \S match no
+	 * character above 127 (PCRE2 issue 224, fixed in 10.43). */
 	pcre2_code *re_ascii;
+	bool posix;
 	/* Prefilter: the rule can match only if one of these literals occurs
 	 * in the message; lit_ids NULL means it always runs. */
 	uint32_t *lit_ids;        /* owned: ids in the prefilter table */
@@ -87,6 +102,9 @@ struct classify_rules {
 	double threshold;
 	size_t fallback;
 	bool jit;
+	/* owned, or NULL: finds a character beyond ASCII that is not
+	 * punctuation or a symbol (classify_text_kind). */
+	pcre2_code *letters;
 	struct classify_prefilter *pf;     /* owned: the literal table */
 	struct classify_model *model;      /* owned: learned weights, or NULL */
 };

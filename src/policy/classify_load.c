@@ -562,6 +562,44 @@ classify_rule_clear(struct classify_rule *ru)
 	memset(ru, 0, sizeof(*ru));
 }
 
+/* Whether a pattern has a POSIX class such as [:alpha:] or [:^punct:]
+ * (classify_int.h: such a rule's twin is for ASCII text only).  A
+ * literal that looks like one counts too; that only costs speed. */
+static bool
+classify_has_posix_class(const char *pat, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		size_t k = i + 2;
+
+		if (pat[i] != '[' || pat[i + 1] != ':')
+			continue;
+		if (k < len && pat[k] == '^')
+			k++;
+		while (k < len && pat[k] >= 'a' && pat[k] <= 'z')
+			k++;
+		if (k + 1 < len && pat[k] == ':' && pat[k + 1] == ']')
+			return true;
+	}
+	return false;
+}
+
+/* The pattern that tells a field of ASCII, punctuation and symbols from
+ * one with letters, digits, marks or spaces beyond ASCII (classify.c's
+ * classify_text_kind).  PCRE2's own property tables decide, so the test
+ * agrees with what UCP does.  Without it (no memory), every field that is
+ * not ASCII is matched with UCP. */
+static void
+classify_compile_letters(struct classify_rules *r)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	r->letters = pcre2_compile((PCRE2_SPTR)CLASSIFY_LETTERS, PCRE2_ZERO_TERMINATED,
+				   PCRE2_UTF, &errcode, &erroff, NULL);
+	if (r->letters != NULL && r->jit)
+		(void)pcre2_jit_compile(r->letters, PCRE2_JIT_COMPLETE);
+}
+
 /* Compiles the pending rule and adds it. */
 static int
 classify_finish_rule(struct classify_parse *p)
@@ -594,8 +632,10 @@ classify_finish_rule(struct classify_parse *p)
 	}
 	/* The twin for ASCII text (classify_int.h); if it does not compile,
 	 * that text is matched with the pattern itself. */
-	ru->re_ascii = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len, flags & ~PCRE2_UCP,
+	ru->re_ascii = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len,
+				     flags & ~(PCRE2_UCP | PCRE2_MATCH_INVALID_UTF),
 				     &errcode, &erroff, p->cctx);
+	ru->posix = classify_has_posix_class(p->pat.data, p->pat.len);
 	if (!(p->opt != NULL && p->opt->no_jit)) {
 		int rc = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE);
 
@@ -756,6 +796,7 @@ classify_load_string(const char *name, const char *text, size_t len,
 	p.r->warned = xcalloc(p.r->n_rules > 0 ? p.r->n_rules : 1, sizeof(*p.r->warned));
 	if (p.r->pf != NULL)
 		classify_prefilter_finish(p.r->pf);
+	classify_compile_letters(p.r);
 	for (size_t i = 0; i < p.r->n_rules; i++)
 		atomic_init(&p.r->warned[i], 0);
 	if (opt != NULL && opt->weights != NULL &&
@@ -909,6 +950,7 @@ classify_rules_free(struct classify_rules **rp)
 	free(r->warned);
 	classify_prefilter_free(&r->pf);
 	classify_model_free(&r->model);
+	pcre2_code_free(r->letters);
 	free(r);
 	*rp = NULL;
 }
