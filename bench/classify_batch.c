@@ -2,7 +2,7 @@
  * classify_batch - classify many texts in one process, for the quality
  * benchmark (bench/classify_quality.sh).
  *
- * usage: classify_batch RULES [--no-prefilter] < records
+ * usage: classify_batch RULES [--no-prefilter] [--weights FILE] < records
  * Each record on stdin is a decimal byte count, a newline, then that many
  * bytes of message body.  For each record one line of JSON goes to stdout:
  * the classify JSON object (doc/contract.md shape, with explain).  Exit 78 on a
@@ -28,10 +28,17 @@ main(int argc, char **argv)
 	struct buf out;
 	char *error, line[64];
 
-	if (argc == 3 && strcmp(argv[2], "--no-prefilter") == 0)
-		opt.no_prefilter = true;
-	else if (argc != 2) {
-		fputs("usage: classify_batch RULES [--no-prefilter] < records\n", stderr);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--no-prefilter") == 0)
+			opt.no_prefilter = true;
+		else if (strcmp(argv[i], "--weights") == 0 && i + 1 < argc)
+			opt.weights = argv[++i];
+		else
+			argc = 0;
+	}
+	if (argc < 2) {
+		fputs("usage: classify_batch RULES [--no-prefilter] [--weights FILE] < records\n",
+		      stderr);
 		return 64;
 	}
 	if (classify_load_opts(argv[1], &opt, &rules, &error) < 0) {

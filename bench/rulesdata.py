@@ -177,15 +177,17 @@ def drivers():
     return batch, mail
 
 
-def classify_texts(rules_path, texts):
-    """One classify JSON object (with explain) per text, classified as a body."""
+def classify_texts(rules_path, texts, weights=None):
+    """One classify JSON object (with explain) per text, classified as a body
+    (with the learned weights of the file weights, if given)."""
     batch, _ = drivers()
     data = bytearray()
     for t in texts:
         b = t.encode("utf-8")
         data += b"%d\n" % len(b)
         data += b
-    p = subprocess.run([batch, rules_path], input=bytes(data), capture_output=True, check=False)
+    p = subprocess.run([batch, rules_path] + (["--weights", weights] if weights else []),
+                       input=bytes(data), capture_output=True, check=False)
     if p.returncode != 0:
         sys.exit("classify_batch failed (%d): %s" % (p.returncode, p.stderr.decode()))
     out = [json.loads(x) for x in p.stdout.decode("utf-8").splitlines()]

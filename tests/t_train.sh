@@ -203,6 +203,22 @@ is "$(printf '%s\n' "$out" | jget 'd["category"], d["learned"]["hand_category"],
 	"billing billing ['billing', 'service', 'account', 'general']" \
 	"rules.weights loads with rules.conf (if not: retrain with bench/train_c.sh)"
 
+# general.weights, the weights for any business (bench/general.py makes them
+# and bench/general.md has their figures), load with the shipped rules and
+# learn outcomes too; the samples keep the hand weights' outcome and category.
+printf '[paths]\nrules = %s/rules.conf\n[classify]\nweights = %s/general.weights\n' \
+	"$top_srcdir" "$top_srcdir" > general.conf
+printf '[paths]\nrules = %s/rules.conf\n' "$top_srcdir" > hand.conf
+out=$("$REDRESS" -c general.conf --json classify --explain "$top_srcdir/contrib/samples/06-thanks.eml" 2>&1)
+is "$(printf '%s\n' "$out" | jget '" ".join(c["category"] for c in d["learned"]["classes"])' 2>&1)" \
+	"billing damaged delivery service account general question praise other" \
+	"general.weights loads with rules.conf and knows the outcomes (if not: bench/general.py)"
+for f in "$top_srcdir"/contrib/samples/*.eml; do
+	g=$("$REDRESS" -c general.conf --json classify "$f" 2>&1 | jget 'd["outcome"], d["category"]' 2>&1)
+	h=$("$REDRESS" -c hand.conf --json classify "$f" 2>&1 | jget 'd["outcome"], d["category"]' 2>&1)
+	is "$g" "$h" "general.weights: $(basename "$f") as with the hand weights ($h)"
+done
+
 # The daemon loads the weights at start and again on SIGHUP; weights that do
 # not fit the rules keep it from starting, and a reload to them is refused.
 mkdir daemon && cd daemon || exit 1
