@@ -27,14 +27,14 @@ step "build and test (-Werror)"
 (cd "$out/plain" && "$top/configure" -q --enable-werror &&
 	make -j"$jobs" >build.log 2>&1 || { cat build.log; exit 1; }
 	make -j"$jobs" check) >"$out/plain.log" 2>&1 || status=1
-grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/plain.log" | grep -v '^PASS' || true
+grep -a -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/plain.log" | grep -a -v '^PASS' || true
 
 step "the date-sensitive tests with the clock a year ahead (make check-future)"
 # A build of its own, so that its test logs do not replace the plain ones.
 (cd "$out/future" && "$top/configure" -q --enable-werror &&
 	make -j"$jobs" >build.log 2>&1 || { cat build.log; exit 1; }
 	make -j"$jobs" check-future) >"$out/future.log" 2>&1 || status=1
-grep -E '^(check-future|PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/future.log" | grep -v '^PASS' || true
+grep -a -E '^(check-future|PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/future.log" | grep -a -v '^PASS' || true
 
 step "build and test under ASan + UBSan"
 # Sanitizer reports go to files: a report fails the run even where a test
@@ -46,7 +46,7 @@ export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 (cd "$out/asan" && "$top/configure" -q --enable-werror --enable-sanitizers &&
 	make -j"$jobs" >build.log 2>&1 || { cat build.log; exit 1; }
 	make -j"$jobs" check) >"$out/asan.log" 2>&1 || status=1
-grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/asan.log" | grep -v '^PASS' || true
+grep -a -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' "$out/asan.log" | grep -a -v '^PASS' || true
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 if [ -n "$(ls -A "$out/san-logs")" ]; then
 	echo "sanitizer reports:"
@@ -64,7 +64,7 @@ if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
 	(cd "$out/plain" && FUZZ_SECONDS=5 make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror) \
 		>"$out/distcheck.log" 2>&1 || { tail -40 "$out/distcheck.log"; status=1; }
 	dist_fail=$?
-	grep -E '^=+$|archives ready|FAIL' "$out/distcheck.log" | tail -5 || true
+	grep -a -E '^=+$|archives ready|FAIL' "$out/distcheck.log" | tail -5 || true
 fi
 
 # Failed test logs, for whoever reads CI's output.
