@@ -233,14 +233,17 @@ def hand_scores(rules, counts):
     return score, vetoed
 
 
+def fired_tags(rules, score, vetoed):
+    """The tags that fired: their rules reached min and no veto matched."""
+    return [t for t in rules.tags if t["id"] not in vetoed and score[t["id"]] >= t["min"]]
+
+
 def finish(rules, best, score, vetoed):
     """Outcome, priority, tags and escalation of category best, as classify_run()."""
     cat = rules.by_id[best]
     out = {"category": best, "outcome": cat["outcome"], "complaint": cat["outcome"] == "complaint",
            "priority": cat["priority"], "tags": [], "escalate": False}
-    for t in rules.tags:
-        if t["id"] in vetoed or score[t["id"]] < t["min"]:
-            continue
+    for t in fired_tags(rules, score, vetoed):
         out["tags"].append(t["id"])
         if out["complaint"]:
             if t["raise"] and PRIORITIES.index(t["raise"]) < PRIORITIES.index(out["priority"]):
@@ -251,8 +254,7 @@ def finish(rules, best, score, vetoed):
 
 
 def force_complaint(rules, score, vetoed):
-    return any(t["complaint"] and t["id"] not in vetoed and score[t["id"]] >= t["min"]
-               for t in rules.tags)
+    return any(t["complaint"] for t in fired_tags(rules, score, vetoed))
 
 
 def hand_decide(rules, counts):
@@ -272,8 +274,7 @@ def hand_decide(rules, counts):
             best_c = i
     if best is not None and rules.by_id[best]["outcome"] != "complaint" and forced:
         best = best_c
-    tagged = any(t["id"] not in vetoed and score[t["id"]] >= t["min"] for t in rules.tags)
-    if best is not None and rules.by_id[best].get("unrecognised") and tagged:
+    if best is not None and rules.by_id[best].get("unrecognised") and fired_tags(rules, score, vetoed):
         best = best_c
     if best is None:
         best = rules.fallback
