@@ -151,10 +151,12 @@ cmd_classify(struct app *app, int argc, char **argv)
 	r = classify_run(rules, &ri.in, &res);
 	/* The words are scored as intake scores them; here their reason is
 	 * shown even when they do not say spam. */
-	if (r == 0 && words != NULL)
-		words_score = traffic_add_words(&traffic, words, &ri.in,
-						traffic_words_judge(res, autoreply_is_automatic(m, NULL,
-						NULL), app->cfg->spam_words_score), true);
+	if (r == 0 && words != NULL) {
+		bool automatic = autoreply_is_automatic(m, NULL, NULL);
+		long judge = traffic_words_judge(res, automatic, app->cfg->spam_words_score);
+
+		words_score = traffic_add_words(&traffic, words, &ri.in, judge, true);
+	}
 	if (r < 0) {
 		fprintf(stderr, "redress: classify: internal failure in the matcher\n");
 		ret = EX_SOFTWARE;
