@@ -139,6 +139,44 @@ for round in 1 2 3; do
 	done
 done
 
+# How much real text each row stands for: the bodies by what they hold
+# beyond ASCII (decoded by Python's email package, not by redress).
+python3 - "$top" "$corpora" <<'EOF2'
+import collections, csv, email, email.policy, json, os, sys, unicodedata
+top, corpora = sys.argv[1], sys.argv[2]
+def kind(t):
+    k = "ascii"
+    for ch in t:
+        if ord(ch) < 128:
+            continue
+        c = unicodedata.category(ch)
+        if c[0] not in "PS" or c == "Pc":
+            return "letter"
+        k = "punct"
+    return k
+def body(p):
+    m = email.message_from_binary_file(open(p, "rb"), policy=email.policy.default)
+    try:
+        b = m.get_body(preferencelist=("plain", "html"))
+        return b.get_content() if b else ""
+    except Exception:
+        return ""
+out = collections.OrderedDict()
+for name in ("easy-ham-1", "spam-1"):
+    d = os.path.join(corpora, "spamassassin", name)
+    out[name] = collections.Counter(kind(body(os.path.join(d, f))) for f in sorted(os.listdir(d)))
+with open(os.path.join(corpora, "complaints", "cfpb_complaints_sample.csv"), newline="", encoding="utf-8") as f:
+    out["CFPB narratives"] = collections.Counter(kind(r["Consumer complaint narrative"]) for r in csv.DictReader(f)
+                                                 if r.get("Consumer complaint narrative"))
+w = collections.Counter()
+for n in sorted(x for x in os.listdir(os.path.join(top, "bench", "data")) if x.startswith("blind")):
+    p = os.path.join(top, "bench", "data", n, "messages.jsonl")
+    if os.path.exists(p):
+        w.update(kind(m["subject"] + "\n\n" + m["text"]) for m in map(json.loads, open(p, encoding="utf-8")))
+out["written sets (bench/data/blind*)"] = w
+json.dump(out, open("kinds.json", "w"))
+EOF2
+
 # Severity: priority and harm tags by CFPB's proxies of a serious complaint.
 python3 - "$top" <<'EOF2'
 import collections, json, sys
@@ -333,6 +371,15 @@ for t, label in (("texts", "the narratives (ASCII)"),
                  ("texts-letter", "with \" Caf\u00e9.\" (a letter beyond ASCII: UCP)")):
     h, l, b = speeds(t)
     w("| %s | %s%.0f | %.0f | %.2fx |" % (label, "%.0f | " % b if sb else "", h, l, (b or h) / l))
+w("")
+w("How much mail each row stands for (bodies decoded by Python's `email` package):")
+w("")
+w("| bodies | ASCII | punctuation and symbols beyond it | a letter, digit, mark or space beyond it |")
+w("| --- | ---: | ---: | ---: |")
+for name, c in j("kinds.json").items():
+    n = sum(c.values())
+    w("| %s (%d) | %s |" % (name, n, " | ".join("%.1f%%" % (100.0 * c.get(k, 0) / n) for k in
+                                             ("ascii", "punct", "letter"))))
 text = "\n".join(L) + "\n"
 if sys.argv[1] == "-":
     sys.stdout.write(text)
