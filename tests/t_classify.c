@@ -820,6 +820,21 @@ static const struct pre_case pre_cases[] = {
 	{ "\\bcaf\\w\\b", "caf\xc3\xa9 \xe2\x80\x99", true, true },
 	{ "\\bcaf\\w", "caf\xc2\xa3", false, true },
 	{ "a\\sb", "a\xc2\xa0" "b", true, false },
+	/* Letters beyond ASCII: the twin on the field folded (each such
+	 * letter a "_"), where the rule cannot tell them apart. */
+	{ "\\bcaf\\w\\b", "un caf\xc3\xa9 noir", true, true },
+	{ "\\bber\\b", "\xc3\xbc" "ber alles \xe2\x80\x99", false, true },
+	{ "\\bnoir\\b", "caf\xc3\xa9 noir", true, true },
+	{ "caf.{2}ir", "caf\xc3\xa9 noir", false, true },
+	{ "caf.{1}\\snoir", "caf\xc3\xa9 noir", true, true },
+	{ "caf\\w_", "caf\xc3\xa9_", true, true },
+	{ "caf_", "caf\xc3\xa9", false, true },
+	{ "\\bcaf\\p{L}", "caf\xc3\xa9", true, true },
+	{ "\\bcaf\\x{e9}", "caf\xc3\xa9", true, false },
+	{ "\\bcaf[[:alpha:]]", "caf\xc3\xa9", true, true },
+	{ "stuck", "\xc5\xbftuck caf\xc3\xa9", true, true },
+	{ "\\bdon[\xe2\x80\x99']t\\b", "I don\xe2\x80\x99t like caf\xc3\xa9", true, true },
+	{ "\\bcaf\xc3\xa9\\b", "un CAF\xc3\x89 noir", true, true },
 	/* Optional parts give no requirement. */
 	{ "(?:abc)?xyz", "xyz", true, true },
 	{ "(?:abc)*de", "de", true, false },
@@ -994,6 +1009,73 @@ test_twin_punct(void)
 		pcre2_code_free(re[0]);
 		pcre2_code_free(re[1]);
 	}
+	/* Letters beyond ASCII that CLASSIFY_OTHERS lets through: the rule
+	 * on "a<letter>b" with UCP finds what the twin finds on "a_b". */
+	{
+		static const char *const lpats[] = {
+			"\\w", "\\W", "\\d", "\\s", "a\\b", "\\bb", "\\Bb", "a\\w+", "a\\w\\b",
+			"(?i)a[a-z]b", "(?i)a[^a-z]b", "(?i)a[k-t]b", "a.b", "a.{2}", "a\\W", "\\b\\w+\\b",
+			"(?i)a[^.!?]b",
+		};
+		pcre2_code *others = pcre2_compile((PCRE2_SPTR)CLASSIFY_OTHERS, PCRE2_ZERO_TERMINATED,
+						   PCRE2_UTF, &err, &ec, NULL);
+		bool kelvin = false;
+
+		n = 0;
+		for (uint32_t cp = 0x80; others != NULL && cp < 0x110000; cp++) {
+			char t[8];
+			size_t len;
+
+			if (cp >= 0xd800 && cp <= 0xdfff)
+				continue;
+			len = utf8_put(t, cp);
+			if (pcre2_match(letters, (PCRE2_SPTR)t, len, 0, 0, md, NULL) < 0)
+				continue;   /* punctuation or a symbol: above */
+			if (pcre2_match(others, (PCRE2_SPTR)t, len, 0, 0, md, NULL) ==
+			    PCRE2_ERROR_NOMATCH)
+				cps[n++] = cp;
+			else
+				kelvin |= cp == 0x212a;
+		}
+		ok(others != NULL && n > 100000 && kelvin, "%zu letters beyond ASCII are folded; "
+		   "not K (U+212A)", n);
+		for (size_t p = 0; p < sizeof(lpats) / sizeof(lpats[0]); p++) {
+			size_t diff = 0;
+			uint32_t first = 0;
+
+			for (int k = 0; k < 2; k++) {
+				re[k] = pcre2_compile((PCRE2_SPTR)lpats[p], PCRE2_ZERO_TERMINATED,
+						      fl[k], &err, &ec, NULL);
+				if (re[k] != NULL)
+					(void)pcre2_jit_compile(re[k], PCRE2_JIT_COMPLETE);
+			}
+			for (size_t i = 0; re[0] != NULL && re[1] != NULL && i < n; i++) {
+				char t[16] = "a";
+				size_t cl = utf8_put(t + 1, cps[i]), len = 1 + cl;
+				PCRE2_SIZE o[2];
+				int rc[2];
+
+				t[len++] = 'b';
+				rc[0] = pcre2_match(re[0], (PCRE2_SPTR)t, len, 0, 0, md, NULL);
+				o[0] = rc[0] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
+				rc[1] = pcre2_match(re[1], (PCRE2_SPTR)"a_b", 3, 0, PCRE2_NO_UTF_CHECK,
+						    md, NULL);
+				o[1] = rc[1] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
+				if (o[1] >= 2)
+					o[1] += cl - 1;   /* past the letter */
+				if (rc[0] != rc[1] || o[0] != o[1]) {
+					if (diff++ == 0)
+						first = cps[i];
+				}
+			}
+			ok(re[0] != NULL && re[1] != NULL && diff == 0,
+			   "/%s/ on \"a<letter>b\" with UCP, on \"a_b\" without (%zu differ, first U+%04X)",
+			   lpats[p], diff, (unsigned)first);
+			pcre2_code_free(re[0]);
+			pcre2_code_free(re[1]);
+		}
+		pcre2_code_free(others);
+	}
 	/* The control: on a letter beyond ASCII the two differ. */
 	{
 		const char *t = "a\xc3\xa9";
@@ -1011,6 +1093,34 @@ test_twin_punct(void)
 	free(cps);
 	pcre2_code_free(letters);
 	pcre2_match_data_free(md);
+}
+
+/* Hits in a folded field keep the field's own offsets and text. */
+static void
+test_fold_offsets(void)
+{
+	static const char t[] = CAT "rule noir any o 1 : \\bnoir\\b\n"
+				"rule word any o 1 max=5 : \\w+\n";
+	struct classify_rules *r;
+	struct classify_input in = { .subject = "", .body = "caf\xc3\xa9 noir \xc3\xa9t\xc3\xa9" };
+	struct classify_result *res;
+	char *err = NULL;
+
+	in.body_len = strlen(in.body);
+	if (classify_load_string("p", t, strlen(t), NULL, &r, &err) < 0) {
+		ok(false, "fold offsets: rules load: %s", err);
+		free(err);
+		return;
+	}
+	classify_run(r, &in, &res);
+	is_int((long long)res->n_hits, 4, "fold: noir, and three words");
+	is_str(res->hits[0].match, "noir", "fold: the match text");
+	is_int((long long)res->hits[0].offset, 6, "fold: the byte offset in the field");
+	is_str(res->hits[1].match, "caf\xc3\xa9", "fold: a word with a letter beyond ASCII");
+	is_str(res->hits[3].match, "\xc3\xa9t\xc3\xa9", "fold: letters at both ends");
+	is_int((long long)res->hits[3].offset, 11, "fold: its offset");
+	classify_result_free(&res);
+	classify_rules_free(&r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1198,6 +1308,7 @@ main(void)
 	test_invalid_utf8();
 	test_prefilter();
 	test_twin_punct();
+	test_fold_offsets();
 	test_default_rules();
 	test_number_repr();
 	return tap_exit();

@@ -101,9 +101,27 @@ classify_clean(const char *s, size_t len, size_t max, bool flatten)
 
 /* What a field holds beyond ASCII, for the twins (classify_int.h). */
 enum classify_text {
-	CLASSIFY_TEXT_UNICODE,   /* letters, digits, marks or spaces, or bad UTF-8 */
+	CLASSIFY_TEXT_UNICODE,   /* digits, marks or spaces, or bad UTF-8 */
+	CLASSIFY_TEXT_LETTERS,   /* letters too: matched folded (classify_fold) */
 	CLASSIFY_TEXT_PUNCT,     /* punctuation and symbols only */
 	CLASSIFY_TEXT_ASCII      /* no byte above 127 */
+};
+
+/* A field with each letter beyond ASCII written as "_" (classify_int.h):
+ * the kth such letter was at byte at[k] of the field, and every byte after
+ * it sits shift[k] bytes earlier in buf. */
+struct classify_fold {
+	char *buf;
+	size_t len;
+	uint32_t *at, *shift;
+	size_t n;
+};
+
+struct classify_seen {
+	const char *s;
+	size_t len;
+	enum classify_text kind;
+	struct classify_fold fold;   /* for CLASSIFY_TEXT_LETTERS */
 };
 
 struct classify_scratch {
@@ -111,43 +129,134 @@ struct classify_scratch {
 	pcre2_jit_stack *jstack;
 	pcre2_match_data *md;
 	/* The last fields seen and their kind (classify_text_kind). */
-	struct { const char *s; size_t len; enum classify_text kind; } seen[2];
+	struct classify_seen seen[2];
 	unsigned next_seen;
 };
 
-/* The kind of s[0..len), remembered for the last two fields: every rule
- * asks again of the same subject and body.  Invalid UTF-8 makes
- * pcre2_match fail with an error (r->letters is compiled without
- * PCRE2_MATCH_INVALID_UTF), and such a field is matched with UCP. */
-static enum classify_text
+static void
+classify_fold_free(struct classify_fold *f)
+{
+	free(f->buf);
+	free(f->at);
+	free(f->shift);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Folds s[0..len), valid UTF-8 whose characters beyond ASCII are letters,
+ * punctuation and symbols: each letter beyond ASCII becomes "_".  False
+ * when it has more than CLASSIFY_FOLD_MAX of them (or no memory): such a
+ * field is matched with UCP. */
+static bool
+classify_fold(const struct classify_rules *r, struct classify_scratch *sc, const char *s,
+	      size_t len, size_t i, struct classify_fold *f)
+{
+	size_t o = 0, copied = 0;
+
+	f->buf = malloc(len + 1);
+	f->at = malloc(CLASSIFY_FOLD_MAX * sizeof(*f->at));
+	f->shift = malloc(CLASSIFY_FOLD_MAX * sizeof(*f->shift));
+	if (f->buf == NULL || f->at == NULL || f->shift == NULL)
+		goto fail;
+	while (pcre2_match(r->fold, (PCRE2_SPTR)s, len, i, PCRE2_NO_UTF_CHECK, sc->md,
+			   sc->mctx) >= 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+
+		if (f->n == CLASSIFY_FOLD_MAX)
+			goto fail;
+		memcpy(f->buf + o, s + copied, ov[0] - copied);
+		o += ov[0] - copied;
+		f->buf[o++] = '_';
+		copied = ov[1];
+		f->at[f->n] = (uint32_t)ov[0];
+		f->shift[f->n] = (uint32_t)(copied - o);
+		f->n++;
+		i = ov[1];
+	}
+	memcpy(f->buf + o, s + copied, len - copied);
+	f->len = o + len - copied;
+	f->buf[f->len] = '\0';
+	return true;
+fail:
+	classify_fold_free(f);
+	return false;
+}
+
+/* Offsets between the field and its fold; original ones are at character
+ * boundaries. */
+static size_t
+classify_fold_in(const struct classify_fold *f, size_t off)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {   /* the letters before off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->at[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? off : off - f->shift[lo - 1];
+}
+
+static size_t
+classify_fold_out(const struct classify_fold *f, size_t off)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {   /* the letters whose "_" is before off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->at[mid] - (mid == 0 ? 0 : f->shift[mid - 1]) < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? off : off + f->shift[lo - 1];
+}
+
+/* The kind of s[0..len), remembered (with its fold) for the last two
+ * fields: every rule asks again of the same subject and body.  Invalid
+ * UTF-8 makes pcre2_match fail with an error (r->letters is compiled
+ * without PCRE2_MATCH_INVALID_UTF), and such a field is matched with UCP. */
+static const struct classify_seen *
 classify_text_kind(const struct classify_rules *r, struct classify_scratch *sc,
 		   const char *s, size_t len)
 {
-	enum classify_text kind = CLASSIFY_TEXT_ASCII;
+	struct classify_seen *e;
 	size_t i = 0;
 
 	for (unsigned k = 0; k < 2; k++)
 		if (sc->seen[k].s == s && sc->seen[k].len == len)
-			return sc->seen[k].kind;
+			return &sc->seen[k];
+	e = &sc->seen[sc->next_seen];
+	sc->next_seen = (sc->next_seen + 1) % 2;
+	classify_fold_free(&e->fold);
+	e->s = s;
+	e->len = len;
+	e->kind = CLASSIFY_TEXT_ASCII;
 	while (i < len && (unsigned char)s[i] < 0x80)
 		i++;
-	if (i < len) {
-		kind = CLASSIFY_TEXT_UNICODE;
-		if (r->letters != NULL &&
-		    pcre2_match(r->letters, (PCRE2_SPTR)s, len, i, 0, sc->md, sc->mctx) ==
-		    PCRE2_ERROR_NOMATCH)
-			kind = CLASSIFY_TEXT_PUNCT;
-	}
-	sc->seen[sc->next_seen].s = s;
-	sc->seen[sc->next_seen].len = len;
-	sc->seen[sc->next_seen].kind = kind;
-	sc->next_seen = (sc->next_seen + 1) % 2;
-	return kind;
+	if (i == len)
+		return e;
+	e->kind = CLASSIFY_TEXT_UNICODE;
+	if (r->letters == NULL)
+		return e;
+	if (pcre2_match(r->letters, (PCRE2_SPTR)s, len, i, 0, sc->md, sc->mctx) ==
+	    PCRE2_ERROR_NOMATCH)
+		e->kind = CLASSIFY_TEXT_PUNCT;
+	else if (r->others != NULL && r->fold != NULL &&
+		 pcre2_match(r->others, (PCRE2_SPTR)s, len, i, 0, sc->md, sc->mctx) ==
+		 PCRE2_ERROR_NOMATCH && classify_fold(r, sc, s, len, i, &e->fold))
+		e->kind = CLASSIFY_TEXT_LETTERS;
+	return e;
 }
 
 static void
 classify_scratch_free(struct classify_scratch *sc)
 {
+	classify_fold_free(&sc->seen[0].fold);
+	classify_fold_free(&sc->seen[1].fold);
 	pcre2_match_data_free(sc->md);
 	pcre2_match_context_free(sc->mctx);
 	pcre2_jit_stack_free(sc->jstack);
@@ -183,6 +292,7 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 	       const char *s, size_t len, size_t start, size_t *off_r, size_t *end_r)
 {
 	const struct classify_rule *ru = &r->rules[idx];
+	const struct classify_fold *fold = NULL;
 	const pcre2_code *re;
 	PCRE2_SIZE *ov;
 	uint32_t opts = 0;
@@ -196,11 +306,19 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 		return 0;
 	re = ru->re;
 	if (ru->re_ascii != NULL) {
-		enum classify_text kind = classify_text_kind(r, sc, s, len);
+		const struct classify_seen *e = classify_text_kind(r, sc, s, len);
 
-		if (kind == CLASSIFY_TEXT_ASCII || (kind == CLASSIFY_TEXT_PUNCT && !ru->posix)) {
+		if (e->kind == CLASSIFY_TEXT_ASCII ||
+		    (e->kind == CLASSIFY_TEXT_PUNCT && !ru->posix)) {
 			re = ru->re_ascii;
 			opts |= PCRE2_NO_UTF_CHECK;   /* checked by classify_text_kind */
+		} else if (e->kind == CLASSIFY_TEXT_LETTERS && ru->foldable) {
+			fold = &e->fold;
+			re = ru->re_ascii;
+			opts |= PCRE2_NO_UTF_CHECK;
+			s = fold->buf;
+			len = fold->len;
+			start = classify_fold_in(fold, start);
 		}
 	}
 	rc = pcre2_match(re, (PCRE2_SPTR)s, len, start, opts, sc->md, sc->mctx);
@@ -208,6 +326,10 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 		ov = pcre2_get_ovector_pointer(sc->md);
 		*off_r = ov[0];
 		*end_r = ov[1] < ov[0] ? ov[0] : ov[1];   /* \K can do that */
+		if (fold != NULL) {
+			*off_r = classify_fold_out(fold, *off_r);
+			*end_r = classify_fold_out(fold, *end_r);
+		}
 		return 1;
 	}
 	if (rc != PCRE2_ERROR_NOMATCH && atomic_exchange(&r->warned[idx], 1) == 0) {

@@ -33,6 +33,15 @@
  * classify_text_kind).  Pc, the connectors like U+203F, is left out: newer
  * PCRE2s count it as \w with UCP. */
 #define CLASSIFY_LETTERS "[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}]"
+/* A character beyond ASCII that is none of those and no letter, or one of
+ * the two letters that caseless matching takes for an ASCII one (K, the
+ * Kelvin sign, is k; long s is s): such a field is not folded. */
+#define CLASSIFY_OTHERS \
+	"[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}\\p{L}]|[\\x{212a}\\x{17f}]"
+/* A letter beyond ASCII: what folding writes as "_". */
+#define CLASSIFY_FOLD "[^\\x00-\\x7f\\P{L}]"
+/* At most this many letters folded per field; beyond, UCP matches it. */
+#define CLASSIFY_FOLD_MAX 4096
 
 enum classify_field {
 	CLASSIFY_FIELD_SUBJECT,
@@ -83,9 +92,19 @@ struct classify_rule {
 	 * without PCRE2_MATCH_INVALID_UTF, and matched with
 	 * PCRE2_NO_UTF_CHECK, on text known to be valid: PCRE2 10.42's JIT
 	 * with that option and without UCP has \W, \D and \S match no
-	 * character above 127 (PCRE2 issue 224, fixed in 10.43). */
+	 * character above 127 (PCRE2 issue 224, fixed in 10.43).
+	 *
+	 * A field with letters beyond ASCII too (and nothing else beyond
+	 * punctuation and symbols) is matched with the twin folded: each such
+	 * letter written as "_", which is \w with UCP or without, as the
+	 * letter is with UCP, and is one character as the letter is; the
+	 * offsets found are mapped back.  Only for a foldable rule: one whose
+	 * pattern is ASCII with no "_", no POSIX class, and no escape that
+	 * names a character or a property (\x \o \N \p \P \X, digits),
+	 * so that it cannot tell the letter from the "_". */
 	pcre2_code *re_ascii;
 	bool posix;
+	bool foldable;
 	/* Prefilter: the rule can match only if one of these literals occurs
 	 * in the message; lit_ids NULL means it always runs. */
 	uint32_t *lit_ids;        /* owned: ids in the prefilter table */
@@ -105,6 +124,8 @@ struct classify_rules {
 	/* owned, or NULL: finds a character beyond ASCII that is not
 	 * punctuation or a symbol (classify_text_kind). */
 	pcre2_code *letters;
+	pcre2_code *others;   /* owned, or NULL: CLASSIFY_OTHERS */
+	pcre2_code *fold;     /* owned, or NULL: CLASSIFY_FOLD */
 	struct classify_prefilter *pf;     /* owned: the literal table */
 	struct classify_model *model;      /* owned: learned weights, or NULL */
 };

@@ -588,16 +588,57 @@ classify_has_posix_class(const char *pat, size_t len)
  * classify_text_kind).  PCRE2's own property tables decide, so the test
  * agrees with what UCP does.  Without it (no memory), every field that is
  * not ASCII is matched with UCP. */
-static void
-classify_compile_letters(struct classify_rules *r)
+static pcre2_code *
+classify_compile_kind(const struct classify_rules *r, const char *pat)
 {
 	int errcode;
 	PCRE2_SIZE erroff;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+				       &errcode, &erroff, NULL);
 
-	r->letters = pcre2_compile((PCRE2_SPTR)CLASSIFY_LETTERS, PCRE2_ZERO_TERMINATED,
-				   PCRE2_UTF, &errcode, &erroff, NULL);
-	if (r->letters != NULL && r->jit)
-		(void)pcre2_jit_compile(r->letters, PCRE2_JIT_COMPLETE);
+	if (re != NULL && r->jit)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static void
+classify_compile_letters(struct classify_rules *r)
+{
+	r->letters = classify_compile_kind(r, CLASSIFY_LETTERS);
+	r->others = classify_compile_kind(r, CLASSIFY_OTHERS);
+	r->fold = classify_compile_kind(r, CLASSIFY_FOLD);
+}
+
+/* Whether a pattern cannot tell a letter beyond ASCII from "_" (the fold
+ * of classify_int.h): no "_", no escape that names a character or a
+ * property, and beyond ASCII only punctuation and symbols (a curly
+ * apostrophe), which the fold leaves as they are. */
+static bool
+classify_foldable(const struct classify_rules *r, const char *pat, size_t len)
+{
+	bool ascii = true;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)pat[i];
+
+		ascii &= c < 0x80;
+		if (c == '_')
+			return false;
+		if (c == '\\' && i + 1 < len) {
+			c = (unsigned char)pat[++i];
+			if (strchr("xoNpPX", c) != NULL || (c >= '0' && c <= '9'))
+				return false;
+		}
+	}
+	if (!ascii) {
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		int rc = md == NULL || r->letters == NULL ? 0 :
+			 pcre2_match(r->letters, (PCRE2_SPTR)pat, len, 0, 0, md, NULL);
+
+		pcre2_match_data_free(md);
+		return rc == PCRE2_ERROR_NOMATCH;
+	}
+	return true;
 }
 
 /* Compiles the pending rule and adds it. */
@@ -636,6 +677,7 @@ classify_finish_rule(struct classify_parse *p)
 				     flags & ~(PCRE2_UCP | PCRE2_MATCH_INVALID_UTF),
 				     &errcode, &erroff, p->cctx);
 	ru->posix = classify_has_posix_class(p->pat.data, p->pat.len);
+	ru->foldable = !ru->posix && classify_foldable(p->r, p->pat.data, p->pat.len);
 	if (!(p->opt != NULL && p->opt->no_jit)) {
 		int rc = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE);
 
@@ -760,6 +802,7 @@ classify_load_string(const char *name, const char *text, size_t len,
 	p.r = xcalloc(1, sizeof(*p.r));
 	p.r->threshold = 1;
 	p.r->jit = !(opt != NULL && opt->no_jit);
+	classify_compile_letters(p.r);
 	buf_init(&p.pat, BUF_NO_LIMIT);
 	if (len > CLASSIFY_MAX_FILE) {
 		p.error = xasprintf("%s: larger than %d bytes", name, CLASSIFY_MAX_FILE);
@@ -796,7 +839,6 @@ classify_load_string(const char *name, const char *text, size_t len,
 	p.r->warned = xcalloc(p.r->n_rules > 0 ? p.r->n_rules : 1, sizeof(*p.r->warned));
 	if (p.r->pf != NULL)
 		classify_prefilter_finish(p.r->pf);
-	classify_compile_letters(p.r);
 	for (size_t i = 0; i < p.r->n_rules; i++)
 		atomic_init(&p.r->warned[i], 0);
 	if (opt != NULL && opt->weights != NULL &&
@@ -951,6 +993,8 @@ classify_rules_free(struct classify_rules **rp)
 	classify_prefilter_free(&r->pf);
 	classify_model_free(&r->model);
 	pcre2_code_free(r->letters);
+	pcre2_code_free(r->others);
+	pcre2_code_free(r->fold);
 	free(r);
 	*rp = NULL;
 }
