@@ -114,9 +114,10 @@ import csv
 rows = list(csv.DictReader(open("cfpb-all.csv", newline="", encoding="utf-8")))[:300]
 # The narratives are ASCII.  Mail often is not: the same with a curly
 # quote, a dash and a pound sign (punctuation and symbols: the twins serve
-# it), and with a letter beyond ASCII (UCP matches it).
+# it), with a letter beyond ASCII (the twins on a folded copy), and with a
+# no-break space (UCP matches it).
 for name, tail in (("texts", ""), ("texts-punct", " It\u2019s \u00a35 \u2014 fine."),
-                   ("texts-letter", " Caf\u00e9.")):
+                   ("texts-letter", " Caf\u00e9."), ("texts-space", " \u00a35\u00a0a month.")):
     with open(name, "wb") as f:
         for r in rows:
             b = (r["text"] + tail).encode()
@@ -132,7 +133,7 @@ if [ -n "$base" ]; then
 fi
 # Three rounds, the builds interleaved, so that a busy machine slows each alike.
 for round in 1 2 3; do
-	for t in texts texts-punct texts-letter; do
+	for t in texts texts-punct texts-letter texts-space; do
 		[ -n "$base" ] && ./speed-base basesrc/rules.conf $t --seconds "$secs" > "speed-base-$t$round.out"
 		./speed rules.conf $t --seconds "$secs" > "speed-hand-$t$round.out"
 		./speed rules.conf $t --seconds "$secs" --weights rules.weights > "speed-learned-$t$round.out"
@@ -359,8 +360,9 @@ w("")
 w("Learned against hand weights in the same build: %.2fx. The machine is shared and runs vary by 10 to"
   " 15%%, more under load: compare runs made on a quiet machine, not to the digit." % (sh / sl))
 w("")
-w("The narratives are ASCII, and each rule has a twin compiled without `PCRE2_UCP` for such text and for"
-  " text whose other characters are punctuation and symbols (`redress-rules(5)`, ASCII twin). The same"
+w("The narratives are ASCII, and each rule has a twin compiled without `PCRE2_UCP` for such text, for"
+  " text whose other characters are punctuation and symbols, and, on a copy with each letter beyond ASCII"
+  " written `_`, for text with such letters (`redress-rules(5)`, PATTERNS). The same"
   " 300 narratives with a tail that is not ASCII:")
 w("")
 w("| text | %shand weights | learned weights | learned, cost against %s |" %
@@ -368,7 +370,8 @@ w("| text | %shand weights | learned weights | learned, cost against %s |" %
 w("| --- | %s---: | ---: | ---: |" % ("---: | " if sb else ""))
 for t, label in (("texts", "the narratives (ASCII)"),
                  ("texts-punct", "with \" It\u2019s \u00a35 \u2014 fine.\" (punctuation and symbols)"),
-                 ("texts-letter", "with \" Caf\u00e9.\" (a letter beyond ASCII: UCP)")):
+                 ("texts-letter", "with \" Caf\u00e9.\" (a letter beyond ASCII: the twin on the fold)"),
+                 ("texts-space", "with \" \u00a35\u00a0a month.\" (a no-break space: UCP)")):
     h, l, b = speeds(t)
     w("| %s | %s%.0f | %.0f | %.2fx |" % (label, "%.0f | " % b if sb else "", h, l, (b or h) / l))
 w("")
