@@ -933,165 +933,148 @@ utf8_put(char *t, uint32_t cp)
 	return 4;
 }
 
-/* The twin on punctuation and symbols (classify_int.h): for every code
- * point that CLASSIFY_LETTERS lets through, \w, \d, \s, \b and caseless
- * matching find the same with PCRE2_UCP and without. */
-static void
-test_twin_punct(void)
+/* As classify_load.c compiles a rule and its twin, JIT included. */
+static pcre2_code *
+twin_compile(const char *pat, bool twin)
 {
-	static const char *const pats[] = {
-		"\\w", "\\W", "\\d", "\\D", "\\s", "\\S", "a\\b", "\\bb", "\\Bb",
-		"a\\w+", "a\\W\\w", "(?i)a.B", "\\h", "\\v", "\\R",
-	};
-	/* As classify_load.c compiles a rule and its twin, JIT included. */
-	uint32_t fl[2] = { PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF,
-			   PCRE2_UTF | PCRE2_CASELESS };
-	pcre2_code *letters, *re[2];
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	uint32_t *cps = xcalloc(0x110000, sizeof(*cps));
-	size_t n = 0, ec;
-	bool seen_quote = false, seen_pound = false, seen_letter = false, seen_nbsp = false;
+	uint32_t fl = PCRE2_UTF | PCRE2_CASELESS |
+		      (twin ? 0 : PCRE2_UCP | PCRE2_MATCH_INVALID_UTF);
 	int err;
+	size_t ec;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, fl, &err, &ec, NULL);
 
-	letters = pcre2_compile((PCRE2_SPTR)CLASSIFY_LETTERS, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-				&err, &ec, NULL);
-	ok(letters != NULL, "CLASSIFY_LETTERS compiles");
-	for (uint32_t cp = 0x80; letters != NULL && cp < 0x110000; cp++) {
+	if (re != NULL)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+/* For each code point c of cps[0..n): the rule's pattern with UCP on
+ * "a<c>b" against its twin on the same text, or, with fold, on "a_b" (the
+ * end of the match mapped back).  One test; false when one differs. */
+static void
+twin_same(const char *pat, const uint32_t *cps, size_t n, bool fold)
+{
+	pcre2_code *re[2] = { twin_compile(pat, false), twin_compile(pat, true) };
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	size_t diff = 0;
+	uint32_t first = 0;
+
+	for (size_t i = 0; re[0] != NULL && re[1] != NULL && i < n; i++) {
+		char t[16] = "a";
+		size_t cl = utf8_put(t + 1, cps[i]), len = 1 + cl;
+		PCRE2_SIZE o[2];
+		int rc[2];
+
+		t[len++] = 'b';
+		for (int k = 0; k < 2; k++) {
+			const char *subject = k == 1 && fold ? "a_b" : t;
+
+			rc[k] = pcre2_match(re[k], (PCRE2_SPTR)subject, strlen(subject), 0,
+					    k == 1 ? PCRE2_NO_UTF_CHECK : 0, md, NULL);
+			o[k] = rc[k] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
+		}
+		if (fold && o[1] >= 2)
+			o[1] += cl - 1;   /* past the letter */
+		if ((rc[0] != rc[1] || o[0] != o[1]) && diff++ == 0)
+			first = cps[i];
+	}
+	ok(re[0] != NULL && re[1] != NULL && diff == 0,
+	   "/%s/ on \"a<%s>b\" with UCP, on \"%s\" without (%zu differ, first U+%04X)",
+	   pat, fold ? "letter" : "c", fold ? "a_b" : "a<c>b", diff, (unsigned)first);
+	pcre2_code_free(re[0]);
+	pcre2_code_free(re[1]);
+	pcre2_match_data_free(md);
+}
+
+/* The code points from 128 up, not surrogates, for which pattern yes
+ * matches and pattern no does not, both compiled as classify_load.c
+ * compiles CLASSIFY_LETTERS (PCRE2_UTF alone: caseless, U+017F would be
+ * an "s"). */
+static size_t
+twin_cps(const char *yes, const char *no, uint32_t *cps)
+{
+	int err;
+	size_t ec, n = 0;
+	pcre2_code *y = pcre2_compile((PCRE2_SPTR)yes, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &ec,
+				      NULL);
+	pcre2_code *x = pcre2_compile((PCRE2_SPTR)no, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &ec,
+				      NULL);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+
+	for (uint32_t cp = 0x80; y != NULL && cp < 0x110000; cp++) {
 		char t[8];
 		size_t len;
 
 		if (cp >= 0xd800 && cp <= 0xdfff)
 			continue;
 		len = utf8_put(t, cp);
-		if (pcre2_match(letters, (PCRE2_SPTR)t, len, 0, 0, md, NULL) ==
-		    PCRE2_ERROR_NOMATCH) {
+		if (x != NULL && pcre2_match(y, (PCRE2_SPTR)t, len, 0, 0, md, NULL) >= 0 &&
+		    pcre2_match(x, (PCRE2_SPTR)t, len, 0, 0, md, NULL) == PCRE2_ERROR_NOMATCH)
 			cps[n++] = cp;
-			seen_quote |= cp == 0x2019;
-			seen_pound |= cp == 0xa3;
-		} else {
-			seen_letter |= cp == 0xe9;
-			seen_nbsp |= cp == 0xa0 || cp == 0x203f;
-		}
 	}
-	ok(n > 5000 && seen_quote && seen_pound, "%zu code points are punctuation or symbols, "
-	   "U+2019 and U+00A3 among them", n);
-	ok(seen_letter && seen_nbsp, "U+00E9, U+00A0 and U+203F are not");
-	for (size_t p = 0; p < sizeof(pats) / sizeof(pats[0]); p++) {
-		size_t diff = 0;
-		uint32_t first = 0;
+	pcre2_code_free(y);
+	pcre2_code_free(x);
+	pcre2_match_data_free(md);
+	return n;
+}
 
-		for (int k = 0; k < 2; k++) {
-			re[k] = pcre2_compile((PCRE2_SPTR)pats[p], PCRE2_ZERO_TERMINATED, fl[k],
-					      &err, &ec, NULL);
-			if (re[k] != NULL)
-				(void)pcre2_jit_compile(re[k], PCRE2_JIT_COMPLETE);
-		}
-		for (size_t i = 0; re[0] != NULL && re[1] != NULL && i < n; i++) {
-			char t[16] = "a";
-			size_t len = 1 + utf8_put(t + 1, cps[i]);
-			PCRE2_SIZE o[2];
-			int rc[2];
+static bool
+twin_has(const uint32_t *cps, size_t n, uint32_t cp)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cps[i] == cp)
+			return true;
+	return false;
+}
 
-			t[len++] = 'b';
-			for (int k = 0; k < 2; k++) {
-				rc[k] = pcre2_match(re[k], (PCRE2_SPTR)t, len, 0,
-						    k == 1 ? PCRE2_NO_UTF_CHECK : 0, md, NULL);
-				o[k] = rc[k] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
-			}
-			if (rc[0] != rc[1] || o[0] != o[1]) {
-				if (diff++ == 0)
-					first = cps[i];
-			}
-		}
-		ok(re[0] != NULL && re[1] != NULL && diff == 0,
-		   "/%s/ on \"a<c>b\": the same with UCP and without (%zu differ, first U+%04X)",
-		   pats[p], diff, (unsigned)first);
-		pcre2_code_free(re[0]);
-		pcre2_code_free(re[1]);
-	}
-	/* Letters beyond ASCII that CLASSIFY_OTHERS lets through: the rule
-	 * on "a<letter>b" with UCP finds what the twin finds on "a_b". */
-	{
-		static const char *const lpats[] = {
-			"\\w", "\\W", "\\d", "\\s", "a\\b", "\\bb", "\\Bb", "a\\w+", "a\\w\\b",
-			"(?i)a[a-z]b", "(?i)a[^a-z]b", "(?i)a[k-t]b", "a.b", "a.{2}", "a\\W", "\\b\\w+\\b",
-			"(?i)a[^.!?]b",
-		};
-		pcre2_code *others = pcre2_compile((PCRE2_SPTR)CLASSIFY_OTHERS, PCRE2_ZERO_TERMINATED,
-						   PCRE2_UTF, &err, &ec, NULL);
-		bool kelvin = false;
+/* The twins (classify_int.h): for every code point that CLASSIFY_LETTERS
+ * lets through (punctuation and symbols), \w, \d, \s, \b and caseless
+ * matching find the same with PCRE2_UCP and without; for every letter
+ * that CLASSIFY_OTHERS lets through, the twin on the fold ("_") finds what
+ * UCP finds on the letter. */
+static void
+test_twins(void)
+{
+	static const char *const pats[] = {
+		"\\w", "\\W", "\\d", "\\D", "\\s", "\\S", "a\\b", "\\bb", "\\Bb",
+		"a\\w+", "a\\W\\w", "(?i)a.B", "\\h", "\\v", "\\R",
+	};
+	static const char *const lpats[] = {
+		"\\w", "\\W", "\\d", "\\s", "a\\b", "\\bb", "\\Bb", "a\\w+", "a\\w\\b",
+		"(?i)a[a-z]b", "(?i)a[^a-z]b", "(?i)a[k-t]b", "a.b", "a.{2}", "a\\W", "\\b\\w+\\b",
+		"(?i)a[^.!?]b",
+	};
+	uint32_t *cps = xcalloc(0x110000, sizeof(*cps));
+	size_t n;
+	pcre2_code *re[2];
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	int rc[2];
 
-		n = 0;
-		for (uint32_t cp = 0x80; others != NULL && cp < 0x110000; cp++) {
-			char t[8];
-			size_t len;
+	/* "." matches them all: the complement of CLASSIFY_LETTERS. */
+	n = twin_cps(".", CLASSIFY_LETTERS, cps);
+	ok(n > 5000 && twin_has(cps, n, 0x2019) && twin_has(cps, n, 0xa3),
+	   "%zu code points are punctuation or symbols, U+2019 and U+00A3 among them", n);
+	ok(!twin_has(cps, n, 0xe9) && !twin_has(cps, n, 0xa0) && !twin_has(cps, n, 0x203f),
+	   "U+00E9, U+00A0 and U+203F are not");
+	for (size_t p = 0; p < sizeof(pats) / sizeof(pats[0]); p++)
+		twin_same(pats[p], cps, n, false);
 
-			if (cp >= 0xd800 && cp <= 0xdfff)
-				continue;
-			len = utf8_put(t, cp);
-			if (pcre2_match(letters, (PCRE2_SPTR)t, len, 0, 0, md, NULL) < 0)
-				continue;   /* punctuation or a symbol: above */
-			if (pcre2_match(others, (PCRE2_SPTR)t, len, 0, 0, md, NULL) ==
-			    PCRE2_ERROR_NOMATCH)
-				cps[n++] = cp;
-			else
-				kelvin |= cp == 0x212a;
-		}
-		ok(others != NULL && n > 100000 && kelvin, "%zu letters beyond ASCII are folded; "
-		   "not K (U+212A)", n);
-		for (size_t p = 0; p < sizeof(lpats) / sizeof(lpats[0]); p++) {
-			size_t diff = 0;
-			uint32_t first = 0;
+	n = twin_cps(CLASSIFY_LETTERS, CLASSIFY_OTHERS, cps);
+	ok(n > 100000 && twin_has(cps, n, 0xe9) && !twin_has(cps, n, 0x212a) &&
+	   !twin_has(cps, n, 0x17f) && !twin_has(cps, n, 0xa0),
+	   "%zu letters beyond ASCII are folded; not K (U+212A), long s or U+00A0", n);
+	for (size_t p = 0; p < sizeof(lpats) / sizeof(lpats[0]); p++)
+		twin_same(lpats[p], cps, n, true);
 
-			for (int k = 0; k < 2; k++) {
-				re[k] = pcre2_compile((PCRE2_SPTR)lpats[p], PCRE2_ZERO_TERMINATED,
-						      fl[k], &err, &ec, NULL);
-				if (re[k] != NULL)
-					(void)pcre2_jit_compile(re[k], PCRE2_JIT_COMPLETE);
-			}
-			for (size_t i = 0; re[0] != NULL && re[1] != NULL && i < n; i++) {
-				char t[16] = "a";
-				size_t cl = utf8_put(t + 1, cps[i]), len = 1 + cl;
-				PCRE2_SIZE o[2];
-				int rc[2];
-
-				t[len++] = 'b';
-				rc[0] = pcre2_match(re[0], (PCRE2_SPTR)t, len, 0, 0, md, NULL);
-				o[0] = rc[0] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
-				rc[1] = pcre2_match(re[1], (PCRE2_SPTR)"a_b", 3, 0, PCRE2_NO_UTF_CHECK,
-						    md, NULL);
-				o[1] = rc[1] >= 0 ? pcre2_get_ovector_pointer(md)[1] : 0;
-				if (o[1] >= 2)
-					o[1] += cl - 1;   /* past the letter */
-				if (rc[0] != rc[1] || o[0] != o[1]) {
-					if (diff++ == 0)
-						first = cps[i];
-				}
-			}
-			ok(re[0] != NULL && re[1] != NULL && diff == 0,
-			   "/%s/ on \"a<letter>b\" with UCP, on \"a_b\" without (%zu differ, first U+%04X)",
-			   lpats[p], diff, (unsigned)first);
-			pcre2_code_free(re[0]);
-			pcre2_code_free(re[1]);
-		}
-		pcre2_code_free(others);
-	}
 	/* The control: on a letter beyond ASCII the two differ. */
-	{
-		const char *t = "a\xc3\xa9";
-		int rc[2];
-
-		for (int k = 0; k < 2; k++) {
-			re[k] = pcre2_compile((PCRE2_SPTR)"a\\w", PCRE2_ZERO_TERMINATED, fl[k],
-					      &err, &ec, NULL);
-			rc[k] = pcre2_match(re[k], (PCRE2_SPTR)t, strlen(t), 0, 0, md, NULL);
-			pcre2_code_free(re[k]);
-		}
-		ok(rc[0] == 1 && rc[1] == PCRE2_ERROR_NOMATCH,
-		   "the control: /a\\w/ on \"a\xc3\xa9\" matches with UCP only");
+	for (int k = 0; k < 2; k++) {
+		re[k] = twin_compile("a\\w", k == 1);
+		rc[k] = pcre2_match(re[k], (PCRE2_SPTR)"a\xc3\xa9", 3, 0, 0, md, NULL);
+		pcre2_code_free(re[k]);
 	}
+	ok(rc[0] == 1 && rc[1] == PCRE2_ERROR_NOMATCH,
+	   "the control: /a\\w/ on \"a\xc3\xa9\" matches with UCP only");
 	free(cps);
-	pcre2_code_free(letters);
 	pcre2_match_data_free(md);
 }
 
@@ -1307,7 +1290,7 @@ main(void)
 	test_limits(true);
 	test_invalid_utf8();
 	test_prefilter();
-	test_twin_punct();
+	test_twins();
 	test_fold_offsets();
 	test_default_rules();
 	test_number_repr();
