@@ -583,11 +583,11 @@ classify_has_posix_class(const char *pat, size_t len)
 	return false;
 }
 
-/* The pattern that tells a field of ASCII, punctuation and symbols from
- * one with letters, digits, marks or spaces beyond ASCII (classify.c's
- * classify_text_kind).  PCRE2's own property tables decide, so the test
- * agrees with what UCP does.  Without it (no memory), every field that is
- * not ASCII is matched with UCP. */
+/* The patterns that tell what a field holds beyond ASCII (CLASSIFY_LETTERS,
+ * CLASSIFY_OTHERS: classify.c's classify_text_kind) and find the letters
+ * to fold (CLASSIFY_FOLD).  PCRE2's own property tables decide, so the
+ * tests agree with what UCP does.  Without them (no memory), every field
+ * that is not ASCII is matched with UCP. */
 static pcre2_code *
 classify_compile_kind(const struct classify_rules *r, const char *pat)
 {
