@@ -18,14 +18,12 @@ redress runs.  "Apology" is the outcome complaint.
 """
 import argparse
 import collections
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rulesdata as rd  # noqa: E402
 
-CATS = ["billing", "damaged", "delivery", "service", "account", "general"]
 KINDS = ["complaint", "question", "praise", "other"]
 SETS = [("blind1", "rules were tuned on its odd half, and its even half was looked at once"),
         ("blind2", "held out at the last stop (b58b861); the rules of 0da1e3d were written from its "
@@ -33,11 +31,6 @@ SETS = [("blind1", "rules were tuned on its odd half, and its even half was look
         ("blind3", "held out once, at commit 1c456d8 (rules of 0da1e3d); then read, and trained on by "
          "bench/general.py: tuned now"),
         ("blind4", "never looked at before this report: the held-out measure")]
-
-
-def load(name):
-    with open(os.path.join(rd.HERE, "data", name, "messages.jsonl"), encoding="utf-8") as f:
-        return [json.loads(x) for x in f if x.strip()]
 
 
 def measure(rules, msgs):
@@ -76,7 +69,7 @@ def main():
                if a.last else ""), ""]
     rows = [("before", a.before)] + ([("last stop", a.last)] if a.last else []) + [("now", a.rules)]
     for name, use in SETS:
-        msgs = load(name)
+        msgs = rd.blind_set(name)
         r = {rn: measure(f, msgs) for rn, f in rows}
         n_c = sum(1 for m in msgs if m["kind"] == "complaint")
         out += ["## %s: %s" % (name, use), "",
@@ -90,11 +83,11 @@ def main():
             cells += [rd.pct(sev[s][True], sum(sev[s].values())) for s in (1, 2, 3, 4)]
             out.append("| %s | %s |" % ("**now**" if rn == "now" else rn, " | ".join(cells)))
         _, _, conf, _ = r["now"]
-        cols = CATS + ["not a complaint"]
+        cols = rd.CATS + ["not a complaint"]
         out += ["", "Now, gold (rows) against the decision (columns), complaints only:", "",
                 "| gold \\ decided | " + " | ".join(cols) + " |",
                 "| --- | " + " | ".join("---:" for _ in cols) + " |"]
-        for g in CATS:
+        for g in rd.CATS:
             out.append("| %s | %s |" % (g, " | ".join(str(conf[(g, c)]) for c in cols)))
         out.append("")
     rd.write_report(a.out, "\n".join(out))

@@ -30,7 +30,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rulesdata as rd  # noqa: E402
 
-CATS = ["billing", "damaged", "delivery", "service", "account", "general"]
+CATS = rd.CATS
 
 
 def texts_of(d, which):

@@ -42,7 +42,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rulesdata as rd  # noqa: E402
 
-CATS = ["billing", "damaged", "delivery", "service", "account", "general"]
+CATS = rd.CATS
 PRED = CATS + ["not-complaint"]
 URGENT = ("urgent", "high")
 

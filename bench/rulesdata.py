@@ -44,6 +44,7 @@ SAMPLES_DIR = os.path.join(TOP, "contrib", "samples")
 OUTCOMES_DIR = os.path.join(HERE, "data", "outcomes")
 
 PRIORITIES = ["urgent", "high", "normal", "low"]   # most urgent first, as enum priority
+CATS = ["billing", "damaged", "delivery", "service", "account", "general"]   # the default complaints
 OUTCOMES = ["complaint", "question", "praise"]
 
 
@@ -312,6 +313,12 @@ def half(items, which, key=lambda x: x[0]):
         return list(items)
     want = 1 if which == "odd" else 0
     return [x for x in items if key(x) % 2 == want]
+
+
+def blind_set(name):
+    """The messages of a written set, bench/data/NAME/messages.jsonl (its README says how)."""
+    with open(os.path.join(HERE, "data", name, "messages.jsonl"), encoding="utf-8") as f:
+        return [json.loads(x) for x in f if x.strip()]
 
 
 def outcome_set(d=OUTCOMES_DIR):

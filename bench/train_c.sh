@@ -169,11 +169,11 @@ for name in ("easy-ham-1", "spam-1"):
 with open(os.path.join(corpora, "complaints", "cfpb_complaints_sample.csv"), newline="", encoding="utf-8") as f:
     out["CFPB narratives"] = collections.Counter(kind(r["Consumer complaint narrative"]) for r in csv.DictReader(f)
                                                  if r.get("Consumer complaint narrative"))
+sys.path.insert(0, os.path.join(top, "bench"))
+import rulesdata as rd
 w = collections.Counter()
-for n in sorted(x for x in os.listdir(os.path.join(top, "bench", "data")) if x.startswith("blind")):
-    p = os.path.join(top, "bench", "data", n, "messages.jsonl")
-    if os.path.exists(p):
-        w.update(kind(m["subject"] + "\n\n" + m["text"]) for m in map(json.loads, open(p, encoding="utf-8")))
+for n in sorted(x for x in os.listdir(os.path.join(rd.HERE, "data")) if x.startswith("blind")):
+    w.update(kind(m["subject"] + "\n\n" + m["text"]) for m in rd.blind_set(n))
 out["written sets (bench/data/blind*)"] = w
 json.dump(out, open("kinds.json", "w"))
 EOF2

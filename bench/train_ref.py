@@ -67,7 +67,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rulesdata as rd  # noqa: E402
 
 FORMAT = "redress-weights 1"
-CATS = ["billing", "damaged", "delivery", "service", "account", "general"]
+CATS = rd.CATS
 
 # ---------------------------------------------------------------- tokens
 

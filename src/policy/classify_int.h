@@ -99,9 +99,10 @@ struct classify_rule {
 	 * letter written as "_", which is \w with UCP or without, as the
 	 * letter is with UCP, and is one character as the letter is; the
 	 * offsets found are mapped back.  Only for a foldable rule: one whose
-	 * pattern is ASCII with no "_", no POSIX class, and no escape that
-	 * names a character or a property (\x \o \N \p \P \X, digits),
-	 * so that it cannot tell the letter from the "_". */
+	 * pattern has no "_", no POSIX class, no escape that names a
+	 * character or a property (\x \o \N \p \P \X, digits), and nothing
+	 * beyond ASCII but punctuation and symbols (which the fold leaves as
+	 * they are), so that it cannot tell the letter from the "_". */
 	pcre2_code *re_ascii;
 	bool posix;
 	bool foldable;
