@@ -9,8 +9,9 @@ with no resolver the machine runs; writes that address to PORTFILE once it
 listens, and then swallows queries until it is killed.  A name server that
 is down refuses (ICMP port unreachable, and glibc moves on at once); one
 whose host is gone never answers, which is what this plays: every lookup
-through it waits out resolv.conf's timeout x attempts.  Standard library
-only.
+through it waits out resolv.conf's timeout x attempts.  Each query
+received adds a line to PORTFILE.log, so that a test can wait until a
+program is in its lookup.  Standard library only.
 """
 import os
 import random
@@ -45,6 +46,7 @@ def main():
     with open(tmp, "w") as f:
         f.write(addr + "\n")
     os.rename(tmp, sys.argv[1])
+    log = open(sys.argv[1] + ".log", "a", buffering=1)
     sel = selectors.DefaultSelector()
     sel.register(udp, selectors.EVENT_READ)
     sel.register(tcp, selectors.EVENT_READ)
@@ -54,9 +56,11 @@ def main():
             s = key.fileobj
             if s is udp:
                 udp.recvfrom(65536)          # swallowed
+                log.write("udp\n")
             elif s is tcp:
                 c, _ = tcp.accept()
                 held.append(c)               # kept open, never answered
+                log.write("tcp\n")
                 sel.register(c, selectors.EVENT_READ)
             else:
                 try:
