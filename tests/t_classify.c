@@ -949,10 +949,11 @@ twin_compile(const char *pat, bool twin)
 }
 
 /* For each code point c of cps[0..n): the rule's pattern with UCP on
- * "a<c>b" against its twin on the same text, or, with fold, on "a_b" (the
- * end of the match mapped back).  One test; false when one differs. */
+ * "a<c>b" against its twin on the same text, or, with a fold character, on
+ * "a<fold>b" (the end of the match mapped back).  One test; false when one
+ * differs. */
 static void
-twin_same(const char *pat, const uint32_t *cps, size_t n, bool fold)
+twin_same(const char *pat, const uint32_t *cps, size_t n, char fold)
 {
 	pcre2_code *re[2] = { twin_compile(pat, false), twin_compile(pat, true) };
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
@@ -967,7 +968,8 @@ twin_same(const char *pat, const uint32_t *cps, size_t n, bool fold)
 
 		t[len++] = 'b';
 		for (int k = 0; k < 2; k++) {
-			const char *subject = k == 1 && fold ? "a_b" : t;
+			char folded[4] = { 'a', fold, 'b', '\0' };
+			const char *subject = k == 1 && fold ? folded : t;
 
 			rc[k] = pcre2_match(re[k], (PCRE2_SPTR)subject, strlen(subject), 0,
 					    k == 1 ? PCRE2_NO_UTF_CHECK : 0, md, NULL);
@@ -980,7 +982,8 @@ twin_same(const char *pat, const uint32_t *cps, size_t n, bool fold)
 	}
 	ok(re[0] != NULL && re[1] != NULL && diff == 0,
 	   "/%s/ on \"a<%s>b\" with UCP, on \"%s\" without (%zu differ, first U+%04X)",
-	   pat, fold ? "letter" : "c", fold ? "a_b" : "a<c>b", diff, (unsigned)first);
+	   pat, fold == '_' ? "letter" : fold ? "space" : "c",
+	   fold == '_' ? "a_b" : fold ? "a<tab>b" : "a<c>b", diff, (unsigned)first);
 	pcre2_code_free(re[0]);
 	pcre2_code_free(re[1]);
 	pcre2_match_data_free(md);
@@ -1044,6 +1047,12 @@ test_twins(void)
 		"(?i)a[a-z]b", "(?i)a[^a-z]b", "(?i)a[k-t]b", "a.b", "a.{2}", "a\\W", "\\b\\w+\\b",
 		"(?i)a[^.!?]b",
 	};
+	/* And what tells a space from a letter or a newline. */
+	static const char *const spats[] = {
+		"\\S", "\\h", "\\H", "\\v", "\\V", "\\R", "a\\s+b", "a\\s*b", "a[ ]b",
+		"a[^ ]b", "a[ -~]b", "a[^ -~]b", "a\\Wb", "a\\Db", "(?m)a$", "a\\b.\\bb", "a.$",
+		"(?s)a.b",
+	};
 	uint32_t *cps = xcalloc(0x110000, sizeof(*cps));
 	size_t n;
 	pcre2_code *re[2];
@@ -1057,14 +1066,24 @@ test_twins(void)
 	ok(!twin_has(cps, n, 0xe9) && !twin_has(cps, n, 0xa0) && !twin_has(cps, n, 0x203f),
 	   "U+00E9, U+00A0 and U+203F are not");
 	for (size_t p = 0; p < sizeof(pats) / sizeof(pats[0]); p++)
-		twin_same(pats[p], cps, n, false);
+		twin_same(pats[p], cps, n, 0);
 
-	n = twin_cps(CLASSIFY_LETTERS, CLASSIFY_OTHERS, cps);
+	n = twin_cps(CLASSIFY_LETTERS, "(?:" CLASSIFY_OTHERS ")|\\p{Zs}", cps);
 	ok(n > 100000 && twin_has(cps, n, 0xe9) && !twin_has(cps, n, 0x212a) &&
 	   !twin_has(cps, n, 0x17f) && !twin_has(cps, n, 0xa0),
-	   "%zu letters beyond ASCII are folded; not K (U+212A), long s or U+00A0", n);
+	   "%zu letters beyond ASCII are folded to \"_\"; not K (U+212A), long s or U+00A0", n);
 	for (size_t p = 0; p < sizeof(lpats) / sizeof(lpats[0]); p++)
-		twin_same(lpats[p], cps, n, true);
+		twin_same(lpats[p], cps, n, '_');
+
+	n = twin_cps("\\p{Zs}", "(?:" CLASSIFY_OTHERS ")|\\p{L}|[\\x00-\\x7f]", cps);
+	ok(n >= 16 && twin_has(cps, n, 0xa0) && twin_has(cps, n, 0x202f) &&
+	   twin_has(cps, n, 0x3000) && !twin_has(cps, n, 0x2028) && !twin_has(cps, n, 0x85),
+	   "%zu space separators beyond ASCII are folded to a tab: U+00A0, U+202F, U+3000; "
+	   "not U+2028 or NEL", n);
+	for (size_t p = 0; p < sizeof(lpats) / sizeof(lpats[0]); p++)
+		twin_same(lpats[p], cps, n, '\t');
+	for (size_t p = 0; p < sizeof(spats) / sizeof(spats[0]); p++)
+		twin_same(spats[p], cps, n, '\t');
 
 	/* The control: on a letter beyond ASCII the two differ. */
 	for (int k = 0; k < 2; k++) {
@@ -1074,6 +1093,13 @@ test_twins(void)
 	}
 	ok(rc[0] == 1 && rc[1] == PCRE2_ERROR_NOMATCH,
 	   "the control: /a\\w/ on \"a\xc3\xa9\" matches with UCP only");
+	for (int k = 0; k < 2; k++) {
+		re[k] = twin_compile("a\\s", k == 1);
+		rc[k] = pcre2_match(re[k], (PCRE2_SPTR)"a\xc2\xa0", 3, 0, 0, md, NULL);
+		pcre2_code_free(re[k]);
+	}
+	ok(rc[0] == 1 && rc[1] == PCRE2_ERROR_NOMATCH,
+	   "and /a\\s/ on \"a<U+00A0>\" matches with UCP only");
 	free(cps);
 	pcre2_match_data_free(md);
 }
@@ -1102,6 +1128,48 @@ test_fold_offsets(void)
 	is_str(res->hits[1].match, "caf\xc3\xa9", "fold: a word with a letter beyond ASCII");
 	is_str(res->hits[3].match, "\xc3\xa9t\xc3\xa9", "fold: letters at both ends");
 	is_int((long long)res->hits[3].offset, 11, "fold: its offset");
+	classify_result_free(&res);
+	classify_rules_free(&r);
+}
+
+/* A no-break space is folded to a tab: \s finds it, a literal space does
+ * not, and a pattern that names a tab is matched with UCP, which does not
+ * take the no-break space for one. */
+static void
+test_fold_spaces(void)
+{
+	static const char t[] = CAT "rule s any o 1 : late\\sdelivery\\b\n"
+				"rule sp any o 1 : late[ ]delivery\n"
+				"rule tab any o 1 : late\\tdelivery\n"
+				"rule ctl any o 1 : late\\cIdelivery\n"
+				"rule h any o 1 : \\h\\S+\\h\\W\\h\\w+\n";
+	struct classify_rules *r;
+	struct classify_input in = {
+		.subject = "",
+		.body = "a late\xc2\xa0" "delivery\xe2\x80\xaf\xe2\x80\x94\xe3\x80\x80" "caf\xc3\xa9",
+	};
+	struct classify_result *res;
+	char *err = NULL;
+	const char *found = "";
+
+	in.body_len = strlen(in.body);
+	if (classify_load_string("p", t, strlen(t), NULL, &r, &err) < 0) {
+		ok(false, "fold spaces: rules load: %s", err);
+		free(err);
+		return;
+	}
+	classify_run(r, &in, &res);
+	is_int((long long)res->n_hits, 2, "fold spaces: \\s and \\h find a no-break space; "
+	       "a space, \\t and \\cI do not");
+	for (size_t i = 0; i < res->n_hits; i++)
+		if (strcmp(res->hits[i].rule, "s") == 0) {
+			found = res->hits[i].match;
+			is_int((long long)res->hits[i].offset, 2, "fold spaces: the offset");
+		} else if (strcmp(res->hits[i].rule, "h") == 0) {
+			is_str(res->hits[i].match, "\xc2\xa0" "delivery\xe2\x80\xaf\xe2\x80\x94"
+			       "\xe3\x80\x80" "caf\xc3\xa9", "fold spaces: three spaces and a letter");
+		}
+	is_str(found, "late\xc2\xa0" "delivery", "fold spaces: the match keeps its space");
 	classify_result_free(&res);
 	classify_rules_free(&r);
 }
@@ -1292,6 +1360,7 @@ main(void)
 	test_prefilter();
 	test_twins();
 	test_fold_offsets();
+	test_fold_spaces();
 	test_default_rules();
 	test_number_repr();
 	return tap_exit();

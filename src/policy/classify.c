@@ -101,15 +101,16 @@ classify_clean(const char *s, size_t len, size_t max, bool flatten)
 
 /* What a field holds beyond ASCII, for the twins (classify_int.h). */
 enum classify_text {
-	CLASSIFY_TEXT_UNICODE,   /* digits, marks or spaces, or bad UTF-8 */
-	CLASSIFY_TEXT_LETTERS,   /* letters too: matched folded (classify_fold) */
+	CLASSIFY_TEXT_UNICODE,   /* digits, marks, other spaces, or bad UTF-8 */
+	CLASSIFY_TEXT_LETTERS,   /* letters or Zs spaces too: matched folded */
 	CLASSIFY_TEXT_PUNCT,     /* punctuation and symbols only */
 	CLASSIFY_TEXT_ASCII      /* no byte above 127 */
 };
 
-/* A field with each letter beyond ASCII written as "_" (classify_int.h):
- * the kth such letter was at byte at[k] of the field, and every byte after
- * it sits shift[k] bytes earlier in buf. */
+/* A field with each letter beyond ASCII written as "_" and each space
+ * separator beyond it as a tab (classify_int.h): the kth character folded
+ * was at byte at[k] of the field, and every byte after it sits shift[k]
+ * bytes earlier in buf. */
 struct classify_fold {
 	char *buf;
 	size_t len;
@@ -143,9 +144,10 @@ classify_fold_free(struct classify_fold *f)
 }
 
 /* Folds s[0..len), valid UTF-8 whose characters beyond ASCII are letters,
- * punctuation and symbols: each letter beyond ASCII becomes "_".  False
- * when it has more than CLASSIFY_FOLD_MAX of them (or no memory): such a
- * field is matched with UCP. */
+ * space separators, punctuation and symbols: each letter beyond ASCII
+ * becomes "_", each space separator a tab.  False when it has more than
+ * CLASSIFY_FOLD_MAX of them (or no memory): such a field is matched with
+ * UCP. */
 static bool
 classify_fold(const struct classify_rules *r, struct classify_scratch *sc, const char *s,
 	      size_t len, size_t i, struct classify_fold *f)
@@ -165,7 +167,7 @@ classify_fold(const struct classify_rules *r, struct classify_scratch *sc, const
 			goto fail;
 		memcpy(f->buf + o, s + copied, ov[0] - copied);
 		o += ov[0] - copied;
-		f->buf[o++] = '_';
+		f->buf[o++] = ov[2] != PCRE2_UNSET ? '\t' : '_';   /* group 1: a space */
 		copied = ov[1];
 		f->at[f->n] = (uint32_t)ov[0];
 		f->shift[f->n] = (uint32_t)(copied - o);
@@ -188,7 +190,7 @@ classify_fold_in(const struct classify_fold *f, size_t off)
 {
 	size_t lo = 0, hi = f->n;
 
-	while (lo < hi) {   /* the letters before off */
+	while (lo < hi) {   /* the characters folded before off */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (f->at[mid] < off)
@@ -204,7 +206,7 @@ classify_fold_out(const struct classify_fold *f, size_t off)
 {
 	size_t lo = 0, hi = f->n;
 
-	while (lo < hi) {   /* the letters whose "_" is before off */
+	while (lo < hi) {   /* the characters whose fold is before off */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (f->at[mid] - (mid == 0 ? 0 : f->shift[mid - 1]) < off)
@@ -267,7 +269,7 @@ classify_scratch_init(const struct classify_rules *r, struct classify_scratch *s
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->mctx = pcre2_match_context_create(NULL);
-	sc->md = pcre2_match_data_create(1, NULL);
+	sc->md = pcre2_match_data_create(2, NULL);   /* CLASSIFY_FOLD's group */
 	if (sc->mctx == NULL || sc->md == NULL)
 		goto fail;
 	pcre2_set_match_limit(sc->mctx, CLASSIFY_MATCH_LIMIT);

@@ -33,14 +33,17 @@
  * classify_text_kind).  Pc, the connectors like U+203F, is left out: newer
  * PCRE2s count it as \w with UCP. */
 #define CLASSIFY_LETTERS "[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}]"
-/* A character beyond ASCII that is none of those and no letter, or one of
- * the two letters that caseless matching takes for an ASCII one (K, the
- * Kelvin sign, is k; long s is s): such a field is not folded. */
+/* A character beyond ASCII that is none of those, no letter and no space
+ * separator (Zs), or one of the two letters that caseless matching takes
+ * for an ASCII one (K, the Kelvin sign, is k; long s is s): such a field
+ * is not folded. */
 #define CLASSIFY_OTHERS \
-	"[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}\\p{L}]|[\\x{212a}\\x{17f}]"
-/* A letter beyond ASCII: what folding writes as "_". */
-#define CLASSIFY_FOLD "[^\\x00-\\x7f\\P{L}]"
-/* At most this many letters folded per field; beyond, UCP matches it. */
+	"[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}\\p{L}\\p{Zs}]|" \
+	"[\\x{212a}\\x{17f}]"
+/* What folding rewrites: a space separator beyond ASCII (group 1: U+00A0,
+ * U+3000...) as a tab, a letter beyond ASCII as "_". */
+#define CLASSIFY_FOLD "([^\\x00-\\x7f\\P{Zs}])|[^\\x00-\\x7f\\P{L}]"
+/* At most this many characters folded per field; beyond, UCP matches it. */
 #define CLASSIFY_FOLD_MAX 4096
 
 enum classify_field {
@@ -94,15 +97,19 @@ struct classify_rule {
 	 * with that option and without UCP has \W, \D and \S match no
 	 * character above 127 (PCRE2 issue 224, fixed in 10.43).
 	 *
-	 * A field with letters beyond ASCII too (and nothing else beyond
-	 * punctuation and symbols) is matched with the twin folded: each such
-	 * letter written as "_", which is \w with UCP or without, as the
-	 * letter is with UCP, and is one character as the letter is; the
-	 * offsets found are mapped back.  Only for a foldable rule: one whose
-	 * pattern has no "_", no POSIX class, no escape that names a
-	 * character or a property (\x \o \N \p \P \X, digits), and nothing
-	 * beyond ASCII but punctuation and symbols (which the fold leaves as
-	 * they are), so that it cannot tell the letter from the "_". */
+	 * A field with letters or space separators beyond ASCII too (and
+	 * nothing else beyond punctuation and symbols) is matched with the
+	 * twin folded: each such letter written as "_", which is \w with UCP
+	 * or without, as the letter is with UCP, and each such space (a
+	 * no-break space) as a tab, which is \s and \h, no word character
+	 * and no newline, as the space is with UCP; each is one character as
+	 * what it stands for is.  The offsets found are mapped back.  Only for
+	 * a foldable rule: one whose pattern has no "_", no tab or other
+	 * control character, no POSIX class, no escape that names a
+	 * character or a property (\x \o \N \p \P \X \t \c, digits), and
+	 * nothing beyond ASCII but punctuation and symbols (which the fold
+	 * leaves as they are), so that it cannot tell the letter from the "_"
+	 * or the space from the tab. */
 	pcre2_code *re_ascii;
 	bool posix;
 	bool foldable;

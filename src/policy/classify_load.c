@@ -622,11 +622,11 @@ classify_foldable(const struct classify_rules *r, const char *pat, size_t len)
 		unsigned char c = (unsigned char)pat[i];
 
 		ascii &= c < 0x80;
-		if (c == '_')
+		if (c == '_' || c < 0x20 || c == 0x7f)
 			return false;
 		if (c == '\\' && i + 1 < len) {
 			c = (unsigned char)pat[++i];
-			if (strchr("xoNpPX", c) != NULL || (c >= '0' && c <= '9'))
+			if (strchr("xoNpPXtc", c) != NULL || (c >= '0' && c <= '9'))
 				return false;
 		}
 	}
