@@ -33,16 +33,19 @@
  * classify_text_kind).  Pc, the connectors like U+203F, is left out: newer
  * PCRE2s count it as \w with UCP. */
 #define CLASSIFY_LETTERS "[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}]"
-/* A character beyond ASCII that is none of those, no letter and no space
- * separator (Zs), or one of the two letters that caseless matching takes
- * for an ASCII one (K, the Kelvin sign, is k; long s is s): such a field
- * is not folded. */
+/* A character beyond ASCII that is none of those, no letter, no number
+ * but a digit (Nl, No: Roman numerals, U+00BD) and no space separator
+ * (Zs), or one of the two letters that caseless matching takes for an
+ * ASCII one (K, the Kelvin sign, is k; long s is s): such a field is not
+ * folded.  A digit (Nd) is \d with UCP, and a mark is \w with UCP in
+ * PCRE2 10.43 and not in 10.42: their fields are not folded either. */
 #define CLASSIFY_OTHERS \
-	"[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}\\p{L}\\p{Zs}]|" \
-	"[\\x{212a}\\x{17f}]"
+	"[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}\\p{L}\\p{Nl}\\p{No}" \
+	"\\p{Zs}]|[\\x{212a}\\x{17f}]"
 /* What folding rewrites: a space separator beyond ASCII (group 1: U+00A0,
- * U+3000...) as a tab, a letter beyond ASCII as "_". */
-#define CLASSIFY_FOLD "([^\\x00-\\x7f\\P{Zs}])|[^\\x00-\\x7f\\P{L}]"
+ * U+3000...) as a tab; a letter beyond ASCII, or a number that is no
+ * digit (none is ASCII), as "_". */
+#define CLASSIFY_FOLD "([^\\x00-\\x7f\\P{Zs}])|[^\\x00-\\x7f\\P{L}]|[\\p{Nl}\\p{No}]"
 /* At most this many characters folded per field; beyond, UCP matches it. */
 #define CLASSIFY_FOLD_MAX 4096
 
@@ -99,7 +102,8 @@ struct classify_rule {
 	 *
 	 * A field with letters or space separators beyond ASCII too (and
 	 * nothing else beyond punctuation and symbols) is matched with the
-	 * twin folded: each such letter written as "_", which is \w with UCP
+	 * twin folded: each such letter (and each number that is not a
+	 * digit, as U+00BD) written as "_", which is \w with UCP
 	 * or without, as the letter is with UCP, and each such space (a
 	 * no-break space) as a tab, which is \s and \h, no word character
 	 * and no newline, as the space is with UCP; each is one character as

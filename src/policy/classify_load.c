@@ -585,7 +585,7 @@ classify_has_posix_class(const char *pat, size_t len)
 
 /* The patterns that tell what a field holds beyond ASCII (CLASSIFY_LETTERS,
  * CLASSIFY_OTHERS: classify.c's classify_text_kind) and find the letters
- * to fold (CLASSIFY_FOLD).  PCRE2's own property tables decide, so the
+ * and spaces to fold (CLASSIFY_FOLD).  PCRE2's own property tables decide, so the
  * tests agree with what UCP does.  Without them (no memory), every field
  * that is not ASCII is matched with UCP. */
 static pcre2_code *
@@ -609,8 +609,9 @@ classify_compile_letters(struct classify_rules *r)
 	r->fold = classify_compile_kind(r, CLASSIFY_FOLD);
 }
 
-/* Whether a pattern cannot tell a letter beyond ASCII from "_" (the fold
- * of classify_int.h): no "_", no escape that names a character or a
+/* Whether a pattern cannot tell a letter beyond ASCII from "_", or a
+ * space separator beyond it from a tab (the fold of classify_int.h): no
+ * "_", no control character, no escape that names a character or a
  * property, and beyond ASCII only punctuation and symbols (a curly
  * apostrophe), which the fold leaves as they are. */
 static bool
