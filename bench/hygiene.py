@@ -254,7 +254,11 @@ def measure(binary, config, name, files, workroot, now, repeat):
         "complaints": ({c["id"] for c in case_list if c.get("complaint") is True}
                        if all("complaint" in c for c in case_list) else None),
         "states": collections.Counter(c.get("state") for c in case_list),
-        "traffic": (collections.Counter(c.get("traffic") for c in case_list)
+        # A held case (a person looks first: a MIME boundary redress will
+        # not guess at) has no verdict yet.
+        "traffic": (collections.Counter(c.get("traffic") or
+                                        ("held, none yet" if c.get("state") == "held" else "none")
+                                        for c in case_list)
                     if any("traffic" in c for c in case_list) else None),
         "ack_suppressed": collections.Counter(
             (j["kind"], (j.get("last_error") or "")[:80]) for j in q0
@@ -451,7 +455,7 @@ RULES = """How each column is counted (a case counts once, however many jobs it 
 - **SLA clocks**: cases whose `first_response_due` is set (`--json case list`).
 - **counted as complaints**: cases with `"complaint": true` (`--json case list`).
 - **traffic verdicts** (only when the binary's `case list` has a `traffic` key):
-  cases per verdict."""
+  cases per verdict; a held case has none until a person releases it."""
 
 NOTES = """## Notes
 
