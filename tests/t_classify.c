@@ -1176,6 +1176,53 @@ test_fold_spaces(void)
 	classify_rules_free(&r);
 }
 
+/* Long fields: a fold that grows past its first arrays, one past
+ * CLASSIFY_FOLD_MAX (matched with UCP), and one with a combining mark
+ * (UCP): the same hits at the same offsets. */
+static void
+test_fold_long(void)
+{
+	static const char t[] = CAT "rule noir any o 1 : \\bnoir\\s\\w+\n";
+	static const struct {
+		size_t n;
+		const char *unit, *why;
+	} cases[] = {
+		{ 300, "\xc3\xa9\xc2\xa0", "300 letters and spaces: the fold grows" },
+		{ CLASSIFY_FOLD_MAX, "\xc3\xa9", "4096 letters and one space, past the bound: UCP" },
+		{ 50, "e\xcc\x81", "a combining mark: UCP" },
+	};
+	struct classify_rules *r;
+	char *err = NULL;
+
+	if (classify_load_string("p", t, strlen(t), NULL, &r, &err) < 0) {
+		ok(false, "fold long: rules load: %s", err);
+		free(err);
+		return;
+	}
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct buf b;
+		struct classify_input in = { .subject = "" };
+		struct classify_result *res;
+		size_t at;
+
+		buf_init(&b, BUF_NO_LIMIT);
+		for (size_t i = 0; i < cases[k].n; i++)
+			buf_puts(&b, cases[k].unit);
+		buf_puts(&b, " noir\xc2\xa0" "caf\xc3\xa9");
+		at = b.len - strlen("noir\xc2\xa0" "caf\xc3\xa9");
+		in.body = b.data;
+		in.body_len = b.len;
+		classify_run(r, &in, &res);
+		ok(res->n_hits == 1 && res->hits[0].offset == at &&
+		   strcmp(res->hits[0].match, "noir\xc2\xa0" "caf\xc3\xa9") == 0,
+		   "fold long: %s (%zu hits, offset %zu of %zu)", cases[k].why, res->n_hits,
+		   res->n_hits ? res->hits[0].offset : 0, at);
+		classify_result_free(&res);
+		buf_free(&b);
+	}
+	classify_rules_free(&r);
+}
+
 /* ------------------------------------------------------------------ */
 /* The default rules on hand-written complaints. */
 
@@ -1363,6 +1410,7 @@ main(void)
 	test_twins();
 	test_fold_offsets();
 	test_fold_spaces();
+	test_fold_long();
 	test_default_rules();
 	test_number_repr();
 	return tap_exit();

@@ -115,7 +115,7 @@ struct classify_fold {
 	char *buf;
 	size_t len;
 	uint32_t *at, *shift;
-	size_t n;
+	size_t n, cap;
 };
 
 struct classify_seen {
@@ -143,44 +143,37 @@ classify_fold_free(struct classify_fold *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Folds s[0..len), valid UTF-8 whose characters beyond ASCII are letters,
- * space separators, punctuation and symbols: each letter beyond ASCII
- * becomes "_", each space separator a tab.  False when it has more than
- * CLASSIFY_FOLD_MAX of them (or no memory): such a field is matched with
- * UCP. */
+/* Notes a character folded at s[at..end) of a field (classify_int.h): the
+ * bytes before it since the last one go to the fold, then c.  False past
+ * CLASSIFY_FOLD_MAX of them, or without memory. */
 static bool
-classify_fold(const struct classify_rules *r, struct classify_scratch *sc, const char *s,
-	      size_t len, size_t i, struct classify_fold *f)
+classify_fold_put(struct classify_fold *f, const char *s, size_t len, size_t *copied,
+		  size_t at, size_t end, char c)
 {
-	size_t o = 0, copied = 0;
+	if (f->n == CLASSIFY_FOLD_MAX)
+		return false;
+	if (f->buf == NULL && (f->buf = malloc(len + 1)) == NULL)
+		return false;
+	if (f->n == f->cap) {
+		size_t cap = f->cap == 0 ? 16 : 2 * f->cap;
+		uint32_t *at_ = realloc(f->at, cap * sizeof(*at_)), *sh;
 
-	f->buf = malloc(len + 1);
-	f->at = malloc(CLASSIFY_FOLD_MAX * sizeof(*f->at));
-	f->shift = malloc(CLASSIFY_FOLD_MAX * sizeof(*f->shift));
-	if (f->buf == NULL || f->at == NULL || f->shift == NULL)
-		goto fail;
-	while (pcre2_match(r->fold, (PCRE2_SPTR)s, len, i, PCRE2_NO_UTF_CHECK, sc->md,
-			   sc->mctx) >= 0) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
-
-		if (f->n == CLASSIFY_FOLD_MAX)
-			goto fail;
-		memcpy(f->buf + o, s + copied, ov[0] - copied);
-		o += ov[0] - copied;
-		f->buf[o++] = ov[2] != PCRE2_UNSET ? '\t' : '_';   /* group 1: a space */
-		copied = ov[1];
-		f->at[f->n] = (uint32_t)ov[0];
-		f->shift[f->n] = (uint32_t)(copied - o);
-		f->n++;
-		i = ov[1];
+		if (at_ == NULL)
+			return false;
+		f->at = at_;
+		if ((sh = realloc(f->shift, cap * sizeof(*sh))) == NULL)
+			return false;
+		f->shift = sh;
+		f->cap = cap;
 	}
-	memcpy(f->buf + o, s + copied, len - copied);
-	f->len = o + len - copied;
-	f->buf[f->len] = '\0';
+	memcpy(f->buf + f->len, s + *copied, at - *copied);
+	f->len += at - *copied;
+	f->buf[f->len++] = c;
+	*copied = end;
+	f->at[f->n] = (uint32_t)at;
+	f->shift[f->n] = (uint32_t)(end - f->len);
+	f->n++;
 	return true;
-fail:
-	classify_fold_free(f);
-	return false;
 }
 
 /* Offsets between the field and its fold; original ones are at character
@@ -218,22 +211,28 @@ classify_fold_out(const struct classify_fold *f, size_t off)
 }
 
 /* The kind of s[0..len), remembered (with its fold) for the last two
- * fields: every rule asks again of the same subject and body.  Invalid
- * UTF-8 makes pcre2_match fail with an error (r->letters is compiled
- * without PCRE2_MATCH_INVALID_UTF), and such a field is matched with UCP. */
+ * fields: every rule asks again of the same subject and body.  One pass of
+ * CLASSIFY_SCAN from the first byte above 127 sorts the field and folds
+ * it.  Invalid UTF-8 makes the first pcre2_match fail with an error
+ * (r->scan is compiled without PCRE2_MATCH_INVALID_UTF), and such a field
+ * is matched with UCP; the later calls skip the check. */
 static const struct classify_seen *
 classify_text_kind(const struct classify_rules *r, struct classify_scratch *sc,
 		   const char *s, size_t len)
 {
 	struct classify_seen *e;
-	size_t i = 0;
+	struct classify_fold *f;
+	size_t i = 0, copied = 0;
+	uint32_t opts = 0;
+	int rc;
 
 	for (unsigned k = 0; k < 2; k++)
 		if (sc->seen[k].s == s && sc->seen[k].len == len)
 			return &sc->seen[k];
 	e = &sc->seen[sc->next_seen];
 	sc->next_seen = (sc->next_seen + 1) % 2;
-	classify_fold_free(&e->fold);
+	f = &e->fold;
+	classify_fold_free(f);
 	e->s = s;
 	e->len = len;
 	e->kind = CLASSIFY_TEXT_ASCII;
@@ -242,15 +241,31 @@ classify_text_kind(const struct classify_rules *r, struct classify_scratch *sc,
 	if (i == len)
 		return e;
 	e->kind = CLASSIFY_TEXT_UNICODE;
-	if (r->letters == NULL)
+	if (r->scan == NULL)
 		return e;
-	if (pcre2_match(r->letters, (PCRE2_SPTR)s, len, i, 0, sc->md, sc->mctx) ==
-	    PCRE2_ERROR_NOMATCH)
+	while ((rc = pcre2_match(r->scan, (PCRE2_SPTR)s, len, i, opts, sc->md, sc->mctx)) >= 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
+
+		opts = PCRE2_NO_UTF_CHECK;
+		if (rc == 3 || !classify_fold_put(f, s, len, &copied, ov[0], ov[1],
+						  rc == 2 ? '\t' : '_')) {
+			classify_fold_free(f);   /* group 2, or too many */
+			return e;
+		}
+		i = ov[1];
+	}
+	if (rc != PCRE2_ERROR_NOMATCH) {
+		classify_fold_free(f);
+		return e;
+	}
+	if (f->n == 0) {
 		e->kind = CLASSIFY_TEXT_PUNCT;
-	else if (r->others != NULL && r->fold != NULL &&
-		 pcre2_match(r->others, (PCRE2_SPTR)s, len, i, 0, sc->md, sc->mctx) ==
-		 PCRE2_ERROR_NOMATCH && classify_fold(r, sc, s, len, i, &e->fold))
-		e->kind = CLASSIFY_TEXT_LETTERS;
+		return e;
+	}
+	memcpy(f->buf + f->len, s + copied, len - copied);
+	f->len += len - copied;
+	f->buf[f->len] = '\0';
+	e->kind = CLASSIFY_TEXT_LETTERS;
 	return e;
 }
 
@@ -269,7 +284,7 @@ classify_scratch_init(const struct classify_rules *r, struct classify_scratch *s
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->mctx = pcre2_match_context_create(NULL);
-	sc->md = pcre2_match_data_create(2, NULL);   /* CLASSIFY_FOLD's group */
+	sc->md = pcre2_match_data_create(3, NULL);   /* CLASSIFY_SCAN's groups */
 	if (sc->mctx == NULL || sc->md == NULL)
 		goto fail;
 	pcre2_set_match_limit(sc->mctx, CLASSIFY_MATCH_LIMIT);

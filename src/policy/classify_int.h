@@ -42,10 +42,15 @@
 #define CLASSIFY_OTHERS \
 	"[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}\\p{L}\\p{Nl}\\p{No}" \
 	"\\p{Zs}]|[\\x{212a}\\x{17f}]"
-/* What folding rewrites: a space separator beyond ASCII (group 1: U+00A0,
- * U+3000...) as a tab; a letter beyond ASCII, or a number that is no
- * digit (none is ASCII), as "_". */
-#define CLASSIFY_FOLD "([^\\x00-\\x7f\\P{Zs}])|[^\\x00-\\x7f\\P{L}]|[\\p{Nl}\\p{No}]"
+/* One pass over a field from its first byte above 127 (classify.c's
+ * classify_text_kind): group 1 is a space separator beyond ASCII (U+00A0,
+ * U+3000...), which the fold writes as a tab; group 2 a character that
+ * keeps the field from the fold (CLASSIFY_OTHERS); anything else it
+ * matches is a letter beyond ASCII or a number that is no digit (none is
+ * ASCII), written "_".  What it does not match is ASCII, punctuation or a
+ * symbol, left as it is. */
+#define CLASSIFY_SCAN \
+	"([^\\x00-\\x7f\\P{Zs}])|(" CLASSIFY_OTHERS ")|[^\\x00-\\x7f\\P{L}]|[\\p{Nl}\\p{No}]"
 /* At most this many characters folded per field; beyond, UCP matches it. */
 #define CLASSIFY_FOLD_MAX 4096
 
@@ -136,8 +141,7 @@ struct classify_rules {
 	/* owned, or NULL: finds a character beyond ASCII that is not
 	 * punctuation or a symbol (classify_text_kind). */
 	pcre2_code *letters;
-	pcre2_code *others;   /* owned, or NULL: CLASSIFY_OTHERS */
-	pcre2_code *fold;     /* owned, or NULL: CLASSIFY_FOLD */
+	pcre2_code *scan;     /* owned, or NULL: CLASSIFY_SCAN */
 	struct classify_prefilter *pf;     /* owned: the literal table */
 	struct classify_model *model;      /* owned: learned weights, or NULL */
 };

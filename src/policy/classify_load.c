@@ -583,11 +583,12 @@ classify_has_posix_class(const char *pat, size_t len)
 	return false;
 }
 
-/* The patterns that tell what a field holds beyond ASCII (CLASSIFY_LETTERS,
- * CLASSIFY_OTHERS: classify.c's classify_text_kind) and find the letters
- * and spaces to fold (CLASSIFY_FOLD).  PCRE2's own property tables decide, so the
- * tests agree with what UCP does.  Without them (no memory), every field
- * that is not ASCII is matched with UCP. */
+/* The patterns that tell what text holds beyond ASCII: CLASSIFY_LETTERS,
+ * for a pattern's own text (classify_foldable), and CLASSIFY_SCAN, which
+ * sorts a field and finds what to fold (classify.c's classify_text_kind).
+ * PCRE2's own property tables decide, so the tests agree with what UCP
+ * does.  Without them (no memory), every field that is not ASCII is
+ * matched with UCP, and no rule folds. */
 static pcre2_code *
 classify_compile_kind(const struct classify_rules *r, const char *pat)
 {
@@ -605,8 +606,7 @@ static void
 classify_compile_letters(struct classify_rules *r)
 {
 	r->letters = classify_compile_kind(r, CLASSIFY_LETTERS);
-	r->others = classify_compile_kind(r, CLASSIFY_OTHERS);
-	r->fold = classify_compile_kind(r, CLASSIFY_FOLD);
+	r->scan = classify_compile_kind(r, CLASSIFY_SCAN);
 }
 
 /* Whether a pattern cannot tell a letter beyond ASCII from "_", or a
@@ -994,8 +994,7 @@ classify_rules_free(struct classify_rules **rp)
 	classify_prefilter_free(&r->pf);
 	classify_model_free(&r->model);
 	pcre2_code_free(r->letters);
-	pcre2_code_free(r->others);
-	pcre2_code_free(r->fold);
+	pcre2_code_free(r->scan);
 	free(r);
 	*rp = NULL;
 }
