@@ -120,11 +120,18 @@ def parse_rules(path):
 
 
 def python_run(rules_path, texts, seconds):
+    """Python's re on the same patterns; a pattern it cannot compile (PCRE2
+    allows look-behind branches of different lengths, re does not) is left
+    out and counted in "skipped"."""
     compiled = []
+    skipped = 0
     for pat, caseful, mx, field in parse_rules(rules_path):
         if field.startswith("header:") or field == "from":
             continue
-        compiled.append((re.compile(pat, 0 if caseful else re.IGNORECASE), mx))
+        try:
+            compiled.append((re.compile(pat, 0 if caseful else re.IGNORECASE), mx))
+        except re.error:
+            skipped += 1
     nbytes = sum(len(t.encode("utf-8")) for t in texts)
     rounds = 0
     hits = 0
@@ -149,7 +156,7 @@ def python_run(rules_path, texts, seconds):
             break
     secs = t1 - t0
     return {"mb_per_s": nbytes * rounds / secs / 1e6, "msgs_per_s": len(texts) * rounds / secs,
-            "hits": hits, "rounds": rounds}
+            "hits": hits, "rounds": rounds, "skipped": skipped}
 
 
 def c_run(driver, rules_path, texts_path, seconds, no_jit, no_prefilter=False):
@@ -212,6 +219,7 @@ def main():
     lines.append("| rule set | engine | MB/s | messages/s | hits per pass | load ms (best of 20) |")
     lines.append("| --- | --- | ---: | ---: | ---: | ---: |")
     ratios = []
+    loads = None
     for name, path in sets:
         jit = c_run(a.driver, path, texts_path, a.seconds, False)
         interp = c_run(a.driver, path, texts_path, a.seconds, True)
@@ -223,13 +231,18 @@ def main():
         lines.append("| %s | redress, JIT off | %.2f | %.0f | %d | %.2f |"
                      % (name, interp["mb_per_s"], interp["msgs_per_s"], interp["hits"],
                         interp["load_ms"]))
-        lines.append("| %s | redress, JIT, no prefilter | %.2f | %.0f | %d | |"
-                     % (name, raw["mb_per_s"], raw["msgs_per_s"], raw["hits"]))
-        lines.append("| %s | redress, JIT off, no prefilter | %.2f | %.0f | %d | |"
-                     % (name, raw_i["mb_per_s"], raw_i["msgs_per_s"], raw_i["hits"]))
-        lines.append("| %s | Python %s re | %.2f | %.0f | %d | |"
-                     % (name, sys.version.split()[0], py["mb_per_s"], py["msgs_per_s"],
-                        py["hits"]))
+        lines.append("| %s | redress, JIT, no prefilter | %.2f | %.0f | %d | %.2f |"
+                     % (name, raw["mb_per_s"], raw["msgs_per_s"], raw["hits"], raw["load_ms"]))
+        lines.append("| %s | redress, JIT off, no prefilter (one-message intake) "
+                     "| %.2f | %.0f | %d | %.2f |"
+                     % (name, raw_i["mb_per_s"], raw_i["msgs_per_s"], raw_i["hits"],
+                        raw_i["load_ms"]))
+        lines.append("| %s | Python %s re%s | %.2f | %.0f | %d | |"
+                     % (name, sys.version.split()[0],
+                        " (%d patterns it cannot compile left out: less work)" % py["skipped"]
+                        if py["skipped"] else "", py["mb_per_s"], py["msgs_per_s"], py["hits"]))
+        if path == a.rules:
+            loads = (jit["load_ms"], raw_i["load_ms"], int(jit["rules"]))
         ratios.append((name, jit["mb_per_s"] / interp["mb_per_s"],
                        jit["mb_per_s"] / py["mb_per_s"], int(jit["rules"]),
                        int(jit["prefiltered"]), raw["mb_per_s"] / raw_i["mb_per_s"],
@@ -244,6 +257,15 @@ def main():
     lines.append("")
     lines.append("Targets (issue 3): at 500 rules ≥ 5× the interpreter and ≥ 20× Python; the "
                  "default rules load in < 5 ms.")
+    if loads:
+        jl, ol, nr = loads
+        lines.append("")
+        lines.append("The default rules (%d, each compiled twice since issue 14: with UCP and its "
+                     "ASCII twin) load in %.1f ms with the JIT and the prefilter, as `fetch` and a "
+                     "many-message `ingest` load them, and in %.1f ms without either, as one-message "
+                     "intake (`redress filter`) loads them: the 5 ms target is %s." % (
+                         nr, jl, ol, "met" if jl < 5 and ol < 5 else
+                         "met for one message only" if ol < 5 else "not met"))
     lines.append("")
     lines.append(NOTES)
     if a.engines:
