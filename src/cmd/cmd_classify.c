@@ -109,6 +109,11 @@ cmd_classify(struct app *app, int argc, char **argv)
 		free(raw);
 		return EX_DATAERR;
 	}
+	/* One message: as a one-message intake, no JIT and no prefilter,
+	 * which cost more to set up than they save (design.md, "Start-up
+	 * cost of a delivery filter"). */
+	copt.no_jit = true;
+	copt.no_prefilter = true;
 	if (app->cfg->classify_weights != NULL && app->cfg->classify_weights[0] != '\0')
 		copt.weights = app->cfg->classify_weights;
 	if (classify_load_opts(app->cfg->paths_rules, &copt, &rules, &error) < 0) {
