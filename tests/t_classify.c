@@ -45,6 +45,21 @@ load_or_bail(const char *path, bool no_jit)
 	return r;
 }
 
+/* Rules from text, or NULL after a failed test that says why. */
+static struct classify_rules *
+load_string_or_fail(const char *text, size_t len, const char *what)
+{
+	struct classify_rules *r;
+	char *err = NULL;
+
+	if (classify_load_string("p", text, len, NULL, &r, &err) < 0) {
+		ok(false, "%s: rules load: %s", what, err);
+		free(err);
+		return NULL;
+	}
+	return r;
+}
+
 /* "a,b" from the result's tags. */
 static char *
 tags_str(const struct classify_result *res)
@@ -573,14 +588,10 @@ test_outcomes(void)
 		{ "viagra, thank you", "thanks", "praise", false, true },
 	};
 	struct classify_rules *r = NULL;
-	char *err = NULL;
 	enum outcome o;
 
-	if (classify_load_string("o.rules", rules, sizeof(rules) - 1, NULL, &r, &err) < 0) {
-		ok(false, "outcome rules load: %s", err);
-		free(err);
+	if ((r = load_string_or_fail(rules, sizeof(rules) - 1, "outcomes")) == NULL)
 		return;
-	}
 	is_int((long long)classify_rules_n_categories(r), 8, "eight categories");
 	is_str(classify_rules_category(r, 2), "ask", "the third category is ask");
 	ok(classify_rules_category(r, 8) == NULL, "no ninth category");
@@ -957,6 +968,7 @@ twin_same(const char *pat, const uint32_t *cps, size_t n, char fold)
 {
 	pcre2_code *re[2] = { twin_compile(pat, false), twin_compile(pat, true) };
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	const char folded[4] = { 'a', fold, 'b', '\0' };
 	size_t diff = 0;
 	uint32_t first = 0;
 
@@ -968,7 +980,6 @@ twin_same(const char *pat, const uint32_t *cps, size_t n, char fold)
 
 		t[len++] = 'b';
 		for (int k = 0; k < 2; k++) {
-			char folded[4] = { 'a', fold, 'b', '\0' };
 			const char *subject = k == 1 && fold ? folded : t;
 
 			rc[k] = pcre2_match(re[k], (PCRE2_SPTR)subject, strlen(subject), 0,
@@ -1119,14 +1130,10 @@ test_fold_offsets(void)
 	struct classify_rules *r;
 	struct classify_input in = { .subject = "", .body = "caf\xc3\xa9 noir \xc3\xa9t\xc3\xa9" };
 	struct classify_result *res;
-	char *err = NULL;
 
 	in.body_len = strlen(in.body);
-	if (classify_load_string("p", t, strlen(t), NULL, &r, &err) < 0) {
-		ok(false, "fold offsets: rules load: %s", err);
-		free(err);
+	if ((r = load_string_or_fail(t, strlen(t), "fold offsets")) == NULL)
 		return;
-	}
 	classify_run(r, &in, &res);
 	is_int((long long)res->n_hits, 4, "fold: noir, and three words");
 	is_str(res->hits[0].match, "noir", "fold: the match text");
@@ -1155,15 +1162,11 @@ test_fold_spaces(void)
 		.body = "a late\xc2\xa0" "delivery\xe2\x80\xaf\xe2\x80\x94\xe3\x80\x80" "caf\xc3\xa9",
 	};
 	struct classify_result *res;
-	char *err = NULL;
 	const char *found = "";
 
 	in.body_len = strlen(in.body);
-	if (classify_load_string("p", t, strlen(t), NULL, &r, &err) < 0) {
-		ok(false, "fold spaces: rules load: %s", err);
-		free(err);
+	if ((r = load_string_or_fail(t, strlen(t), "fold spaces")) == NULL)
 		return;
-	}
 	classify_run(r, &in, &res);
 	is_int((long long)res->n_hits, 2, "fold spaces: \\s and \\h find a no-break space; "
 	       "a space, \\t and \\cI do not");
@@ -1196,13 +1199,9 @@ test_fold_long(void)
 		{ 50, "e\xcc\x81", "a combining mark: UCP" },
 	};
 	struct classify_rules *r;
-	char *err = NULL;
 
-	if (classify_load_string("p", t, strlen(t), NULL, &r, &err) < 0) {
-		ok(false, "fold long: rules load: %s", err);
-		free(err);
+	if ((r = load_string_or_fail(t, strlen(t), "fold long")) == NULL)
 		return;
-	}
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		struct buf b;
 		struct classify_input in = { .subject = "" };

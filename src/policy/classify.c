@@ -102,7 +102,7 @@ classify_clean(const char *s, size_t len, size_t max, bool flatten)
 /* What a field holds beyond ASCII, for the twins (classify_int.h). */
 enum classify_text {
 	CLASSIFY_TEXT_UNICODE,   /* digits, marks, other spaces, or bad UTF-8 */
-	CLASSIFY_TEXT_LETTERS,   /* letters or Zs spaces too: matched folded */
+	CLASSIFY_TEXT_FOLDED,    /* letters, Zs spaces, Nl/No too: matched folded */
 	CLASSIFY_TEXT_PUNCT,     /* punctuation and symbols only */
 	CLASSIFY_TEXT_ASCII      /* no byte above 127 */
 };
@@ -122,7 +122,7 @@ struct classify_seen {
 	const char *s;
 	size_t len;
 	enum classify_text kind;
-	struct classify_fold fold;   /* for CLASSIFY_TEXT_LETTERS */
+	struct classify_fold fold;   /* for CLASSIFY_TEXT_FOLDED */
 };
 
 struct classify_scratch {
@@ -248,13 +248,11 @@ classify_text_kind(const struct classify_rules *r, struct classify_scratch *sc,
 
 		opts = PCRE2_NO_UTF_CHECK;
 		if (rc == 3 || !classify_fold_put(f, s, len, &copied, ov[0], ov[1],
-						  rc == 2 ? '\t' : '_')) {
-			classify_fold_free(f);   /* group 2, or too many */
-			return e;
-		}
+						  rc == 2 ? '\t' : '_'))
+			break;   /* group 2, or too many: rc is not NOMATCH */
 		i = ov[1];
 	}
-	if (rc != PCRE2_ERROR_NOMATCH) {
+	if (rc != PCRE2_ERROR_NOMATCH) {   /* that, or bad UTF-8: UCP */
 		classify_fold_free(f);
 		return e;
 	}
@@ -265,7 +263,7 @@ classify_text_kind(const struct classify_rules *r, struct classify_scratch *sc,
 	memcpy(f->buf + f->len, s + copied, len - copied);
 	f->len += len - copied;
 	f->buf[f->len] = '\0';
-	e->kind = CLASSIFY_TEXT_LETTERS;
+	e->kind = CLASSIFY_TEXT_FOLDED;
 	return e;
 }
 
@@ -329,7 +327,7 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 		    (e->kind == CLASSIFY_TEXT_PUNCT && !ru->posix)) {
 			re = ru->re_ascii;
 			opts |= PCRE2_NO_UTF_CHECK;   /* checked by classify_text_kind */
-		} else if (e->kind == CLASSIFY_TEXT_LETTERS && ru->foldable) {
+		} else if (e->kind == CLASSIFY_TEXT_FOLDED && ru->foldable) {
 			fold = &e->fold;
 			re = ru->re_ascii;
 			opts |= PCRE2_NO_UTF_CHECK;

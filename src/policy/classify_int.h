@@ -29,9 +29,10 @@
 #define CLASSIFY_JIT_STACK_MAX (1024 * 1024)
 #define CLASSIFY_MAX_WEIGHT 1000.0
 #define CLASSIFY_MAX_COUNT 100
-/* A character beyond ASCII that is not punctuation or a symbol (classify.c's
- * classify_text_kind).  Pc, the connectors like U+203F, is left out: newer
- * PCRE2s count it as \w with UCP. */
+/* A character beyond ASCII that is not punctuation or a symbol: a
+ * pattern with one cannot fold (classify_load.c's classify_foldable), and
+ * CLASSIFY_OTHERS starts from the same set.  Pc, the connectors like
+ * U+203F, is left out: newer PCRE2s count it as \w with UCP. */
 #define CLASSIFY_LETTERS "[^\\x00-\\x7f\\p{Pd}\\p{Ps}\\p{Pe}\\p{Pi}\\p{Pf}\\p{Po}\\p{S}]"
 /* A character beyond ASCII that is none of those, no letter, no number
  * but a digit (Nl, No: Roman numerals, U+00BD) and no space separator
@@ -138,8 +139,8 @@ struct classify_rules {
 	double threshold;
 	size_t fallback;
 	bool jit;
-	/* owned, or NULL: finds a character beyond ASCII that is not
-	 * punctuation or a symbol (classify_text_kind). */
+	/* owned, or NULL: CLASSIFY_LETTERS, for a rule's pattern at load
+	 * (classify_foldable). */
 	pcre2_code *letters;
 	pcre2_code *scan;     /* owned, or NULL: CLASSIFY_SCAN */
 	struct classify_prefilter *pf;     /* owned: the literal table */
