@@ -1373,6 +1373,143 @@ test_default_rules(void)
 	free(path);
 }
 
+/* How many rules have their UCP pattern compiled. */
+static size_t
+ucp_compiled(const struct classify_rules *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_rules; i++)
+		n += atomic_load(&r->rules[i].re) != NULL;
+	return n;
+}
+
+/* lazy_ucp checks a pattern by compiling its twin, without UCP: that
+ * must refuse what the pattern with UCP refuses, and with the same
+ * message.  Patterns drawn from pieces that UCP touches (classes, \w,
+ * \b, lookbehinds, caseless letters beyond ASCII), and broken ones. */
+static void
+lazy_same_errors(const struct classify_options *whole, const struct classify_options *lazy)
+{
+	static const char *const piece[] = {
+		"a", "\\w", "\\W", "\\d", "\\s", "\\b", "\\B", "[[:alpha:]]", "[[:^punct:]]",
+		"[a-z]", "[^\\w]", "(", ")", "(?<=", "(?<!", "(?=", "|", "*", "+", "?", "{2}",
+		"{1,3}", "\\p{L}", "\\P{Lu}", "\\X", "\\R", "\\h", "\xc3\xa9", "\xc3\x9f",
+		"(?i)", "(?-i)", "\\N{U+e9}", "\\x{212a}", "[\\w-z]", "[\\d-\\s]", "\\K",
+		"(?|", "(?>", "\\1", "(a)", "{", "}", "[:word:]", "[\\p{Zs}]", "\\Q", "\\E",
+		"(*UCP)", "^", "$", ".",
+	};
+	const size_t n_piece = sizeof(piece) / sizeof(piece[0]);
+	unsigned long seed = 7;
+	size_t refused = 0, differ = 0;
+	char first[512] = "";
+
+	for (int it = 0; it < 4000; it++) {
+		char text[512] = CAT "rule x any o 1 : ";
+		struct classify_rules *r[2] = { NULL, NULL };
+		char *err[2] = { NULL, NULL };
+		int rc[2];
+		size_t k;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		k = 1 + (seed >> 33) % 8;
+		for (size_t j = 0; j < k; j++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			strcat(text, piece[(seed >> 33) % n_piece]);
+		}
+		strcat(text, "\n");
+		for (int m = 0; m < 2; m++)
+			rc[m] = classify_load_string("t.rules", text, strlen(text), m ? lazy : whole,
+						     &r[m], &err[m]);
+		refused += rc[0] < 0;
+		if ((rc[0] != rc[1] || (rc[0] < 0 && strcmp(err[0], err[1]) != 0)) &&
+		    differ++ == 0)
+			snprintf(first, sizeof(first), "%s", text + strlen(CAT));
+		for (int m = 0; m < 2; m++) {
+			classify_rules_free(&r[m]);
+			free(err[m]);
+		}
+	}
+	ok(differ == 0 && refused > 100 && refused < 3900,
+	   "lazy: 4000 patterns, %zu refused, the same with and without lazy_ucp "
+	   "(%zu differ%s%s)", refused, differ, differ ? ", first: " : "", first);
+}
+
+/* lazy_ucp, as one-message intake loads the rules: the default rules
+ * load with no UCP pattern compiled; ASCII text compiles none, text that
+ * needs UCP compiles what it runs; every result is the one the rules
+ * loaded whole give; and an error is found and told as before. */
+static void
+test_lazy_ucp(void)
+{
+	static const char *const texts[] = {
+		"I was charged twice and nobody answered my emails. Refund me.",
+		"You charged me twice \xe2\x80\x94 I\xe2\x80\x99m furious.",          /* punctuation */
+		"Caf\xc3\xa9 order late,\xc2\xa0refund please, cancelled",         /* folded */
+		"Order \xd9\xa3 charged twice, refund",                            /* U+0663: UCP */
+		"The cafe\xcc\x81 was rude and I was overcharged",                  /* a mark: UCP */
+		"bad \xff\xfe bytes, refund my money now",                         /* invalid UTF-8 */
+	};
+	static const char bad[] = CAT "rule x any o 1 : a\\w(b\n";
+	const char *dd = getenv("REDRESS_DATADIR");
+	char *path = xasprintf("%s/rules.conf", dd != NULL && *dd != '\0' ? dd : ".");
+	struct classify_options whole = { .no_jit = true, .no_prefilter = true };
+	struct classify_options lazy = whole;
+	struct classify_rules *r[2] = { NULL, NULL };
+	char *err[2] = { NULL, NULL };
+	size_t after_ascii = 0;
+
+	lazy.lazy_ucp = true;
+	if (classify_load_opts(path, &whole, &r[0], &err[0]) < 0 ||
+	    classify_load_opts(path, &lazy, &r[1], &err[1]) < 0) {
+		ok(false, "lazy: default rules load: %s", err[0] != NULL ? err[0] : err[1]);
+		goto out;
+	}
+	ok(ucp_compiled(r[0]) == r[0]->n_rules && ucp_compiled(r[1]) == 0,
+	   "lazy: %zu rules, none compiled with UCP at load (all %zu without lazy_ucp)",
+	   r[1]->n_rules, ucp_compiled(r[0]));
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct classify_input in = { .subject = "My order", .body = texts[t],
+					     .body_len = strlen(texts[t]),
+					     .from = "A Customer <a@example.org>" };
+		struct buf b[2];
+
+		for (int k = 0; k < 2; k++) {
+			struct classify_result *res;
+
+			buf_init(&b[k], BUF_NO_LIMIT);
+			classify_run(r[k], &in, &res);
+			classify_result_json(res, true, &b[k]);
+			classify_result_free(&res);
+		}
+		is_str(buf_str(&b[1]), buf_str(&b[0]), "lazy: text %zu: the same result", t);
+		if (t == 0)
+			after_ascii = ucp_compiled(r[1]);
+		buf_free(&b[0]);
+		buf_free(&b[1]);
+	}
+	is_int((long)after_ascii, 0, "lazy: ASCII text compiles no UCP pattern");
+	ok(ucp_compiled(r[1]) > 0 && ucp_compiled(r[1]) <= r[1]->n_rules,
+	   "lazy: text beyond ASCII compiled %zu of %zu", ucp_compiled(r[1]), r[1]->n_rules);
+	for (int k = 0; k < 2; k++) {
+		classify_rules_free(&r[k]);
+		free(err[k]);
+		err[k] = NULL;
+		(void)classify_load_string("t.rules", bad, strlen(bad), k ? &lazy : &whole, &r[k],
+					   &err[k]);
+	}
+	ok(r[0] == NULL && r[1] == NULL && err[1] != NULL && strstr(err[1], "t.rules:2:23: ") != NULL,
+	   "lazy: a bad pattern is refused at load: %s", err[1] != NULL ? err[1] : "(none)");
+	is_str(err[1], err[0], "lazy: with the same message");
+	lazy_same_errors(&whole, &lazy);
+out:
+	for (int k = 0; k < 2; k++) {
+		classify_rules_free(&r[k]);
+		free(err[k]);
+	}
+	free(path);
+}
+
 /* The weights file writes numbers as Python's repr does (bench/train_ref.md 7). */
 static void
 test_number_repr(void)
@@ -1415,6 +1552,7 @@ main(void)
 	test_fold_spaces();
 	test_fold_long();
 	test_default_rules();
+	test_lazy_ucp();
 	test_number_repr();
 	return tap_exit();
 }

@@ -84,6 +84,7 @@ intake_new(const struct config *cfg, const struct identity *id, struct store *st
 
 	copt.no_jit = one_message;
 	copt.no_prefilter = one_message;
+	copt.lazy_ucp = one_message;
 	if (cfg->classify_weights != NULL && cfg->classify_weights[0] != '\0')
 		copt.weights = cfg->classify_weights;
 	*in_r = NULL;

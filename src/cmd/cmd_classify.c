@@ -114,6 +114,7 @@ cmd_classify(struct app *app, int argc, char **argv)
 	 * cost of a delivery filter"). */
 	copt.no_jit = true;
 	copt.no_prefilter = true;
+	copt.lazy_ucp = true;
 	if (app->cfg->classify_weights != NULL && app->cfg->classify_weights[0] != '\0')
 		copt.weights = app->cfg->classify_weights;
 	if (classify_load_opts(app->cfg->paths_rules, &copt, &rules, &error) < 0) {

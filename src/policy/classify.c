@@ -301,6 +301,46 @@ fail:
 	return -1;
 }
 
+/* Logs, once per rule, that it failed with PCRE2 error rc. */
+static void
+classify_warn_once(const struct classify_rules *r, size_t idx, const char *what, int rc)
+{
+	PCRE2_UCHAR msg[256];
+
+	if (atomic_exchange(&r->warned[idx], 1) != 0)
+		return;
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	log_warn("rule \"%s\" (line %u) %s: %s; counted as no match (said once per rule)",
+		 r->rules[idx].name, r->rules[idx].line, what, (const char *)msg);
+}
+
+/* The rule's pattern with UCP, compiled now if the rules were loaded
+ * with lazy_ucp and no field needed it before; NULL and *errcode_r if it
+ * does not compile.  Set once (compare and swap): the rules are shared
+ * as read-only, and two callers may race here. */
+static const pcre2_code *
+classify_rule_ucp(const struct classify_rules *r, size_t idx, int *errcode_r)
+{
+	struct classify_rule *ru = (struct classify_rule *)&r->rules[idx];
+	pcre2_code *re = atomic_load(&ru->re), *none = NULL;
+	PCRE2_SIZE erroff;
+
+	*errcode_r = PCRE2_ERROR_NULL;
+	if (re != NULL || ru->pat == NULL)
+		return re;
+	re = pcre2_compile((PCRE2_SPTR)ru->pat, ru->pat_len, ru->flags, errcode_r, &erroff,
+			   r->cctx);
+	if (re == NULL)
+		return NULL;
+	if (r->jit)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	if (!atomic_compare_exchange_strong(&ru->re, &none, re)) {
+		pcre2_code_free(re);
+		re = none;
+	}
+	return re;
+}
+
 /* 1 and the match's span, or 0 for no match (a limit hit included). */
 static int
 classify_match(const struct classify_rules *r, size_t idx, struct classify_scratch *sc,
@@ -319,7 +359,7 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 	}
 	if (start > len)
 		return 0;
-	re = ru->re;
+	re = NULL;
 	if (ru->re_ascii != NULL) {
 		const struct classify_seen *e = classify_text_kind(r, sc, s, len);
 
@@ -336,6 +376,10 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 			start = classify_fold_in(fold, start);
 		}
 	}
+	if (re == NULL && (re = classify_rule_ucp(r, idx, &rc)) == NULL) {
+		classify_warn_once(r, idx, "cannot be compiled for text beyond ASCII", rc);
+		return 0;
+	}
 	rc = pcre2_match(re, (PCRE2_SPTR)s, len, start, opts, sc->md, sc->mctx);
 	if (rc >= 0) {
 		ov = pcre2_get_ovector_pointer(sc->md);
@@ -347,13 +391,8 @@ classify_match(const struct classify_rules *r, size_t idx, struct classify_scrat
 		}
 		return 1;
 	}
-	if (rc != PCRE2_ERROR_NOMATCH && atomic_exchange(&r->warned[idx], 1) == 0) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		log_warn("rule \"%s\" (line %u) stopped: %s; counted as no match "
-			 "(said once per rule)", ru->name, ru->line, (const char *)msg);
-	}
+	if (rc != PCRE2_ERROR_NOMATCH)
+		classify_warn_once(r, idx, "stopped", rc);
 	return 0;
 }
 

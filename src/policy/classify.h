@@ -115,6 +115,9 @@ struct classify_result {
 struct classify_options {
 	bool no_jit;           /* use the interpreter even where JIT works */
 	bool no_prefilter;     /* run every rule, even those whose literals are absent */
+	bool lazy_ucp;         /* compile a rule's pattern for text beyond ASCII
+				* when a message first needs it, not at load
+				* (the rules are checked with the ASCII twin) */
 	const char *weights;   /* a weights file ("rules train") to load with the
 				* rules, or NULL for the hand weights */
 };

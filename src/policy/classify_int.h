@@ -90,7 +90,13 @@ struct classify_rule {
 	bool caseful;
 	unsigned max;             /* counts up to this many matches */
 	unsigned line;
-	pcre2_code *re;           /* owned */
+	/* owned: the pattern with UCP.  Loaded with lazy_ucp, NULL until a
+	 * field first needs it (classify.c's classify_rule_ucp compiles it
+	 * from pat and sets it once); no other member changes after load. */
+	_Atomic(pcre2_code *) re;
+	char *pat;                /* owned: the pattern while re is to come, or NULL */
+	size_t pat_len;
+	uint32_t flags;           /* re's compile options */
 	/* owned, or NULL: the same pattern compiled without PCRE2_UCP, for a
 	 * field with no byte above 127.  On such text \w, \b, \s, the POSIX
 	 * classes and caseless letters mean the same with UCP and without,
@@ -143,6 +149,7 @@ struct classify_rules {
 	 * (classify_foldable). */
 	pcre2_code *letters;
 	pcre2_code *scan;     /* owned, or NULL: CLASSIFY_SCAN */
+	pcre2_compile_context *cctx;       /* owned: the rules' limits, for lazy re */
 	struct classify_prefilter *pf;     /* owned: the literal table */
 	struct classify_model *model;      /* owned: learned weights, or NULL */
 };

@@ -556,8 +556,9 @@ classify_rule_clear(struct classify_rule *ru)
 	free(ru->name);
 	free(ru->field_name);
 	free(ru->header);
-	pcre2_code_free(ru->re);
+	pcre2_code_free(atomic_load(&ru->re));
 	pcre2_code_free(ru->re_ascii);
+	free(ru->pat);
 	free(ru->lit_ids);
 	memset(ru, 0, sizeof(*ru));
 }
@@ -609,6 +610,31 @@ classify_compile_letters(struct classify_rules *r)
 	r->scan = classify_compile_kind(r, CLASSIFY_SCAN);
 }
 
+/* Whether no character beyond ASCII in a pattern (valid UTF-8: it
+ * compiled) is one of CLASSIFY_LETTERS.  Each is tested alone: a search
+ * of the whole pattern in the interpreter, as one-message intake loads
+ * the rules, tries every position and cost more than compiling. */
+static bool
+classify_foldable_beyond(const struct classify_rules *r, const char *pat, size_t len)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	bool ok = md != NULL && r->letters != NULL;
+
+	for (size_t i = 0; ok && i < len; i++) {
+		unsigned char c = (unsigned char)pat[i];
+		size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+		if (c < 0xc0)   /* ASCII, or a continuation byte */
+			continue;
+		n = n > len - i ? len - i : n;
+		ok = pcre2_match(r->letters, (PCRE2_SPTR)pat + i, n, 0,
+				 PCRE2_ANCHORED | PCRE2_NO_UTF_CHECK, md, NULL) ==
+		     PCRE2_ERROR_NOMATCH;
+	}
+	pcre2_match_data_free(md);
+	return ok;
+}
+
 /* Whether a pattern cannot tell a letter beyond ASCII from "_", or a
  * space separator beyond it from a tab (the fold of classify_int.h): no
  * "_", no control character, no escape that names a character or a
@@ -631,15 +657,7 @@ classify_foldable(const struct classify_rules *r, const char *pat, size_t len)
 				return false;
 		}
 	}
-	if (!ascii) {
-		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-		int rc = md == NULL || r->letters == NULL ? 0 :
-			 pcre2_match(r->letters, (PCRE2_SPTR)pat, len, 0, 0, md, NULL);
-
-		pcre2_match_data_free(md);
-		return rc == PCRE2_ERROR_NOMATCH;
-	}
-	return true;
+	return ascii || classify_foldable_beyond(r, pat, len);
 }
 
 /* Compiles the pending rule and adds it. */
@@ -649,6 +667,8 @@ classify_finish_rule(struct classify_parse *p)
 	struct classify_rule *ru = &p->pend;
 	uint32_t flags = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF |
 			 PCRE2_NEVER_BACKSLASH_C;
+	bool lazy = p->opt != NULL && p->opt->lazy_ucp;
+	pcre2_code *re = NULL;
 	int errcode;
 	PCRE2_SIZE erroff;
 
@@ -660,27 +680,39 @@ classify_finish_rule(struct classify_parse *p)
 				     "rule \"%s\" has an empty pattern", ru->name);
 	if (!ru->caseful)
 		flags |= PCRE2_CASELESS;
-	ru->re = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len, flags, &errcode,
-			       &erroff, p->cctx);
-	if (ru->re == NULL) {
-		PCRE2_UCHAR msg[256];
-		size_t k = 0;
-
-		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		while (k + 1 < p->n_segs && p->segs[k + 1].off <= erroff)
-			k++;
-		return classify_perr(p, p->segs[k].line, p->segs[k].col + (erroff - p->segs[k].off),
-				     "rule \"%s\": %s", ru->name, (const char *)msg);
-	}
 	/* The twin for ASCII text (classify_int.h); if it does not compile,
-	 * that text is matched with the pattern itself. */
+	 * that text is matched with the pattern itself.  With lazy_ucp, a
+	 * twin that compiles stands for the pattern at load: UCP changes
+	 * what \w, \d, \s, the POSIX classes and caseless letters match,
+	 * not what compiles. */
 	ru->re_ascii = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len,
 				     flags & ~(PCRE2_UCP | PCRE2_MATCH_INVALID_UTF),
 				     &errcode, &erroff, p->cctx);
+	if (lazy && ru->re_ascii != NULL) {
+		ru->pat = xmalloc(p->pat.len + 1);   /* a NUL in it is the pattern's */
+		memcpy(ru->pat, p->pat.data, p->pat.len);
+		ru->pat_len = p->pat.len;
+		ru->flags = flags;
+	} else {
+		re = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len, flags, &errcode,
+				   &erroff, p->cctx);
+		if (re == NULL) {
+			PCRE2_UCHAR msg[256];
+			size_t k = 0;
+
+			pcre2_get_error_message(errcode, msg, sizeof(msg));
+			while (k + 1 < p->n_segs && p->segs[k + 1].off <= erroff)
+				k++;
+			return classify_perr(p, p->segs[k].line,
+					     p->segs[k].col + (erroff - p->segs[k].off),
+					     "rule \"%s\": %s", ru->name, (const char *)msg);
+		}
+		atomic_store(&ru->re, re);
+	}
 	ru->posix = classify_has_posix_class(p->pat.data, p->pat.len);
 	ru->foldable = !ru->posix && classify_foldable(p->r, p->pat.data, p->pat.len);
 	if (!(p->opt != NULL && p->opt->no_jit)) {
-		int rc = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE);
+		int rc = re == NULL ? 0 : pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 
 		if (rc == 0 && ru->re_ascii != NULL)
 			rc = pcre2_jit_compile(ru->re_ascii, PCRE2_JIT_COMPLETE);
@@ -816,6 +848,7 @@ classify_load_string(const char *name, const char *text, size_t len,
 	}
 	pcre2_set_max_pattern_length(p.cctx, CLASSIFY_MAX_PATTERN);
 	pcre2_set_parens_nest_limit(p.cctx, CLASSIFY_PARENS_NEST);
+	p.r->cctx = p.cctx;
 	classify_version(p.r, text, len);
 	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
@@ -857,7 +890,6 @@ out:
 	classify_rule_clear(&p.pend);
 	buf_free(&p.pat);
 	free(p.segs);
-	pcre2_compile_context_free(p.cctx);
 	classify_rules_free(&p.r);
 	return ret;
 }
@@ -995,6 +1027,7 @@ classify_rules_free(struct classify_rules **rp)
 	classify_model_free(&r->model);
 	pcre2_code_free(r->letters);
 	pcre2_code_free(r->scan);
+	pcre2_compile_context_free(r->cctx);
 	free(r);
 	*rp = NULL;
 }

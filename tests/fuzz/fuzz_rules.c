@@ -45,7 +45,8 @@ fuzz_rules_one(const uint8_t *data, size_t size)
 {
 	const char *f[4 + 2 * FUZZ_RULES_MAX_HEADERS];
 	struct message_header hdrs[FUZZ_RULES_MAX_HEADERS];
-	struct classify_options opt = { .no_jit = size % 4 != 0, .no_prefilter = false };
+	struct classify_options opt = { .no_jit = size % 4 != 0, .no_prefilter = false,
+					.lazy_ucp = size % 3 == 0 };
 	struct classify_rules *rules = NULL;
 	struct classify_result *res = NULL;
 	struct classify_input in;
