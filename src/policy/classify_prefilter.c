@@ -94,13 +94,21 @@ classify_litset_minlen(const struct classify_litset *ls)
 	return m;
 }
 
+/* Whether cand is a better requirement than best: a longer shortest
+ * string, or as long and fewer strings. */
+static bool
+classify_litset_better(const struct classify_litset *best, const struct classify_litset *cand)
+{
+	size_t mb = classify_litset_minlen(best), mc = classify_litset_minlen(cand);
+
+	return mc > 0 && (mc > mb || (mc == mb && cand->n < best->n));
+}
+
 /* Offers cand as a requirement: keeps the better of *best and it. */
 static void
 classify_litset_pick(struct classify_litset *best, struct classify_litset *cand)
 {
-	size_t mb = classify_litset_minlen(best), mc = classify_litset_minlen(cand);
-
-	if (mc > 0 && (mc > mb || (mc == mb && cand->n < best->n))) {
+	if (classify_litset_better(best, cand)) {
 		classify_litset_free(best);
 		*best = *cand;
 		best->none = false;
@@ -397,6 +405,21 @@ classify_lit_flush(struct classify_litset *prod, struct classify_litset *best, b
 	classify_litset_one(prod, "", 0);
 }
 
+/* Appends the characters run[0..*len) to every string of the product,
+ * and empties the run. */
+static void
+classify_lit_run(struct classify_litset *prod, const char *run, size_t *len)
+{
+	for (size_t i = 0; *len > 0 && i < prod->n; i++) {
+		size_t l = strlen(prod->s[i]);
+
+		prod->s[i] = xrealloc(prod->s[i], l + *len + 1);
+		memcpy(prod->s[i] + l, run, *len);
+		prod->s[i][l + *len] = '\0';
+	}
+	*len = 0;
+}
+
 /* True when some string of the set is "". */
 static bool
 classify_litset_has_empty(const struct classify_litset *ls)
@@ -420,6 +443,8 @@ classify_lit_seq(struct classify_litparse *lp, struct classify_litset *exact,
 	struct classify_litset prod = { NULL, 0, false, true };
 	struct classify_litset best = { NULL, 0, true, false };
 	bool is_exact = true;
+	char run[64];
+	size_t run_len = 0;
 
 	classify_litset_one(&prod, "", 0);
 	while (lp->p < lp->end && !lp->fail && *lp->p != '|' && *lp->p != ')') {
@@ -439,16 +464,14 @@ classify_lit_seq(struct classify_litparse *lp, struct classify_litset *exact,
 			break;
 		}
 		if (kind == CLASSIFY_ATOM_CHAR && !quantified) {
-			/* The common case: the next character of a literal run. */
-			for (size_t i = 0; i < prod.n; i++) {
-				size_t l = strlen(prod.s[i]);
-
-				prod.s[i] = xrealloc(prod.s[i], l + 2);
-				prod.s[i][l] = ch;
-				prod.s[i][l + 1] = '\0';
-			}
+			/* The common case: the next character of a literal run,
+			 * gathered and added to the product at once. */
+			if (run_len == sizeof(run))
+				classify_lit_run(&prod, run, &run_len);
+			run[run_len++] = ch;
 			continue;
 		}
+		classify_lit_run(&prod, run, &run_len);
 		if (kind == CLASSIFY_ATOM_CHAR) {
 			classify_litset_one(&set, &ch, 1);
 			classify_litset_copy(&sreq, &set);
@@ -488,6 +511,7 @@ classify_lit_seq(struct classify_litparse *lp, struct classify_litset *exact,
 		classify_litset_none(&set);
 		classify_litset_none(&sreq);
 	}
+	classify_lit_run(&prod, run, &run_len);
 	if (lp->fail) {
 		classify_litset_free(&prod);
 		classify_litset_none(&best);
@@ -497,13 +521,12 @@ classify_lit_seq(struct classify_litparse *lp, struct classify_litset *exact,
 		return;
 	}
 	if (is_exact) {
-		struct classify_litset cand;
+		if (!classify_litset_has_empty(&prod) && classify_litset_better(&best, &prod)) {
+			struct classify_litset cand;
 
-		classify_litset_copy(&cand, &prod);
-		if (!classify_litset_has_empty(&cand))
+			classify_litset_copy(&cand, &prod);
 			classify_litset_pick(&best, &cand);
-		else
-			classify_litset_none(&cand);
+		}
 		*exact = prod;
 		exact->none = false;
 		exact->exact = true;
@@ -562,14 +585,13 @@ classify_lit_alt(struct classify_litparse *lp, struct classify_litset *exact,
 		return;
 	}
 	if (!exact->none) {
-		struct classify_litset cand;
-
 		exact->exact = true;
-		classify_litset_copy(&cand, exact);
-		if (!classify_litset_has_empty(&cand))
+		if (!classify_litset_has_empty(exact) && classify_litset_better(req, exact)) {
+			struct classify_litset cand;
+
+			classify_litset_copy(&cand, exact);
 			classify_litset_pick(req, &cand);
-		else
-			classify_litset_none(&cand);
+		}
 	}
 	req->exact = false;
 }
