@@ -88,7 +88,8 @@ main(int argc, char **argv)
 	char *error;
 
 	if (argc < 3) {
-		fputs("usage: classify_speed RULES TEXTS [--no-jit] [--no-prefilter] [--seconds S] "
+		fputs("usage: classify_speed RULES TEXTS [--no-jit] [--no-prefilter] [--lazy-ucp] "
+		      "[--seconds S] "
 		      "[--loads N] [--weights FILE]\n", stderr);
 		return 64;
 	}
@@ -97,6 +98,8 @@ main(int argc, char **argv)
 			opt.no_jit = true;
 		else if (strcmp(argv[i], "--no-prefilter") == 0)
 			opt.no_prefilter = true;
+		else if (strcmp(argv[i], "--lazy-ucp") == 0)
+			opt.lazy_ucp = true;
 		else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
 			seconds = atof(argv[++i]);
 		else if (strcmp(argv[i], "--loads") == 0 && i + 1 < argc)
