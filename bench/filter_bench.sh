@@ -6,14 +6,17 @@
 # rule set: one recipe per redress rule, matching the same words (the
 # literal alternatives of each rule's pattern) in header and body.
 #
-#   bench/filter_bench.sh [BUILD_DIR] [MESSAGES]
+#   bench/filter_bench.sh [BUILD_DIR] [MESSAGES] [OUT]
 #
 # Prints ms per message for each, the ratio, and how many fsync calls each
-# made per message (strace), so that the durability each buys is visible.
+# made per message (strace), so that the durability each buys is visible;
+# writes the same to OUT (default bench/filter-bench.md; "-": only print).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/_test/plain}
+build=$(cd "${1:-$top/_test/plain}" && pwd)
 n=${2:-300}
+out=${3:-$top/bench/filter-bench.md}
+[ "$out" = - ] || out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 redress=$build/redress
 corpus=${REDRESS_CORPORA:-$top/../shared/corpora}/mail
 command -v procmail >/dev/null || { echo "filter_bench: procmail missing (apt-get install procmail)" >&2; exit 1; }
@@ -81,10 +84,19 @@ time_it() {
 	echo "$end - $start" | bc -l
 }
 cd "$w/r"
+# A first delivery makes the store; it is not timed.
+printf 'From: warm@example.org\nTo: support@example.com\nSubject: warm\nMessage-ID: <warm@filter-bench>\n\nhello\n' |
+	"$redress" filter || true
 rs=$(time_it redress "$redress" filter)
-stored=$(sqlite3 "$w/r/redress.db" 'select count(*) from messages')
+stored=$(($(sqlite3 "$w/r/redress.db" 'select count(*) from messages') - 1))
 ps=$(HOME=$w time_it procmail env HOME="$w" procmail -m "$w/procmailrc")
 delivered=$(ls "$w/Maildir/new" | wc -l)
+{
+echo "# Delivery filter: redress filter against procmail"
+echo
+echo "Made by \`bench/filter_bench.sh BUILD $n\` with src/ and rules.conf as at $(git -C "$top" log -1 --format=%h -- src rules.conf 2>/dev/null || echo '?')$(git -C "$top" diff --quiet HEAD -- src rules.conf 2>/dev/null || echo ' (and uncommitted changes)'), $(nproc) CPUs (do not edit by hand; run it again). One process per message, as a mail server runs each; $n messages from the shared mail corpus and contrib/samples. Wall-clock times on a shared machine: compare rows of the same run."
+echo
+echo '```'
 printf 'redress filter: %d messages (%d stored) in %.2f s: %.2f ms/message\n' "$n" "$stored" "$rs" "$(echo "$rs * 1000 / $n" | bc -l)"
 printf 'procmail (%d recipes, maildir): %d delivered in %.2f s: %.2f ms/message\n' "$recipes" "$delivered" "$ps" "$(echo "$ps * 1000 / $n" | bc -l)"
 printf 'ratio: redress is %.2fx procmail'"'"'s speed (target >= 1.5x)\n' "$(echo "$ps / $rs" | bc -l)"
@@ -100,3 +112,6 @@ if command -v strace >/dev/null; then
 	pf=$(HOME=$w strace -f -c -e trace=fsync,fdatasync procmail -m "$w/procmailrc" < "$w/one.eml" 2>&1 >/dev/null | awk '/fsync|fdatasync/ { n += $4 } END { print n + 0 }')
 	echo "fsync calls per message: redress $rf, procmail $pf"
 fi
+echo '```'
+} > "$w/report"
+if [ "$out" = - ]; then cat "$w/report"; else cp "$w/report" "$out" && cat "$w/report"; fi
