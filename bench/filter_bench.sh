@@ -86,7 +86,7 @@ time_it() {
 cd "$w/r"
 # A first delivery makes the store; it is not timed.
 printf 'From: warm@example.org\nTo: support@example.com\nSubject: warm\nMessage-ID: <warm@filter-bench>\n\nhello\n' |
-	"$redress" filter || true
+	"$redress" filter || { echo "filter_bench: the first delivery failed" >&2; exit 1; }
 rs=$(time_it redress "$redress" filter)
 stored=$(($(sqlite3 "$w/r/redress.db" 'select count(*) from messages') - 1))
 ps=$(HOME=$w time_it procmail env HOME="$w" procmail -m "$w/procmailrc")

@@ -1451,6 +1451,8 @@ test_lazy_ucp(bool no_jit)
 		"bad \xff\xfe bytes, refund my money now",                         /* invalid UTF-8 */
 	};
 	static const char bad[] = CAT "rule x any o 1 : a\\w(b\n";
+	/* Its twin compiles (about 32 KB), its pattern with UCP is too large. */
+	static const char big[] = CAT "rule x any o 1 : (?:\\w\\w\\w\\w\\w\\w\\w\\w\\w\\w){2000}\n";
 	const char *dd = getenv("REDRESS_DATADIR");
 	char *path = xasprintf("%s/rules.conf", dd != NULL && *dd != '\0' ? dd : ".");
 	struct classify_options whole = { .no_jit = no_jit, .no_prefilter = no_jit };
@@ -1458,7 +1460,7 @@ test_lazy_ucp(bool no_jit)
 	struct classify_options lazy = whole;
 	struct classify_rules *r[2] = { NULL, NULL };
 	char *err[2] = { NULL, NULL };
-	size_t after_ascii = 0;
+	size_t after[sizeof(texts) / sizeof(texts[0])], nofold = 0, posix = 0;
 
 	lazy.lazy_ucp = true;
 	if (classify_load_opts(path, &whole, &r[0], &err[0]) < 0 ||
@@ -1484,14 +1486,22 @@ test_lazy_ucp(bool no_jit)
 			classify_result_free(&res);
 		}
 		is_str(buf_str(&b[1]), buf_str(&b[0]), "%s: text %zu: the same result", mode, t);
-		if (t == 0)
-			after_ascii = ucp_compiled(r[1]);
+		after[t] = ucp_compiled(r[1]);
 		buf_free(&b[0]);
 		buf_free(&b[1]);
 	}
-	is_int((long)after_ascii, 0, "%s: ASCII text compiles no UCP pattern", mode);
-	ok(ucp_compiled(r[1]) > 0 && ucp_compiled(r[1]) <= r[1]->n_rules,
-	   "%s: text beyond ASCII compiled %zu of %zu", mode, ucp_compiled(r[1]), r[1]->n_rules);
+	for (size_t i = 0; i < r[1]->n_rules; i++) {
+		posix += r[1]->rules[i].posix;
+		nofold += r[1]->rules[i].posix || !r[1]->rules[i].foldable;
+	}
+	is_int((long)after[0], 0, "%s: ASCII text compiles no UCP pattern", mode);
+	ok(after[1] <= posix && after[2] <= nofold && after[2] < r[1]->n_rules / 4,
+	   "%s: punctuation compiles %zu (of %zu rules with a POSIX class), folded letters "
+	   "%zu more (of %zu rules that cannot fold)", mode, after[1], posix, after[2] - after[1],
+	   nofold);
+	ok(after[3] > after[2] && after[5] <= r[1]->n_rules,
+	   "%s: a digit beyond ASCII compiles %zu more; in all %zu of %zu", mode,
+	   after[3] - after[2], after[5], r[1]->n_rules);
 	for (int k = 0; k < 2; k++) {
 		classify_rules_free(&r[k]);
 		free(err[k]);
@@ -1501,6 +1511,17 @@ test_lazy_ucp(bool no_jit)
 	}
 	ok(r[0] == NULL && r[1] == NULL && err[1] != NULL && strstr(err[1], "t.rules:2:23: ") != NULL,
 	   "%s: a bad pattern is refused at load: %s", mode, err[1] != NULL ? err[1] : "(none)");
+	is_str(err[1], err[0], "%s: with the same message", mode);
+	for (int k = 0; k < 2; k++) {
+		classify_rules_free(&r[k]);
+		free(err[k]);
+		err[k] = NULL;
+		(void)classify_load_string("t.rules", big, strlen(big), k ? &lazy : &whole, &r[k],
+					   &err[k]);
+	}
+	ok(r[0] == NULL && r[1] == NULL && err[1] != NULL && strstr(err[1], "too large") != NULL,
+	   "%s: a pattern too large with UCP only is refused at load: %s", mode,
+	   err[1] != NULL ? err[1] : "(none)");
 	is_str(err[1], err[0], "%s: with the same message", mode);
 	if (no_jit)
 		lazy_same_errors(&whole, &lazy);

@@ -332,8 +332,14 @@ classify_rule_ucp(const struct classify_rules *r, size_t idx, int *errcode_r)
 			   r->cctx);
 	if (re == NULL)
 		return NULL;
-	if (r->jit)
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	if (r->jit && (*errcode_r = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE)) != 0 &&
+	    atomic_exchange((atomic_int *)&r->jit_warned, 1) == 0) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(*errcode_r, msg, sizeof(msg));
+		log_warn("rule \"%s\" (line %u): JIT compilation failed (%s); it uses the "
+			 "slower interpreter (said once)", ru->name, ru->line, (const char *)msg);
+	}
 	if (!atomic_compare_exchange_strong(&ru->re, &none, re)) {
 		pcre2_code_free(re);
 		re = none;

@@ -52,6 +52,12 @@
  * symbol, left as it is. */
 #define CLASSIFY_SCAN \
 	"([^\\x00-\\x7f\\P{Zs}])|(" CLASSIFY_OTHERS ")|[^\\x00-\\x7f\\P{L}]|[\\p{Nl}\\p{No}]"
+/* lazy_ucp leaves a rule's UCP pattern for later only if its twin
+ * compiled to at most this many bytes.  UCP turns \w, \d, \s and their
+ * negations from one code unit into three (a property), and nothing
+ * into more; PCRE2 refuses a compiled pattern over 64 KiB (LINK_SIZE 2).
+ * A twin this size or less cannot have a pattern over that. */
+#define CLASSIFY_LAZY_MAX (64 * 1024 / 4)
 /* At most this many characters folded per field; beyond, UCP matches it. */
 #define CLASSIFY_FOLD_MAX 4096
 
@@ -142,6 +148,7 @@ struct classify_rules {
 	struct classify_rule *rules;       /* owned */
 	size_t n_rules;
 	atomic_int *warned;                /* owned, one per rule: logged once */
+	atomic_int jit_warned;             /* a lazy pattern's JIT failure was logged */
 	double threshold;
 	size_t fallback;
 	bool jit;

@@ -671,6 +671,7 @@ classify_finish_rule(struct classify_parse *p)
 	pcre2_code *re = NULL;
 	int errcode;
 	PCRE2_SIZE erroff;
+	size_t twin_size = 0;
 
 	if (!p->pending)
 		return 0;
@@ -684,12 +685,16 @@ classify_finish_rule(struct classify_parse *p)
 	 * that text is matched with the pattern itself.  With lazy_ucp, a
 	 * twin that compiles stands for the pattern at load: UCP changes
 	 * what \w, \d, \s, the POSIX classes and caseless letters match,
-	 * not what compiles. */
+	 * not the syntax; but it makes the compiled pattern up to three
+	 * times as big, so a large twin has its pattern compiled now, where
+	 * PCRE2's size limit is an error of the file (CLASSIFY_LAZY_MAX). */
 	ru->re_ascii = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len,
 				     flags & ~(PCRE2_UCP | PCRE2_MATCH_INVALID_UTF),
 				     &errcode, &erroff, p->cctx);
-	if (lazy && ru->re_ascii != NULL) {
-		ru->pat = xmalloc(p->pat.len + 1);   /* a NUL in it is the pattern's */
+	if (ru->re_ascii != NULL)
+		(void)pcre2_pattern_info(ru->re_ascii, PCRE2_INFO_SIZE, &twin_size);
+	if (lazy && ru->re_ascii != NULL && twin_size <= CLASSIFY_LAZY_MAX) {
+		ru->pat = xmalloc(p->pat.len);
 		memcpy(ru->pat, p->pat.data, p->pat.len);
 		ru->pat_len = p->pat.len;
 		ru->flags = flags;
@@ -835,6 +840,7 @@ classify_load_string(const char *name, const char *text, size_t len,
 	p.r = xcalloc(1, sizeof(*p.r));
 	p.r->threshold = 1;
 	p.r->jit = !(opt != NULL && opt->no_jit);
+	atomic_init(&p.r->jit_warned, 0);
 	classify_compile_letters(p.r);
 	buf_init(&p.pat, BUF_NO_LIMIT);
 	if (len > CLASSIFY_MAX_FILE) {
