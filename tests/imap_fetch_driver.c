@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *   imap_fetch_driver -c redress.conf -d DIR [--die-after N] [--wait SECONDS]
- *                     [--fsync] [--discard]
+ *                     [--pace MS] [--fsync] [--discard]
  *   imap_fetch_driver --parse-url URL
  *   imap_fetch_driver            (prints a TAP skip line)
  *
@@ -21,6 +21,9 @@
  *
  *   --die-after N  _exit(9) right after the Nth message is written, before
  *                  its batch is committed: a crash in the middle of a batch.
+ *   --pace MS      sleep MS milliseconds after each message is written, so
+ *                  that a test which kills the driver at an arbitrary moment
+ *                  finds it with work left however fast the machine is.
  *   --wait S       after the fetch, print "waiting", call imap_wait(S) and
  *                  print "wait=R elapsed=SECONDS"; if R is 1, fetch again.
  *                  SIGTERM during the wait sets the stop flag.
@@ -53,6 +56,7 @@
 struct driver {
 	const char *dir;
 	long die_after;
+	long pace_ms;        /* --pace: sleep after each message */
 	bool fsync;
 	bool discard;        /* --discard: count, write nothing */
 	size_t bytes;
@@ -199,6 +203,13 @@ driver_message(void *ctx, uint32_t uidvalidity, uint32_t uid, const char *raw,
 		fflush(stdout);
 		_exit(9);
 	}
+	if (d->pace_ms > 0) {
+		struct timespec ts = { d->pace_ms / 1000,
+				       (d->pace_ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !driver_stop)
+			;
+	}
 	return 0;
 }
 
@@ -293,7 +304,7 @@ static void
 driver_usage(void)
 {
 	fprintf(stderr, "usage: imap_fetch_driver -c CONF -d DIR [--die-after N] "
-		"[--wait SECONDS] [--fsync] [--discard]\n"
+		"[--wait SECONDS] [--pace MS] [--fsync] [--discard]\n"
 		"       imap_fetch_driver --parse-url URL\n");
 	exit(64);
 }
@@ -327,6 +338,8 @@ main(int argc, char **argv)
 			d.dir = argv[++i];
 		else if (strcmp(argv[i], "--die-after") == 0 && i + 1 < argc)
 			d.die_after = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--pace") == 0 && i + 1 < argc)
+			d.pace_ms = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc)
 			wait_seconds = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--fsync") == 0)

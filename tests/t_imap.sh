@@ -179,11 +179,14 @@ drive kill.conf k --die-after 1100
 is "$RC:$(state_last k):$(dovecot_count Kill UNSEEN)" "9:1000:1000" \
 	"pipelined fetch dies at 1100: 1..1000 committed and marked, the rest not"
 # SIGKILL at an arbitrary moment (timing decides where; the result may not).
+# Paced at 4 ms a message, the 1000 left take at least 4 seconds: without
+# it a fast driver could finish them all while this loop, slow under a
+# loaded machine, waits for the first file (CI saw that once).
 start=$(emls k)
 # The driver itself, not under timeout(1): SIGKILL to timeout would not
 # reach its child.  The watchdog above bounds the wait.  No leak check in a
 # process killed on purpose (KILLABLE, tests/lib/proc.sh).
-env "$KILLABLE" "$DRIVER" -c "$T/kill.conf" -d "$T/k" > /dev/null 2>&1 &
+env "$KILLABLE" "$DRIVER" -c "$T/kill.conf" -d "$T/k" --pace 4 > /dev/null 2>&1 &
 BGPID=$!
 # Killed soon after its first new file: the rest of its work (writing,
 # committing, marking) is then still ahead of it.
