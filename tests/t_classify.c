@@ -1384,6 +1384,22 @@ ucp_compiled(const struct classify_rules *r)
 	return n;
 }
 
+/* Loads TEXT twice, without lazy_ucp into r[0] and with it into r[1],
+ * after freeing what r[] and err[] held. */
+static void
+load_both(const char *text, const struct classify_options *whole,
+	  const struct classify_options *lazy, struct classify_rules *r[2], char *err[2],
+	  int rc[2])
+{
+	for (int m = 0; m < 2; m++) {
+		classify_rules_free(&r[m]);
+		free(err[m]);
+		err[m] = NULL;
+		rc[m] = classify_load_string("t.rules", text, strlen(text), m ? lazy : whole,
+					     &r[m], &err[m]);
+	}
+}
+
 /* lazy_ucp checks a pattern by compiling its twin, without UCP: that
  * must refuse what the pattern with UCP refuses, and with the same
  * message.  Patterns drawn from pieces that UCP touches (classes, \w,
@@ -1418,9 +1434,7 @@ lazy_same_errors(const struct classify_options *whole, const struct classify_opt
 			strcat(text, piece[(seed >> 33) % n_piece]);
 		}
 		strcat(text, "\n");
-		for (int m = 0; m < 2; m++)
-			rc[m] = classify_load_string("t.rules", text, strlen(text), m ? lazy : whole,
-						     &r[m], &err[m]);
+		load_both(text, whole, lazy, r, err, rc);
 		refused += rc[0] < 0;
 		if ((rc[0] != rc[1] || (rc[0] < 0 && strcmp(err[0], err[1]) != 0)) &&
 		    differ++ == 0)
@@ -1460,6 +1474,7 @@ test_lazy_ucp(bool no_jit)
 	struct classify_options lazy = whole;
 	struct classify_rules *r[2] = { NULL, NULL };
 	char *err[2] = { NULL, NULL };
+	int rc[2];
 	size_t after[sizeof(texts) / sizeof(texts[0])], nofold = 0, posix = 0;
 
 	lazy.lazy_ucp = true;
@@ -1502,23 +1517,11 @@ test_lazy_ucp(bool no_jit)
 	ok(after[3] > after[2] && after[5] <= r[1]->n_rules,
 	   "%s: a digit beyond ASCII compiles %zu more; in all %zu of %zu", mode,
 	   after[3] - after[2], after[5], r[1]->n_rules);
-	for (int k = 0; k < 2; k++) {
-		classify_rules_free(&r[k]);
-		free(err[k]);
-		err[k] = NULL;
-		(void)classify_load_string("t.rules", bad, strlen(bad), k ? &lazy : &whole, &r[k],
-					   &err[k]);
-	}
+	load_both(bad, &whole, &lazy, r, err, rc);
 	ok(r[0] == NULL && r[1] == NULL && err[1] != NULL && strstr(err[1], "t.rules:2:23: ") != NULL,
 	   "%s: a bad pattern is refused at load: %s", mode, err[1] != NULL ? err[1] : "(none)");
 	is_str(err[1], err[0], "%s: with the same message", mode);
-	for (int k = 0; k < 2; k++) {
-		classify_rules_free(&r[k]);
-		free(err[k]);
-		err[k] = NULL;
-		(void)classify_load_string("t.rules", big, strlen(big), k ? &lazy : &whole, &r[k],
-					   &err[k]);
-	}
+	load_both(big, &whole, &lazy, r, err, rc);
 	ok(r[0] == NULL && r[1] == NULL && err[1] != NULL && strstr(err[1], "too large") != NULL,
 	   "%s: a pattern too large with UCP only is refused at load: %s", mode,
 	   err[1] != NULL ? err[1] : "(none)");
