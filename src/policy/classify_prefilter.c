@@ -118,6 +118,19 @@ classify_litset_pick(struct classify_litset *best, struct classify_litset *cand)
 	classify_litset_none(cand);
 }
 
+/* Appends s[0..len) to every string of the set. */
+static void
+classify_litset_append(struct classify_litset *a, const char *s, size_t len)
+{
+	for (size_t i = 0; len > 0 && i < a->n; i++) {
+		size_t la = strlen(a->s[i]);
+
+		a->s[i] = xrealloc(a->s[i], la + len + 1);
+		memcpy(a->s[i] + la, s, len);
+		a->s[i][la + len] = '\0';
+	}
+}
+
 /* *a = *a x b (every string of a followed by every string of b), if small. */
 static bool
 classify_litset_product(struct classify_litset *a, const struct classify_litset *b)
@@ -129,14 +142,7 @@ classify_litset_product(struct classify_litset *a, const struct classify_litset 
 		return false;
 	if (b->n == 1) {
 		/* The common case, a run of literal characters: append in place. */
-		size_t lb = strlen(b->s[0]);
-
-		for (size_t i = 0; i < a->n; i++) {
-			size_t la = strlen(a->s[i]);
-
-			a->s[i] = xrealloc(a->s[i], la + lb + 1);
-			memcpy(a->s[i] + la, b->s[0], lb + 1);
-		}
+		classify_litset_append(a, b->s[0], strlen(b->s[0]));
 		return true;
 	}
 	out = xcalloc(a->n * b->n, sizeof(char *));
@@ -410,13 +416,7 @@ classify_lit_flush(struct classify_litset *prod, struct classify_litset *best, b
 static void
 classify_lit_run(struct classify_litset *prod, const char *run, size_t *len)
 {
-	for (size_t i = 0; *len > 0 && i < prod->n; i++) {
-		size_t l = strlen(prod->s[i]);
-
-		prod->s[i] = xrealloc(prod->s[i], l + *len + 1);
-		memcpy(prod->s[i] + l, run, *len);
-		prod->s[i][l + *len] = '\0';
-	}
+	classify_litset_append(prod, run, *len);
 	*len = 0;
 }
 
