@@ -301,6 +301,18 @@ fail:
 	return -1;
 }
 
+/* Logs that JIT compilation of WHO's pattern failed with PCRE2 error rc;
+ * the load and a lazy compile say it alike.  TAIL ends the message. */
+void
+classify_jit_warn(const char *who, int rc, const char *tail)
+{
+	PCRE2_UCHAR msg[256];
+
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	log_warn("%s: JIT compilation failed (%s); using the slower interpreter%s", who,
+		 (const char *)msg, tail);
+}
+
 /* Logs, once per rule, that it failed with PCRE2 error rc. */
 static void
 classify_warn_once(const struct classify_rules *r, size_t idx, const char *what, int rc)
@@ -334,11 +346,10 @@ classify_rule_ucp(const struct classify_rules *r, size_t idx, int *errcode_r)
 		return NULL;
 	if (r->jit && (*errcode_r = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE)) != 0 &&
 	    atomic_exchange((atomic_int *)&r->jit_warned, 1) == 0) {
-		PCRE2_UCHAR msg[256];
+		char *who = xasprintf("rule \"%s\" (line %u)", ru->name, ru->line);
 
-		pcre2_get_error_message(*errcode_r, msg, sizeof(msg));
-		log_warn("rule \"%s\" (line %u): JIT compilation failed (%s); it uses the "
-			 "slower interpreter (said once)", ru->name, ru->line, (const char *)msg);
+		classify_jit_warn(who, *errcode_r, " (said once)");
+		free(who);
 	}
 	if (!atomic_compare_exchange_strong(&ru->re, &none, re)) {
 		pcre2_code_free(re);

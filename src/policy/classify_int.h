@@ -232,6 +232,8 @@ int classify_model_load(const struct classify_rules *r, const char *path,
 			struct classify_model **m_r, char **error_r);
 
 /* The index of the category or tag id (len bytes), or -1. */
+/* Logs a failed JIT compilation of WHO's pattern (classify.c). */
+void classify_jit_warn(const char *who, int rc, const char *tail);
 ssize_t classify_find_target(const struct classify_rules *r, const char *id, size_t len);
 
 #endif

@@ -691,7 +691,7 @@ classify_finish_rule(struct classify_parse *p)
 	ru->re_ascii = pcre2_compile((PCRE2_SPTR)p->pat.data, p->pat.len,
 				     flags & ~(PCRE2_UCP | PCRE2_MATCH_INVALID_UTF),
 				     &errcode, &erroff, p->cctx);
-	if (ru->re_ascii != NULL)
+	if (lazy && ru->re_ascii != NULL)
 		(void)pcre2_pattern_info(ru->re_ascii, PCRE2_INFO_SIZE, &twin_size);
 	if (lazy && ru->re_ascii != NULL && twin_size <= CLASSIFY_LAZY_MAX) {
 		ru->pat = xmalloc(p->pat.len);
@@ -723,14 +723,9 @@ classify_finish_rule(struct classify_parse *p)
 			rc = pcre2_jit_compile(ru->re_ascii, PCRE2_JIT_COMPLETE);
 
 		if (rc != 0) {
-			if (!p->jit_warned) {
-				PCRE2_UCHAR msg[256];
-
-				pcre2_get_error_message(rc, msg, sizeof(msg));
-				log_warn("%s: JIT compilation failed (%s); using the slower "
-					 "interpreter", p->name, (const char *)msg);
-				p->jit_warned = true;
-			}
+			if (!p->jit_warned)
+				classify_jit_warn(p->name, rc, "");
+			p->jit_warned = true;
 			p->r->jit = false;
 		}
 	}
