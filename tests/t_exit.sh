@@ -95,13 +95,17 @@ import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
 open(sys.argv[1] + ".locked", "w").close()
-time.sleep(5)
+time.sleep(30)
 PY
 pid=$!
 i=0
 while [ ! -e redress.db.locked ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+# The lock is held far longer than the two commands need, and let go
+# once they have run: a slow start must not find the store free.
+ok $([ -e redress.db.locked ]; echo $?) "the store is locked by another process"
 code 75 "a store locked by another process" ingest "$S/02-damaged.eml"
 code 75 "a store locked by another process" store export -o "$T/locked.jsonl"
+kill $pid 2>/dev/null
 wait $pid
 cd .. || exit 1
 

@@ -104,27 +104,29 @@ msgids() { # msgids SINK: the Message-IDs it received, one a line
 }
 
 # ------------------------------------------------------------------ lease
-# The daemon's round takes 8 s (1 s per message at the server); the lease
-# is 3 s.  A lock not renewed during the round would be free after 3 s,
-# and "send --once" would take it, put the daemon's job in hand back into
-# the queue and send it a second time.
+# The daemon's round takes 12 s (1 s per message at the server); the
+# lease is 3 s.  A lock not renewed during the round would be free after
+# 3 s, and "send --once" would take it, put the daemon's job in hand back
+# into the queue and send it a second time.  12 messages, not fewer:
+# "send --once" must come while the round still runs, however slowly a
+# loaded machine starts it.
 mkdir lease && cd lease || exit 1
 sink_start slow1 -W .:1 || exit 1
 conf "$(sink_port slow1)" "timeout = 10" "lease = 3s"
-gen 8
+gen 12
 "$REDRESS" ingest msgs >/dev/null
 env "$KILLABLE" "$REDRESS" run >run.log 2>&1 &
 run=$!
 PIDS="$PIDS $run"
 t0=$(now_ms)
-wait_for 10 '[ "$(q "SELECT count(*) FROM jobs WHERE state = '"'sent'"'")" -ge 4 ]'
+wait_for 20 '[ "$(q "SELECT count(*) FROM jobs WHERE state = '"'sent'"'")" -ge 4 ]'
 ok $? "run: the round is under way (4 sent after $(( $(now_ms) - t0 )) ms)"
 "$REDRESS" send --once >send.out 2>send.err
 is "$?" 75 "send --once $(( $(now_ms) - t0 )) ms into the round, with [smtp] lease = 3s: the lock is held (75)"
-wait_for 30 '[ "$(q "SELECT count(*) FROM jobs WHERE state = '"'sent'"'")" -ge 8 ]'
-ok $? "run: all 8 acks sent"
+wait_for 30 '[ "$(q "SELECT count(*) FROM jobs WHERE state = '"'sent'"'")" -ge 12 ]'
+ok $? "run: all 12 acks sent"
 stop_daemon "$run" 10
-is "$(sink_count slow1)" 8 "the server got 8 messages for 8 jobs"
+is "$(sink_count slow1)" 12 "the server got 12 messages for 12 jobs"
 is "$(msgids slow1 | sort | uniq -d | wc -l | tr -d ' ')" 0 "  none twice"
 sink_stop slow1
 cd .. || exit 1

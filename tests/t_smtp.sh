@@ -219,7 +219,9 @@ grep -q "^1 down 127.0.0.1:$SINK_PORT: timed out: " "$WORK/slow.out"
 r=$?
 ok $r "stalled DATA reply: down, timed out"
 [ $r -eq 0 ] || diag_file "$WORK/slow.out"
-ok $(( (t1 - t0) <= 4 ? 0 : 1 )) "  within the timeout (took $((t1 - t0)) s, timeout 1 s)"
+# Whole seconds, and a process start that a loaded machine or a sanitizer
+# stretches: bounded well under the sink's 10 s stall, not at 1 s.
+ok $(( (t1 - t0) <= 7 ? 0 : 1 )) "  within the timeout (took $((t1 - t0)) s, timeout 1 s; bound 7 s)"
 sink_stop slow
 
 # A stall after the final dot: the server has the whole message and may
