@@ -375,7 +375,7 @@ else
 	"$REDRESS" run >>"$T/runs.log" 2>&1 &
 	runpid=$!
 	i=0
-	while [ "$(q "$T/two" "SELECT count(*) FROM jobs WHERE state = 'sending'" 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do
+	while [ "$(q "$T/two" "SELECT count(*) FROM jobs WHERE state = 'sending'" 2>/dev/null)" != 1 ] && [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -87,7 +87,9 @@ mkdir slow && cd slow || exit 1
 conf "http://127.0.0.1:$PORT" 2 > redress.conf
 NOW=2026-11-23T10:00:00Z
 t0=$(date +%s); R ingest ../plain.eml >/dev/null 2>err; t1=$(date +%s)
-ok "$([ $((t1 - t0)) -le 6 ]; echo $?)" "an rspamd that never answers costs [spam] timeout (took $((t1 - t0)) s)"
+# Bounded well under the 60 s the server stays silent (whole seconds, and
+# a process start a loaded machine stretches), not at the 2 s timeout.
+ok "$([ $((t1 - t0)) -le 10 ]; echo $?)" "an rspamd that never answers costs [spam] timeout (took $((t1 - t0)) s; bound 10 s)"
 like "$(reasons 1)" "unscanned: scanner unavailable" "and the ack waits as for one that is down"
 cd .. || exit 1
 

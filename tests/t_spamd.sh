@@ -149,7 +149,9 @@ t0=$(date +%s)
 R ingest ../c2.eml >/dev/null 2>err
 t1=$(date +%s)
 kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
-ok "$([ $((t1 - t0)) -le 6 ]; echo $?)" "a spamd that never answers costs [spam] timeout (took $((t1 - t0)) s)"
+# Whole seconds and a process start a loaded machine stretches: bounded
+# well under the 30 s the server stays silent, not at the 2 s timeout.
+ok "$([ $((t1 - t0)) -le 10 ]; echo $?)" "a spamd that never answers costs [spam] timeout (took $((t1 - t0)) s; bound 10 s)"
 like "$(show 1 '" | ".join(d["traffic_reasons"])')" "unscanned: scanner unavailable .*no answer within 2 s" \
    "and the message waits as for a spamd that is down"
 cd .. || exit 1
