@@ -231,9 +231,10 @@ void classify_model_free(struct classify_model **m);
 int classify_model_load(const struct classify_rules *r, const char *path,
 			struct classify_model **m_r, char **error_r);
 
-/* The index of the category or tag id (len bytes), or -1. */
 /* Logs a failed JIT compilation of WHO's pattern (classify.c). */
 void classify_jit_warn(const char *who, int rc, const char *tail);
+
+/* The index of the category or tag id (len bytes), or -1. */
 ssize_t classify_find_target(const struct classify_rules *r, const char *id, size_t len);
 
 #endif
