@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-watchdog_start 120 t_train.sh
+watchdog_start 300 t_train.sh
 cd "$T" || exit 1
 G="$top_srcdir/bench/data/train-golden"
 cp "$G/golden.rules" "$G/golden.csv" "$G/golden-new.csv" .
