@@ -4,9 +4,9 @@
  * DESCRIPTION
  *	See spamwords.h.  The method and its constants are SpamBayes'
  *	(Robinson's f(w) with s = 0.45 and x = 0.5, minimum strength 0.1,
- *	150 clues, Fisher's chi-squared combining).  The loaded words are a
- *	sorted array searched with bsearch; the trainer counts them in an
- *	open-addressing hash table.
+ *	150 clues, Fisher's chi-squared combining).  The loaded words are
+ *	the file's lines, cut in place, found by binary search over their
+ *	offsets; the trainer counts them in an open-addressing hash table.
  */
 #include "autoconfig.h"
 
@@ -28,15 +28,17 @@
 #define SW_MAX_SUBJECT 1024
 #define SW_WORD_BUF (SPAMWORDS_MAX_WORD + 3)
 
-struct sw_entry {
-	const char *word;
-	uint32_t spam, ham;
-};
-
+/*
+ * A word line is cut in place into three strings, WORD, SPAM and HAM, and
+ * is known by the offset of WORD alone (4 bytes a word); the counts are
+ * read again when a message has the word.  Every delivery loads the file,
+ * and the memory it touches is most of that cost: each new page is a
+ * fault.
+ */
 struct spamwords {
 	char *file;
-	char *text;                /* the file, its words cut out in place */
-	struct sw_entry *e;
+	char *text;                /* the file, its lines cut in place */
+	uint32_t *word;            /* offsets into text, in strcmp order */
 	size_t n;
 	uint32_t n_spam, n_ham;
 };
@@ -208,13 +210,18 @@ sw_count(const char *s, uint32_t *v)
 static int
 sw_parse(struct spamwords *sw, const char *path, char **error_r)
 {
-	char *p = sw->text, *nl;
-	size_t line = 0, cap = 0;
+	char *p = sw->text, *nl, *prev = NULL;
+	size_t line = 0, lines = 0;
 	int state = 0;              /* 0: magic, 1: messages, 2: words */
 
+	/* One allocation, as large as the lines: no word array is grown. */
+	for (const char *q = p; (q = strchr(q, '\n')) != NULL; q++)
+		lines++;
+	sw->word = xcalloc(lines + 1, sizeof(*sw->word));
 	for (; *p != '\0'; p = nl + 1) {
 		char *f[3];
 		size_t nf = 0;
+		uint32_t spam, ham;
 
 		line++;
 		nl = strchr(p, '\n');
@@ -252,17 +259,16 @@ sw_parse(struct spamwords *sw, const char *path, char **error_r)
 		if (nf != 3 || f[0][0] == '\0' || strlen(f[0]) >= SW_WORD_BUF)
 			return sw_fail(error_r, path, line, NULL,
 				       "\"WORD<TAB>SPAM<TAB>HAM\" expected");
-		sw->e = xgrow(sw->e, &cap, sw->n + 1, sizeof(*sw->e));
-		if (!sw_count(f[1], &sw->e[sw->n].spam) || !sw_count(f[2], &sw->e[sw->n].ham))
+		if (!sw_count(f[1], &spam) || !sw_count(f[2], &ham))
 			return sw_fail(error_r, path, line, f[0], "has a bad count");
-		if (sw->e[sw->n].spam > sw->n_spam || sw->e[sw->n].ham > sw->n_ham)
+		if (spam > sw->n_spam || ham > sw->n_ham)
 			return sw_fail(error_r, path, line, f[0],
 				       "is in more messages than were counted");
-		if (sw->n > 0 && strcmp(sw->e[sw->n - 1].word, f[0]) >= 0)
+		if (prev != NULL && strcmp(prev, f[0]) >= 0)
 			return sw_fail(error_r, path, line, f[0],
 				       "is out of order (words are sorted, once each)");
-		sw->e[sw->n].word = f[0];
-		sw->n++;
+		prev = f[0];
+		sw->word[sw->n++] = (uint32_t)(f[0] - sw->text);
 	}
 	if (state < 2)
 		return sw_fail(error_r, path, line, NULL, "ends before its \"messages\" line");
@@ -306,7 +312,7 @@ spamwords_free(struct spamwords **swp)
 		return;
 	free(sw->file);
 	free(sw->text);
-	free(sw->e);
+	free(sw->word);
 	free(sw);
 	*swp = NULL;
 }
@@ -320,10 +326,31 @@ spamwords_file(const struct spamwords *sw)
 /* ------------------------------------------------------------------ */
 /* The score */
 
-static int
-sw_entry_find(const void *key, const void *elt)
+/* The counts of word: true, or false when the file does not have it. */
+static bool
+sw_find(const struct spamwords *sw, const char *word, uint32_t *spam, uint32_t *ham)
 {
-	return strcmp((const char *)key, ((const struct sw_entry *)elt)->word);
+	size_t lo = 0, hi = sw->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *w = sw->text + sw->word[mid];
+		int c = strcmp(word, w);
+
+		if (c == 0) {
+			const char *s = w + strlen(w) + 1;
+
+			/* Checked by sw_parse. */
+			(void)sw_count(s, spam);
+			(void)sw_count(s + strlen(s) + 1, ham);
+			return true;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
 
 /* Robinson's f(w): the probability of spam of a word seen in s spam and h
@@ -391,16 +418,15 @@ spamwords_score(const struct spamwords *sw, const char *subject, const char *bod
 	sw_bag_fill(&bag, subject, body, body_len);
 	c = xcalloc(bag.n + 1, sizeof(*c));
 	for (size_t i = 0; i < bag.n; i++) {
-		const struct sw_entry *e = bsearch(bag.w[i], sw->e, sw->n, sizeof(*sw->e),
-						   sw_entry_find);
+		uint32_t spam = 0, ham = 0;
 		double p;
 
-		if (e == NULL || (e->spam == 0 && e->ham == 0))
+		if (!sw_find(sw, bag.w[i], &spam, &ham) || (spam == 0 && ham == 0))
 			continue;
-		p = sw_prob(sw, e->spam, e->ham);
+		p = sw_prob(sw, spam, ham);
 		if (fabs(p - 0.5) < SW_MIN_STRENGTH)
 			continue;
-		c[n].word = e->word;
+		c[n].word = bag.w[i];
 		c[n].p = p;
 		n++;
 	}
