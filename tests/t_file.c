@@ -1,6 +1,7 @@
 /*
- * t_file - the capped reader (base/file.c): a file within the cap, at the
- * cap and past it, with and without draining the rest; a pipe; errors.
+ * t_file - the capped reader (base/file.c): a pipe and a regular file
+ * within the cap, at the cap and past it, with and without draining the
+ * rest; errors.
  */
 #include "autoconfig.h"
 
@@ -39,6 +40,39 @@ pipe_of(size_t n)
 	}
 	close(fds[1]);
 	return fds[0];
+}
+
+/* A regular file of size bytes, byte i being 'a' + i % 26, read from
+ * offset skip with cap and drain: its length, content and truncation. */
+static void
+file_case(size_t size, size_t skip, size_t cap, bool drain, size_t want_len,
+	  bool want_truncated, const char *what)
+{
+	char path[] = "/tmp/t_file.XXXXXX", *data = NULL, *want = malloc(size + 1);
+	int fd = mkstemp(path);
+	bool truncated = !want_truncated;
+	size_t len = 0;
+
+	for (size_t i = 0; i < size; i++)
+		want[i] = (char)('a' + i % 26);
+	if (!ok(fd >= 0 && write(fd, want, size) == (ssize_t)size &&
+		lseek(fd, (off_t)skip, SEEK_SET) == (off_t)skip &&
+		file_read_fd(fd, cap, drain, &data, &len, &truncated) == 0,
+		"a file: %s: read", what)) {
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		free(want);
+		return;
+	}
+	is_int((long long)len, (long long)want_len, "a file: %s: length", what);
+	ok(len == want_len && memcmp(data, want + skip, len) == 0 && data[len] == '\0',
+	   "a file: %s: the bytes, and a NUL after them", what);
+	is_int(truncated, want_truncated, "a file: %s: truncated", what);
+	close(fd);
+	unlink(path);
+	free(data);
+	free(want);
 }
 
 int
@@ -88,6 +122,17 @@ main(void)
 		while (wait(NULL) > 0)
 			;
 	}
+
+	/* The same sizes from a regular file, which is read into a buffer of
+	 * its size: at, below and past the cap, a size that is a power of
+	 * two less one (the buffer holds it and its NUL exactly), and from
+	 * an offset past the start (the size overstates what is left). */
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		file_case(t[i].size, 0, t[i].cap, t[i].drain, t[i].want_len,
+			  t[i].want_truncated, t[i].what);
+	file_case(65535, 0, 100000, true, 65535, false, "a power of two less one");
+	file_case(65536, 0, 65536, true, 65536, false, "a power of two at the cap");
+	file_case(1000, 100, 10000, true, 900, false, "from an offset of 100");
 
 	fd = mkstemp(path);
 	ok(fd >= 0 && write(fd, "hello\0world", 11) == 11, "a file with a NUL");

@@ -19,7 +19,7 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
-static int
+int
 buf_reserve(struct buf *b, size_t add)
 {
 	size_t want;

@@ -23,6 +23,9 @@ struct buf {
 #define BUF_NO_LIMIT ((size_t)-1 / 2)
 
 void buf_init(struct buf *b, size_t max);
+/* Room for add more bytes and the NUL, appending nothing: 0, or -1 (and
+ * the buffer as it was) when they would pass the cap. */
+int buf_reserve(struct buf *b, size_t add);
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);

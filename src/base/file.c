@@ -2,14 +2,17 @@
  * NAME
  *	file - whole files and streams read into memory, with a cap
  * DESCRIPTION
- *	See file.h.  read(2) straight into a buf (buf.h), 64 KiB at a time,
- *	retried on EINTR.
+ *	See file.h.  read(2) into a buf (buf.h), retried on EINTR: a
+ *	regular file straight into a buffer of its size, anything else 64
+ *	KiB at a time.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -22,16 +25,34 @@ file_read_fd(int fd, size_t cap, bool drain, char **data_r, size_t *len_r,
 	     bool *truncated_r)
 {
 	struct buf b;
+	struct stat st;
 	char chunk[FILE_CHUNK];
 	bool truncated = false;
 	ssize_t n;
 
 	buf_init(&b, cap);
+	/* A file whose size is known is read into one allocation of that
+	 * size: no copy, and no buffer doubled through pages that are
+	 * touched once (each a page fault). */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size <= cap)
+		(void)buf_reserve(&b, (size_t)st.st_size);
 	for (;;) {
 		size_t room = cap - b.len;
 		/* Without drain, one byte past the cap is enough to know. */
 		size_t want = drain || room >= sizeof(chunk) ? sizeof(chunk) : room + 1;
+		size_t spare = b.cap > b.len + 1 ? b.cap - b.len - 1 : 0;
 
+		if (spare > 0 && spare <= room) {
+			n = read(fd, b.data + b.len, spare);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			b.len += (size_t)n;
+			b.data[b.len] = '\0';
+			continue;
+		}
 		n = read(fd, chunk, want);
 		if (n < 0 && errno == EINTR)
 			continue;
