@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-watchdog_start 120 t_agents.sh
+watchdog_start 300 t_agents.sh
 cd "$T" || exit 1
 S="$top_srcdir/contrib/samples"
 R() { "$REDRESS" --now "$NOW" "$@"; }
