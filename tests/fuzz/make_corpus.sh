@@ -8,7 +8,8 @@
 #   message   every file under $REDRESS_CORPORA/mail (the mikel fixtures),
 #             contrib/samples/*.eml, tests/data/rules/*.eml, and CPython's
 #             odd-message corpus when libpython3.11-testsuite is installed
-#   rules     rules.conf and tests/data/rules/*.rules, alone and followed
+#   rules     rules.conf and tests/data/rules/*.rules, alone and (rules.conf
+#             cut to fit the inputs' size) followed
 #             by a NUL and a message (subject NUL body NUL from) taken from
 #             the samples and from CFPB complaint narratives
 #   template  templates/*.txt and tests/data/templates/*/*.txt, alone and
@@ -85,11 +86,34 @@ def w(target, name, data):
     with open(os.path.join(out, target, name), "wb") as f:
         f.write(data)
 
-rules = open(os.path.join(src, "rules.conf"), "rb").read()
+# rules.conf is far longer than fuzz_rules' inputs (-max_len=16384, which
+# would cut the message off every seed): each seed has its declarations
+# (category, tag, threshold; comments dropped) and the next run of its
+# rules that fits, so that the seeds together hold every rule.
+head, items = [], []
+cur = head
+for line in open(os.path.join(src, "rules.conf"), "rb").read().split(b"\n"):
+    if line[:1] in (b" ", b"\t") and line.strip():
+        (items if items and cur is items else head)[-1] += b"\n" + line
+    elif line.startswith(b"rule "):
+        items.append(line)
+        cur = items
+    elif line.strip() and not line.startswith(b"#"):
+        head.append(line)
+        cur = head
+head = b"\n".join(head) + b"\n"
+next_rule = 0
 cat = os.path.join(src, "tests", "data", "rules", "catastrophic.rules")
 for i, (s, b, fr) in enumerate(samples):
-    w("rules", "msg-%d" % i, rules + b"\0" + s + b"\0" + b + b"\0" + fr +
-      b"\0Auto-Submitted\0no\0X-Priority\0 1")
+    tail = b"\0" + s + b"\0" + b + b"\0" + fr + b"\0Auto-Submitted\0no\0X-Priority\0 1"
+    rules = head
+    for k in range(len(items)):
+        r = items[(next_rule + k) % len(items)] + b"\n"
+        if len(rules) + len(r) + len(tail) > 16000:
+            break
+        rules += r
+    next_rule = (next_rule + max(k, 1)) % len(items)
+    w("rules", "msg-%d" % i, rules + tail)
 if os.path.exists(cat):
     w("rules", "catastrophic", open(cat, "rb").read() + b"\0subject\0" + b"a" * 4000 + b"!\0")
 
