@@ -42,22 +42,19 @@ file_read_fd(int fd, size_t cap, bool drain, char **data_r, size_t *len_r,
 		/* Without drain, one byte past the cap is enough to know. */
 		size_t want = drain || room >= sizeof(chunk) ? sizeof(chunk) : room + 1;
 		size_t spare = b.cap > b.len + 1 ? b.cap - b.len - 1 : 0;
+		/* Into the buffer while it has room within the cap. */
+		bool direct = spare > 0 && spare <= room;
 
-		if (spare > 0 && spare <= room) {
-			n = read(fd, b.data + b.len, spare);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			b.len += (size_t)n;
-			b.data[b.len] = '\0';
-			continue;
-		}
-		n = read(fd, chunk, want);
+		n = direct ? read(fd, b.data + b.len, spare) : read(fd, chunk, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		if (direct) {
+			b.len += (size_t)n;
+			b.data[b.len] = '\0';
+			continue;
+		}
 		if ((size_t)n > room) {
 			truncated = true;
 			n = (ssize_t)room;
