@@ -106,10 +106,14 @@ for f in files:
 print("%.2f %.0f" % (cpu * 1000 / len(files), flt / len(files)))
 PY
 }
+# A first delivery makes the store in the current directory; it is not
+# timed.
+warm() {
+	printf 'From: warm@example.org\nTo: support@example.com\nSubject: warm\nMessage-ID: <warm@filter-bench>\n\nhello\n' |
+		"$redress" filter || { echo "filter_bench: the first delivery failed" >&2; exit 1; }
+}
 cd "$w/r"
-# A first delivery makes the store; it is not timed.
-printf 'From: warm@example.org\nTo: support@example.com\nSubject: warm\nMessage-ID: <warm@filter-bench>\n\nhello\n' |
-	"$redress" filter || { echo "filter_bench: the first delivery failed" >&2; exit 1; }
+warm
 rs=$(time_it redress "$redress" filter)
 stored=$(($(sqlite3 "$w/r/redress.db" 'select count(*) from messages') - 1))
 ps=$(HOME=$w time_it procmail env HOME="$w" procmail -m "$w/procmailrc")
@@ -118,8 +122,7 @@ delivered=$(ls "$w/Maildir/new" | wc -l)
 # messages again would be duplicates), procmail into the same maildir.
 mkdir "$w/r2"
 cd "$w/r2"
-printf 'From: warm@example.org\nTo: support@example.com\nSubject: warm\nMessage-ID: <warm@filter-bench>\n\nhello\n' |
-	"$redress" filter || { echo "filter_bench: the first delivery failed" >&2; exit 1; }
+warm
 ru_r=$(rusage_it "$redress" filter)
 ru_p=$(HOME=$w rusage_it env HOME="$w" procmail -m "$w/procmailrc")
 cd "$w/r"

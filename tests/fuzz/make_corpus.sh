@@ -94,7 +94,7 @@ head, items = [], []
 cur = head
 for line in open(os.path.join(src, "rules.conf"), "rb").read().split(b"\n"):
     if line[:1] in (b" ", b"\t") and line.strip():
-        (items if items and cur is items else head)[-1] += b"\n" + line
+        cur[-1] += b"\n" + line
     elif line.startswith(b"rule "):
         items.append(line)
         cur = items
