@@ -215,6 +215,26 @@ main(int argc, char **argv)
 		free(error);
 		return EX_CONFIG;
 	}
+	if (app.cfg != NULL && app.cfg->log_target == LOG_TARGET_FILE &&
+	    log_open(app.cfg->log_file) < 0) {
+		int e = errno;
+
+		/* The filter takes the message all the same, and says in
+		 * syslog why its own log is missing. */
+		if (cmd->fn == cmd_filter) {
+			app.cfg->log_target = LOG_TARGET_SYSLOG;
+			log_init("redress", LOG_TARGET_SYSLOG, LOG_LEVEL_INFO);
+			log_error("filter: %s: [log] file: \"%s\": %s; logging to syslog",
+				  config_where(app.cfg, "log", "file"), app.cfg->log_file,
+				  strerror(e));
+		} else {
+			fprintf(stderr, "redress: %s: [log] file: \"%s\": %s\n",
+				config_where(app.cfg, "log", "file"), app.cfg->log_file,
+				strerror(e));
+			config_free(&app.cfg);
+			return EX_CANTCREAT;
+		}
+	}
 	if (app.cfg != NULL) {
 		log_init("redress", app.cfg->log_target, cmd_log_level(&app, app.cfg));
 		/* The filter must print nothing: it logs this to syslog. */

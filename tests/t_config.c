@@ -118,6 +118,7 @@ test_defaults(void)
 	is_int(cfg->sla_escalate_window, 86400, "[sla] escalate_window 1d");
 	is_int(cfg->log_level, LOG_LEVEL_INFO, "[log] level info");
 	is_int(cfg->log_target, LOG_TARGET_STDERR, "[log] target stderr");
+	is_str(cfg->log_file, "", "[log] file: none");
 	is_str(cfg->from.addr, "care@localhost", "[smtp] from read: its address");
 	is_str(cfg->from.name, "Customer Care", "  and its name");
 	is_str(cfg->escalate.addr, "manager@localhost", "[smtp] escalate_to read");
@@ -152,7 +153,9 @@ test_values(void)
 		"lifetime = 1d 12h\n"
 		"password = s3cret\n"
 		"[log]\n"
-		"level = debug\n", &err);
+		"level = debug\n"
+		"target = file\n"
+		"file = /var/log/redress/redress.log\n", &err);
 
 	if (!ok(cfg != NULL, "a file with every value type loads")) {
 		diag("%s", err);
@@ -167,6 +170,8 @@ test_values(void)
 	is_int(cfg->smtp_lifetime, 36 * 3600, "a duration");
 	is_str(config_text(cfg, "smtp", "lifetime"), "1d 12h", "  kept as written");
 	is_int(cfg->log_level, LOG_LEVEL_DEBUG, "another choice");
+	is_int(cfg->log_target, LOG_TARGET_FILE, "[log] target file");
+	is_str(cfg->log_file, "/var/log/redress/redress.log", "[log] file");
 	is_int(cfg->followup_after, 7 * 86400, "a key not in the file keeps its default");
 	is_str(config_where(cfg, "store", "path"), in_dir("redress.conf:5"),
 	       "config_where gives FILE:LINE of a key as set");
@@ -375,6 +380,11 @@ test_derived(void)
 		{ "[smtp]\nurl = smtp://mail.example.com\nuser = alice\n",
 		  "3: [smtp] user is set but neither password nor password_file" },
 		{ "[smtp]\nlease = 2s\n", "2: [smtp] lease = 2s: at least 3s" },
+		{ "[log]\ntarget = file\n", "2: [log] target: \"file\" needs [log] file" },
+		{ "[log]\ntarget = file\nfile = redress.log\n",
+		  "3: [log] file: \"redress.log\" is not an absolute path" },
+		{ "[log]\nfile = log/redress.log\n",
+		  "2: [log] file: \"log/redress.log\" is not an absolute path" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

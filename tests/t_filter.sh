@@ -82,6 +82,41 @@ is "$st" 75 "bad config in filter mode: exit 75, never a bounce"
 is "$st" 78 "bad config elsewhere: exit 78"
 like "$(cat err)" "bad.conf:2: unknown key \"nonsense\" in \[store\]" "config errors name file:line"
 
+# [log] target = file: the filter's lines go to its own file, 0600, and it
+# still prints nothing.
+mkdir logf && cd logf || exit 1
+cat > log.conf <<EOC
+[store]
+path = $T/logf/redress.db
+[log]
+target = file
+file = $T/logf/redress.log
+EOC
+sed 's/5521/l5521/' "$S/01-refund.eml" | "$REDRESS" -c log.conf filter -f maria.lopez@example.net >out 2>err; st=$?
+is "$st" 0 "[log] target = file: the filter stores the message"
+is "$(cat out err | wc -c)" 0 "  and prints nothing"
+like "$(cat redress.log)" '^[0-9-]{10}T[0-9:]{8}Z redress\[[0-9]+\]: filter: case 1: new case: billing' \
+     "  its log line is in the file, with time and pid"
+is "$(stat -c %a redress.log)" 600 "  which is 0600"
+sed 's/5521/l5522/' "$S/02-damaged.eml" | "$REDRESS" -c log.conf filter -f priya.shah@example.com; st=$?
+is "$(wc -l < redress.log | tr -d ' ')" 2 "a second delivery appends a line"
+# A log file that cannot be opened loses no mail: the filter stores it
+# (and says why in syslog); any other command refuses to start (73).
+sed -i "s|^file = .*|file = $T/logf/none/redress.log|" log.conf
+sed 's/5521/l5523/' "$S/03-late.eml" | "$REDRESS" -c log.conf filter >out 2>err; st=$?
+is "$st" 0 "[log] file in no directory: the filter still takes the message"
+is "$(cat out err | wc -c)" 0 "  silently"
+"$REDRESS" -c log.conf queue list >out 2>err; st=$?
+is "$st" 73 "  any other command exits 73"
+like "$(cat err)" "log.conf:5: \[log\] file: \"$T/logf/none/redress.log\": No such file" \
+     "  naming FILE:LINE and why"
+sed -i "s|^file = .*|file = $T/logf/redress.log|" log.conf
+is "$("$REDRESS" -c log.conf --json case list | jget 'len(d)')" 3 "  and the message is in the store"
+sed -i '/^file = /d' log.conf
+"$REDRESS" -c log.conf filter < "$S/02-damaged.eml" 2>/dev/null; st=$?
+is "$st" 75 "target = file without [log] file: a configuration error, 75 in the filter"
+cd .. || exit 1
+
 # A leading mbox From line (Postfix pipe flag F) is fine.
 { echo "From priya.shah@example.com Mon Nov 23 11:40:00 2026"; sed 's/a81f0c2e/b81f0c2e/' "$S/03-late.eml"; } | "$REDRESS" filter; st=$?
 is "$st" 0 "a leading From_ line is accepted"

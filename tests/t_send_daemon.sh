@@ -13,6 +13,7 @@
 #            takes effect mid-backlog, not after it.
 #   SIGHUP   a changed [store] path is refused, saying it needs a restart;
 #            the running configuration stays, and a later good reload works.
+#   logrotate [log] target = file: a SIGHUP opens the file anew.
 #
 # "redress run" takes no --now: its tests use the real clock (messages
 # ingested at the real time, so their acks are due at once and nothing
@@ -248,6 +249,36 @@ wait_for 10 'grep -q "configuration reloaded" run.log'
 ok $? "a later reload without that change is taken"
 stop_daemon "$run" 10
 ok "$([ ! -e new.db ]; echo $?)" "no store was made at the new path"
+cd .. || exit 1
+
+# -------------------------------------------------------------- logrotate
+# [log] target = file: logrotate(8) moves the file and sends SIGHUP; the
+# daemon opens a new file at the path.  A reload whose log file cannot be
+# opened is refused, and the old file goes on.
+mkdir logr && cd logr || exit 1
+conf 9 "timeout = 10"
+printf '[log]\ntarget = file\nfile = %s/redress.log\n' "$PWD" >>redress.conf
+env "$KILLABLE" "$REDRESS" run >run.out 2>&1 &
+run=$!
+PIDS="$PIDS $run"
+wait_for 10 'grep -q "running:" redress.log 2>/dev/null'
+ok $? "run with [log] target = file: it logs to the file"
+mv redress.log redress.log.1
+kill -HUP "$run"
+wait_for 10 'grep -q "configuration reloaded" redress.log 2>/dev/null'
+ok $? "after logrotate's move and SIGHUP, to a new file at the path"
+ok "$(grep -q 'configuration reloaded' redress.log.1; [ $? != 0 ]; echo $?)" \
+   "  and no more to the moved one"
+is "$(stat -c %a redress.log)" 600 "  the new file is 0600"
+sed -i "s|^file = .*|file = $PWD/none/redress.log|" redress.conf
+kill -HUP "$run"
+wait_for 10 'grep -q "reload refused" redress.log'
+ok $? "a reload whose log file cannot be opened is refused"
+like "$(grep 'reload refused' redress.log)" "redress.conf:[0-9]+: \[log\] file: \".*/none/redress.log\": No such file" \
+   "  saying so in the file in use, with FILE:LINE"
+ok "$(kill -0 "$run" 2>/dev/null; echo $?)" "  the daemon goes on"
+stop_daemon "$run" 10
+is "$(cat run.out | wc -c | tr -d ' ')" 0 "nothing went to standard error"
 cd .. || exit 1
 
 done_testing

@@ -3,17 +3,26 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
 
+/* The longest line written to a log file; a longer one is cut, ending in
+ * "...". */
+#define LOG_LINE_MAX 4096
+
 static const char *log_ident = "redress";
 static enum log_target log_target = LOG_TARGET_STDERR;
 static enum log_level log_level = LOG_LEVEL_INFO;
+static int log_fd = -1;
 
 void
 log_init(const char *ident, enum log_target target, enum log_level level)
@@ -23,6 +32,75 @@ log_init(const char *ident, enum log_target target, enum log_level level)
 	log_level = level;
 	if (target == LOG_TARGET_SYSLOG)
 		openlog(ident, LOG_PID, LOG_MAIL);
+}
+
+int
+log_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = fd;
+	return 0;
+}
+
+/* Writes all of buf to fd, or as much as it takes; a log has no one to
+ * tell of its own failure. */
+static void
+log_write(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* "2026-11-23T10:00:00Z redress[123]: warning: TEXT\n" to the log file, in
+ * one write(2); control characters in TEXT become '?'. */
+static void
+log_file_line(const char *level, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t head, len;
+	int n;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%ld]: %s%s",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec, log_ident, (long)getpid(),
+		     level != NULL ? level : "", level != NULL ? ": " : "");
+	if (n < 0 || (size_t)n >= sizeof(line) / 2)
+		return;
+	head = (size_t)n;
+	/* Room for the "\n" after the text. */
+	n = vsnprintf(line + head, sizeof(line) - head - 1, fmt, ap);
+	if (n < 0)
+		return;
+	len = head + (size_t)n;
+	if (len > sizeof(line) - 2) {
+		len = sizeof(line) - 2;
+		memcpy(line + len - 3, "...", 3);
+	}
+	for (size_t i = head; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			line[i] = '?';
+	}
+	line[len++] = '\n';
+	log_write(log_fd, line, len);
 }
 
 void
@@ -37,6 +115,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	if (log_target == LOG_TARGET_SYSLOG) {
 		vsyslog(prio[level], fmt, ap);
+	} else if (log_target == LOG_TARGET_FILE && log_fd >= 0) {
+		log_file_line(level != LOG_LEVEL_INFO ? word[level] : NULL, fmt, ap);
 	} else {
 		fprintf(stderr, "%s: ", log_ident);
 		if (level != LOG_LEVEL_INFO)
@@ -47,26 +127,27 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* write(2) one string to stderr; nothing to do if it fails. */
-static void
-log_raw(const char *s)
-{
-	ssize_t r = write(STDERR_FILENO, s, strlen(s));
-
-	(void)r;
-}
-
 void
 log_fatal_in_handler(const char *msg)
 {
+	/* writev(2) is async-signal-safe, and one call keeps the line whole. */
+	struct iovec iov[] = {
+		{ (void *)log_ident, strlen(log_ident) },
+		{ (void *)": fatal: ", 9 },
+		{ (void *)msg, strlen(msg) },
+		{ (void *)"\n", 1 },
+	};
+	ssize_t r;
+
 	if (log_target == LOG_TARGET_SYSLOG) {
 		/* syslog(3) is not async-signal-safe, but the process ends
 		 * right after, and the alternative is to say nothing. */
 		syslog(LOG_CRIT, "%s", msg);
-	} else if (log_target == LOG_TARGET_STDERR) {
-		log_raw(log_ident);
-		log_raw(": fatal: ");
-		log_raw(msg);
-		log_raw("\n");
+		return;
 	}
+	if (log_target == LOG_TARGET_NONE)
+		return;
+	r = writev(log_target == LOG_TARGET_FILE && log_fd >= 0 ? log_fd : STDERR_FILENO,
+		   iov, 4);
+	(void)r;
 }

@@ -6,7 +6,8 @@
  *	local(8), Exim, procmail, maildrop or Sieve.  It exits 0 only after
  *	the message is committed, 75 (EX_TEMPFAIL) for anything that is not
  *	the sender's fault, and never bounces a complaint it cannot parse:
- *	that one is stored held.  It prints nothing; it logs to syslog.
+ *	that one is stored held.  It prints nothing; it logs to syslog, or
+ *	to [log] file.
  */
 #include "autoconfig.h"
 
@@ -34,7 +35,8 @@ static const char filter_usage[] =
 "from the SENDER and RECIPIENT environment variables (local(8), Exim,\n"
 "Dovecot).  Exits 0 once the message is committed; 75 (temporary failure,\n"
 "the mail server retries) when it could not be stored.  An unreadable\n"
-"message is stored held and still exits 0.  Logs go to syslog (mail).\n";
+"message is stored held and still exits 0.  Logs go to syslog (mail), or to\n"
+"[log] file when [log] target is file.\n";
 
 int
 cmd_filter(struct app *app, int argc, char **argv)
@@ -68,8 +70,9 @@ cmd_filter(struct app *app, int argc, char **argv)
 	if (optind != argc)
 		return cmd_usage(filter_usage);
 	/* A filter must be silent on its standard streams: Postfix puts them
-	 * in bounces and Exim fails deliveries that print. */
-	if (app->verbose <= 0)
+	 * in bounces and Exim fails deliveries that print.  It logs to its
+	 * [log] file when it has one, else to syslog. */
+	if (app->verbose <= 0 && app->cfg->log_target != LOG_TARGET_FILE)
 		log_init("redress", LOG_TARGET_SYSLOG, LOG_LEVEL_INFO);
 	if (app->cfg->warning != NULL)
 		log_warn("%s", app->cfg->warning);

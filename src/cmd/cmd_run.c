@@ -15,6 +15,7 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,18 @@ run_restart_needed(const struct config *old, const struct config *cfg)
 			 "(systemctl restart redress)", where, section, key);
 }
 
+/* Opens [log] file anew, the same path too: logrotate(8) has moved the old
+ * file away and sends SIGHUP. */
+static int
+run_reopen_log(const struct config *cfg, char **error_r)
+{
+	if (cfg->log_target != LOG_TARGET_FILE || log_open(cfg->log_file) == 0)
+		return 0;
+	*error_r = xasprintf("%s: [log] file: \"%s\": %s", config_where(cfg, "log", "file"),
+			     cfg->log_file, strerror(errno));
+	return -1;
+}
+
 /* Loads a new configuration and everything that depends on it; on any
  * error the old ones stay.  Returns 0 when the new ones are in place. */
 static int
@@ -114,7 +127,8 @@ run_reload(struct app *app, struct store *st, struct fetcher *f, struct identity
 	    identity_new(cfg, st, &id, &error) < 0 ||
 	    intake_new(cfg, id, st, false, &in, &error) < 0 ||
 	    outbox_new(cfg, id, st, false, &nob, &error) < 0 ||
-	    config_secret(cfg->imap_password, cfg->imap_password_file, &pw, &error) < 0) {
+	    config_secret(cfg->imap_password, cfg->imap_password_file, &pw, &error) < 0 ||
+	    run_reopen_log(cfg, &error) < 0) {
 		log_error("reload refused, keeping the running configuration: %s", error);
 		free(error);
 		intake_free(&in);

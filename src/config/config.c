@@ -166,7 +166,8 @@ static const struct config_key config_keys[] = {
 	/* Any key: an agent's name, its value their address (config_agent). */
 	{ "agents", "*", CONFIG_TEXT, CONFIG_NOFIELD, NULL, 0, 0, NULL, false },
 
-	{ "log", "target", CONFIG_ENUM, S(log_target), "stderr", 0, 0, "stderr syslog", false },
+	{ "log", "target", CONFIG_ENUM, S(log_target), "stderr", 0, 0, "stderr syslog file", false },
+	{ "log", "file", CONFIG_STR, S(log_file), "", 0, 0, NULL, false },
 	{ "log", "level", CONFIG_ENUM, S(log_level), "info", 0, 0, "error warning info debug", false },
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

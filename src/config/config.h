@@ -158,6 +158,7 @@ struct config {
 
 	/* [log] */
 	enum log_target log_target;
+	char *log_file;            /* target = file: an absolute path; "" = none */
 	enum log_level log_level;
 
 	/* [agents]: every key is an agent's name, its value their address;

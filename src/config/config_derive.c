@@ -236,6 +236,24 @@ config_derive_spam(struct config *cfg, char **error_r)
 	return 0;
 }
 
+/* [log] target = file needs [log] file, a path that means the same to the
+ * daemon and to a filter the mail server starts in a directory of its
+ * own. */
+static int
+config_derive_log(struct config *cfg, char **error_r)
+{
+	const char *file = cfg->log_file != NULL ? cfg->log_file : "";
+
+	if (*file != '\0' && *file != '/')
+		return config_fail(cfg, "log", "file", file,
+				   "is not an absolute path (like /var/log/redress/redress.log)",
+				   error_r);
+	if (cfg->log_target == LOG_TARGET_FILE && *file == '\0')
+		return config_fail(cfg, "log", "target", "file",
+				   "needs [log] file, the file to write to", error_r);
+	return 0;
+}
+
 /* [agents]: each address read like [smtp] escalate_to. */
 static int
 config_derive_agents(struct config *cfg, char **error_r)
@@ -268,7 +286,8 @@ config_derive(struct config *cfg, char **error_r)
 	    config_tag(cfg, error_r) < 0 ||
 	    config_derive_agents(cfg, error_r) < 0 ||
 	    config_derive_imap(cfg, error_r) < 0 ||
-	    config_derive_spam(cfg, error_r) < 0) {
+	    config_derive_spam(cfg, error_r) < 0 ||
+	    config_derive_log(cfg, error_r) < 0) {
 		config_underive(cfg);
 		return -1;
 	}
