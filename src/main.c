@@ -237,6 +237,9 @@ main(int argc, char **argv)
 	}
 	if (app.cfg != NULL) {
 		log_init("redress", app.cfg->log_target, cmd_log_level(&app, app.cfg));
+		/* Whoever runs a command at a terminal sees its errors there,
+		 * wherever the log goes.  Not the filter: it never prints. */
+		log_echo(cmd->fn != cmd_filter && isatty(STDERR_FILENO));
 		/* The filter must print nothing: it logs this to syslog. */
 		if (app.cfg->warning != NULL && cmd->fn != cmd_filter)
 			log_warn("%s", app.cfg->warning);

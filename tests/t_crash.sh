@@ -165,10 +165,6 @@ same() { # same DIR REFDIR SQL DESC
 		diff "$T/want.txt" "$T/got.txt" | head -20 | sed 's/^/# /'
 	fi
 }
-skip_one() { # skip_one REASON
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N # SKIP $1"
-}
 
 conf() { # conf DIR SINKPORT [LINE...]: a redress.conf in DIR
 	_cd=$1
@@ -291,7 +287,7 @@ is "$(q "$T/ing" "SELECT count(*) FROM cases c WHERE c.complaint = 1 AND NOT EXI
 # ---------------------------------------------------------------- send
 DUE="due <= strftime('%s', '$NOW_OUT')"
 if ! sink_available; then
-	skip_one "send: smtp-sink is not installed (apt-get install postfix)"
+	skip 1 "send: smtp-sink is not installed (apt-get install postfix)"
 else
 	cd "$T/ref" || exit 1
 	t0=$(now_ms)
@@ -397,7 +393,7 @@ fi
 
 # ---------------------------------------------------------------- fetch
 if ! dovecot_available || [ "$(id -u)" != 0 ]; then
-	skip_one "fetch: Dovecot is not installed (apt-get install dovecot-imapd), or not root"
+	skip 1 "fetch: Dovecot is not installed (apt-get install dovecot-imapd), or not root"
 elif ! dovecot_start "$T/dovecot" >"$T/dovecot.err" 2>&1; then
 	ok 1 "fetch: Dovecot starts"
 	sed 's/^/# /' "$T/dovecot.err"

@@ -112,6 +112,41 @@ like "$(cat err)" "log.conf:5: \[log\] file: \"$T/logf/none/redress.log\": No su
      "  naming FILE:LINE and why"
 sed -i "s|^file = .*|file = $T/logf/redress.log|" log.conf
 is "$("$REDRESS" -c log.conf --json case list | jget 'len(d)')" 3 "  and the message is in the store"
+# A command run at a terminal shows its errors there too, wherever the log
+# goes; one whose stderr is not a terminal (cron, a unit) only logs them.
+printf '[store]\npath = %s/logf/none/redress.db\n[log]\ntarget = file\nfile = %s/logf/echo.log\n' \
+	"$T" "$T" > echo.conf
+python3 - "$REDRESS" -c echo.conf case list > tty.out <<'PY'
+import os, pty, sys
+try:
+    pid, fd = pty.fork()
+except OSError:
+    sys.exit(77)    # no terminals here (a chroot without /dev/pts)
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+if [ $? = 77 ]; then
+	skip 4 "no pseudo-terminal can be opened here"
+else
+	like "$(cat tty.out)" "^redress: error: store .*/none/redress.db: cannot create it" \
+	     "at a terminal, an error logged to the file is shown there too"
+	like "$(cat echo.log)" "Z redress\[[0-9]+\]: error: store .*/none/redress.db: cannot create it" \
+	     "  and it is in the file"
+	"$REDRESS" -c echo.conf case list >out 2>err
+	is "$(cat out err | wc -c)" 0 "  not at a terminal: only in the file"
+	is "$(grep -c 'cannot create it' echo.log)" 2 "  (where it is twice now)"
+fi
 sed -i '/^file = /d' log.conf
 "$REDRESS" -c log.conf filter < "$S/02-damaged.eml" 2>/dev/null; st=$?
 is "$st" 75 "target = file without [log] file: a configuration error, 75 in the filter"

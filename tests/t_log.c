@@ -1,12 +1,14 @@
 /*
  * t_log - the log file (base/log.c): the line's form, its mode, the level
  * filter, control characters, a line too long, a reopen after the file was
- * moved, an open that fails, the signal handler's line, and lines that
- * processes write side by side staying whole.
+ * moved, an open that fails, the signal handler's line, the echo of errors
+ * and warnings to stderr, and lines that processes write side by side
+ * staying whole.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +147,39 @@ test_reopen(void)
 	lines_free(v);
 }
 
+/* log_echo: errors and warnings to stderr too, info not; without it,
+ * nothing to stderr. */
+static void
+test_echo(void)
+{
+	int saved = dup(STDERR_FILENO);
+	int fd = open(in_dir("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char *text;
+	char **v;
+	size_t n;
+
+	if (!ok(saved >= 0 && fd >= 0 && dup2(fd, STDERR_FILENO) >= 0, "stderr to a file"))
+		return;
+	ok(log_open(in_dir("c.log")) == 0, "log_open c.log");
+	log_echo(true);
+	log_error("echoed error");
+	log_warn("echoed warning");
+	log_info("info is not echoed");
+	log_echo(false);
+	log_error("not echoed once off");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	text = tap_slurp(in_dir("stderr"), &n);
+	is_str(text, "t_log: error: echoed error\nt_log: warning: echoed warning\n",
+	       "with log_echo, errors and warnings go to stderr as well");
+	free(text);
+	v = lines_of(in_dir("c.log"), &n);
+	is_int((long long)n, 4, "  and all four lines to the file");
+	lines_free(v);
+}
+
 /* Four processes, each 2,000 lines of 1,000 bytes into one file. */
 static void
 test_side_by_side(void)
@@ -193,6 +228,7 @@ main(void)
 	}
 	test_lines();
 	test_reopen();
+	test_echo();
 	test_side_by_side();
 	{
 		char cmd[300];

@@ -23,6 +23,7 @@ static const char *log_ident = "redress";
 static enum log_target log_target = LOG_TARGET_STDERR;
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_fd = -1;
+static bool log_echo_on;
 
 void
 log_init(const char *ident, enum log_target target, enum log_level level)
@@ -45,6 +46,12 @@ log_open(const char *path)
 		close(log_fd);
 	log_fd = fd;
 	return 0;
+}
+
+void
+log_echo(bool on)
+{
+	log_echo_on = on;
 }
 
 /* Writes all of buf to fd, or as much as it takes; a log has no one to
@@ -109,13 +116,23 @@ log_msg(enum log_level level, const char *fmt, ...)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *const word[] = { "error", "warning", "info", "debug" };
 	va_list ap;
+	bool to_stderr;
 
 	if (level > log_level || log_target == LOG_TARGET_NONE)
 		return;
+	to_stderr = log_target == LOG_TARGET_STDERR ||
+		    (log_target == LOG_TARGET_FILE && log_fd < 0);
+	if (!to_stderr && log_echo_on && level <= LOG_LEVEL_WARN) {
+		va_start(ap, fmt);
+		fprintf(stderr, "%s: %s: ", log_ident, word[level]);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
 	va_start(ap, fmt);
 	if (log_target == LOG_TARGET_SYSLOG) {
 		vsyslog(prio[level], fmt, ap);
-	} else if (log_target == LOG_TARGET_FILE && log_fd >= 0) {
+	} else if (!to_stderr) {
 		log_file_line(level != LOG_LEVEL_INFO ? word[level] : NULL, fmt, ap);
 	} else {
 		fprintf(stderr, "%s: ", log_ident);

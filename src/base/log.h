@@ -16,6 +16,8 @@
 #ifndef REDRESS_LOG_H
 #define REDRESS_LOG_H
 
+#include <stdbool.h>
+
 enum log_target {
 	LOG_TARGET_STDERR,
 	LOG_TARGET_SYSLOG,
@@ -38,6 +40,9 @@ void log_init(const char *ident, enum log_target target, enum log_level level);
  * file.  Returns -1 with errno set, and the old file still in use, when
  * path cannot be opened. */
 int log_open(const char *path);
+/* With on, errors and warnings logged to syslog or a file are written to
+ * stderr as well: a person at a terminal sees why their command failed. */
+void log_echo(bool on);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* For a signal handler about to end the process: writes msg with write(2)

@@ -3,6 +3,7 @@
 #   is GOT WANT DESCRIPTION        string equality, shows both on failure
 #   like GOT PATTERN DESCRIPTION   grep -E match
 #   diag TEXT                      a comment
+#   skip N REASON                  N tests "ok # SKIP REASON"
 #   skip_all REASON                "1..0 # SKIP REASON" and exit 0
 #   done_testing                   the plan, and exit 1 if anything failed
 #   tmpdir                         a fresh directory, removed at exit
@@ -43,6 +44,15 @@ like() {
 
 diag() {
 	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+skip() {
+	_skip_n=$1
+	while [ "$_skip_n" -gt 0 ]; do
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N # SKIP $2"
+		_skip_n=$((_skip_n - 1))
+	done
 }
 
 skip_all() {
