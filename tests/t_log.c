@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,42 @@ test_reopen(void)
 	ok(log_open(in_dir("no/such/dir.log")) == -1 && errno == ENOENT,
 	   "log_open of a path in no directory fails with ENOENT");
 	log_info("still to the moved file");
+	ok(mkfifo(in_dir("fifo"), 0600) == 0, "a FIFO with no reader");
+	errno = 0;
+	ok(log_open(in_dir("fifo")) == -1 && errno == ENXIO,
+	   "log_open of it fails at once with ENXIO, not waiting for a reader");
+	{
+		int rd = open(in_dir("fifo"), O_RDONLY | O_NONBLOCK);
+		char text[1001], buf[4096];
+		size_t got = 0, line_len = 0, bad = 0;
+		ssize_t r;
+
+		memset(text, 'f', sizeof(text) - 1);
+		text[sizeof(text) - 1] = '\0';
+		ok(rd >= 0 && log_open(in_dir("fifo")) == 0,
+		   "with a reader that never reads, log_open of the FIFO works");
+		/* 200 kB into a pipe of 64 kB: what does not fit is dropped,
+		 * and a hang is the alarm's. */
+		for (int i = 0; i < 200; i++)
+			log_info("%s", text);
+		while (rd >= 0 && (r = read(rd, buf, sizeof(buf))) > 0) {
+			for (ssize_t i = 0; i < r; i++) {
+				line_len++;
+				if (buf[i] == '\n') {
+					/* the text and its head, about 1,030 bytes */
+					if (line_len < 1000 + 20 || line_len > 1000 + 60)
+						bad++;
+					line_len = 0;
+				}
+			}
+			got += (size_t)r;
+		}
+		ok(got > 0 && got < 200 * 1000 && bad == 0 && line_len == 0,
+		   "  200 kB of lines into a pipe nobody empties: the ones that fit are "
+		   "there whole (%zu bytes), the rest dropped", got);
+		if (rd >= 0)
+			close(rd);
+	}
 	ok(log_open(in_dir("a.log")) == 0, "log_open of the old path again");
 	log_info("to the new file");
 	v = lines_of(in_dir("a.log.1"), &n);
@@ -226,6 +263,8 @@ main(void)
 		skip_all("cannot make a temporary directory");
 		return 0;
 	}
+	alarm(60);  /* a log_open or a write that waits for a FIFO's reader */
+	signal(SIGPIPE, SIG_IGN);  /* as redress does */
 	test_lines();
 	test_reopen();
 	test_echo();

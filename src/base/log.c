@@ -35,10 +35,14 @@ log_init(const char *ident, enum log_target target, enum log_level level)
 		openlog(ident, LOG_PID, LOG_MAIL);
 }
 
+/* O_NONBLOCK: a FIFO at the path must not hang a delivery, neither at the
+ * open (no reader: ENXIO) nor at a write (a reader that stopped reading:
+ * the line is dropped).  It changes nothing for a regular file. */
 int
 log_open(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		      0600);
 
 	if (fd < 0)
 		return -1;
@@ -54,8 +58,8 @@ log_echo(bool on)
 	log_echo_on = on;
 }
 
-/* Writes all of buf to fd, or as much as it takes; a log has no one to
- * tell of its own failure. */
+/* Writes all of buf to fd, or as much as it takes (not a FIFO that is
+ * full); a log has no one to tell of its own failure. */
 static void
 log_write(int fd, const char *buf, size_t len)
 {
