@@ -240,7 +240,8 @@ main(int argc, char **argv)
 		/* Whoever runs a command at a terminal sees its errors there,
 		 * wherever the log goes.  Not the filter: it never prints. */
 		log_echo(cmd->fn != cmd_filter && isatty(STDERR_FILENO));
-		/* The filter must print nothing: it logs this to syslog. */
+		/* The filter must print nothing: it logs this itself, where
+		 * its log goes. */
 		if (app.cfg->warning != NULL && cmd->fn != cmd_filter)
 			log_warn("%s", app.cfg->warning);
 	}

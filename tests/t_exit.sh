@@ -85,6 +85,8 @@ code 69 "a store that cannot be created" -c nodir.conf case list
 
 # 73: an output file cannot be made.
 code 73 "an export to a directory that is not there" store export -o "$T/no/such/dir/x.jsonl"
+printf '[log]\ntarget = file\nfile = %s/no/such/dir/redress.log\n' "$T" >nolog.conf
+code 73 "a log file that cannot be opened" -c nolog.conf case list
 
 # 75: try again later.
 mkdir locked && cd locked || exit 1

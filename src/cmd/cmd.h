@@ -29,7 +29,7 @@
  *                      refused (mode, empty file, newer schema)
  *   70 EX_SOFTWARE     an internal error
  *   73 EX_CANTCREAT    an output file cannot be made or written (store
- *                      export -o)
+ *                      export -o; [log] file, but in the filter)
  *   75 EX_TEMPFAIL     try again later: the store locked or the disk full,
  *                      a server unreachable, another sender running
  *   78 EX_CONFIG       the configuration is wrong: redress.conf, or the
